@@ -1,0 +1,91 @@
+"""Classify audio files with a Helmit ONNX model: label, probability, and where the harm is.
+
+Clips longer than the model's window are scored in sliding windows; a clip is harmful when any
+window's P(harmful) reaches the model's threshold (chosen on validation data at training time
+and read from the ONNX metadata), and the output names those time ranges.
+"""
+import argparse
+import json
+from pathlib import Path
+
+from model import clip_prob, load_onnx, onnx_window_probs
+from utils_audio import load_audio
+from utils_io import HelmitError, run_cli
+
+
+def harmful_ranges(starts, probs, window_sec, sr, threshold):
+    """Merge overlapping harmful windows into [start_s, end_s, max_prob] ranges."""
+    ranges = []
+    for start, prob in zip(starts, probs):
+        if prob < threshold:
+            continue
+        s, e = start / sr, start / sr + window_sec
+        if ranges and s <= ranges[-1][1]:
+            ranges[-1][1], ranges[-1][2] = e, max(ranges[-1][2], float(prob))
+        else:
+            ranges.append([s, e, float(prob)])
+    return [[round(s, 2), round(e, 2), round(p, 4)] for s, e, p in ranges]
+
+
+def classify_file(sess, meta, path, window_sec=None, stride_sec=None, threshold=None):
+    """Score one file; returns a JSON-ready dict."""
+    sr = int(meta["sample_rate"])
+    window_sec = window_sec or float(meta["window_seconds"])
+    stride_sec = stride_sec or window_sec / 2
+    threshold = float(meta["threshold"]) if threshold is None else threshold
+    classes = json.loads(meta["class_names"])
+    wave = load_audio(path, sr)
+    starts, probs = onnx_window_probs(sess, wave, int(window_sec * sr), int(stride_sec * sr))
+    p_harm = clip_prob(probs)
+    harmful = p_harm >= threshold
+    duration = len(wave) / sr
+    ranges = harmful_ranges(starts, probs, window_sec, sr, threshold)
+    for r in ranges:
+        r[1] = min(r[1], round(duration, 2))
+    return {"path": str(path), "label": classes[int(harmful)], "probability": round(p_harm if harmful else 1 - p_harm, 4),
+            "prob_harmful": round(p_harm, 4), "threshold": round(threshold, 4), "duration_s": round(duration, 2),
+            "n_windows": len(starts), "harmful_ranges": ranges}
+
+
+def describe(result):
+    lines = [f"{result['path']}: {result['label'].upper()} (probability {result['probability']:.2f}; "
+             f"P(harmful) {result['prob_harmful']:.2f} vs threshold {result['threshold']:.2f}; "
+             f"{result['duration_s']:.1f}s, {result['n_windows']} window(s))"]
+    for s, e, p in result["harmful_ranges"]:
+        lines.append(f"  harmful speech at {s:.1f}-{e:.1f}s (P {p:.2f})")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--audio_path", nargs="+", required=True, help="audio file(s) to classify")
+    p.add_argument("--onnx", default="runs/lite_cnn.onnx", help="Helmit ONNX model (FP32 or INT8)")
+    p.add_argument("--window_sec", type=float, default=None, help="window length (default: the model's training window)")
+    p.add_argument("--stride_sec", type=float, default=None, help="hop between windows (default: half a window)")
+    p.add_argument("--threshold", type=float, default=None, help="override the model's P(harmful) threshold")
+    p.add_argument("--threads", type=int, default=0, help="ONNX Runtime threads (0 = all cores)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    args = p.parse_args(argv)
+    if args.stride_sec is not None and args.stride_sec <= 0 or args.window_sec is not None and args.window_sec <= 0:
+        raise HelmitError("--window_sec and --stride_sec must be positive")
+    sess, meta = load_onnx(args.onnx, args.threads)
+    results, failed = [], 0
+    for path in args.audio_path:
+        try:
+            results.append(classify_file(sess, meta, Path(path), args.window_sec, args.stride_sec, args.threshold))
+        except HelmitError as e:
+            if len(args.audio_path) == 1:
+                raise
+            failed += 1
+            results.append({"path": str(path), "error": str(e)})
+    if args.json:
+        print(json.dumps(results[0] if len(results) == 1 else {"results": results, "model": str(args.onnx)}))
+    else:
+        for r in results:
+            print(f"{r['path']}: error: {r['error']}" if "error" in r else describe(r))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    run_cli(main)

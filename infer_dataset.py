@@ -1,0 +1,110 @@
+"""Score every clip of a labels.csv with a Helmit ONNX model and write the predictions CSV.
+
+Columns: path,label,pred,prob,prob_harmful,split,error (plus category when labels.csv has one).
+`split` comes from the model's own record of the clips it trained and validated on, so metrics
+on training clips can never pass for held-out metrics. One bad clip does not stop the run: its
+row carries the error, and the exit code is 1 when any clip failed.
+"""
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from model import clip_prob, harmful_probs, load_onnx
+from utils_audio import load_audio, windows
+from utils_io import HelmitError, read_labels_csv, run_cli, write_csv
+
+FIELDS = ["path", "label", "pred", "prob", "prob_harmful", "split", "error"]
+
+
+def split_lookup(meta):
+    """path -> train/val/test from the model's metadata; 'all' when the model kept no record."""
+    lookup = {}
+    for split in ("test", "val", "train"):
+        for p in json.loads(meta.get(f"{split}_clips", "[]")):
+            lookup[p] = split
+    default = "test" if lookup else "all"  # a recorded model never saw clips outside its lists
+    return lambda path: lookup.get(path, default)
+
+
+def score_rows(sess, meta, rows, batch_size, stride_sec=None):
+    """Yield (row, prob_harmful or None, error or '') for each row, windows batched across clips."""
+    sr = int(meta["sample_rate"])
+    window = int(float(meta["window_seconds"]) * sr)
+    stride = int((stride_sec or float(meta["window_seconds"]) / 2) * sr)
+    pending, pending_windows = [], []
+
+    def flush():
+        if pending_windows:
+            logits = sess.run(["logits"], {"waveform": np.concatenate(pending_windows)})[0]
+            probs, k = harmful_probs(logits), 0
+            for row, n in pending:
+                yield row, clip_prob(probs[k:k + n]), ""
+                k += n
+        pending.clear()
+        pending_windows.clear()
+
+    for row in rows:
+        try:
+            batch = windows(load_audio(row["abspath"], sr), window, stride)[1]
+        except HelmitError as e:
+            yield row, None, str(e)
+            continue
+        pending.append((row, len(batch)))
+        pending_windows.append(batch)
+        if sum(len(b) for b in pending_windows) >= batch_size:
+            yield from flush()
+    yield from flush()
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--onnx", default="runs/lite_cnn.onnx", help="Helmit ONNX model (FP32 or INT8)")
+    p.add_argument("--data_root", default="data", help="folder the paths in labels.csv are relative to")
+    p.add_argument("--labels_csv", default=None, help="clips to score (default: <data_root>/labels.csv)")
+    p.add_argument("--output_csv", default=None, help="predictions CSV (default: <data_root>/<model>_predictions.csv)")
+    p.add_argument("--batch_size", type=int, default=32, help="windows per ONNX Runtime call")
+    p.add_argument("--stride_sec", type=float, default=None, help="hop between windows (default: half a window)")
+    p.add_argument("--threads", type=int, default=0, help="ONNX Runtime threads (0 = all cores)")
+    args = p.parse_args(argv)
+    labels_csv = Path(args.labels_csv or Path(args.data_root) / "labels.csv")
+    out = Path(args.output_csv or Path(args.data_root) / f"{Path(args.onnx).stem}_predictions.csv")
+    sess, meta = load_onnx(args.onnx, args.threads)
+    threshold = float(meta["threshold"])
+    rows = read_labels_csv(labels_csv, args.data_root, check_files=False)
+    split_of = split_lookup(meta)
+    extra = [c for c in ("category", "fold") if c in rows[0]]
+    results, failures, t0 = [], [], time.time()
+    for row, p_harm, error in tqdm(score_rows(sess, meta, rows, args.batch_size, args.stride_sec),
+                                   total=len(rows), desc="scoring", unit="clip"):
+        out_row = {"path": row["path"], "label": row["label"], "split": split_of(row["path"]), "error": error,
+                   **{c: row.get(c, "") for c in extra}}
+        if error:
+            failures.append(error)
+            out_row.update(pred="", prob="", prob_harmful="")
+        else:
+            pred = int(p_harm >= threshold)
+            out_row.update(pred=pred, prob=round(p_harm if pred else 1 - p_harm, 6), prob_harmful=round(p_harm, 6))
+        results.append(out_row)
+    seconds = time.time() - t0
+    write_csv(out, results, FIELDS + extra)
+    scored = [r for r in results if not r["error"]]
+    held = [r for r in scored if r["split"] != "train"]
+    print(f"wrote {out}: {len(scored)} clips scored in {seconds:.1f}s ({len(rows) / max(seconds, 1e-9):.0f} clips/s), "
+          f"{len(failures)} failed; threshold {threshold:.3f}")
+    splits = {s: sum(r["split"] == s for r in scored) for s in ("train", "val", "test", "all")}
+    print("  splits: " + ", ".join(f"{k} {v}" for k, v in splits.items() if v))
+    if held:
+        acc = np.mean([r["pred"] == r["label"] for r in held])
+        print(f"  accuracy on the {len(held)} clips the model did not train on: {acc:.3f} (run compute_metrics.py for more)")
+    for e in failures[:10]:
+        print(f"  failed: {e}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    run_cli(main)

@@ -1,0 +1,227 @@
+"""The two models, built by name from plain constructor arguments, and the checkpoint format.
+
+A checkpoint is a dict of plain types and tensors (loads with `weights_only=True`) holding the
+architecture name and its constructor arguments, so any later stage rebuilds the model with no
+flags (the nanoGPT `model_args` habit).
+"""
+import json
+from pathlib import Path
+
+import numpy as np
+
+import torch
+from torch import nn
+
+from config import CFG
+from utils_audio import LogMel, frontend_args, windows
+from utils_io import HelmitError, atomic_output
+
+CHECKPOINT_FORMAT = 1  # bump when the checkpoint layout changes; loaders refuse newer ones
+
+
+def conv_bn_relu(c_in, c_out, stride=1, groups=1, kernel=3):
+    return nn.Sequential(
+        nn.Conv2d(c_in, c_out, kernel, stride=stride, padding=kernel // 2, groups=groups, bias=False),
+        nn.BatchNorm2d(c_out),
+        nn.ReLU(inplace=True),
+    )
+
+
+def depthwise_separable(c_in, c_out, stride=2):
+    """3x3 depthwise conv then 1x1 pointwise conv: ~8x fewer weights than a full 3x3 conv."""
+    return nn.Sequential(conv_bn_relu(c_in, c_in, stride, groups=c_in), conv_bn_relu(c_in, c_out, kernel=1))
+
+
+class LiteAudioCNN(nn.Module):
+    """Waveform -> log-mel (frozen front end) -> conv stem -> 4 depthwise-separable blocks -> logits."""
+
+    CHANNELS = (32, 64, 128, 160, 192)
+
+    def __init__(self, n_classes=2, width_mult=1.0, dropout=0.3, frontend=None):
+        super().__init__()
+        self.frontend = LogMel(**(frontend or frontend_args(CFG)))
+        ch = [max(8, int(round(c * width_mult))) for c in self.CHANNELS]
+        self.stem = conv_bn_relu(1, ch[0], stride=2)
+        self.blocks = nn.Sequential(*[depthwise_separable(a, b) for a, b in zip(ch[:-1], ch[1:])])
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(ch[-1], n_classes)
+
+    def classify(self, logmel):
+        x = self.stem(logmel[:, None])  # (B, 1, n_mels, T) -> (B, C0, n_mels/2, T/2)
+        x = self.blocks(x)              # (B, C4, n_mels/32, T/32)
+        x = x.mean(dim=(2, 3))          # (B, C4): global average pool
+        return self.head(self.dropout(x))
+
+    def forward(self, wave):            # (B, S) -> (B, n_classes)
+        return self.classify(self.frontend(wave))
+
+
+def load_wav2vec2_backbone(source):
+    """A Wav2Vec2Model from a local directory (save_pretrained) or a Hugging Face hub id."""
+    from transformers import Wav2Vec2Model
+
+    try:
+        return Wav2Vec2Model.from_pretrained(source)
+    except (OSError, ValueError) as e:
+        hint = "" if Path(source).is_dir() else (
+            " If this machine cannot reach the Hugging Face hub, download the model elsewhere, "
+            "save it with save_pretrained() and pass its directory with --w2v_model DIR.")
+        raise HelmitError(f"{source}: cannot load a Wav2Vec2 model ({str(e).splitlines()[0]}).{hint}") from None
+
+
+class Wav2Vec2Classifier(nn.Module):
+    """Pretrained Wav2Vec2 -> mean over time of the last hidden state -> linear head.
+
+    Built either from `source` (hub id or directory, pretrained weights) or from `backbone_config`
+    (a config dict, weights come from a checkpoint), so checkpoints rebuild with no hub access.
+    """
+
+    def __init__(self, n_classes=2, source=None, backbone_config=None, num_unfrozen_layers=0, dropout=0.1):
+        super().__init__()
+        if backbone_config is not None:
+            from transformers import Wav2Vec2Config, Wav2Vec2Model
+
+            self.backbone = Wav2Vec2Model(Wav2Vec2Config.from_dict(backbone_config))
+        else:
+            self.backbone = load_wav2vec2_backbone(source or CFG.w2v_model)
+        self.set_trainable_layers(num_unfrozen_layers)
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(self.backbone.config.hidden_size, n_classes)
+
+    def set_trainable_layers(self, n):
+        """Freeze the backbone except its last `n` transformer layers (0 = frozen, as default)."""
+        self.num_unfrozen_layers = n
+        self.backbone.requires_grad_(False)
+        layers = self.backbone.encoder.layers
+        for layer in list(layers)[len(layers) - n:] if n > 0 else []:
+            layer.requires_grad_(True)
+
+    def forward(self, wave):            # (B, S) -> (B, n_classes)
+        # wav2vec2-base was pretrained on zero-mean, unit-variance input (do_normalize=True).
+        wave = (wave - wave.mean(dim=1, keepdim=True)) / (wave.std(dim=1, keepdim=True) + 1e-5)
+        hidden = self.backbone(wave).last_hidden_state  # (B, frames, hidden)
+        return self.head(self.dropout(hidden.mean(dim=1)))
+
+
+ARCHITECTURES = {"LiteAudioCNN": LiteAudioCNN, "Wav2Vec2Classifier": Wav2Vec2Classifier}
+
+
+def build_model(arch, model_args):
+    if arch not in ARCHITECTURES:
+        raise HelmitError(f"unknown architecture {arch!r}; this Helmit knows {', '.join(ARCHITECTURES)}")
+    return ARCHITECTURES[arch](**model_args)
+
+
+def storable_model_args(model, model_args):
+    """Constructor args that rebuild `model` offline (a Wav2Vec2 hub id becomes its config)."""
+    if isinstance(model, Wav2Vec2Classifier):
+        return {**model_args, "source": None, "backbone_config": model.backbone.config.to_dict()}
+    return model_args
+
+
+def save_checkpoint(path, ckpt):
+    with atomic_output(path, mode=None) as tmp:
+        torch.save(ckpt, tmp)
+
+
+def load_checkpoint(path, map_location="cpu"):
+    """(model in eval mode, checkpoint dict). Refuses files that are not Helmit checkpoints."""
+    path = Path(path)
+    if not path.is_file():
+        raise HelmitError(f"{path}: checkpoint not found")
+    try:
+        ckpt = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as e:
+        raise HelmitError(f"{path}: not a loadable checkpoint ({str(e).splitlines()[0]})") from None
+    if not isinstance(ckpt, dict) or "arch" not in ckpt or "state_dict" not in ckpt:
+        raise HelmitError(f"{path}: not a Helmit checkpoint (no 'arch'/'state_dict')")
+    if ckpt.get("format_version", 0) > CHECKPOINT_FORMAT:
+        raise HelmitError(f"{path}: checkpoint format {ckpt['format_version']} is newer than this "
+                          f"Helmit understands ({CHECKPOINT_FORMAT}); update Helmit")
+    model = build_model(ckpt["arch"], ckpt["model_args"])
+    try:
+        model.load_state_dict(ckpt["state_dict"])
+    except RuntimeError as e:
+        raise HelmitError(f"{path}: weights do not fit {ckpt['arch']} ({str(e).splitlines()[0]})") from None
+    return model.eval(), ckpt
+
+
+def harmful_probs(logits):
+    """Softmax probability of the harmful class (index 1) for a (B, 2) numpy array of logits."""
+    logits = np.asarray(logits, dtype=np.float64)
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return (e[:, 1] / e.sum(axis=1)).astype(np.float32)
+
+
+def clip_prob(window_probs):
+    """A clip's harmful score from its windows: the max, because one harmful turn is enough."""
+    return float(max(window_probs))
+
+
+# --- ONNX files: metadata that makes them self-describing, and scoring with ONNX Runtime ---
+
+def onnx_metadata(ckpt) -> dict:
+    """Everything inference needs, as strings (ONNX metadata_props are string -> string)."""
+    audio = ckpt["audio"]
+    return {
+        "helmit_format": "1",
+        "arch": ckpt["arch"],
+        "class_names": json.dumps(ckpt["class_names"]),
+        "sample_rate": str(audio["sample_rate"]),
+        "window_seconds": str(audio["clip_seconds"]),
+        "threshold": repr(float(ckpt["threshold"])),
+        "audio": json.dumps(audio),
+        "model_args": json.dumps({k: v for k, v in ckpt["model_args"].items() if k != "backbone_config"}),
+        "metrics": json.dumps(ckpt.get("metrics", {})),
+        # which clips the model saw, so infer_dataset.py can mark training clips in its `split` column
+        "train_clips": json.dumps(ckpt.get("train_clips", [])),
+        "val_clips": json.dumps(ckpt.get("val_clips", [])),
+        "test_clips": json.dumps(ckpt.get("test_clips", [])),
+        "data_root": str(ckpt.get("train_args", {}).get("data_root", "")),
+    }
+
+
+def read_metadata(onnx_path) -> dict:
+    """Metadata of a Helmit ONNX file; a clear error when the file is not one."""
+    onnx_path = Path(onnx_path)
+    if not onnx_path.is_file():
+        raise HelmitError(f"{onnx_path}: ONNX file not found")
+    import onnx
+
+    try:
+        proto = onnx.load(str(onnx_path), load_external_data=False)
+    except Exception as e:
+        raise HelmitError(f"{onnx_path}: not an ONNX model ({str(e).splitlines()[0][:120]})") from None
+    meta = {p.key: p.value for p in proto.metadata_props}
+    if "helmit_format" not in meta:
+        raise HelmitError(f"{onnx_path}: not a Helmit model (no helmit metadata); export it with export_onnx.py")
+    return meta
+
+
+def set_metadata(proto, meta):
+    del proto.metadata_props[:]
+    for k, v in meta.items():
+        proto.metadata_props.add(key=k, value=v)
+
+
+def load_onnx(path, threads=0):
+    """(ONNX Runtime session, metadata dict) for a Helmit ONNX file. threads=0: all cores."""
+    import onnxruntime as ort
+
+    meta = read_metadata(path)
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.log_severity_level = 3
+    try:
+        sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    except Exception as e:
+        raise HelmitError(f"{path}: ONNX Runtime cannot load it ({str(e).splitlines()[0][:160]})") from None
+    return sess, meta
+
+
+def onnx_window_probs(sess, wave, window, stride, batch_size=16):
+    """(window starts, P(harmful) per window) of one clip, scored in batches of windows."""
+    starts, batch = windows(wave, window, stride)
+    logits = [sess.run(["logits"], {"waveform": batch[i:i + batch_size]})[0]
+              for i in range(0, len(batch), batch_size)]
+    return starts, harmful_probs(np.concatenate(logits))

@@ -1,0 +1,187 @@
+"""The one audio front end: decoding, crop/pad, windows, log-mel, noise and spectral augmentation.
+
+Nothing else in the repo decodes audio or computes features. The `LogMel` module defined here is
+the first layer of `LiteAudioCNN`, so the exported ONNX graph computes exactly the features the
+model was trained on.
+"""
+import functools
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import torch
+import torchaudio
+from torch import nn
+
+from config import CFG
+from utils_io import HelmitError
+
+LOG_FLOOR = 1e-6  # added before log so silence maps to log(1e-6) ~ -13.8 instead of -inf
+
+
+def load_audio(path, sr: int = CFG.sample_rate) -> np.ndarray:
+    """Decode any soundfile/librosa-readable file to float32 mono at `sr`. Raises HelmitError."""
+    path = Path(path)
+    if not path.exists():
+        raise HelmitError(f"{path}: no such file")
+    if path.is_dir():
+        raise HelmitError(f"{path}: is a directory, expected an audio file")
+    if path.stat().st_size == 0:
+        raise HelmitError(f"{path}: empty file (0 bytes)")
+    try:
+        data, file_sr = sf.read(str(path), dtype="float32", always_2d=True)  # (S, C)
+        wave = data.mean(axis=1)
+    except Exception as sf_err:  # soundfile lacks some codecs (m4a, aac): try librosa/audioread
+        try:
+            import librosa
+
+            wave, file_sr = librosa.load(str(path), sr=None, mono=True)
+        except Exception:
+            raise HelmitError(f"{path}: cannot decode audio ({str(sf_err).strip() or type(sf_err).__name__})") from None
+    if wave.size == 0:
+        raise HelmitError(f"{path}: decoded to zero samples")
+    wave = np.nan_to_num(wave.astype(np.float32), nan=0.0, posinf=1.0, neginf=-1.0)
+    return resample(wave, int(file_sr), sr)
+
+
+def resample(wave: np.ndarray, orig_sr: int, sr: int) -> np.ndarray:
+    if orig_sr == sr:
+        return np.ascontiguousarray(wave, dtype=np.float32)
+    import soxr  # librosa's own default resampler, called directly to skip librosa's import cost
+
+    return soxr.resample(wave, orig_sr, sr, quality="HQ").astype(np.float32)
+
+
+def crop_or_pad(wave: np.ndarray, n_samples: int, mode: str = "center", rng=None) -> np.ndarray:
+    """Cut or zero-pad to exactly `n_samples`. mode: "center", "random" (needs rng) or "start"."""
+    n = len(wave)
+    if n < n_samples:
+        return np.pad(wave, (0, n_samples - n)).astype(np.float32)
+    if mode == "random":
+        start = int(rng.integers(0, n - n_samples + 1))
+    elif mode == "center":
+        start = (n - n_samples) // 2
+    else:
+        start = 0
+    return wave[start:start + n_samples]
+
+
+def window_starts(n_samples: int, window: int, stride: int) -> list:
+    """Start offsets of sliding windows that cover a clip; the last window is flush with the end."""
+    if n_samples <= window:
+        return [0]
+    starts = list(range(0, n_samples - window + 1, stride))
+    if starts[-1] + window < n_samples:
+        starts.append(n_samples - window)
+    return starts
+
+
+def windows(wave: np.ndarray, window: int, stride: int):
+    """(starts, batch) with batch (n_windows, window): every window of a clip, short ones padded."""
+    starts = window_starts(len(wave), window, stride)
+    batch = np.stack([crop_or_pad(wave[s:s + window], window, "start") for s in starts])
+    return starts, batch
+
+
+def frontend_args(cfg=CFG) -> dict:
+    return dict(sample_rate=cfg.sample_rate, n_fft=cfg.n_fft, hop_length=cfg.hop_length,
+                n_mels=cfg.n_mels, fmin=cfg.fmin, fmax=cfg.fmax)
+
+
+class LogMel(nn.Module):
+    """Waveform (B, S) -> standardised log-mel (B, n_mels, T). Has no trainable weights."""
+
+    def __init__(self, sample_rate, n_fft, hop_length, n_mels, fmin, fmax):
+        super().__init__()
+        self.mel = torchaudio.transforms.MelSpectrogram(
+            sample_rate=sample_rate, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels,
+            f_min=fmin, f_max=fmax, power=2.0)
+
+    def forward(self, wave):
+        logmel = torch.log(self.mel(wave) + LOG_FLOOR)  # (B, n_mels, T)
+        # Per-clip standardisation: how loud an upload is says nothing about what is said in it.
+        mean = logmel.mean(dim=(1, 2), keepdim=True)
+        std = logmel.std(dim=(1, 2), keepdim=True)
+        return (logmel - mean) / (std + 1e-5)
+
+
+@functools.lru_cache(maxsize=4)
+def _logmel_module(sample_rate, n_fft, hop_length, n_mels, fmin, fmax):
+    return LogMel(sample_rate, n_fft, hop_length, n_mels, fmin, fmax).eval()
+
+
+def to_logmel(x, cfg=CFG) -> torch.Tensor:
+    """Log-mel of a path, a numpy array or a tensor: (S,) -> (n_mels, T), (B, S) -> (B, n_mels, T)."""
+    if isinstance(x, (str, Path)):
+        x = load_audio(x, cfg.sample_rate)
+    wave = torch.as_tensor(np.asarray(x, dtype=np.float32) if not torch.is_tensor(x) else x).float()
+    single = wave.dim() == 1
+    with torch.no_grad():
+        spec = _logmel_module(**frontend_args(cfg))(wave[None] if single else wave)
+    return spec[0] if single else spec
+
+
+def add_noise(wave: np.ndarray, snr_db: float, rng) -> np.ndarray:
+    """Add white noise at `snr_db` relative to the clip's own power (silence stays silent-ish)."""
+    power = float(np.mean(wave ** 2)) + 1e-10
+    noise = rng.standard_normal(len(wave)).astype(np.float32)
+    return (wave + noise * np.sqrt(power / 10 ** (snr_db / 10))).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=4)
+def _mel_centres(n_mels, fmin, fmax):
+    import librosa
+
+    return librosa.mel_frequencies(n_mels + 2, fmin=fmin, fmax=fmax)[1:-1]
+
+
+def pitch_shift_logmel(spec: torch.Tensor, steps: float, cfg=CFG) -> torch.Tensor:
+    """Shift a (n_mels, T) log-mel by `steps` semitones by warping the mel axis.
+
+    Cheap stand-in for librosa.effects.pitch_shift: moving every frequency f to f * 2^(steps/12)
+    is a resampling of the mel axis, so it costs one gather instead of a phase vocoder per clip.
+    """
+    centres = _mel_centres(cfg.n_mels, cfg.fmin, cfg.fmax)
+    src = np.interp(centres / 2 ** (steps / 12), centres, np.arange(cfg.n_mels))
+    lo = torch.as_tensor(np.floor(src).astype(np.int64))
+    hi = torch.clamp(lo + 1, max=cfg.n_mels - 1)
+    frac = torch.as_tensor((src - np.floor(src)).astype(np.float32))[:, None]
+    return spec[lo] * (1 - frac) + spec[hi] * frac
+
+
+def time_stretch_logmel(spec: torch.Tensor, rate: float, rng) -> torch.Tensor:
+    """Play a (n_mels, T) log-mel `rate` times faster (interpolate frames), keep T frames."""
+    n_frames = spec.shape[1]
+    new_len = max(2, int(round(n_frames / rate)))
+    out = torch.nn.functional.interpolate(spec[None], size=new_len, mode="linear", align_corners=False)[0]
+    if new_len >= n_frames:
+        start = int(rng.integers(0, new_len - n_frames + 1))
+        return out[:, start:start + n_frames]
+    return torch.nn.functional.pad(out, (0, n_frames - new_len), value=float(spec.min()))
+
+
+def spec_augment(spec: torch.Tensor, rng, cfg=CFG) -> torch.Tensor:
+    """SpecAugment frequency and time masks on a (n_mels, T) log-mel, filled with its mean."""
+    spec = spec.clone()
+    fill = float(spec.mean())
+    n_mels, n_frames = spec.shape
+    for _ in range(cfg.n_freq_masks):
+        width = int(rng.integers(0, cfg.freq_mask_bins + 1))
+        start = int(rng.integers(0, max(1, n_mels - width)))
+        spec[start:start + width, :] = fill
+    for _ in range(cfg.n_time_masks):
+        width = int(rng.integers(0, min(cfg.time_mask_frames, n_frames // 4) + 1))
+        start = int(rng.integers(0, max(1, n_frames - width)))
+        spec[:, start:start + width] = fill
+    return spec
+
+
+def augment_logmel(spec: torch.Tensor, rng, cfg=CFG) -> torch.Tensor:
+    """Training-time augmentation of one (n_mels, T) log-mel: stretch, pitch, masks."""
+    if rng.random() < cfg.aug_prob:
+        spec = time_stretch_logmel(spec, float(rng.uniform(*cfg.time_stretch)), rng)
+    if rng.random() < cfg.aug_prob:
+        spec = pitch_shift_logmel(spec, float(rng.uniform(*cfg.pitch_shift_steps)), cfg)
+    if rng.random() < cfg.aug_prob:
+        spec = spec_augment(spec, rng, cfg)
+    return spec
