@@ -59,6 +59,15 @@ def best_threshold(labels, probs):
     return float(max(scores)[2])
 
 
+def selection_key(m):
+    """Rank epochs by validation ROC-AUC, then balanced accuracy, then lower loss.
+
+    None of these rewards predicting one class for everything (AUC 0.5, balanced accuracy 0.5),
+    unlike harmful-class F1, which the original selected on.
+    """
+    return (np.nan_to_num(m["roc_auc"], nan=0.0), np.nan_to_num(m["balanced_accuracy"], nan=0.0), -m["loss"])
+
+
 def binary_metrics(labels, probs, threshold):
     labels, probs = np.asarray(labels), np.asarray(probs)
     preds = (probs >= threshold).astype(int)
@@ -227,7 +236,7 @@ def main(argv=None):
                "lr": optimizer.param_groups[0]["lr"], "ram_mb": round(psutil.Process().memory_info().rss / 2**20),
                "seconds": round(time.time() - t0, 2)}
         history.append(row)
-        key = (m["roc_auc"], m["balanced_accuracy"], -m["loss"])
+        key = selection_key(m)
         improved = best_key is None or key > best_key
         tqdm.write(f"epoch {epoch:3d} loss {train_loss:.4f} | val {fmt(m)} thr {thr:.2f} | "
                    f"RAM {row['ram_mb']} MB | {row['seconds']:.1f}s{' *' if improved else ''}")

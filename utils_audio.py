@@ -5,6 +5,8 @@ the first layer of `LiteAudioCNN`, so the exported ONNX graph computes exactly t
 model was trained on.
 """
 import functools
+import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +18,11 @@ from torch import nn
 from config import CFG
 from utils_io import HelmitError
 
-LOG_FLOOR = 1e-6  # added before log so silence maps to log(1e-6) ~ -13.8 instead of -inf
+LOG_EPS = 1e-10  # keeps log() finite on digital silence
+# Whisper's trick: floor the log-mel 80 dB below the clip's loudest bin (80 dB = 8 ln 10 in natural
+# log). A floor relative to the clip, not absolute, keeps the features independent of gain, even
+# in the empty mel bands that 128 mels on a 512-point FFT leave at the low end.
+DYNAMIC_RANGE = 8 * math.log(10)
 
 
 def load_audio(path, sr: int = CFG.sample_rate) -> np.ndarray:
@@ -35,7 +41,9 @@ def load_audio(path, sr: int = CFG.sample_rate) -> np.ndarray:
         try:
             import librosa
 
-            wave, file_sr = librosa.load(str(path), sr=None, mono=True)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # librosa warns before falling back to audioread
+                wave, file_sr = librosa.load(str(path), sr=None, mono=True)
         except Exception:
             raise HelmitError(f"{path}: cannot decode audio ({str(sf_err).strip() or type(sf_err).__name__})") from None
     if wave.size == 0:
@@ -98,7 +106,8 @@ class LogMel(nn.Module):
             f_min=fmin, f_max=fmax, power=2.0)
 
     def forward(self, wave):
-        logmel = torch.log(self.mel(wave) + LOG_FLOOR)  # (B, n_mels, T)
+        logmel = torch.log(self.mel(wave) + LOG_EPS)  # (B, n_mels, T)
+        logmel = torch.maximum(logmel, logmel.amax(dim=(1, 2), keepdim=True) - DYNAMIC_RANGE)
         # Per-clip standardisation: how loud an upload is says nothing about what is said in it.
         mean = logmel.mean(dim=(1, 2), keepdim=True)
         std = logmel.std(dim=(1, 2), keepdim=True)

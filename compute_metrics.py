@@ -1,0 +1,366 @@
+"""Score prediction CSVs from infer_dataset.py: held-out metrics per model, plus plots.
+
+Reads `path,label,pred,prob,prob_harmful,split` rows (label/pred 1 = harmful, 0 = safe) and
+writes `model_metrics.txt` with accuracy, balanced accuracy, precision/recall/F1 for the harmful
+class, macro-F1, ROC-AUC and the confusion matrix of each model. Only held-out clips count by
+default: a model scored on clips it was trained on looks better than it is.
+
+    python compute_metrics.py                                 # every data/*_predictions.csv
+    python compute_metrics.py runs/cnn_predictions.csv --include_train
+    python compute_metrics.py a.shard0of2.csv a.shard1of2.csv --merge --names cnn
+"""
+import argparse
+import csv
+import math
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import (accuracy_score, balanced_accuracy_score, confusion_matrix, f1_score,
+                             precision_score, recall_score, roc_auc_score)
+
+from config import CFG, CLASS_NAMES
+from utils_io import HelmitError, atomic_output, run_cli
+
+REQUIRED_COLUMNS = ("path", "label", "pred", "prob", "prob_harmful", "split")
+SPLITS = ("train", "val", "test", "all")
+HELD_OUT = ("val", "test", "all")  # `all`: the scorer did not know the training set
+SHARD_SUFFIX = re.compile(r"[._]shard\d+of\d+$")  # cnn_predictions.shard0of4.csv -> cnn
+COLLAPSE_SHARE = 0.95  # this share of predictions in one class means the model says one thing
+LABEL_WIDTH = 20  # width of the name column in the text report
+
+
+def model_name(path):
+    """`cnn_predictions.csv` and `cnn_predictions.shard0of4.csv` both name the model `cnn`."""
+    stem = SHARD_SUFFIX.sub("", Path(path).stem)
+    return stem[: -len("_predictions")] if stem.endswith("_predictions") else stem
+
+
+def find_prediction_csvs(data_root):
+    """Every `*_predictions.csv` (and its shards) directly under `data_root`, sorted."""
+    found = [p for p in sorted(Path(data_root).glob("*_predictions*.csv"))
+             if SHARD_SUFFIX.sub("", p.stem).endswith("_predictions")]
+    if not found:
+        raise HelmitError(f"{data_root}: no *_predictions.csv files (run infer_dataset.py first, "
+                          "or name the CSVs on the command line)")
+    return found
+
+
+def _number(row, column, where, low=None, high=None):
+    text = (row.get(column) or "").strip()
+    try:
+        value = float(text)
+    except ValueError:
+        raise HelmitError(f"{where}: {column} {text!r} is not a number") from None
+    if not math.isfinite(value) or (low is not None and not low <= value <= high):
+        raise HelmitError(f"{where}: {column} {text!r} is outside [{low}, {high}]"
+                          if math.isfinite(value) else f"{where}: {column} {text!r} is not finite")
+    return value
+
+
+def _class_label(row, column, where):
+    value = _number(row, column, where)
+    if value not in (0.0, 1.0):
+        raise HelmitError(f"{where}: {column} {row[column]!r} is not 0 (safe) or 1 (harmful)")
+    return int(value)
+
+
+def read_predictions(path):
+    """Return (scored rows, unscored rows) of one predictions CSV; errors name the file and line.
+
+    A row with a non-empty `error` column is a clip the scorer could not process: it is kept
+    aside (counted in the report) and its other fields are not checked, since they may be blank.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise HelmitError(f"{path}: predictions file not found (run infer_dataset.py first)")
+    scored, unscored = [], []
+    try:
+        # utf-8-sig: a CSV saved from a spreadsheet often starts with a byte-order mark
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise HelmitError(f"{path}: missing column(s) {', '.join(missing)}; expected a "
+                                  f"header with {','.join(REQUIRED_COLUMNS)}")
+            for row in reader:
+                where = f"{path}:{reader.line_num}"
+                clip = (row["path"] or "").strip()
+                if (row.get("error") or "").strip():
+                    unscored.append({"path": clip, "error": row["error"].strip(), "where": where})
+                    continue
+                split = (row["split"] or "").strip().lower()
+                if split not in SPLITS:
+                    raise HelmitError(f"{where}: split {row['split']!r} is not one of "
+                                      f"{', '.join(SPLITS)}")
+                scored.append({
+                    "path": clip, "split": split, "where": where,
+                    "label": _class_label(row, "label", where),
+                    "pred": _class_label(row, "pred", where),
+                    "prob": _number(row, "prob", where, 0.0, 1.0),
+                    "prob_harmful": _number(row, "prob_harmful", where, 0.0, 1.0),
+                    "category": (row.get("category") or "").strip(),
+                    "fold": (row.get("fold") or "").strip(),
+                })
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise HelmitError(f"{path}: not a readable UTF-8 CSV ({e})") from None
+    return scored, unscored
+
+
+def drop_duplicates(rows):
+    """Keep the first row of each clip; return (kept rows, [(duplicate, first) pairs]).
+
+    Overlapping shards would otherwise count a clip twice. A training clip legitimately recurs
+    once per fold in cross-validation output, so training rows are keyed on the fold as well.
+    """
+    first, kept, duplicates = {}, [], []
+    for row in rows:
+        key = (row["path"], row["fold"]) if row["split"] == "train" else (row["path"], "held-out")
+        if key in first:
+            duplicates.append((row, first[key]))
+        else:
+            first[key] = row
+            kept.append(row)
+    return kept, duplicates
+
+
+def load_models(paths, names):
+    """Group the CSVs by model name (shards of one model share it) and read them."""
+    models = {}
+    for path, name in zip(paths, names):
+        scored, unscored = read_predictions(path)
+        model = models.setdefault(name, {"sources": [], "rows": [], "unscored": []})
+        model["sources"].append(str(path))
+        model["rows"] += scored
+        model["unscored"] += unscored
+    for model in models.values():
+        model["rows"], model["duplicates"] = drop_duplicates(model["rows"])
+    return models
+
+
+def compute_metrics(rows):
+    """Metrics of dict rows with int `label`, int `pred` and float `prob_harmful` (1 = harmful).
+
+    Returns plain floats, ints and lists (JSON- and checkpoint-safe). `roc_auc` is None when only
+    one class is among the labels; `per_category` appears when rows carry a `category`.
+    """
+    if not rows:
+        raise ValueError("compute_metrics needs at least one row")
+    y = np.array([r["label"] for r in rows], dtype=int)
+    pred = np.array([r["pred"] for r in rows], dtype=int)
+    score = np.array([r["prob_harmful"] for r in rows], dtype=float)
+    both_classes = len(np.unique(y)) == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # sklearn warns about an absent class; the report says n/a
+        metrics = {
+            "n": len(rows),
+            "n_harmful": int(y.sum()),
+            "n_safe": int(len(y) - y.sum()),
+            "accuracy": float(accuracy_score(y, pred)),
+            "balanced_accuracy": float(balanced_accuracy_score(y, pred)),
+            "precision": float(precision_score(y, pred, pos_label=1, zero_division=0)),
+            "recall": float(recall_score(y, pred, pos_label=1, zero_division=0)),
+            "f1": float(f1_score(y, pred, pos_label=1, zero_division=0)),
+            "macro_f1": float(f1_score(y, pred, labels=[0, 1], average="macro", zero_division=0)),
+            "roc_auc": float(roc_auc_score(y, score)) if both_classes else None,
+            "confusion": confusion_matrix(y, pred, labels=[0, 1]).tolist(),  # [true][pred]
+            "share_pred_harmful": float(pred.mean()),
+        }
+    categories = sorted({r.get("category") or "" for r in rows})
+    if categories != [""]:
+        metrics["per_category"] = {}
+        for cat in categories:
+            mask = np.array([(r.get("category") or "") == cat for r in rows])
+            metrics["per_category"][cat or "(none)"] = {
+                "n": int(mask.sum()),
+                "accuracy": float((y[mask] == pred[mask]).mean()),
+                "share_pred_harmful": float(pred[mask].mean()),
+            }
+    return metrics
+
+
+def _line(name, value, note=""):
+    return f"  {name:<{LABEL_WIDTH}}{value}" + (f"   {note}" if note else "")
+
+
+def _split_summary(rows):
+    counts = {s: sum(r["split"] == s for r in rows) for s in SPLITS}
+    names = {"all": "unknown split"}
+    return ", ".join(f"{names.get(s, s)} {n}" for s, n in counts.items() if n)
+
+
+def format_section(title, rows, metrics):
+    """The aligned text block of one group of clips (held-out or training)."""
+    m = metrics
+    auc = f"{m['roc_auc']:.4f}" if m["roc_auc"] is not None else "n/a"
+    (tn, fp), (fn, tp) = m["confusion"]
+    share = m["share_pred_harmful"]
+    lines = [f"  -- {title} --",
+             _line("clips scored", m["n"], f"({_split_summary(rows)})"),
+             _line("true classes", f"{m['n_harmful']} harmful / {m['n_safe']} safe"),
+             _line("accuracy", f"{m['accuracy']:.4f}"),
+             _line("balanced accuracy", f"{m['balanced_accuracy']:.4f}"),
+             _line("precision", f"{m['precision']:.4f}", "(harmful)"),
+             _line("recall", f"{m['recall']:.4f}", "(harmful)"),
+             _line("F1", f"{m['f1']:.4f}", "(harmful)"),
+             _line("macro-F1", f"{m['macro_f1']:.4f}"),
+             _line("ROC-AUC", auc),
+             _line("predicted harmful", f"{share:.1%}", f"({round(share * m['n'])} of {m['n']})"),
+             _line("confusion matrix", f"{'pred safe':>10} {'pred harmful':>13}"),
+             _line("  true safe", f"{tn:>10} {fp:>13}"),
+             _line("  true harmful", f"{fn:>10} {tp:>13}")]
+    if m["roc_auc"] is None:
+        only = CLASS_NAMES[int(m["n_harmful"] > 0)]
+        lines.append(f"  note: only {only} clips among the labels: ROC-AUC is undefined and "
+                     f"balanced accuracy is the recall of the {only} class alone")
+    if any(r["split"] == "all" for r in rows):
+        lines.append("  note: split 'all' is an unknown split: the scorer did not know which "
+                     "clips were used for training, so these may include training clips")
+    majority = max(share, 1 - share)
+    if majority >= COLLAPSE_SHARE:
+        lines.append(f"  warning: {majority:.1%} of predictions are "
+                     f"'{CLASS_NAMES[int(share >= 0.5)]}': the model may have collapsed to one "
+                     "class")
+    if "per_category" in m:
+        lines.append(_line("per category", f"{'clips':>6} {'accuracy':>9} {'flagged harmful':>16}"))
+        for cat, c in m["per_category"].items():
+            lines.append(_line(f"  {cat}", f"{c['n']:>6} {c['accuracy']:>9.4f} "
+                                           f"{c['share_pred_harmful']:>16.1%}"))
+    return lines
+
+
+def write_plots(name, rows, out_dir):
+    """Confusion matrix, ROC and precision-recall PNGs of one model; return the paths written."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # headless: no display on servers and CI
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import ConfusionMatrixDisplay, PrecisionRecallDisplay, RocCurveDisplay
+
+    y = np.array([r["label"] for r in rows])
+    pred = np.array([r["pred"] for r in rows])
+    score = np.array([r["prob_harmful"] for r in rows])
+
+    def draw_confusion(ax):
+        # a fixed 0..n colour scale, and text colour from the cell's own shade: sklearn's default
+        # picks both from the matrix's min..max, so equal counts come out unreadable
+        shown = ConfusionMatrixDisplay.from_predictions(
+            y, pred, labels=[0, 1], display_labels=CLASS_NAMES, ax=ax, colorbar=False,
+            cmap="Blues", im_kw={"vmin": 0, "vmax": len(y)})
+        for text, count in zip(shown.text_.ravel(), shown.confusion_matrix.ravel()):
+            text.set_color("white" if count > len(y) / 2 else "black")
+
+    plots = {"confusion": ("confusion matrix", draw_confusion)}
+    if len(np.unique(y)) == 2:  # curves need both classes among the labels
+        plots["roc"] = ("ROC", lambda ax: RocCurveDisplay.from_predictions(
+            y, score, pos_label=1, name=name, ax=ax, plot_chance_level=True))
+        plots["pr"] = ("precision-recall", lambda ax: PrecisionRecallDisplay.from_predictions(
+            y, score, pos_label=1, name=name, ax=ax, plot_chance_level=True))
+    safe_name = re.sub(r"[^\w.-]", "_", name)
+    written = []
+    for kind, (title, draw) in plots.items():
+        fig, ax = plt.subplots(figsize=(4.8, 4.2))
+        try:
+            draw(ax)
+            ax.set_title(f"{name}: {title} (held-out, n={len(rows)})", fontsize=10)
+            path = Path(out_dir) / f"{safe_name}_{kind}.png"
+            with atomic_output(path, mode=None) as tmp:
+                fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
+            written.append(path)
+        finally:
+            plt.close(fig)
+    return written
+
+
+def report_model(name, model, include_train, plot_dir):
+    """The text lines of one model; writes its plots into `plot_dir` unless it is None."""
+    rows = model["rows"]
+    held_out = [r for r in rows if r["split"] in HELD_OUT]
+    train = [r for r in rows if r["split"] == "train"]
+    lines = [f"== {name} ==", _line("source" + "s" * (len(model["sources"]) > 1),
+                                    ", ".join(model["sources"]))]
+    if model["duplicates"]:
+        dup, first = model["duplicates"][0]
+        lines.append(f"  warning: {len(model['duplicates'])} clip(s) appear more than once across "
+                     f"the prediction files; kept the first of each (e.g. {dup['path']} at "
+                     f"{first['where']} and {dup['where']})")
+    if model["unscored"]:
+        bad = model["unscored"]
+        lines.append(_line("unscored", f"{len(bad)} clip(s) with an error, excluded"))
+        lines += [f"    {u['where']}: {u['path']}: {u['error']}" for u in bad[:5]]
+        if len(bad) > 5:
+            lines.append(f"    ... and {len(bad) - 5} more")
+    if train:
+        action = ("reported separately below, not in the held-out metrics" if include_train
+                  else "excluded (--include_train to report them separately)")
+        lines.append(f"  warning: {len(train)} of {len(rows)} scored clips were training clips "
+                     f"(split=train); {action}")
+    if held_out:
+        lines += format_section("held-out clips", held_out, compute_metrics(held_out))
+        if plot_dir is not None:
+            plots = write_plots(name, held_out, plot_dir)
+            lines.append(_line("plots", ", ".join(p.name for p in plots)))
+    elif not rows:
+        lines.append("  no scored clips: the file(s) hold no rows without an error")
+    else:
+        lines.append(f"  no held-out clips: none of the {len(rows)} scored clips has split val, "
+                     "test or all, so there is nothing honest to report"
+                     + ("" if include_train else
+                        " (--include_train shows the training-clip metrics)"))
+    if include_train and train:
+        lines += format_section("training clips (not held-out)", train, compute_metrics(train))
+    return lines
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Score prediction CSVs (from infer_dataset.py) on held-out clips and write "
+                    "model_metrics.txt plus confusion-matrix, ROC and precision-recall plots.")
+    parser.add_argument("predictions", nargs="*",
+                        help="prediction CSVs to score (default: every <data_root>/*_predictions"
+                             ".csv); files of the same model name, e.g. shards "
+                             "cnn_predictions.shard0of4.csv, are concatenated")
+    parser.add_argument("--data_root", default=CFG.data_root,
+                        help="where to look for *_predictions.csv when none are named, and where "
+                             "model_metrics.txt goes by default (default: %(default)s)")
+    parser.add_argument("--output", default=None,
+                        help="report path (default: <data_root>/model_metrics.txt); plots are "
+                             "written next to it")
+    parser.add_argument("--names", default=None,
+                        help="comma-separated model names, one per CSV (one in all with --merge), "
+                             "instead of the file stem minus '_predictions'")
+    parser.add_argument("--merge", action="store_true",
+                        help="treat every CSV as a shard of one model and score them together")
+    parser.add_argument("--include_train", action="store_true",
+                        help="also report clips the model was trained on (split=train), in a "
+                             "separate section 'training clips (not held-out)'")
+    parser.add_argument("--no_plots", action="store_true", help="skip the PNG plots")
+    args = parser.parse_args(argv)
+
+    paths = [Path(p) for p in args.predictions] or find_prediction_csvs(args.data_root)
+    names = [n.strip() for n in args.names.split(",")] if args.names else None
+    if names and (not all(names) or len(names) != (1 if args.merge else len(paths))):
+        parser.error(f"--names needs {'one name' if args.merge else f'{len(paths)} names'} "
+                     f"(got {args.names!r})")
+    if args.merge:
+        names = [names[0] if names else model_name(paths[0])] * len(paths)
+    models = load_models(paths, names or [model_name(p) for p in paths])
+
+    output = Path(args.output) if args.output else Path(args.data_root) / "model_metrics.txt"
+    plot_dir = None if args.no_plots else output.parent
+    lines = ["Helmit model metrics",
+             "held-out = split val, test or all; training clips (split=train) are "
+             + ("reported separately" if args.include_train else "excluded"),
+             "precision, recall and F1 are for the harmful class", ""]
+    for name, model in models.items():
+        lines += report_model(name, model, args.include_train, plot_dir) + [""]
+    report = "\n".join(lines)
+    with atomic_output(output, "w", encoding="utf-8") as f:
+        f.write(report)
+    print(report + f"wrote {output}")
+    return 0
+
+
+if __name__ == "__main__":
+    run_cli(main)

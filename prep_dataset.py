@@ -1,0 +1,169 @@
+"""Label the clips: scan data_root/<class>/ and write labels.csv (path,label,duration_s,...).
+
+Every file with an audio extension is decoded once with `utils_audio.load_audio`, the same decoder
+training uses, so a file that would fail mid-training is named here and left out instead. If
+synth_dataset.py left a `synth_manifest.csv`, its category/template/holdout/group columns are
+joined in so later stages can keep a conversation within one fold.
+
+  python prep_dataset.py --data_root data
+"""
+import argparse
+import csv
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from tqdm import tqdm
+
+from config import AUDIO_EXTENSIONS, CFG, CLASS_NAMES
+from utils_audio import load_audio
+from utils_io import HelmitError, run_cli, write_csv
+
+MANIFEST_NAME = "synth_manifest.csv"
+MANIFEST_COLUMNS = ("category", "template", "holdout", "group")  # joined when the manifest has them
+
+
+def list_audio_files(class_dir: Path) -> list:
+    """Audio files under `class_dir` by extension (any case), sorted; hidden files and dirs skipped
+    (macOS `._clip.wav` resource forks carry an audio suffix but hold no audio)."""
+    return sorted(p for p in class_dir.rglob("*")
+                  if p.suffix.lower() in AUDIO_EXTENSIONS and p.is_file()
+                  and not any(part.startswith(".") for part in p.relative_to(class_dir).parts))
+
+
+def scan_classes(data_root: Path) -> list:
+    """[(path, label)] for every audio file of every class; a missing or empty class is an error."""
+    if not data_root.is_dir():
+        raise HelmitError(f"{data_root}: data root not found (run synth_dataset.py or "
+                          "download_from_drive.py first)")
+    found = []
+    for label, cls in enumerate(CLASS_NAMES):
+        class_dir = data_root / cls
+        if not class_dir.is_dir():
+            raise HelmitError(f"{class_dir}: class directory for '{cls}' not found; both "
+                              f"{', '.join(f'{c}/' for c in CLASS_NAMES)} are needed to train")
+        files = list_audio_files(class_dir)
+        if not files:
+            raise HelmitError(f"{class_dir}: no audio files ({', '.join(AUDIO_EXTENSIONS)}) for "
+                              f"class '{cls}'")
+        found += [(path, label) for path in files]
+    return found
+
+
+def clip_duration(path: Path):
+    """(seconds, None) if `path` decodes, else (None, reason); never raises for a bad file."""
+    try:
+        return len(load_audio(path)) / CFG.sample_rate, None
+    except HelmitError as e:
+        return None, str(e)  # already "<path>: <what>"
+    except Exception as e:  # batch work survives one bad file whatever the decoder throws
+        return None, f"{path}: {type(e).__name__}: {e}"
+
+
+def decode_all(paths: list, workers: int) -> list:
+    """[(seconds or None, reason or None)] in the order of `paths`, with a progress bar.
+
+    Threads rather than processes: libsndfile and soxr do the work outside the GIL, and threads
+    avoid re-importing torch in every worker.
+    """
+    if workers <= 1:
+        return [clip_duration(p) for p in tqdm(paths, desc="decode", unit="file")]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(tqdm(pool.map(clip_duration, paths), total=len(paths), desc="decode", unit="file"))
+
+
+def read_manifest(manifest: Path) -> tuple:
+    """({relative path: {column: value}}, columns present) from synth_dataset.py's manifest."""
+    with open(manifest, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        if "path" not in (reader.fieldnames or []):
+            raise HelmitError(f"{manifest}: no 'path' column; expected the header synth_dataset.py writes")
+        columns = [c for c in MANIFEST_COLUMNS if c in reader.fieldnames]
+        rows = {normalise(row["path"]): {c: row[c] for c in columns + ["label"] if c in row} for row in reader}
+    return rows, columns
+
+
+def normalise(rel: str) -> str:
+    rel = (rel or "").strip().replace("\\", "/")
+    return rel[2:] if rel.startswith("./") else rel
+
+
+def build_rows(data_root: Path, clips: list, durations: list, manifest: dict, columns: list) -> list:
+    """labels.csv rows, sorted by path, with manifest columns joined where the path matches."""
+    rows = []
+    for (path, label), (seconds, _) in zip(clips, durations):
+        if seconds is None:
+            continue
+        rel = path.relative_to(data_root).as_posix()
+        extra = manifest.get(rel, {})
+        manifest_label = (extra.get("label") or "").strip()
+        if manifest_label and manifest_label != str(label):
+            print(f"warning: {rel}: manifest label {manifest_label!r} disagrees with its folder; "
+                  f"using the folder's label {label}", file=sys.stderr)
+        rows.append({"path": rel, "label": label, "duration_s": f"{seconds:.2f}",
+                     **{c: extra.get(c, "") for c in columns}})
+    return sorted(rows, key=lambda r: r["path"])
+
+
+def summarise(labels_csv: Path, rows: list, skipped: list, manifest_path, n_joined: int) -> str:
+    lines = [f"wrote {labels_csv}: {len(rows)} clips"]
+    for label, cls in enumerate(CLASS_NAMES):
+        mine = [r for r in rows if r["label"] == label]
+        seconds = sum(float(r["duration_s"]) for r in mine)
+        lines.append(f"  {cls:<8} (label {label}): {len(mine):>6} clips, {seconds / 60:8.1f} min")
+    if skipped:
+        lines.append(f"  skipped {len(skipped)} undecodable file(s), named above")
+    if manifest_path:
+        lines.append(f"  joined {manifest_path.name} for {n_joined} of {len(rows)} clips")
+    return "\n".join(lines)
+
+
+def prep(data_root, labels_csv=None, manifest=None, workers: int = 2) -> tuple:
+    """Scan, decode, join and write labels.csv; return (rows, skipped reasons)."""
+    data_root = Path(data_root)
+    labels_csv = Path(labels_csv) if labels_csv else data_root / "labels.csv"
+    manifest = Path(manifest) if manifest else data_root / MANIFEST_NAME
+    if not manifest.is_file():
+        manifest = None
+    clips = scan_classes(data_root)
+    durations = decode_all([path for path, _ in clips], workers)
+    skipped = [reason for _, reason in durations if reason]
+    for reason in skipped:
+        tqdm.write(f"warning: {reason}; left out of labels.csv", file=sys.stderr)
+    decoded_labels = {label for (_, label), (seconds, _) in zip(clips, durations) if seconds is not None}
+    for label, cls in enumerate(CLASS_NAMES):
+        if label not in decoded_labels:
+            raise HelmitError(f"{data_root / cls}: none of the audio files for class '{cls}' could "
+                              "be decoded (see the warnings above)")
+    manifest_rows, columns = read_manifest(manifest) if manifest else ({}, [])
+    rows = build_rows(data_root, clips, durations, manifest_rows, columns)
+    write_csv(labels_csv, rows, ["path", "label", "duration_s", *columns])
+    n_joined = sum(r["path"] in manifest_rows for r in rows)
+    print(summarise(labels_csv, rows, skipped, manifest, n_joined))
+    return rows, skipped
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--data_root", default=CFG.data_root,
+                   help="folder holding one subfolder per class: " + ", ".join(CLASS_NAMES)
+                        + " (default: %(default)s)")
+    p.add_argument("--labels_csv", default=None,
+                   help="where to write the labels (default: <data_root>/labels.csv); paths in it "
+                        "stay relative to data_root")
+    p.add_argument("--manifest", default=None,
+                   help=f"synth_dataset.py manifest to join (default: <data_root>/{MANIFEST_NAME} "
+                        "if it exists)")
+    p.add_argument("--workers", type=int, default=2,
+                   help="threads decoding files in parallel (default: %(default)s)")
+    args = p.parse_args(argv)
+    if args.workers < 1:
+        p.error("--workers must be >= 1")
+    if args.manifest and not Path(args.manifest).is_file():
+        raise HelmitError(f"{args.manifest}: manifest not found")
+    prep(args.data_root, args.labels_csv, args.manifest, args.workers)
+    return 0
+
+
+if __name__ == "__main__":
+    run_cli(main)

@@ -1,0 +1,59 @@
+"""Shared fixtures: tiny corpora and a tiny randomly initialised Wav2Vec2, all made on the spot."""
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_script(script, *args, check=True, timeout=600):
+    """Run a stage as a user would: a subprocess from the repo root. Returns CompletedProcess."""
+    proc = subprocess.run([sys.executable, str(ROOT / script), *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{script} exited {proc.returncode}\nstdout:\n{proc.stdout[-3000:]}\nstderr:\n{proc.stderr[-3000:]}")
+    return proc
+
+
+def make_tone_corpus(root, n_per_class=10, seed=0):
+    """harmful = a tone in noise, safe = noise only: trivially learnable, for plumbing tests."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(2 * n_per_class):
+        label = i % 2
+        n = int(16000 * rng.uniform(2.0, 12.0))
+        t = np.arange(n) / 16000
+        x = 0.05 * rng.standard_normal(n)
+        if label:
+            x += 0.3 * np.sin(2 * np.pi * rng.uniform(300, 500) * t)
+        cls = "harmful" if label else "safe"
+        (root / cls).mkdir(parents=True, exist_ok=True)
+        sf.write(root / cls / f"clip{i:03d}.wav", x.astype(np.float32), 16000)
+        rows.append({"path": f"{cls}/clip{i:03d}.wav", "label": label})
+    with open(root / "labels.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["path", "label"])
+        writer.writeheader()
+        writer.writerows(rows)
+    return root
+
+
+@pytest.fixture(scope="session")
+def tone_corpus(tmp_path_factory):
+    return make_tone_corpus(tmp_path_factory.mktemp("tones"))
+
+
+@pytest.fixture(scope="session")
+def tiny_w2v_dir(tmp_path_factory):
+    """A 2-layer, 32-wide Wav2Vec2 with random weights, saved as a hub model would be."""
+    from transformers import Wav2Vec2Config, Wav2Vec2Model
+
+    cfg = Wav2Vec2Config(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
+                         conv_dim=(32,) * 7, num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=2)
+    path = tmp_path_factory.mktemp("tiny_w2v")
+    Wav2Vec2Model(cfg).save_pretrained(path)
+    return path

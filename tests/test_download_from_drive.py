@@ -1,0 +1,235 @@
+"""download_from_drive.py: zips built here, gdown replaced at fetch(); no network."""
+import io
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+import download_from_drive as dfd
+from utils_io import HelmitError
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def wav_bytes(seconds=0.1, sr=16000):
+    buf = io.BytesIO()
+    sf.write(buf, np.zeros(int(sr * seconds), dtype=np.float32), sr, format="WAV")
+    return buf.getvalue()
+
+
+def make_zip(path, entries, compression=zipfile.ZIP_DEFLATED):
+    """entries: {name: bytes}, or {name: ("symlink", target)} for a symlink entry."""
+    with zipfile.ZipFile(path, "w", compression) as zf:
+        for name, data in entries.items():
+            if isinstance(data, tuple):
+                info = zipfile.ZipInfo(name)
+                info.external_attr = 0o120777 << 16  # S_IFLNK: how `zip --symlinks` stores a link
+                zf.writestr(info, data[1])
+            else:
+                zf.writestr(name, data)
+    return path
+
+
+def tree(root):
+    """Every file under root (hidden ones included) as relative posix paths."""
+    return sorted(p.relative_to(root).as_posix() for p in Path(root).rglob("*") if p.is_file())
+
+
+@pytest.fixture
+def data_root(tmp_path):
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def previous(data_root):
+    """data/<class>/ from an earlier run, which a failed run must leave exactly as it was."""
+    for cls in ("harmful", "safe"):
+        (data_root / cls).mkdir(parents=True)
+        (data_root / cls / "old.wav").write_bytes(b"old " + cls.encode())
+    return data_root
+
+
+def run(*argv):
+    return dfd.main([str(a) for a in argv])
+
+
+def test_local_zips_flat_and_wrapped(tmp_path, data_root, capsys):
+    audio = wav_bytes()
+    flat = make_zip(tmp_path / "harmful.zip", {"a.wav": audio, "b.FLAC": b"x", "readme.txt": b"hi"})
+    wrapped = make_zip(tmp_path / "safe.zip", {"safe/": b"", "safe/x.wav": audio, "safe/sub/y.wav": audio,
+                                               "__MACOSX/safe/._x.wav": b"finder junk"})
+    assert run("--harmful_zip", flat, "--safe_zip", wrapped, "--data_root", data_root) == 0
+    assert tree(data_root) == ["harmful/a.wav", "harmful/b.FLAC", "harmful/readme.txt",
+                               "safe/sub/y.wav", "safe/x.wav"]  # wrapper dropped, no temp dirs left
+    assert (data_root / "safe/x.wav").read_bytes() == audio
+    out = capsys.readouterr().out
+    assert "harmful:  3 files (2 audio) from local zip" in out
+    assert "safe:     2 files (2 audio)" in out
+
+
+def test_existing_class_skipped_unless_force(tmp_path, previous, capsys):
+    new = make_zip(tmp_path / "harmful.zip", {"new.wav": wav_bytes()})
+    run("--harmful_zip", new, "--data_root", previous)
+    assert tree(previous / "harmful") == ["old.wav"]
+    assert "skipped" in capsys.readouterr().out
+    run("--harmful_zip", new, "--data_root", previous, "--force")
+    assert tree(previous / "harmful") == ["new.wav"]
+    assert tree(previous / "safe") == ["old.wav"]  # not requested: untouched
+    assert sorted(p.name for p in previous.iterdir()) == ["harmful", "safe"]
+
+
+def test_drive_id_download_goes_through_fetch(tmp_path, data_root, monkeypatch):
+    calls = []
+
+    def fake_fetch(source, dest, folder=False):
+        calls.append((source, folder))
+        make_zip(dest, {"clips/clip.wav": wav_bytes()})
+        return dest
+
+    monkeypatch.setattr(dfd, "fetch", fake_fetch)
+    run("--harmful_id", "ID_H", "--safe_url", "https://drive.google.com/file/d/ID_S/view",
+        "--data_root", data_root)
+    assert sorted(calls) == [("ID_H", False), ("https://drive.google.com/file/d/ID_S/view", False)]
+    assert tree(data_root) == ["harmful/clip.wav", "safe/clip.wav"]  # downloaded zips removed
+
+
+def test_html_page_instead_of_zip_is_named(previous, monkeypatch):
+    def fake_fetch(source, dest, folder=False):
+        Path(dest).write_text("<!DOCTYPE html><html><title>Google Drive - Quota exceeded</title></html>")
+
+    monkeypatch.setattr(dfd, "fetch", fake_fetch)
+    with pytest.raises(HelmitError, match=r"harmful\.zip: looks like an HTML page, not a zip"):
+        run("--harmful_id", "ID_H", "--data_root", previous, "--force")
+    assert tree(previous) == ["harmful/old.wav", "safe/old.wav"]
+
+
+@pytest.mark.parametrize("entry, why", [
+    ("../evil.wav", "outside the target"),
+    ("harmful/../../evil.wav", "outside the target"),
+    ("/tmp/helmit_evil.wav", "absolute path"),
+    ("C:/evil.wav", "absolute path"),
+])
+def test_escaping_entries_rejected(tmp_path, previous, entry, why):
+    bad = make_zip(tmp_path / "harmful.zip", {"ok.wav": wav_bytes(), entry: b"pwned"})
+    assert entry in zipfile.ZipFile(bad).namelist()  # zipfile kept the hostile name as written
+    with pytest.raises(HelmitError, match=why):
+        run("--harmful_zip", bad, "--data_root", previous, "--force")
+    assert tree(tmp_path) == ["data/harmful/old.wav", "data/safe/old.wav", "harmful.zip"]
+    assert not Path("/tmp/helmit_evil.wav").exists()
+
+
+def test_symlink_entry_rejected(tmp_path, previous):
+    bad = make_zip(tmp_path / "harmful.zip", {"ok.wav": wav_bytes(), "link.wav": ("symlink", "/etc/passwd")})
+    with pytest.raises(HelmitError, match="link.wav.*symlink"):
+        run("--harmful_zip", bad, "--data_root", previous, "--force")
+    assert tree(previous) == ["harmful/old.wav", "safe/old.wav"]
+
+
+def test_zip_bomb_cap(tmp_path, previous):
+    bomb = make_zip(tmp_path / "harmful.zip", {"a.wav": wav_bytes(), "zeros.wav": bytes(3 * 1024 ** 2)})
+    assert bomb.stat().st_size < 100_000  # 3 MB of zeros deflate to a few KB
+    with pytest.raises(HelmitError, match="over the --max_extract_gb cap"):
+        run("--harmful_zip", bomb, "--data_root", previous, "--force", "--max_extract_gb", "0.002")
+    assert tree(previous) == ["harmful/old.wav", "safe/old.wav"]
+    run("--harmful_zip", bomb, "--data_root", previous, "--force", "--max_extract_gb", "0.01")
+    assert tree(previous / "harmful") == ["a.wav", "zeros.wav"]
+
+
+def test_damaged_archive_leaves_every_class_untouched(tmp_path, previous):
+    good = make_zip(tmp_path / "harmful.zip", {"new.wav": wav_bytes()})
+    damaged = make_zip(tmp_path / "safe.zip", {"new.wav": wav_bytes()}, zipfile.ZIP_STORED)
+    raw = bytearray(damaged.read_bytes())
+    raw[200] ^= 0xFF  # inside the stored wav samples: only the CRC check can notice
+    damaged.write_bytes(bytes(raw))
+    with pytest.raises(HelmitError, match=r"safe\.zip: entry 'new.wav': Bad CRC-32"):
+        run("--harmful_zip", good, "--safe_zip", damaged, "--data_root", previous, "--force")
+    # harmful verified fine but is not swapped in alone: classes are replaced together or not at all
+    assert tree(previous) == ["harmful/old.wav", "safe/old.wav"]
+
+
+def test_archive_without_audio_rejected(tmp_path, data_root):
+    docs = make_zip(tmp_path / "harmful.zip", {"notes.txt": b"no clips here"})
+    with pytest.raises(HelmitError, match=r"harmful\.zip: no audio files"):
+        run("--harmful_zip", docs, "--data_root", data_root)
+    assert tree(data_root) == []
+
+
+def test_folder_with_zip_and_subfolder(tmp_path, data_root, monkeypatch):
+    def fake_fetch(source, dest, folder=False):
+        assert folder and source == "https://drive.google.com/drive/folders/FOLDER"
+        Path(dest).mkdir()
+        make_zip(Path(dest) / "harmful.zip", {"harmful/h.wav": wav_bytes()})
+        (Path(dest) / "safe" / "day1").mkdir(parents=True)
+        (Path(dest) / "safe" / "day1" / "s.wav").write_bytes(wav_bytes())
+
+    monkeypatch.setattr(dfd, "fetch", fake_fetch)
+    run("--folder_url", "https://drive.google.com/drive/folders/FOLDER", "--data_root", data_root)
+    assert tree(data_root) == ["harmful/h.wav", "safe/day1/s.wav"]
+
+
+def test_folder_missing_a_class_says_what_it_holds(data_root, monkeypatch):
+    def fake_fetch(source, dest, folder=False):
+        Path(dest).mkdir()
+        make_zip(Path(dest) / "harmful.zip", {"h.wav": wav_bytes()})
+        (Path(dest) / "notes.txt").write_text("hi")
+
+    monkeypatch.setattr(dfd, "fetch", fake_fetch)
+    with pytest.raises(HelmitError, match=r"no safe\.zip or safe/ \(it holds: harmful\.zip, notes\.txt\)"):
+        run("--folder_url", "FOLDER", "--data_root", data_root)
+    assert tree(data_root) == []
+
+
+def cli(*argv, cwd):
+    return subprocess.run([sys.executable, str(REPO / "download_from_drive.py"), *map(str, argv)],
+                          capture_output=True, text=True, cwd=cwd)
+
+
+def test_cli_help_and_errors(tmp_path):
+    assert cli("--help", cwd=tmp_path).returncode == 0
+    not_zip = tmp_path / "harmful.zip"
+    not_zip.write_text("<html><body>Sign in</body></html>")
+    res = cli("--harmful_zip", not_zip, "--data_root", tmp_path / "data", cwd=tmp_path)
+    assert res.returncode == 1
+    assert res.stderr.startswith(f"error: {not_zip}: looks like an HTML page")
+    assert res.stderr.count("\n") == 1 and "Traceback" not in res.stderr
+    both = cli("--harmful_zip", not_zip, "--harmful_id", "X", cwd=tmp_path)
+    assert both.returncode == 2 and "give only one of" in both.stderr
+    assert cli(cwd=tmp_path).returncode == 2  # nothing to fetch
+
+
+def test_fetch_calls_gdown_by_id_or_url_and_wraps_its_errors(tmp_path, monkeypatch):
+    calls = []
+
+    class FakeGdown:
+        @staticmethod
+        def download(output, quiet, id=None, url=None):
+            calls.append(("file", id, url))
+            if id == "BAD":
+                raise RuntimeError("Cannot retrieve the public link of the file.\nYou may need to ...")
+            Path(output).write_bytes(b"zip")
+
+        @staticmethod
+        def download_folder(output, quiet, id=None, url=None):
+            calls.append(("folder", id, url))
+            Path(output).mkdir()
+
+    monkeypatch.setitem(sys.modules, "gdown", FakeGdown)
+    dfd.fetch("ID1", tmp_path / "a.zip")
+    dfd.fetch("https://drive.google.com/file/d/ID2/view", tmp_path / "b.zip")
+    dfd.fetch("https://drive.google.com/drive/folders/F", tmp_path / "f", folder=True)
+    assert calls == [("file", "ID1", None), ("file", None, "https://drive.google.com/file/d/ID2/view"),
+                     ("folder", None, "https://drive.google.com/drive/folders/F")]
+    with pytest.raises(HelmitError, match=r"^BAD: download failed \(Cannot retrieve .* You may need to \.\.\.\)$"):
+        dfd.fetch("BAD", tmp_path / "c.zip")
+
+
+@pytest.mark.parametrize("content, says", [(b"", "empty file (0 bytes)"), (b"\x89PNG\r\n\x1a\n", "not a zip archive")])
+def test_other_non_zips_are_described(tmp_path, content, says):
+    (tmp_path / "safe.zip").write_bytes(content)
+    with pytest.raises(HelmitError, match=rf"safe\.zip: {re.escape(says)}"):
+        run("--safe_zip", tmp_path / "safe.zip", "--data_root", tmp_path / "data")

@@ -1,0 +1,81 @@
+import numpy as np
+import pytest
+import torch
+
+from model import (CHECKPOINT_FORMAT, LiteAudioCNN, Wav2Vec2Classifier, build_model, clip_prob, harmful_probs,
+                   load_checkpoint, save_checkpoint, storable_model_args)
+from utils_io import HelmitError
+
+
+@pytest.mark.parametrize("width_mult", [0.5, 1.0])
+def test_lite_cnn_any_length_and_width(width_mult):
+    model = LiteAudioCNN(width_mult=width_mult).eval()
+    for samples in (16000, 128000, 200001):
+        assert model(torch.randn(3, samples)).shape == (3, 2)
+    n_params = sum(p.numel() for p in model.parameters())
+    assert n_params < 120_000 * width_mult ** 2 + 5_000  # a light model, as the name says
+    assert [b[1][0].out_channels for b in model.blocks] == [round(c * width_mult) for c in (64, 128, 160, 192)]
+
+
+def test_wav2vec2_frozen_by_default_and_unfreezes_last_layers(tiny_w2v_dir):
+    frozen = Wav2Vec2Classifier(source=str(tiny_w2v_dir))
+    assert not any(p.requires_grad for p in frozen.backbone.parameters())
+    assert all(p.requires_grad for p in frozen.head.parameters())
+    tuned = Wav2Vec2Classifier(source=str(tiny_w2v_dir), num_unfrozen_layers=1)
+    layers = tuned.backbone.encoder.layers
+    assert all(p.requires_grad for p in layers[-1].parameters())
+    assert not any(p.requires_grad for p in layers[0].parameters())
+    assert tuned.eval()(torch.randn(2, 16000)).shape == (2, 2)
+
+
+def test_unreachable_hub_id_points_to_w2v_model(monkeypatch):
+    import huggingface_hub.constants
+
+    # what a machine without the hub sees, minus the network retries that take ~20 s
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    with pytest.raises(HelmitError, match="--w2v_model"):
+        Wav2Vec2Classifier(source="facebook/wav2vec2-base")
+
+
+def roundtrip(tmp_path, model, arch, model_args):
+    ckpt = {"format_version": CHECKPOINT_FORMAT, "arch": arch, "model_args": storable_model_args(model, model_args),
+            "state_dict": model.state_dict(), "threshold": 0.4}
+    save_checkpoint(tmp_path / "m.pt", ckpt)
+    raw = torch.load(tmp_path / "m.pt", weights_only=True)  # plain types only: no pickled objects
+    assert raw["arch"] == arch
+    loaded, _ = load_checkpoint(tmp_path / "m.pt")
+    x = torch.randn(2, 24000)
+    torch.testing.assert_close(loaded(x), model.eval()(x))
+    return ckpt
+
+
+def test_checkpoint_roundtrip_rebuilds_both_models_offline(tmp_path, tiny_w2v_dir):
+    args = dict(n_classes=2, width_mult=0.5, dropout=0.1)
+    roundtrip(tmp_path, build_model("LiteAudioCNN", args), "LiteAudioCNN", args)
+    w_args = dict(n_classes=2, source=str(tiny_w2v_dir))
+    ckpt = roundtrip(tmp_path, build_model("Wav2Vec2Classifier", w_args), "Wav2Vec2Classifier", w_args)
+    assert ckpt["model_args"]["source"] is None and ckpt["model_args"]["backbone_config"]["hidden_size"] == 32
+
+
+def test_checkpoint_refuses_newer_format_and_foreign_files(tmp_path):
+    model = LiteAudioCNN()
+    save_checkpoint(tmp_path / "new.pt", {"format_version": CHECKPOINT_FORMAT + 1, "arch": "LiteAudioCNN",
+                                          "model_args": {}, "state_dict": model.state_dict()})
+    with pytest.raises(HelmitError, match="newer"):
+        load_checkpoint(tmp_path / "new.pt")
+    save_checkpoint(tmp_path / "odd.pt", {"format_version": 1, "arch": "ResNet50", "model_args": {}, "state_dict": {}})
+    with pytest.raises(HelmitError, match="unknown architecture"):
+        load_checkpoint(tmp_path / "odd.pt")
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(HelmitError, match="junk.pt"):
+        load_checkpoint(tmp_path / "junk.pt")
+    save_checkpoint(tmp_path / "wrong.pt", {"format_version": 1, "arch": "LiteAudioCNN", "model_args": {"width_mult": 2.0},
+                                            "state_dict": model.state_dict()})
+    with pytest.raises(HelmitError, match="do not fit"):
+        load_checkpoint(tmp_path / "wrong.pt")
+
+
+def test_probabilities_and_window_aggregation():
+    p = harmful_probs(np.array([[0.0, 0.0], [0.0, 10.0], [10.0, 0.0]]))
+    np.testing.assert_allclose(p, [0.5, 1.0, 0.0], atol=1e-4)
+    assert clip_prob([0.1, 0.9, 0.2]) == pytest.approx(0.9)
