@@ -42,8 +42,8 @@ def classify_file(sess, meta, path, window_sec=None, stride_sec=None, threshold=
     ranges = harmful_ranges(starts, probs, window_sec, sr, threshold)
     for r in ranges:
         r[1] = min(r[1], round(duration, 2))
-    return {"path": str(path), "label": classes[int(harmful)], "probability": round(p_harm if harmful else 1 - p_harm, 4),
-            "prob_harmful": round(p_harm, 4), "threshold": round(threshold, 4), "duration_s": round(duration, 2),
+    return {"path": str(path), "label": classes[int(harmful)], "probability": float(p_harm if harmful else 1 - p_harm),
+            "prob_harmful": p_harm, "threshold": threshold, "duration_s": round(duration, 2),
             "n_windows": len(starts), "harmful_ranges": ranges}
 
 

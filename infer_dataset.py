@@ -88,7 +88,8 @@ def main(argv=None):
             out_row.update(pred="", prob="", prob_harmful="")
         else:
             pred = int(p_harm >= threshold)
-            out_row.update(pred=pred, prob=round(p_harm if pred else 1 - p_harm, 6), prob_harmful=round(p_harm, 6))
+            # full precision: a rounded score could land on the other side of the threshold than `pred`
+            out_row.update(pred=pred, prob=float(p_harm if pred else 1 - p_harm), prob_harmful=float(p_harm))
         results.append(out_row)
     seconds = time.time() - t0
     write_csv(out, results, FIELDS + extra)

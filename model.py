@@ -155,7 +155,7 @@ def harmful_probs(logits):
 
 def clip_prob(window_probs):
     """A clip's harmful score from its windows: the max, because one harmful turn is enough."""
-    return float(max(window_probs))
+    return float(np.max(window_probs))
 
 
 # --- ONNX files: metadata that makes them self-describing, and scoring with ONNX Runtime ---

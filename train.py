@@ -28,6 +28,7 @@ from utils_audio import frontend_args, windows
 from utils_io import HelmitError, atomic_output, read_labels_csv, run_cli
 
 COLLAPSE_SHARE = 0.95  # warn when this share of validation clips gets the same predicted class
+FLAT_SPREAD = 0.02     # warn when P(harmful) varies less than this across clips: nothing learned
 
 
 def split_rows(rows, val_fraction, seed, use_holdout=True):
@@ -52,9 +53,14 @@ def class_weights(labels):
 
 
 def best_threshold(labels, probs):
-    """Threshold on P(harmful) maximising balanced accuracy; ties go to the one nearest 0.5."""
+    """Threshold on P(harmful) maximising balanced accuracy; ties go to the one nearest 0.5.
+
+    Candidates are midpoints between neighbouring scores, so no validation clip sits exactly on
+    the threshold, where the smallest numerical change (ONNX, INT8) would flip its decision.
+    """
     labels, probs = np.asarray(labels), np.asarray(probs)
-    candidates = np.unique(np.concatenate([probs, [0.5]]))
+    levels = np.unique(probs)
+    candidates = np.concatenate([(levels[:-1] + levels[1:]) / 2, [0.5]])
     scores = [(balanced_accuracy_score(labels, probs >= t), -abs(t - 0.5), t) for t in candidates]
     return float(max(scores)[2])
 
@@ -84,6 +90,7 @@ def binary_metrics(labels, probs, threshold):
         "roc_auc": float(roc_auc_score(labels, probs)) if both else float("nan"),
         "loss": float(-np.mean(np.log(np.where(labels == 1, probs, 1 - probs) + eps))),
         "share_predicted_harmful": float(preds.mean()),
+        "prob_spread": float(np.percentile(probs, 95) - np.percentile(probs, 5)),
         "threshold": float(threshold),
     }
 
@@ -266,6 +273,9 @@ def main(argv=None):
         if max(share, 1 - share) >= COLLAPSE_SHARE:
             print(f"warning: on {split} the model predicts '{CLASS_NAMES[int(share >= 0.5)]}' for "
                   f"{max(share, 1 - share):.0%} of clips: it has collapsed to one class")
+        if m["prob_spread"] < FLAT_SPREAD:
+            print(f"warning: on {split} P(harmful) barely varies between clips (5-95% range {m['prob_spread']:.4f}): "
+                  "the model has not learned to tell them apart; more clips or epochs may help")
     return 0
 
 

@@ -18,7 +18,8 @@ def test_best_threshold_maximises_balanced_accuracy():
     m = train.binary_metrics(labels, probs, t)
     assert m["balanced_accuracy"] == pytest.approx(max(
         train.binary_metrics(labels, probs, c)["balanced_accuracy"] for c in np.linspace(0, 1, 101)))
-    assert train.best_threshold([0, 0, 1, 1], [0.1, 0.2, 0.3, 0.4]) == pytest.approx(0.3)
+    # midway between the last safe and the first harmful score, not on either clip
+    assert train.best_threshold([0, 0, 1, 1], [0.1, 0.2, 0.3, 0.4]) == pytest.approx(0.25)
 
 
 def test_selection_prefers_a_real_model_over_a_collapsed_one():

@@ -1,0 +1,130 @@
+"""End to end: every stage as a subprocess, as the README runs them, on a corpus made here.
+
+The models are tiny and barely trained, so this checks that each stage reads what the previous
+one wrote and that each artifact says what it should, not how accurate the models are.
+"""
+import csv
+import json
+import re
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+import torch
+
+from conftest import run_script
+
+SCRIPTS = ["synth_dataset.py", "download_from_drive.py", "prep_dataset.py", "train.py", "export_onnx.py",
+           "quantize_onnx.py", "infer.py", "infer_dataset.py", "compute_metrics.py"]
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_every_stage_explains_its_flags(script):
+    out = run_script(script, "--help").stdout
+    flags = re.findall(r"--\w+", out)
+    assert len(flags) >= 3, out
+    assert "--help" in flags
+
+
+def read_csv(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    data = tmp_path_factory.mktemp("pipeline") / "data"
+    run_script("synth_dataset.py", "--out_dir", data, "--n_harmful", 14, "--n_safe", 10, "--seed", 3)
+    run_script("prep_dataset.py", "--data_root", data)
+    return data
+
+
+def test_cnn_pipeline(corpus, tmp_path):
+    data, runs = corpus, tmp_path
+    labels = read_csv(data / "labels.csv")
+    assert len(labels) == 24 and sum(r["label"] == "1" for r in labels) == 14
+    assert all(r["path"].split("/")[0] == ("harmful" if r["label"] == "1" else "safe") for r in labels)
+
+    ckpt_path = runs / "cnn.pt"
+    out = run_script("train.py", "--data_root", data, "--epochs", 2, "--batch_size", 8, "--width_mult", 0.5,
+                     "--ckpt", ckpt_path).stdout
+    assert "best epoch" in out
+    ckpt = torch.load(ckpt_path, weights_only=True)
+    assert ckpt["arch"] == "LiteAudioCNN" and len(ckpt["history"]) == 2
+    n_split = len(ckpt["train_clips"]) + len(ckpt["val_clips"]) + len(ckpt["test_clips"])
+    assert n_split == 24 and ckpt["test_clips"]  # holdout clips of the built-in corpus form the test split
+
+    onnx_path = runs / "cnn.onnx"
+    out = run_script("export_onnx.py", "--ckpt", ckpt_path, "--onnx", onnx_path).stdout
+    diff = float(re.search(r"PyTorch\| logits on \d+ clips \((\d+) real\): ([0-9.e+-]+)", out).group(2))
+    assert diff <= 1e-4
+    proto = onnx.load(onnx_path)
+    meta = {p.key: p.value for p in proto.metadata_props}
+    assert float(meta["threshold"]) == pytest.approx(ckpt["threshold"])
+    assert json.loads(meta["class_names"]) == ["safe", "harmful"] and meta["arch"] == "LiteAudioCNN"
+    dims = proto.graph.input[0].type.tensor_type.shape.dim
+    assert [d.dim_param != "" for d in dims] == [True, True]  # dynamic batch and time
+
+    int8_path = runs / "cnn_int8.onnx"
+    # a 2-epoch model scores every clip near its threshold, where any rounding flips decisions:
+    # the flip guard is tested on its own in test_quantize_onnx.py
+    out = run_script("quantize_onnx.py", "--onnx_in", onnx_path, "--onnx_out", int8_path, "--max_flip_rate", 1).stdout
+    assert "same decision as FP32" in out
+    assert int8_path.stat().st_size < 0.7 * onnx_path.stat().st_size
+    int8_ops = {n.op_type for n in onnx.load(int8_path).graph.node}
+    assert "QuantizeLinear" in int8_ops and "ConvInteger" not in int8_ops
+    sess = ort.InferenceSession(str(int8_path), providers=["CPUExecutionProvider"])
+    assert np.isfinite(sess.run(None, {"waveform": np.zeros((2, 40000), np.float32)})[0]).all()
+
+    clip = data / labels[0]["path"]
+    result = json.loads(run_script("infer.py", "--audio_path", clip, "--onnx", onnx_path, "--json").stdout)
+    assert (result["label"] == "harmful") == (result["prob_harmful"] >= float(meta["threshold"]))
+    assert result["threshold"] == pytest.approx(float(meta["threshold"]), abs=1e-4)
+    # the threshold really drives the decision
+    low = json.loads(run_script("infer.py", "--audio_path", clip, "--onnx", int8_path, "--json", "--threshold", 0).stdout)
+    high = json.loads(run_script("infer.py", "--audio_path", clip, "--onnx", int8_path, "--json", "--threshold", 1.01).stdout)
+    assert low["label"] == "harmful" and high["label"] == "safe" and high["harmful_ranges"] == []
+    assert low["harmful_ranges"][0][0] == 0.0 and low["harmful_ranges"][-1][1] == pytest.approx(result["duration_s"], abs=0.01)
+    text = run_script("infer.py", "--audio_path", clip, "--onnx", onnx_path).stdout
+    assert text.startswith(str(clip)) and ("HARMFUL" in text or "SAFE" in text)
+
+    preds_path = data / "cnn_predictions.csv"
+    run_script("infer_dataset.py", "--onnx", onnx_path, "--data_root", data, "--output_csv", preds_path)
+    preds = read_csv(preds_path)
+    assert [p["path"] for p in preds] == [r["path"] for r in labels]
+    split_of = {**{p: "train" for p in ckpt["train_clips"]}, **{p: "val" for p in ckpt["val_clips"]},
+                **{p: "test" for p in ckpt["test_clips"]}}
+    assert all(p["split"] == split_of[p["path"]] for p in preds)
+    for p in preds:
+        assert int(p["pred"]) == int(float(p["prob_harmful"]) >= float(meta["threshold"]))
+    by_path = {p["path"]: p for p in preds}
+    assert float(by_path[labels[0]["path"]]["prob_harmful"]) == pytest.approx(result["prob_harmful"], abs=1e-3)
+
+    metrics_path = data / "model_metrics.txt"
+    out = run_script("compute_metrics.py", preds_path, "--output", metrics_path).stdout
+    report = metrics_path.read_text()
+    assert "balanced accuracy" in report and "ROC-AUC" in report and "confusion matrix" in report
+    n_train = len(ckpt["train_clips"])
+    assert f"{n_train} of 24 scored clips were training clips" in report
+    assert f"clips scored        {24 - n_train}" in report
+
+
+def test_wav2vec2_pipeline(corpus, tmp_path, tiny_w2v_dir):
+    ckpt_path, onnx_path = tmp_path / "w2v.pt", tmp_path / "w2v.onnx"
+    run_script("train.py", "--data_root", corpus, "--epochs", 1, "--batch_size", 8, "--use_wav2vec2",
+               "--w2v_model", tiny_w2v_dir, "--ckpt", ckpt_path)
+    ckpt = torch.load(ckpt_path, weights_only=True)
+    assert ckpt["arch"] == "Wav2Vec2Classifier" and ckpt["model_args"]["backbone_config"]["num_hidden_layers"] == 2
+    out = run_script("export_onnx.py", "--ckpt", ckpt_path, "--onnx", onnx_path).stdout
+    assert "onnx.checker: ok" in out
+    int8_path = tmp_path / "w2v_int8.onnx"
+    out = run_script("quantize_onnx.py", "--onnx_in", onnx_path, "--onnx_out", int8_path,
+                     "--max_flip_rate", 1).stdout
+    assert "dynamic int8 (MatMul)" in out
+    ops = {n.op_type for n in onnx.load(int8_path).graph.node}
+    assert "MatMulInteger" in ops or "DynamicQuantizeMatMul" in ops
+    clip = corpus / read_csv(corpus / "labels.csv")[-1]["path"]
+    for model in (onnx_path, int8_path):
+        result = json.loads(run_script("infer.py", "--audio_path", clip, "--onnx", model, "--json").stdout)
+        assert result["label"] in ("safe", "harmful") and 0 <= result["prob_harmful"] <= 1
