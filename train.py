@@ -69,9 +69,12 @@ def selection_key(m):
     """Rank epochs by validation ROC-AUC, then balanced accuracy, then lower loss.
 
     None of these rewards predicting one class for everything (AUC 0.5, balanced accuracy 0.5),
-    unlike harmful-class F1, which the original selected on.
+    unlike harmful-class F1, which the original selected on. Epochs whose scores barely vary
+    between clips rank below all others first: their AUC ranks differences of 1e-4, which is
+    noise, and their decisions flip under any rounding (ONNX, INT8).
     """
-    return (np.nan_to_num(m["roc_auc"], nan=0.0), np.nan_to_num(m["balanced_accuracy"], nan=0.0), -m["loss"])
+    return (m["prob_spread"] >= FLAT_SPREAD, np.nan_to_num(m["roc_auc"], nan=0.0),
+            np.nan_to_num(m["balanced_accuracy"], nan=0.0), -m["loss"])
 
 
 def binary_metrics(labels, probs, threshold):
@@ -230,7 +233,7 @@ def main(argv=None):
     ckpt = {"format_version": CHECKPOINT_FORMAT, "arch": arch, "model_args": model_args,
             "audio": cfg.to_dict(), "class_names": list(CLASS_NAMES), "train_args": vars(args),
             "train_clips": [r["path"] for r in train_rows], "val_clips": [r["path"] for r in val_rows],
-            "test_clips": [r["path"] for r in test_rows], "selection_metric": "val roc_auc, then balanced accuracy, then loss"}
+            "test_clips": [r["path"] for r in test_rows], "selection_metric": "val scores not flat, then roc_auc, then balanced accuracy, then loss"}
     history, best_key, best_epoch, t_start = [], None, 0, time.time()
     for epoch in range(1, args.epochs + 1):
         t0 = time.time()
