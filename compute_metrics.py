@@ -273,6 +273,20 @@ def write_plots(name, rows, out_dir):
     return written
 
 
+def split_breakdown(rows):
+    """One line per held-out split when there are several: `val` chose the epoch and threshold,
+    so it flatters the model; `test` (never seen) is the number to trust."""
+    splits = [s for s in ("val", "test", "all") if any(r["split"] == s for r in rows)]
+    if len(splits) < 2:
+        return []
+    lines = [_line("by split", f"{'clips':>6} {'bal. acc':>9} {'ROC-AUC':>8}")]
+    for s in splits:
+        m = compute_metrics([r for r in rows if r["split"] == s])
+        auc = f"{m['roc_auc']:.4f}" if m["roc_auc"] is not None else "n/a"
+        lines.append(_line(f"  {s}", f"{m['n']:>6} {m['balanced_accuracy']:>9.4f} {auc:>8}"))
+    return lines
+
+
 def report_model(name, model, include_train, plot_dir):
     """The text lines of one model; writes its plots into `plot_dir` unless it is None."""
     rows = model["rows"]
@@ -298,6 +312,7 @@ def report_model(name, model, include_train, plot_dir):
                      f"(split=train); {action}")
     if held_out:
         lines += format_section("held-out clips", held_out, compute_metrics(held_out))
+        lines += split_breakdown(held_out)
         if plot_dir is not None:
             plots = write_plots(name, held_out, plot_dir)
             lines.append(_line("plots", ", ".join(p.name for p in plots)))
