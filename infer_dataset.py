@@ -75,12 +75,13 @@ def main(argv=None):
     out = Path(args.output_csv or Path(args.data_root) / f"{Path(args.onnx).stem}_predictions.csv")
     sess, meta = load_onnx(args.onnx, args.threads)
     threshold = float(meta["threshold"])
-    rows = read_labels_csv(labels_csv, args.data_root, check_files=False)
+    rows = [{**r, "index": i} for i, r in enumerate(read_labels_csv(labels_csv, args.data_root, check_files=False))]
     split_of = split_lookup(meta)
     extra = [c for c in ("category", "fold") if c in rows[0]]
     results, failures, t0 = [], [], time.time()
-    for row, p_harm, error in tqdm(score_rows(sess, meta, rows, args.batch_size, args.stride_sec),
-                                   total=len(rows), desc="scoring", unit="clip"):
+    scored = sorted(tqdm(score_rows(sess, meta, rows, args.batch_size, args.stride_sec),
+                         total=len(rows), desc="scoring", unit="clip"), key=lambda r: r[0]["index"])
+    for row, p_harm, error in scored:  # in labels.csv order (failed clips come back first)
         out_row = {"path": row["path"], "label": row["label"], "split": split_of(row["path"]), "error": error,
                    **{c: row.get(c, "") for c in extra}}
         if error:

@@ -1,0 +1,57 @@
+import csv
+import json
+
+import pytest
+import soundfile as sf
+import numpy as np
+
+import infer
+import infer_dataset
+from conftest import run_script
+
+
+def test_harmful_ranges_merge_overlapping_windows():
+    starts = [0, 64000, 128000, 192000, 256000]  # 8-s windows every 4 s at 16 kHz
+    assert infer.harmful_ranges(starts, [0.9, 0.8, 0.1, 0.1, 0.7], 8.0, 16000, 0.5) == [[0.0, 12.0, 0.9], [16.0, 24.0, 0.7]]
+    assert infer.harmful_ranges(starts, [0.9, 0.1, 0.6, 0.1, 0.1], 8.0, 16000, 0.5) == [[0.0, 16.0, 0.9]]  # touching
+    assert infer.harmful_ranges(starts, [0.9, 0.8, 0.1, 0.1, 0.7], 8.0, 16000, 0.95) == []
+
+
+def test_split_lookup_marks_what_the_model_saw():
+    meta = {"train_clips": json.dumps(["a.wav"]), "val_clips": json.dumps(["b.wav"]), "test_clips": "[]"}
+    split_of = infer_dataset.split_lookup(meta)
+    assert [split_of(p) for p in ("a.wav", "b.wav", "new.wav")] == ["train", "val", "test"]
+    assert infer_dataset.split_lookup({})("x.wav") == "all"  # no record: the split is unknown
+
+
+@pytest.fixture(scope="module")
+def tone_onnx(tmp_path_factory, tone_corpus):
+    runs = tmp_path_factory.mktemp("tone_runs")
+    run_script("train.py", "--data_root", tone_corpus, "--epochs", 1, "--batch_size", 8, "--width_mult", 0.25,
+               "--ckpt", runs / "m.pt")
+    run_script("export_onnx.py", "--ckpt", runs / "m.pt", "--onnx", runs / "m.onnx")
+    return runs / "m.onnx"
+
+
+def test_infer_dataset_survives_a_bad_clip(tone_onnx, tone_corpus, tmp_path):
+    data = tmp_path / "data"
+    (data / "safe").mkdir(parents=True)
+    (data / "harmful").mkdir()
+    sf.write(data / "safe" / "ok.wav", np.zeros(16000, np.float32) + 0.01, 16000)
+    (data / "harmful" / "fake.wav").write_text("not audio")
+    sf.write(data / "harmful" / "long.flac", 0.1 * np.sin(np.arange(16000 * 20) / 5).astype(np.float32), 16000)
+    (data / "labels.csv").write_text("path,label\nsafe/ok.wav,0\nharmful/fake.wav,1\nharmful/long.flac,1\n")
+    proc = run_script("infer_dataset.py", "--onnx", tone_onnx, "--data_root", data, "--output_csv",
+                      data / "p.csv", check=False)
+    assert proc.returncode == 1 and "1 failed" in proc.stdout and "fake.wav" in proc.stdout
+    rows = list(csv.DictReader(open(data / "p.csv")))
+    assert [r["path"] for r in rows] == ["safe/ok.wav", "harmful/fake.wav", "harmful/long.flac"]
+    assert rows[1]["error"] and rows[1]["pred"] == "" and not rows[0]["error"] and not rows[2]["error"]
+    assert all(r["split"] == "test" for r in rows)  # none of these were in the model's training record
+
+
+def test_infer_cli_errors_are_one_line(tone_onnx, tmp_path):
+    proc = run_script("infer.py", "--onnx", tone_onnx, "--audio_path", tmp_path / "missing.wav", check=False)
+    assert proc.returncode == 1 and proc.stderr.strip().startswith("error:") and "Traceback" not in proc.stderr
+    proc = run_script("infer.py", "--onnx", tmp_path / "nope.onnx", "--audio_path", tmp_path, check=False)
+    assert proc.returncode == 1 and "nope.onnx" in proc.stderr
