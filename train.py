@@ -188,6 +188,9 @@ def parse_args(argv=None):
     p.add_argument("--num_unfrozen_layers", type=int, default=0, help="Wav2Vec2 transformer layers to fine-tune (0 = frozen)")
     p.add_argument("--val_fraction", type=float, default=CFG.val_fraction, help="share of clips for validation (stratified)")
     p.add_argument("--patience", type=int, default=CFG.early_stop_patience, help="early stopping patience in epochs")
+    p.add_argument("--keep", choices=("best", "last"), default="best",
+                   help="checkpoint the best validation epoch (with early stopping), or train all --epochs and "
+                        "keep the last: with a handful of validation clips, 'best' is often picking noise")
     p.add_argument("--train_on_holdout", action="store_true", help="use clips marked holdout=1 for training too (default: they form the test split)")
     p.add_argument("--seed", type=int, default=CFG.seed, help="random seed (same seed, same result on one machine)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
@@ -233,7 +236,8 @@ def main(argv=None):
     ckpt = {"format_version": CHECKPOINT_FORMAT, "arch": arch, "model_args": model_args,
             "audio": cfg.to_dict(), "class_names": list(CLASS_NAMES), "train_args": vars(args),
             "train_clips": [r["path"] for r in train_rows], "val_clips": [r["path"] for r in val_rows],
-            "test_clips": [r["path"] for r in test_rows], "selection_metric": "val scores not flat, then roc_auc, then balanced accuracy, then loss"}
+            "test_clips": [r["path"] for r in test_rows], "selection_metric": ("last epoch" if args.keep == "last" else
+                                 "val scores not flat, then roc_auc, then balanced accuracy, then loss")}
     history, best_key, best_epoch, t_start = [], None, 0, time.time()
     for epoch in range(1, args.epochs + 1):
         t0 = time.time()
@@ -247,7 +251,7 @@ def main(argv=None):
                "seconds": round(time.time() - t0, 2)}
         history.append(row)
         key = selection_key(m)
-        improved = best_key is None or key > best_key
+        improved = best_key is None or key > best_key or args.keep == "last"
         tqdm.write(f"epoch {epoch:3d} loss {train_loss:.4f} | val {fmt(m)} thr {thr:.2f} | "
                    f"RAM {row['ram_mb']} MB | {row['seconds']:.1f}s{' *' if improved else ''}")
         if improved:
@@ -255,7 +259,7 @@ def main(argv=None):
             ckpt.update(state_dict={k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
                         threshold=thr, best_epoch=epoch, metrics={"val": m})
             save_checkpoint(args.ckpt, ckpt)
-        elif epoch - best_epoch >= args.patience:
+        elif epoch - best_epoch >= args.patience and args.keep == "best":
             tqdm.write(f"early stop: no improvement for {args.patience} epochs")
             break
 
