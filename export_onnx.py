@@ -6,6 +6,7 @@ before it replaces anything.
 """
 import argparse
 import logging
+import os
 import time
 import warnings
 from pathlib import Path
@@ -69,7 +70,9 @@ def main(argv=None):
     print(f"exporting {ckpt['arch']} from {args.ckpt} ...")
     with atomic_output(out, mode=None) as tmp:
         export(model, torch.randn(2, int(sr * seconds)), tmp)
-        proto = onnx.load(tmp)
+        proto = onnx.load(tmp)  # pulls in the weights the exporter may have put in <tmp>.data
+        if os.path.exists(tmp + ".data"):
+            os.remove(tmp + ".data")  # saved inline below: one self-contained file
         set_metadata(proto, onnx_metadata(ckpt))
         onnx.checker.check_model(proto, full_check=True)
         onnx.save(proto, tmp)

@@ -1,12 +1,16 @@
 """INT8 quantization of a Helmit ONNX model, checked against the FP32 model before it is written.
 
-LiteAudioCNN: static QDQ quantization of the Conv and Gemm layers, calibrated on real clips. The
+LiteAudioCNN: static QDQ quantization of the Conv and Gemm layers, calibrated on real clips
+(99.999th-percentile ranges: on the demo model they flipped 3% of decisions where min-max ranges
+flipped 10%, because one outlier no longer stretches an activation's 256 levels). The
 STFT and mel filterbank stay in float: quantizing the front end gave NaN outputs, and dynamic
 quantization turns Conv into ConvInteger, which ONNX Runtime's CPU provider cannot run with int8
 weights. Wav2Vec2: dynamic quantization of the MatMul layers only (the transformer, ~95% of the
 weights); the convolutional feature encoder stays in float, as is usual for wav2vec2.
 """
 import argparse
+import contextlib
+import io
 import json
 import logging
 import os
@@ -37,7 +41,7 @@ def sample_paths(meta, labels_csv, data_root, n, seed=0):
 class WindowReader:
     """onnxruntime CalibrationDataReader over the windows of some clips, one batch each."""
 
-    def __init__(self, waves, window, batch_size=8):
+    def __init__(self, waves, window, batch_size=1):  # the percentile calibrator needs equal batches
         flat = np.concatenate([windows(w, window, window)[1] for w in waves])
         self.batches = iter([{"waveform": flat[i:i + batch_size]} for i in range(0, len(flat), batch_size)])
 
@@ -64,11 +68,12 @@ def quantize(src, dst, meta, calib_waves):
     src = preprocess(src, dst + ".pre.onnx")
     if meta["arch"] == "LiteAudioCNN":
         window = int(float(meta["window_seconds"]) * int(meta["sample_rate"]))
-        quantize_static(src, dst, WindowReader(calib_waves, window), quant_format=QuantFormat.QDQ,
-                        op_types_to_quantize=["Conv", "Gemm"], per_channel=True,
-                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                        calibrate_method=CalibrationMethod.MinMax)
-        method = "static QDQ int8 (Conv, Gemm), front end in float"
+        with contextlib.redirect_stdout(io.StringIO()):  # the calibrator prints its histogram settings
+            quantize_static(src, dst, WindowReader(calib_waves, window), quant_format=QuantFormat.QDQ,
+                            op_types_to_quantize=["Conv", "Gemm"], per_channel=True,
+                            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+                            calibrate_method=CalibrationMethod.Percentile)
+        method = "static QDQ int8 (Conv, Gemm; percentile calibration), front end in float"
     else:
         quantize_dynamic(src, dst, op_types_to_quantize=["MatMul"], weight_type=QuantType.QInt8, per_channel=False)
         method = "dynamic int8 (MatMul), conv feature encoder in float"
