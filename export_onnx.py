@@ -73,6 +73,9 @@ def main(argv=None):
         proto = onnx.load(tmp)  # pulls in the weights the exporter may have put in <tmp>.data
         if os.path.exists(tmp + ".data"):
             os.remove(tmp + ".data")  # saved inline below: one self-contained file
+        for node in proto.graph.node:  # the exporter's per-node stack traces: local paths, a third of the file
+            node.doc_string = ""
+            del node.metadata_props[:]
         set_metadata(proto, onnx_metadata(ckpt))
         onnx.checker.check_model(proto, full_check=True)
         onnx.save(proto, tmp)
