@@ -10,7 +10,7 @@ RUNS   := runs
 .PHONY: install test demo clean-demo help
 
 help:
-	@echo "make demo   - build the corpus, train, export, quantize, score, metrics (~10 min on 2 cores)"
+	@echo "make demo   - build the corpus, train, export, quantize, score, metrics (~3 min on 2 cores, half of it installing packages)"
 	@echo "make test   - run the test suite (installs what it needs)"
 
 $(STAMP): requirements.txt

@@ -74,6 +74,12 @@ def get_device(prefer: str = "auto"):
     import torch
 
     if prefer != "auto":
+        available = {"cpu": True, "cuda": torch.cuda.is_available(),
+                     "mps": getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()}
+        if not available.get(prefer, False):
+            from utils_io import HelmitError
+
+            raise HelmitError(f"device '{prefer}' is not available here (choose auto, cpu, cuda or mps)")
         return torch.device(prefer)
     if torch.cuda.is_available():
         return torch.device("cuda")

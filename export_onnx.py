@@ -83,8 +83,8 @@ def main(argv=None):
         if not waves:
             print("warning: none of the checkpoint's clips are on disk; checking on random noise instead")
             waves = list(np.random.default_rng(0).standard_normal((args.n_check, int(sr * seconds))).astype(np.float32) * 0.1)
-        # one odd-length clip too: the graph must accept any length, not just the export shape
-        waves.append(waves[0][: int(sr * seconds * 0.55) + 37])
+        # an odd-length clip (the graph must take any length) and digital silence (must stay finite)
+        waves += [waves[0][: int(sr * seconds * 0.55) + 37], np.zeros(int(sr * seconds), np.float32)]
         diff = max_diff_vs_torch(model, tmp, waves)
         if not diff <= MAX_ABS_DIFF:
             raise HelmitError(f"{out}: ONNX Runtime differs from PyTorch by {diff:.2e} (> {MAX_ABS_DIFF:g}); not written")

@@ -6,9 +6,10 @@ and read from the ONNX metadata), and the output names those time ranges.
 """
 import argparse
 import json
+import sys
 from pathlib import Path
 
-from model import clip_prob, load_onnx, onnx_window_probs
+from model import clip_prob, load_onnx, onnx_window_probs, window_and_stride
 from utils_audio import load_audio
 from utils_io import HelmitError, run_cli
 
@@ -30,16 +31,18 @@ def harmful_ranges(starts, probs, window_sec, sr, threshold):
 def classify_file(sess, meta, path, window_sec=None, stride_sec=None, threshold=None):
     """Score one file; returns a JSON-ready dict."""
     sr = int(meta["sample_rate"])
-    window_sec = window_sec or float(meta["window_seconds"])
-    stride_sec = stride_sec or window_sec / 2
+    window, stride = window_and_stride(meta, window_sec, stride_sec)
     threshold = float(meta["threshold"]) if threshold is None else threshold
     classes = json.loads(meta["class_names"])
     wave = load_audio(path, sr)
-    starts, probs = onnx_window_probs(sess, wave, int(window_sec * sr), int(stride_sec * sr))
+    try:
+        starts, probs = onnx_window_probs(sess, wave, window, stride)
+    except HelmitError as e:
+        raise HelmitError(f"{path}: {e}") from None
     p_harm = clip_prob(probs)
     harmful = p_harm >= threshold
     duration = len(wave) / sr
-    ranges = harmful_ranges(starts, probs, window_sec, sr, threshold)
+    ranges = harmful_ranges(starts, probs, window / sr, sr, threshold)
     for r in ranges:
         r[1] = min(r[1], round(duration, 2))
     return {"path": str(path), "label": classes[int(harmful)], "probability": float(p_harm if harmful else 1 - p_harm),
@@ -67,9 +70,8 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=0, help="ONNX Runtime threads (0 = all cores)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     args = p.parse_args(argv)
-    if args.stride_sec is not None and args.stride_sec <= 0 or args.window_sec is not None and args.window_sec <= 0:
-        raise HelmitError("--window_sec and --stride_sec must be positive")
     sess, meta = load_onnx(args.onnx, args.threads)
+    window_and_stride(meta, args.window_sec, args.stride_sec)  # bad values fail before any file is read
     results, failed = [], 0
     for path in args.audio_path:
         try:
@@ -83,7 +85,10 @@ def main(argv=None):
         print(json.dumps(results[0] if len(results) == 1 else {"results": results, "model": str(args.onnx)}))
     else:
         for r in results:
-            print(f"{r['path']}: error: {r['error']}" if "error" in r else describe(r))
+            if "error" in r:
+                print(f"error: {r['error']}", file=sys.stderr)
+            else:
+                print(describe(r))
     return 1 if failed else 0
 
 

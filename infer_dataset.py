@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from model import clip_prob, harmful_probs, load_onnx
+from model import clip_prob, harmful_probs, load_onnx, window_and_stride
 from utils_audio import load_audio, windows
 from utils_io import HelmitError, read_labels_csv, run_cli, write_csv
 
@@ -33,8 +33,7 @@ def split_lookup(meta):
 def score_rows(sess, meta, rows, batch_size, stride_sec=None):
     """Yield (row, prob_harmful or None, error or '') for each row, windows batched across clips."""
     sr = int(meta["sample_rate"])
-    window = int(float(meta["window_seconds"]) * sr)
-    stride = int((stride_sec or float(meta["window_seconds"]) / 2) * sr)
+    window, stride = window_and_stride(meta, None, stride_sec)
     pending, pending_windows = [], []
 
     def flush():
@@ -42,7 +41,8 @@ def score_rows(sess, meta, rows, batch_size, stride_sec=None):
             logits = sess.run(["logits"], {"waveform": np.concatenate(pending_windows)})[0]
             probs, k = harmful_probs(logits), 0
             for row, n in pending:
-                yield row, clip_prob(probs[k:k + n]), ""
+                p = clip_prob(probs[k:k + n])
+                yield (row, p, "") if np.isfinite(p) else (row, None, f"{row['abspath']}: the model returned NaN")
                 k += n
         pending.clear()
         pending_windows.clear()
@@ -74,6 +74,7 @@ def main(argv=None):
     labels_csv = Path(args.labels_csv or Path(args.data_root) / "labels.csv")
     out = Path(args.output_csv or Path(args.data_root) / f"{Path(args.onnx).stem}_predictions.csv")
     sess, meta = load_onnx(args.onnx, args.threads)
+    window_and_stride(meta, None, args.stride_sec)  # bad values fail before any clip is read
     threshold = float(meta["threshold"])
     rows = [{**r, "index": i} for i, r in enumerate(read_labels_csv(labels_csv, args.data_root, check_files=False))]
     split_of = split_lookup(meta)

@@ -132,7 +132,9 @@ def load_checkpoint(path, map_location="cpu"):
     try:
         ckpt = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:
-        raise HelmitError(f"{path}: not a loadable checkpoint ({str(e).splitlines()[0]})") from None
+        # torch's message advises weights_only=False, which would run code from the file: not passed on
+        raise HelmitError(f"{path}: not a Helmit checkpoint, or damaged ({type(e).__name__} while loading "
+                          "it as plain tensors)") from None
     if not isinstance(ckpt, dict) or "arch" not in ckpt or "state_dict" not in ckpt:
         raise HelmitError(f"{path}: not a Helmit checkpoint (no 'arch'/'state_dict')")
     if ckpt.get("format_version", 0) > CHECKPOINT_FORMAT:
@@ -219,9 +221,27 @@ def load_onnx(path, threads=0):
     return sess, meta
 
 
+MIN_WINDOW_SEC = 0.1  # the exported graph needs at least 1024 samples (one STFT frame plus padding)
+
+
+def window_and_stride(meta, window_sec=None, stride_sec=None):
+    """(window, stride) in samples for scoring; defaults: the training window, half of it as hop."""
+    sr = int(meta["sample_rate"])
+    window_sec = float(meta["window_seconds"]) if window_sec is None else window_sec
+    stride_sec = window_sec / 2 if stride_sec is None else stride_sec
+    if window_sec < MIN_WINDOW_SEC:
+        raise HelmitError(f"--window_sec {window_sec:g} is too short; use at least {MIN_WINDOW_SEC:g} s")
+    if not 0 < stride_sec <= window_sec or stride_sec * sr < 1:
+        raise HelmitError(f"--stride_sec {stride_sec:g} must be positive and at most the window ({window_sec:g} s), "
+                          "or parts of the audio would never be scored")
+    return int(window_sec * sr), max(1, int(stride_sec * sr))
+
+
 def onnx_window_probs(sess, wave, window, stride, batch_size=16):
     """(window starts, P(harmful) per window) of one clip, scored in batches of windows."""
     starts, batch = windows(wave, window, stride)
-    logits = [sess.run(["logits"], {"waveform": batch[i:i + batch_size]})[0]
-              for i in range(0, len(batch), batch_size)]
-    return starts, harmful_probs(np.concatenate(logits))
+    logits = np.concatenate([sess.run(["logits"], {"waveform": batch[i:i + batch_size]})[0]
+                             for i in range(0, len(batch), batch_size)])
+    if not np.isfinite(logits).all():
+        raise HelmitError("the model returned NaN or infinite scores for this audio")
+    return starts, harmful_probs(logits)

@@ -8,6 +8,7 @@ threshold is then chosen on the same validation clips and stored in the checkpoi
 import argparse
 import csv
 import dataclasses
+import math
 import time
 from pathlib import Path
 
@@ -41,8 +42,13 @@ def split_rows(rows, val_fraction, seed, use_holdout=True):
         if count < 2:
             raise HelmitError(f"class '{name}' has {count} training clip(s); need at least 2 per class "
                               "(a single-class dataset cannot train a classifier)")
-    train, val = train_test_split(pool, test_size=val_fraction, random_state=seed,
-                                  stratify=[r["label"] for r in pool])
+    if not 0 < val_fraction < 1:
+        raise HelmitError(f"--val_fraction {val_fraction} must be between 0 and 1")
+    n_val = math.ceil(val_fraction * len(pool))
+    if n_val < 2 or len(pool) - n_val < 2:
+        raise HelmitError(f"{len(pool)} clips with --val_fraction {val_fraction} leave {n_val} for validation and "
+                          f"{len(pool) - n_val} for training; each needs at least one clip per class")
+    train, val = train_test_split(pool, test_size=n_val, random_state=seed, stratify=[r["label"] for r in pool])
     return train, val, test
 
 
@@ -143,12 +149,15 @@ def train_epoch(model, loader, criterion, optimizer, scaler, args, device, epoch
     total, n = 0.0, 0
     optimizer.zero_grad(set_to_none=True)
     bar = tqdm(loader, desc=f"epoch {epoch}", unit="batch", leave=False)
+    n_batches = len(loader)
     for step, (x, y) in enumerate(bar, start=1):
         x, y = x.to(device), y.to(device)
         with autocast:
             loss = criterion(forward(x).float(), y)
-        scaler.scale(loss / args.accumulate_steps).backward()
-        if step % args.accumulate_steps == 0 or step == len(loader):
+        group_start = (step - 1) // args.accumulate_steps * args.accumulate_steps
+        group_size = min(args.accumulate_steps, n_batches - group_start)  # the last group may be short
+        scaler.scale(loss / group_size).backward()
+        if step % args.accumulate_steps == 0 or step == n_batches:
             scaler.step(optimizer)
             scaler.update()
             optimizer.zero_grad(set_to_none=True)
@@ -204,8 +213,10 @@ def main(argv=None):
     if args.accumulate_steps < 1 or args.batch_size < 1 or args.epochs < 1:
         raise HelmitError("--epochs, --batch_size and --accumulate_steps must be at least 1")
     seed_all(args.seed)
-    cfg = dataclasses.replace(CFG, batch_size=args.batch_size, lr=args.lr, dropout=args.dropout,
-                              width_mult=args.width_mult, seed=args.seed)
+    cfg = dataclasses.replace(CFG, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, dropout=args.dropout,
+                              width_mult=args.width_mult, seed=args.seed, val_fraction=args.val_fraction,
+                              early_stop_patience=args.patience, w2v_model=args.w2v_model,
+                              data_root=args.data_root, labels_csv=args.labels_csv)
     device = get_device(args.device)
 
     rows = read_labels_csv(args.labels_csv, args.data_root)
@@ -256,9 +267,10 @@ def main(argv=None):
                    f"RAM {row['ram_mb']} MB | {row['seconds']:.1f}s{' *' if improved else ''}")
         if improved:
             best_key, best_epoch = key, epoch
+            # kept in memory: --ckpt is written once, at the end, so stopping a run midway leaves
+            # whatever checkpoint was there before untouched
             ckpt.update(state_dict={k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
                         threshold=thr, best_epoch=epoch, metrics={"val": m})
-            save_checkpoint(args.ckpt, ckpt)
         elif epoch - best_epoch >= args.patience and args.keep == "best":
             tqdm.write(f"early stop: no improvement for {args.patience} epochs")
             break

@@ -18,7 +18,7 @@ from torch import nn
 from config import CFG
 from utils_io import HelmitError
 
-LOG_EPS = 1e-10  # keeps log() finite on digital silence
+LOG_EPS = 1e-10  # floor before log() so digital silence stays finite
 # Whisper's trick: floor the log-mel a fixed range below the clip's loudest bin. A floor relative
 # to the clip, not absolute, keeps the features independent of gain, even in the empty mel bands
 # that 128 mels on a 512-point FFT leave at the low end. 60 dB (6 ln 10 in natural log) rather
@@ -109,7 +109,8 @@ class LogMel(nn.Module):
             f_min=fmin, f_max=fmax, power=2.0)
 
     def forward(self, wave):
-        logmel = torch.log(self.mel(wave) + LOG_EPS)  # (B, n_mels, T)
+        # clamp, not `+ LOG_EPS`: the ONNX exporter folded the addition away and silence gave -inf/NaN
+        logmel = torch.log(torch.clamp(self.mel(wave), min=LOG_EPS))  # (B, n_mels, T)
         logmel = torch.maximum(logmel, logmel.amax(dim=(1, 2), keepdim=True) - DYNAMIC_RANGE)
         # Per-clip standardisation: how loud an upload is says nothing about what is said in it.
         # Mean over time, then over mels: ONNX Runtime sums a 64k-element ReduceMean naively in

@@ -55,3 +55,19 @@ def test_infer_cli_errors_are_one_line(tone_onnx, tmp_path):
     assert proc.returncode == 1 and proc.stderr.strip().startswith("error:") and "Traceback" not in proc.stderr
     proc = run_script("infer.py", "--onnx", tmp_path / "nope.onnx", "--audio_path", tmp_path, check=False)
     assert proc.returncode == 1 and "nope.onnx" in proc.stderr
+
+
+def test_bad_windows_fail_before_scoring(tone_onnx, tone_corpus):
+    clip = tone_corpus / "harmful" / "clip001.wav"
+    for flags, message in ((["--window_sec", "0.01"], "too short"), (["--stride_sec", "0"], "must be positive"),
+                           (["--window_sec", "4", "--stride_sec", "6"], "at most the window")):
+        proc = run_script("infer.py", "--onnx", tone_onnx, "--audio_path", clip, *flags, check=False)
+        assert proc.returncode == 1 and message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_several_files_one_missing_reports_on_stderr(tone_onnx, tone_corpus, tmp_path):
+    clip = tone_corpus / "harmful" / "clip001.wav"
+    proc = run_script("infer.py", "--onnx", tone_onnx, "--audio_path", clip, tmp_path / "gone.wav", check=False)
+    assert proc.returncode == 1
+    assert str(clip) in proc.stdout and "gone.wav" not in proc.stdout
+    assert proc.stderr.strip() == f"error: {tmp_path / 'gone.wav'}: no such file"

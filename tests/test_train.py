@@ -70,3 +70,47 @@ def test_training_learns_and_writes_a_self_describing_checkpoint(tone_corpus, tm
     rows = read_labels_csv(tone_corpus / "labels.csv")
     probs = train.score_waves(model, [load_audio(r["abspath"]) for r in rows], CFG, torch.device("cpu"))
     assert roc_auc_score([r["label"] for r in rows], probs) >= 0.9
+
+
+@pytest.mark.parametrize("flags", [["--use_sampler"], ["--accumulate_steps", "3", "--batch_size", "4"],
+                                   ["--use_autocast"], ["--keep", "last"]])
+def test_training_options_run_and_are_recorded(tone_corpus, tmp_path, flags):
+    ckpt_path = tmp_path / "m.pt"
+    assert train.main(["--data_root", str(tone_corpus), "--epochs", "3", "--width_mult", "0.25",
+                       "--ckpt", str(ckpt_path), *flags]) == 0
+    ckpt = torch.load(ckpt_path, weights_only=True)
+    args = ckpt["train_args"]
+    assert args["use_sampler"] == ("--use_sampler" in flags) and args["use_autocast"] == ("--use_autocast" in flags)
+    assert ckpt["audio"]["epochs"] == 3 and ckpt["audio"]["data_root"] == str(tone_corpus)
+    if "--keep" in flags:
+        assert ckpt["best_epoch"] == 3 and len(ckpt["history"]) == 3 and ckpt["selection_metric"] == "last epoch"
+    if "--accumulate_steps" in flags:
+        assert args["accumulate_steps"] == 3
+
+
+def test_bad_training_settings_are_clear_errors(tone_corpus, tmp_path):
+    for bad in (["--val_fraction", "0"], ["--val_fraction", "1.5"], ["--val_fraction", "0.01"]):
+        with pytest.raises(HelmitError, match="val_fraction"):
+            train.main(["--data_root", str(tone_corpus), "--ckpt", str(tmp_path / "x.pt"), *bad])
+    if not torch.cuda.is_available():
+        with pytest.raises(HelmitError, match="device 'cuda' is not available"):
+            train.main(["--data_root", str(tone_corpus), "--ckpt", str(tmp_path / "x.pt"), "--device", "cuda"])
+    assert not (tmp_path / "x.pt").exists()
+
+
+def test_an_interrupted_run_leaves_the_previous_checkpoint_untouched(tone_corpus, tmp_path, monkeypatch):
+    ckpt_path = tmp_path / "m.pt"
+    ckpt_path.write_bytes(b"the good checkpoint from yesterday")
+    real_epoch, calls = train.train_epoch, []
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real_epoch(*args, **kwargs)
+
+    monkeypatch.setattr(train, "train_epoch", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        train.main(["--data_root", str(tone_corpus), "--epochs", "5", "--width_mult", "0.25", "--ckpt", str(ckpt_path)])
+    assert ckpt_path.read_bytes() == b"the good checkpoint from yesterday"
+    assert [p.name for p in tmp_path.iterdir()] == ["m.pt"]
