@@ -310,11 +310,22 @@ def report_model(name, model, include_train, plot_dir):
                   else "excluded (--include_train to report them separately)")
         lines.append(f"  warning: {len(train)} of {len(rows)} scored clips were training clips "
                      f"(split=train); {action}")
+    test = [r for r in held_out if r["split"] == "test"]
+    if test and len(test) < len(held_out):
+        # val clips chose the epoch and the threshold: they flatter the model, so the headline is
+        # the clips the model never saw in any way, and val follows as its own section
+        headline, title = test, "held-out clips never used for training or selection (split=test)"
+    else:
+        headline, title = held_out, "held-out clips"
     if held_out:
-        lines += format_section("held-out clips", held_out, compute_metrics(held_out))
+        lines += format_section(title, headline, compute_metrics(headline))
+        if headline is test:
+            rest = [r for r in held_out if r["split"] != "test"]
+            lines += format_section("validation clips (chose the epoch and threshold: optimistic)", rest,
+                                    compute_metrics(rest))
         lines += split_breakdown(held_out)
         if plot_dir is not None:
-            plots = write_plots(name, held_out, plot_dir)
+            plots = write_plots(name, headline, plot_dir)
             lines.append(_line("plots", ", ".join(p.name for p in plots)))
     elif not rows:
         lines.append("  no scored clips: the file(s) hold no rows without an error")

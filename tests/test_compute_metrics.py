@@ -208,3 +208,17 @@ def test_bad_input_one_line_error_exit_1(tmp_path, content, expected):
     assert result.stderr.startswith("error: ") and expected in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "data" / "model_metrics.txt").exists()
+
+
+def test_test_split_is_the_headline_when_val_is_present(tmp_path):
+    import compute_metrics as cm
+
+    val = [{"path": f"v{i}.wav", "label": l, "pred": l, "prob": 0.9, "prob_harmful": 0.9 if l else 0.1,
+            "split": "val"} for i, l in enumerate([0, 1, 0, 1])]
+    test = [{"path": f"t{i}.wav", "label": l, "pred": 1, "prob": 0.6, "prob_harmful": 0.6, "split": "test"}
+            for i, l in enumerate([0, 1, 0, 1])]
+    model = {"rows": val + test, "sources": ["x.csv"], "duplicates": [], "unscored": []}
+    text = "\n".join(cm.report_model("m", model, include_train=False, plot_dir=None))
+    head, _, rest = text.partition("validation clips")
+    assert "split=test" in head and "balanced accuracy   0.5000" in head  # the constant test predictor
+    assert "balanced accuracy   1.0000" in rest  # the perfect val clips are reported apart

@@ -118,7 +118,9 @@ def test_cnn_pipeline(corpus, tmp_path):
     assert "balanced accuracy" in report and "ROC-AUC" in report and "confusion matrix" in report
     n_train = len(ckpt["train_clips"])
     assert f"{n_train} of 24 scored clips were training clips" in report
-    assert f"clips scored        {24 - n_train}" in report
+    # the headline is the test split (never seen); validation clips follow as their own section
+    assert f"clips scored        {len(ckpt['test_clips'])}   (test {len(ckpt['test_clips'])})" in report
+    assert f"clips scored        {len(ckpt['val_clips'])}   (val {len(ckpt['val_clips'])})" in report
 
 
 def test_wav2vec2_pipeline(corpus, tmp_path, tiny_w2v_dir):
