@@ -111,13 +111,18 @@ class LogMel(nn.Module):
     def forward(self, wave):
         # clamp, not `+ LOG_EPS`: the ONNX exporter folded the addition away and silence gave -inf/NaN
         logmel = torch.log(torch.clamp(self.mel(wave), min=LOG_EPS))  # (B, n_mels, T)
-        logmel = torch.maximum(logmel, logmel.amax(dim=(1, 2), keepdim=True) - DYNAMIC_RANGE)
+        # relative to the clip's peak, floored DYNAMIC_RANGE below it; subtracting the peak first
+        # makes digital silence exactly 0 everywhere in torch and ONNX alike (x - x is exact)
+        logmel = torch.clamp(logmel - logmel.amax(dim=(1, 2), keepdim=True), min=-DYNAMIC_RANGE)
         # Per-clip standardisation: how loud an upload is says nothing about what is said in it.
         # Mean over time, then over mels: ONNX Runtime sums a 64k-element ReduceMean naively in
         # float32, which was off by 7e-5 (relative) on a padded clip; two short sums are not.
+        # The 1e-2 under the root keeps a constant clip (digital silence) from dividing float
+        # rounding by a near-zero std: that gave logits 0.15 apart between torch and ONNX.
+        # Real clips have a log-mel variance of several units, so 1e-2 barely touches them.
         mean = logmel.mean(dim=2, keepdim=True).mean(dim=1, keepdim=True)
         var = (logmel - mean).square().mean(dim=2, keepdim=True).mean(dim=1, keepdim=True)
-        return (logmel - mean) / (var.sqrt() + 1e-5)
+        return (logmel - mean) / torch.sqrt(var + 1e-2)
 
 
 @functools.lru_cache(maxsize=4)
