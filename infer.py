@@ -28,10 +28,9 @@ def harmful_ranges(starts, probs, window_sec, sr, threshold):
     return [[round(s, 2), round(e, 2), round(p, 4)] for s, e, p in ranges]
 
 
-def classify_file(sess, meta, path, window_sec=None, stride_sec=None, threshold=None):
-    """Score one file; returns a JSON-ready dict."""
+def classify_file(sess, meta, path, window, stride, threshold=None):
+    """Score one file with windows of `window` samples every `stride`; returns a JSON-ready dict."""
     sr = int(meta["sample_rate"])
-    window, stride = window_and_stride(meta, window_sec, stride_sec)
     threshold = float(meta["threshold"]) if threshold is None else threshold
     classes = json.loads(meta["class_names"])
     wave = load_audio(path, sr)
@@ -71,11 +70,11 @@ def main(argv=None):
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     args = p.parse_args(argv)
     sess, meta = load_onnx(args.onnx, args.threads)
-    window_and_stride(meta, args.window_sec, args.stride_sec)  # bad values fail before any file is read
+    window, stride = window_and_stride(meta, args.window_sec, args.stride_sec)  # fails before any file is read
     results, failed = [], 0
     for path in args.audio_path:
         try:
-            results.append(classify_file(sess, meta, Path(path), args.window_sec, args.stride_sec, args.threshold))
+            results.append(classify_file(sess, meta, Path(path), window, stride, args.threshold))
         except HelmitError as e:
             if len(args.audio_path) == 1:
                 raise

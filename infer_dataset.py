@@ -30,10 +30,9 @@ def split_lookup(meta):
     return lambda path: lookup.get(path, default)
 
 
-def score_rows(sess, meta, rows, batch_size, stride_sec=None):
+def score_rows(sess, meta, rows, batch_size, window, stride):
     """Yield (row, prob_harmful or None, error or '') for each row, windows batched across clips."""
     sr = int(meta["sample_rate"])
-    window, stride = window_and_stride(meta, None, stride_sec)
     pending, pending_windows = [], []
 
     def flush():
@@ -74,13 +73,13 @@ def main(argv=None):
     labels_csv = Path(args.labels_csv or Path(args.data_root) / "labels.csv")
     out = Path(args.output_csv or Path(args.data_root) / f"{Path(args.onnx).stem}_predictions.csv")
     sess, meta = load_onnx(args.onnx, args.threads)
-    window_and_stride(meta, None, args.stride_sec)  # bad values fail before any clip is read
+    window, stride = window_and_stride(meta, None, args.stride_sec)  # fails before any clip is read
     threshold = float(meta["threshold"])
     rows = [{**r, "index": i} for i, r in enumerate(read_labels_csv(labels_csv, args.data_root, check_files=False))]
     split_of = split_lookup(meta)
     extra = [c for c in ("category", "fold") if c in rows[0]]
     results, failures, t0 = [], [], time.time()
-    scored = sorted(tqdm(score_rows(sess, meta, rows, args.batch_size, args.stride_sec),
+    scored = sorted(tqdm(score_rows(sess, meta, rows, args.batch_size, window, stride),
                          total=len(rows), desc="scoring", unit="clip"), key=lambda r: r[0]["index"])
     for row, p_harm, error in scored:  # in labels.csv order (failed clips come back first)
         out_row = {"path": row["path"], "label": row["label"], "split": split_of(row["path"]), "error": error,

@@ -61,11 +61,21 @@ def preprocess(src, dst):
 
 
 def quantize(src, dst, meta, calib_waves):
+    root, level = logging.getLogger(), logging.getLogger().level
+    root.setLevel(logging.ERROR)  # the quantizer logs its pre-processing advice at WARNING
+    pre = dst + ".pre.onnx"
+    try:
+        return quantize_preprocessed(preprocess(src, pre), dst, meta, calib_waves)
+    finally:
+        if os.path.exists(pre):  # next to the destination: never left behind, even on failure
+            os.remove(pre)
+        root.setLevel(level)
+
+
+def quantize_preprocessed(src, dst, meta, calib_waves):
     from onnxruntime.quantization import (CalibrationMethod, QuantFormat, QuantType, quantize_dynamic,
                                           quantize_static)
 
-    logging.getLogger().setLevel(logging.ERROR)  # the quantizer logs its pre-processing advice at WARNING
-    src = preprocess(src, dst + ".pre.onnx")
     if meta["arch"] == "LiteAudioCNN":
         window = int(float(meta["window_seconds"]) * int(meta["sample_rate"]))
         with contextlib.redirect_stdout(io.StringIO()):  # the calibrator prints its histogram settings
@@ -73,12 +83,9 @@ def quantize(src, dst, meta, calib_waves):
                             op_types_to_quantize=["Conv", "Gemm"], per_channel=True,
                             activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
                             calibrate_method=CalibrationMethod.Percentile)
-        method = "static QDQ int8 (Conv, Gemm; percentile calibration), front end in float"
-    else:
-        quantize_dynamic(src, dst, op_types_to_quantize=["MatMul"], weight_type=QuantType.QInt8, per_channel=False)
-        method = "dynamic int8 (MatMul), conv feature encoder in float"
-    os.remove(src)
-    return method
+        return "static QDQ int8 (Conv, Gemm; percentile calibration), front end in float"
+    quantize_dynamic(src, dst, op_types_to_quantize=["MatMul"], weight_type=QuantType.QInt8, per_channel=False)
+    return "dynamic int8 (MatMul), conv feature encoder in float"
 
 
 def compare(fp32_path, int8_path, waves, meta):

@@ -271,7 +271,7 @@ def main(argv=None):
             # whatever checkpoint was there before untouched
             ckpt.update(state_dict={k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
                         threshold=thr, best_epoch=epoch, metrics={"val": m})
-        elif epoch - best_epoch >= args.patience and args.keep == "best":
+        elif epoch - best_epoch >= args.patience:  # never reached with --keep last: every epoch is kept
             tqdm.write(f"early stop: no improvement for {args.patience} epochs")
             break
 

@@ -22,9 +22,9 @@ LOG_EPS = 1e-10  # floor before log() so digital silence stays finite
 # Whisper's trick: floor the log-mel a fixed range below the clip's loudest bin. A floor relative
 # to the clip, not absolute, keeps the features independent of gain, even in the empty mel bands
 # that 128 mels on a 512-point FFT leave at the low end. 60 dB (6 ln 10 in natural log) rather
-# than Whisper's 80: float32 FFTs (torch vs ONNX Runtime) differ by ~1e-7 of the peak amplitude,
-# which is a 1e-3 error in the log of a bin 80 dB down but 1e-4 at 60 dB, and speech recorded in
-# the wild rarely has more than 60 dB between its peak and its noise floor anyway.
+# than Whisper's 80: the faintest bins are where torch's and ONNX Runtime's float32 FFTs differ
+# most in relative terms, and uploads rarely have more than 60 dB between their peak and their
+# noise floor. (It was not what fixed the export mismatch; see the standardisation below.)
 DYNAMIC_RANGE = 6 * math.log(10)
 
 

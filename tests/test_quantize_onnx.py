@@ -67,3 +67,14 @@ def test_rejects_a_foreign_onnx_file(tmp_path):
     onnx.save(onnx.helper.make_model(graph), tmp_path / "other.onnx")
     with pytest.raises(HelmitError, match="not a Helmit model"):
         quantize_onnx.main(["--onnx_in", str(tmp_path / "other.onnx")])
+
+
+def test_a_failing_quantizer_leaves_no_temp_files(cnn_onnx, tmp_path, monkeypatch):
+    def broken(src, dst, meta, calib_waves):
+        raise RuntimeError("quantizer crashed")
+
+    monkeypatch.setattr(quantize_onnx, "quantize_preprocessed", broken)
+    with pytest.raises(RuntimeError, match="quantizer crashed"):
+        quantize_onnx.main(["--onnx_in", str(cnn_onnx), "--onnx_out", str(tmp_path / "x_int8.onnx"),
+                            "--n_check", "4", "--n_calib", "4"])
+    assert list(tmp_path.iterdir()) == []
