@@ -7,6 +7,7 @@ import numpy as np
 
 import infer
 import infer_dataset
+from utils_io import HelmitError
 from conftest import run_script
 
 
@@ -71,3 +72,22 @@ def test_several_files_one_missing_reports_on_stderr(tone_onnx, tone_corpus, tmp
     assert proc.returncode == 1
     assert str(clip) in proc.stdout and "gone.wav" not in proc.stdout
     assert proc.stderr.strip() == f"error: {tmp_path / 'gone.wav'}: no such file"
+
+
+class NaNSession:
+    """Stands in for an ONNX Runtime session whose model returns NaN logits."""
+
+    def run(self, outputs, feeds):
+        return [np.full((len(feeds["waveform"]), 2), np.nan, np.float32)]
+
+
+def test_nan_scores_become_errors_not_safe_verdicts(tmp_path):
+    from model import onnx_window_probs
+
+    meta = {"sample_rate": "16000", "window_seconds": "1.0"}
+    with pytest.raises(HelmitError, match="the model returned NaN or infinite scores"):
+        onnx_window_probs(NaNSession(), np.zeros(20000, np.float32), 16000, 8000)
+    sf.write(tmp_path / "a.wav", np.full(20000, 0.1, np.float32), 16000)
+    rows = [{"abspath": str(tmp_path / "a.wav"), "path": "a.wav"}]
+    [(row, p, error)] = list(infer_dataset.score_rows(NaNSession(), meta, rows, 8, 16000, 8000))
+    assert p is None and error == f"{tmp_path / 'a.wav'}: the model returned NaN"
