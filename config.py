@@ -27,7 +27,10 @@ class Config:
     aug_prob: float = 0.7
     time_stretch: tuple = (0.85, 1.2)
     pitch_shift_steps: tuple = (-3.0, 3.0)
-    noise_snr_db: tuple = (18.0, 32.0)
+    noise_snr_db: tuple = (5.0, 30.0)   # background noise, dB below the speech
+    reverb_rt60: tuple = (0.2, 0.8)     # room decay time, seconds
+    reverb_wet: tuple = (0.2, 0.6)      # share of reverberant energy
+    eq_db: float = 6.0                  # microphone colouring: up to +-6 dB across the bands
     freq_mask_bins: int = 16   # SpecAugment: widest frequency mask, in mel bins
     time_mask_frames: int = 40  # widest time mask, in frames (40 * 16 ms = 0.64 s)
     n_freq_masks: int = 2

@@ -4,6 +4,9 @@ Model selection uses validation ROC-AUC (ties: balanced accuracy, then loss), wh
 predicts one class for every clip cannot game: the original kept the epoch with the best F1 of the
 harmful class, which "everything is harmful" wins with F1 = 0.75 on a 60/40 set. The decision
 threshold is then chosen on the same validation clips and stored in the checkpoint.
+
+`--folds K` runs stratified K-fold cross-validation instead (groups kept whole when labels.csv
+has a group column) and writes out-of-fold predictions: on a hundred clips, the number to trust.
 """
 import argparse
 import csv
@@ -17,23 +20,49 @@ import psutil
 import torch
 from sklearn.metrics import (accuracy_score, balanced_accuracy_score, f1_score, precision_score,
                              recall_score, roc_auc_score)
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, train_test_split
 from torch.utils.data import DataLoader, WeightedRandomSampler
 from tqdm import tqdm
 
 from config import CFG, CLASS_NAMES, get_device, seed_all
-from dataset import HelmitAudioDS, decode_clips
-from model import (CHECKPOINT_FORMAT, LiteAudioCNN, build_model, clip_prob, harmful_probs,
+from dataset import (HelmitAudioDS, clip_logits, cnn_view, collate_windows, decode_clips, feature_view,
+                     logmel_windows, wave_view, window_waves)
+from model import (CHECKPOINT_FORMAT, build_model, cached_w2v_features, clip_prob, harmful_probs,
                    save_checkpoint, storable_model_args)
-from utils_audio import frontend_args, windows
-from utils_io import HelmitError, atomic_output, read_labels_csv, run_cli
+from utils_audio import frontend_args
+from utils_io import HelmitError, atomic_output, read_labels_csv, run_cli, write_csv
 
 COLLAPSE_SHARE = 0.95  # warn when this share of validation clips gets the same predicted class
 FLAT_SPREAD = 0.02     # warn when P(harmful) varies less than this across clips: nothing learned
 
 
-def split_rows(rows, val_fraction, seed, use_holdout=True):
-    """Stratified train/val split; clips marked holdout=1 (built-in corpus) become a test split."""
+def group_ids(rows, group_column):
+    """One id per row from `group_column` (rows with an empty value are their own group), or None."""
+    if not group_column:
+        return None
+    return [r.get(group_column) or f"__row{i}" for i, r in enumerate(rows)]
+
+
+def stratified_folds(rows, k, seed, group_column=None):
+    """K (train indices, held-out indices) pairs, stratified by label; groups never straddle folds."""
+    labels = np.array([r["label"] for r in rows])
+    for name, label in zip(CLASS_NAMES, (0, 1)):
+        if (labels == label).sum() < k:
+            raise HelmitError(f"class '{name}' has {(labels == label).sum()} clip(s); {k} folds need at least {k}")
+    groups = group_ids(rows, group_column)
+    if groups is None:
+        return list(StratifiedKFold(k, shuffle=True, random_state=seed).split(labels, labels))
+    if len(set(groups)) < k:
+        raise HelmitError(f"group column '{group_column}' has {len(set(groups))} distinct groups; {k} folds need at least {k}")
+    return list(StratifiedGroupKFold(k, shuffle=True, random_state=seed).split(labels, labels, groups))
+
+
+def split_rows(rows, val_fraction, seed, use_holdout=True, group_column=None):
+    """Stratified train/val split; clips marked holdout=1 (built-in corpus) become a test split.
+
+    With a group column, whole groups go to validation (the same speaker on both sides would
+    make validation look better than new speakers will).
+    """
     is_test = [use_holdout and str(r.get("holdout", "0")).strip() == "1" for r in rows]
     pool = [r for r, t in zip(rows, is_test) if not t]
     test = [r for r, t in zip(rows, is_test) if t]
@@ -48,6 +77,10 @@ def split_rows(rows, val_fraction, seed, use_holdout=True):
     if n_val < 2 or len(pool) - n_val < 2:
         raise HelmitError(f"{len(pool)} clips with --val_fraction {val_fraction} leave {n_val} for validation and "
                           f"{len(pool) - n_val} for training; each needs at least one clip per class")
+    if group_ids(pool, group_column) is not None:
+        k = max(2, round(1 / val_fraction))
+        train_idx, val_idx = stratified_folds(pool, k, seed, group_column)[0]
+        return [pool[i] for i in train_idx], [pool[i] for i in val_idx], test
     train, val = train_test_split(pool, test_size=n_val, random_state=seed, stratify=[r["label"] for r in pool])
     return train, val, test
 
@@ -104,29 +137,10 @@ def binary_metrics(labels, probs, threshold):
     }
 
 
-@torch.no_grad()
-def score_waves(model, waves, cfg, device, batch_size=32, stride_sec=None):
-    """P(harmful) per clip: sliding windows (as infer.py does), the clip score is their max."""
-    model.eval()
-    window = cfg.clip_samples
-    stride = int(cfg.sample_rate * (stride_sec or cfg.clip_seconds / 2))
-    per_clip = [windows(w, window, stride)[1] for w in waves]
-    flat = np.concatenate(per_clip)
-    probs = []
-    for i in range(0, len(flat), batch_size):
-        probs.append(harmful_probs(model(torch.from_numpy(flat[i:i + batch_size]).to(device)).float().cpu().numpy()))
-    probs = np.concatenate(probs)
-    out, k = [], 0
-    for batch in per_clip:
-        out.append(clip_prob(probs[k:k + len(batch)]))
-        k += len(batch)
-    return np.array(out)
-
-
 def build(args, cfg):
     if args.use_wav2vec2:
         model_args = dict(n_classes=2, source=args.w2v_model, num_unfrozen_layers=args.num_unfrozen_layers,
-                          dropout=args.dropout)
+                          dropout=args.dropout, pooling=args.w2v_pooling)
         arch = "Wav2Vec2Classifier"
     else:
         model_args = dict(n_classes=2, width_mult=args.width_mult, dropout=args.dropout,
@@ -136,24 +150,73 @@ def build(args, cfg):
     return arch, model, storable_model_args(model, model_args)
 
 
-def train_epoch(model, loader, criterion, optimizer, scaler, args, device, epoch):
+def input_kind(args):
+    """What a training example is: log-mel windows (CNN), cached features (frozen Wav2Vec2), or
+    waveform windows (Wav2Vec2 being fine-tuned, whose features change every step)."""
+    if not args.use_wav2vec2:
+        return "logmel"
+    return "features" if args.num_unfrozen_layers == 0 else "wave"
+
+
+def clip_inputs(kind, model, rows, waves, cfg, args):
+    """Per clip, its windows in the form `kind` trains on, computed once for the whole run."""
+    clip_waves = [waves[r["path"]] for r in rows]
+    if kind == "logmel":
+        return logmel_windows(clip_waves, cfg)
+    if kind == "wave":
+        return window_waves(clip_waves, cfg)
+    feats, n_new = cached_w2v_features(model, [r["path"] for r in rows], clip_waves, cfg.clip_samples,
+                                       cfg.clip_samples // 2, args.cache_dir)
+    print(f"wav2vec2 features: {n_new} clip(s) computed, {len(rows) - n_new} from cache {args.cache_dir}")
+    return feats
+
+
+def model_forward(model, kind):
+    """The part of the model that runs on `kind` inputs (the frozen parts ran once, in clip_inputs)."""
+    if kind == "logmel":
+        return model.classify
+    return model.classify_features if kind == "features" else model
+
+
+def views(kind, cfg):
+    """(training view, evaluation view) of one window."""
+    if kind == "logmel":
+        return cnn_view(cfg, train=True), cnn_view(cfg, train=False)
+    if kind == "wave":
+        return wave_view(cfg, train=True), wave_view(cfg, train=False)
+    return feature_view, feature_view
+
+
+@torch.no_grad()
+def score_clips(model, forward, inputs, view, device, batch_size=64):
+    """P(harmful) per clip: every window scored, the clip score is their max (as infer.py does)."""
+    model.eval()
+    rng = np.random.default_rng(0)  # evaluation views are deterministic; the rng is unused
+    flat = [view(w, rng) for clip in inputs for w in clip]
+    probs = np.concatenate([harmful_probs(forward(torch.stack(flat[i:i + batch_size]).to(device)).float().cpu().numpy())
+                            for i in range(0, len(flat), batch_size)])
+    out, k = [], 0
+    for clip in inputs:
+        out.append(clip_prob(probs[k:k + len(clip)]))
+        k += len(clip)
+    return np.array(out)
+
+
+def train_epoch(model, forward, loader, criterion, optimizer, scaler, args, device, epoch):
     model.train()
-    if isinstance(model, LiteAudioCNN):
-        forward = model.classify  # the loader already gives (augmented) log-mels
-    else:
-        forward = model
-        if args.num_unfrozen_layers == 0:
-            model.backbone.eval()  # frozen backbone: keep its dropout off
+    if args.use_wav2vec2 and args.num_unfrozen_layers == 0:
+        model.backbone.eval()  # frozen backbone: keep its dropout off
     autocast = torch.autocast(device.type, dtype=torch.bfloat16 if device.type == "cpu" else torch.float16,
                               enabled=args.use_autocast)
     total, n = 0.0, 0
     optimizer.zero_grad(set_to_none=True)
     bar = tqdm(loader, desc=f"epoch {epoch}", unit="batch", leave=False)
     n_batches = len(loader)
-    for step, (x, y) in enumerate(bar, start=1):
-        x, y = x.to(device), y.to(device)
+    for step, (x, owner, y) in enumerate(bar, start=1):
+        x, owner, y = x.to(device), owner.to(device), y.to(device)
         with autocast:
-            loss = criterion(forward(x).float(), y)
+            logits = clip_logits(forward(x).float(), owner, len(y))  # (B, 2): each clip's top window
+            loss = criterion(logits, y)
         group_start = (step - 1) // args.accumulate_steps * args.accumulate_steps
         group_size = min(args.accumulate_steps, n_batches - group_start)  # the last group may be short
         scaler.scale(loss / group_size).backward()
@@ -178,6 +241,120 @@ def fmt(m):
             f"P {m['precision']:.3f} R {m['recall']:.3f} AUC {m['roc_auc']:.3f}")
 
 
+def fit(args, cfg, model, kind, inputs, train_rows, val_rows, device, seed):
+    """Train on train_rows, select the epoch and threshold on val_rows. Returns a dict with the
+    best state_dict, threshold, best_epoch, val metrics and the per-epoch history."""
+    forward = model_forward(model, kind)
+    train_view, eval_view = views(kind, cfg)
+    y_train = [r["label"] for r in train_rows]
+    train_ds = HelmitAudioDS([inputs[r["path"]] for r in train_rows], y_train, train_view, seed=seed)
+    sampler = None
+    if args.use_sampler:
+        w = class_weights(y_train).numpy()[y_train]
+        sampler = WeightedRandomSampler(w, len(y_train), generator=torch.Generator().manual_seed(seed))
+    loader = DataLoader(train_ds, batch_size=args.batch_size, shuffle=sampler is None, sampler=sampler,
+                        collate_fn=collate_windows, generator=torch.Generator().manual_seed(seed))
+    # With a balanced sampler the batches are already balanced: weighting the loss too would double count.
+    criterion = torch.nn.CrossEntropyLoss(weight=None if args.use_sampler else class_weights(y_train).to(device))
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr,
+                                  weight_decay=args.weight_decay)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=cfg.plateau_factor,
+                                                           patience=cfg.plateau_patience)
+    scaler = torch.amp.GradScaler(device.type, enabled=args.use_autocast and device.type == "cuda")
+    val_inputs, y_val = [inputs[r["path"]] for r in val_rows], [r["label"] for r in val_rows]
+
+    best, history, best_key = {}, [], None
+    for epoch in range(1, args.epochs + 1):
+        t0 = time.time()
+        train_loss = train_epoch(model, forward, loader, criterion, optimizer, scaler, args, device, epoch)
+        probs = score_clips(model, forward, val_inputs, eval_view, device)
+        thr = best_threshold(y_val, probs)
+        m = binary_metrics(y_val, probs, thr)
+        scheduler.step(m["roc_auc"])
+        row = {"epoch": epoch, "train_loss": round(train_loss, 4), **{f"val_{k}": round(v, 4) for k, v in m.items()},
+               "lr": optimizer.param_groups[0]["lr"], "ram_mb": round(psutil.Process().memory_info().rss / 2**20),
+               "seconds": round(time.time() - t0, 2), "clips_per_s": round(len(train_rows) / (time.time() - t0), 1)}
+        history.append(row)
+        key = selection_key(m)
+        improved = best_key is None or key > best_key or args.keep == "last"
+        tqdm.write(f"epoch {epoch:3d} loss {train_loss:.4f} | val {fmt(m)} thr {thr:.2f} | "
+                   f"RAM {row['ram_mb']} MB | {row['seconds']:.1f}s{' *' if improved else ''}")
+        if improved:
+            best_key = key
+            best.update(state_dict={k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
+                        threshold=thr, best_epoch=epoch)
+        elif epoch - best["best_epoch"] >= args.patience:  # never reached with --keep last: every epoch is kept
+            tqdm.write(f"early stop: no improvement for {args.patience} epochs")
+            break
+    model.load_state_dict(best["state_dict"])
+    best["val_metrics"] = binary_metrics(y_val, score_clips(model, forward, val_inputs, eval_view, device),
+                                         best["threshold"])
+    best["history"] = history
+    return best
+
+
+def collapse_warnings(split, m):
+    """Warnings for a model that says one thing for (nearly) every clip, or scores them all alike."""
+    out, share = [], m["share_predicted_harmful"]
+    if max(share, 1 - share) >= COLLAPSE_SHARE:
+        out.append(f"warning: on {split} the model predicts '{CLASS_NAMES[int(share >= 0.5)]}' for "
+                   f"{max(share, 1 - share):.0%} of clips: it has collapsed to one class")
+    if m["prob_spread"] < FLAT_SPREAD:
+        out.append(f"warning: on {split} P(harmful) barely varies between clips (5-95% range {m['prob_spread']:.4f}): "
+                   "the model has not learned to tell them apart; more clips or epochs may help")
+    return out
+
+
+PREDICTION_COLUMNS = ("path", "label", "pred", "prob", "prob_harmful", "split", "fold", "threshold", "category")
+
+
+def prediction_rows(rows, probs, threshold, split, fold=""):
+    """Rows in infer_dataset.py's predictions format (prob = confidence of the prediction)."""
+    out = []
+    for r, p in zip(rows, probs):
+        pred = int(p >= threshold)
+        out.append({"path": r["path"], "label": r["label"], "pred": pred, "prob": round(float(p if pred else 1 - p), 6),
+                    "prob_harmful": round(float(p), 6), "split": split, "fold": fold,
+                    "threshold": round(threshold, 6), "category": r.get("category", "")})
+    return out
+
+
+def cross_validate(args, cfg, rows, inputs, device):
+    """K-fold CV: each fold trains on K-1 folds (minus an inner validation split for the epoch and
+    threshold) and predicts its held-out fold. Returns (out-of-fold rows, per-fold metrics)."""
+    folds = stratified_folds(rows, args.folds, args.seed, args.group_column)
+    oof, per_fold = [], []
+    for k, (train_idx, test_idx) in enumerate(folds):
+        seed_all(args.seed + k)
+        fold_rows, test_rows = [rows[i] for i in train_idx], [rows[i] for i in test_idx]
+        train_rows, val_rows, _ = split_rows(fold_rows, args.val_fraction, args.seed + k, False, args.group_column)
+        tqdm.write(f"\nfold {k + 1}/{args.folds}: {len(train_rows)} train, {len(val_rows)} val, {len(test_rows)} held out")
+        _, model, _ = build(args, cfg)
+        model.to(device)
+        kind = input_kind(args)
+        best = fit(args, cfg, model, kind, inputs, train_rows, val_rows, device, args.seed + k)
+        probs = score_clips(model, model_forward(model, kind), [inputs[r["path"]] for r in test_rows],
+                            views(kind, cfg)[1], device)
+        m = binary_metrics([r["label"] for r in test_rows], probs, best["threshold"])
+        per_fold.append({"fold": k + 1, "best_epoch": best["best_epoch"], **m})
+        oof += prediction_rows(test_rows, probs, best["threshold"], "test", str(k + 1))
+        tqdm.write(f"fold {k + 1}: best epoch {best['best_epoch']}, held out: {fmt(m)}")
+        for w in collapse_warnings(f"fold {k + 1}", m):
+            tqdm.write(w)
+    return oof, per_fold
+
+
+def cv_summary(per_fold):
+    lines = [f"{'fold':>4} {'clips':>5} {'bal.acc':>8} {'macro-F1':>8} {'ROC-AUC':>8} {'harmful%':>8}"]
+    for m in per_fold:
+        lines.append(f"{m['fold']:>4} {m['n']:>5} {m['balanced_accuracy']:>8.3f} {m['macro_f1']:>8.3f} "
+                     f"{m['roc_auc']:>8.3f} {m['share_predicted_harmful']:>8.0%}")
+    for name, key in (("balanced accuracy", "balanced_accuracy"), ("macro-F1", "macro_f1"), ("ROC-AUC", "roc_auc")):
+        v = np.array([m[key] for m in per_fold])
+        lines.append(f"{name:>17}: {np.nanmean(v):.3f} +- {np.nanstd(v):.3f}")
+    return "\n".join(lines)
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -187,6 +364,7 @@ def parse_args(argv=None):
     p.add_argument("--epochs", type=int, default=CFG.epochs, help="maximum epochs")
     p.add_argument("--batch_size", type=int, default=CFG.batch_size, help="clips per batch")
     p.add_argument("--lr", type=float, default=CFG.lr, help="AdamW learning rate")
+    p.add_argument("--weight_decay", type=float, default=CFG.weight_decay, help="AdamW weight decay")
     p.add_argument("--accumulate_steps", type=int, default=1, help="batches per optimizer step")
     p.add_argument("--use_sampler", action="store_true", help="class-balanced WeightedRandomSampler")
     p.add_argument("--use_autocast", action="store_true", help="mixed precision (bf16 on CPU, fp16 on GPU)")
@@ -194,12 +372,29 @@ def parse_args(argv=None):
     p.add_argument("--dropout", type=float, default=CFG.dropout, help="dropout before the linear head")
     p.add_argument("--use_wav2vec2", action="store_true", help="train Wav2Vec2Classifier instead of the CNN")
     p.add_argument("--w2v_model", default=CFG.w2v_model, help="Wav2Vec2 hub id or local directory (save_pretrained)")
-    p.add_argument("--num_unfrozen_layers", type=int, default=0, help="Wav2Vec2 transformer layers to fine-tune (0 = frozen)")
+    p.add_argument("--num_unfrozen_layers", type=int, default=0,
+                   help="Wav2Vec2 transformer layers to fine-tune; 0 = frozen backbone, whose features are "
+                        "computed once per clip and cached, so each epoch trains only the head")
+    p.add_argument("--w2v_pooling", choices=("mean", "layers"), default="mean",
+                   help="Wav2Vec2 head input: mean over time of the last layer, or a learned weighted sum "
+                        "over all layers (as the SUPERB benchmark does), then mean over time")
+    p.add_argument("--cache_dir", default="runs/cache",
+                   help="where frozen Wav2Vec2 features are cached, one file per clip, keyed by the backbone "
+                        "weights, the windowing and the audio itself")
     p.add_argument("--val_fraction", type=float, default=CFG.val_fraction, help="share of clips for validation (stratified)")
     p.add_argument("--patience", type=int, default=CFG.early_stop_patience, help="early stopping patience in epochs")
     p.add_argument("--keep", choices=("best", "last"), default="best",
                    help="checkpoint the best validation epoch (with early stopping), or train all --epochs and "
                         "keep the last: with a handful of validation clips, 'best' is often picking noise")
+    p.add_argument("--folds", type=int, default=0,
+                   help="K >= 2: stratified K-fold cross-validation; prints per-fold and mean +- std held-out "
+                        "metrics and writes out-of-fold predictions (--oof_csv) instead of a checkpoint")
+    p.add_argument("--group_column", default="group",
+                   help="labels.csv column whose clips must stay together (same speaker or conversation) "
+                        "in folds and in the validation split; ignored when the column is absent")
+    p.add_argument("--oof_csv", default=None,
+                   help="out-of-fold predictions of --folds (default: <data_root>/<cnn|wav2vec2>_cv_predictions.csv, "
+                        "which compute_metrics.py picks up)")
     p.add_argument("--train_on_holdout", action="store_true", help="use clips marked holdout=1 for training too (default: they form the test split)")
     p.add_argument("--seed", type=int, default=CFG.seed, help="random seed (same seed, same result on one machine)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
@@ -210,91 +405,78 @@ def main(argv=None):
     args = parse_args(argv)
     args.labels_csv = args.labels_csv or str(Path(args.data_root) / "labels.csv")
     args.ckpt = args.ckpt or ("runs/wav2vec2.pt" if args.use_wav2vec2 else "runs/lite_cnn.pt")
+    args.oof_csv = args.oof_csv or str(Path(args.data_root) / f"{'wav2vec2' if args.use_wav2vec2 else 'cnn'}_cv_predictions.csv")
     if args.accumulate_steps < 1 or args.batch_size < 1 or args.epochs < 1:
         raise HelmitError("--epochs, --batch_size and --accumulate_steps must be at least 1")
+    if args.folds == 1 or args.folds < 0:
+        raise HelmitError(f"--folds {args.folds}: use 0 (one train/val split) or at least 2")
     seed_all(args.seed)
     cfg = dataclasses.replace(CFG, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, dropout=args.dropout,
                               width_mult=args.width_mult, seed=args.seed, val_fraction=args.val_fraction,
-                              early_stop_patience=args.patience, w2v_model=args.w2v_model,
-                              data_root=args.data_root, labels_csv=args.labels_csv)
+                              weight_decay=args.weight_decay, early_stop_patience=args.patience,
+                              w2v_model=args.w2v_model, data_root=args.data_root, labels_csv=args.labels_csv)
     device = get_device(args.device)
 
     rows = read_labels_csv(args.labels_csv, args.data_root)
-    train_rows, val_rows, test_rows = split_rows(rows, args.val_fraction, args.seed, not args.train_on_holdout)
-    print(f"clips: {len(train_rows)} train, {len(val_rows)} val, {len(test_rows)} test (held-out voices/templates)")
+    if args.group_column and args.group_column not in rows[0]:
+        if args.group_column != "group":  # the default is optional; a column the user named is not
+            raise HelmitError(f"{args.labels_csv}: no column '{args.group_column}' (--group_column)")
+        args.group_column = None
     waves = dict(zip([r["path"] for r in rows], decode_clips([r["abspath"] for r in rows], cfg.sample_rate)))
-
     arch, model, model_args = build(args, cfg)
     model.to(device)
-    y_train = [r["label"] for r in train_rows]
-    train_ds = HelmitAudioDS(None, y_train, cfg, train=True, return_raw_audio=args.use_wav2vec2,
-                             seed=args.seed, waves=[waves[r["path"]] for r in train_rows])
-    sampler = None
-    if args.use_sampler:
-        w = class_weights(y_train).numpy()[y_train]
-        sampler = WeightedRandomSampler(w, len(y_train), generator=torch.Generator().manual_seed(args.seed))
-    loader = DataLoader(train_ds, batch_size=args.batch_size, shuffle=sampler is None, sampler=sampler,
-                        generator=torch.Generator().manual_seed(args.seed))
-    # With a balanced sampler the batches are already balanced: weighting the loss too would double count.
-    criterion = torch.nn.CrossEntropyLoss(weight=None if args.use_sampler else class_weights(y_train).to(device))
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=args.lr,
-                                  weight_decay=cfg.weight_decay)
-    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=cfg.plateau_factor,
-                                                           patience=cfg.plateau_patience)
-    scaler = torch.amp.GradScaler(device.type, enabled=args.use_autocast and device.type == "cuda")
-    val_waves, y_val = [waves[r["path"]] for r in val_rows], [r["label"] for r in val_rows]
+    kind = input_kind(args)
+    inputs = dict(zip([r["path"] for r in rows], clip_inputs(kind, model, rows, waves, cfg, args)))
+    del waves  # training reads only the cached windows from here on
+    if args.folds:
+        return main_cv(args, cfg, rows, inputs, device)
 
+    train_rows, val_rows, test_rows = split_rows(rows, args.val_fraction, args.seed, not args.train_on_holdout,
+                                                 args.group_column)
+    print(f"clips: {len(train_rows)} train, {len(val_rows)} val, {len(test_rows)} test (held-out voices/templates)")
+    t_start = time.time()
+    best = fit(args, cfg, model, kind, inputs, train_rows, val_rows, device, args.seed)
+    metrics = {"val": best["val_metrics"]}
+    if test_rows:
+        test_probs = score_clips(model, model_forward(model, kind), [inputs[r["path"]] for r in test_rows],
+                                 views(kind, cfg)[1], device)
+        metrics["test"] = binary_metrics([r["label"] for r in test_rows], test_probs, best["threshold"])
     ckpt = {"format_version": CHECKPOINT_FORMAT, "arch": arch, "model_args": model_args,
             "audio": cfg.to_dict(), "class_names": list(CLASS_NAMES), "train_args": vars(args),
             "train_clips": [r["path"] for r in train_rows], "val_clips": [r["path"] for r in val_rows],
-            "test_clips": [r["path"] for r in test_rows], "selection_metric": ("last epoch" if args.keep == "last" else
-                                 "val scores not flat, then roc_auc, then balanced accuracy, then loss")}
-    history, best_key, best_epoch, t_start = [], None, 0, time.time()
-    for epoch in range(1, args.epochs + 1):
-        t0 = time.time()
-        train_loss = train_epoch(model, loader, criterion, optimizer, scaler, args, device, epoch)
-        probs = score_waves(model, val_waves, cfg, device)
-        thr = best_threshold(y_val, probs)
-        m = binary_metrics(y_val, probs, thr)
-        scheduler.step(m["roc_auc"])
-        row = {"epoch": epoch, "train_loss": round(train_loss, 4), **{f"val_{k}": round(v, 4) for k, v in m.items()},
-               "lr": optimizer.param_groups[0]["lr"], "ram_mb": round(psutil.Process().memory_info().rss / 2**20),
-               "seconds": round(time.time() - t0, 2)}
-        history.append(row)
-        key = selection_key(m)
-        improved = best_key is None or key > best_key or args.keep == "last"
-        tqdm.write(f"epoch {epoch:3d} loss {train_loss:.4f} | val {fmt(m)} thr {thr:.2f} | "
-                   f"RAM {row['ram_mb']} MB | {row['seconds']:.1f}s{' *' if improved else ''}")
-        if improved:
-            best_key, best_epoch = key, epoch
-            # kept in memory: --ckpt is written once, at the end, so stopping a run midway leaves
-            # whatever checkpoint was there before untouched
-            ckpt.update(state_dict={k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
-                        threshold=thr, best_epoch=epoch, metrics={"val": m})
-        elif epoch - best_epoch >= args.patience:  # never reached with --keep last: every epoch is kept
-            tqdm.write(f"early stop: no improvement for {args.patience} epochs")
-            break
-
-    model.load_state_dict(ckpt["state_dict"])
-    metrics = {"val": binary_metrics(y_val, score_waves(model, val_waves, cfg, device), ckpt["threshold"])}
-    if test_rows:
-        test_probs = score_waves(model, [waves[r["path"]] for r in test_rows], cfg, device)
-        metrics["test"] = binary_metrics([r["label"] for r in test_rows], test_probs, ckpt["threshold"])
-    ckpt.update(metrics=metrics, history=history, train_seconds=round(time.time() - t_start, 1))
+            "test_clips": [r["path"] for r in test_rows],
+            "selection_metric": ("last epoch" if args.keep == "last" else
+                                 "val scores not flat, then roc_auc, then balanced accuracy, then loss"),
+            "state_dict": best["state_dict"], "threshold": best["threshold"], "best_epoch": best["best_epoch"],
+            "metrics": metrics, "history": best["history"], "train_seconds": round(time.time() - t_start, 1)}
+    # --ckpt is written once, here: stopping a run midway leaves whatever was there before untouched
     save_checkpoint(args.ckpt, ckpt)
-    write_log(Path(args.ckpt).with_suffix(".log.csv"), history)
+    write_log(Path(args.ckpt).with_suffix(".log.csv"), best["history"])
 
-    print(f"\nbest epoch {best_epoch} of {len(history)}, threshold {ckpt['threshold']:.3f}, "
+    print(f"\nbest epoch {best['best_epoch']} of {len(best['history'])}, threshold {best['threshold']:.3f}, "
           f"{ckpt['train_seconds']:.0f}s -> {args.ckpt}")
+    if args.use_wav2vec2 and args.w2v_pooling == "layers":
+        print("  layer weights: " + " ".join(f"{w:.2f}" for w in model.layer_weight_summary()))
     for split, m in metrics.items():
         print(f"  {split:4s} ({m['n']} clips): {fmt(m)}")
-        share = m["share_predicted_harmful"]
-        if max(share, 1 - share) >= COLLAPSE_SHARE:
-            print(f"warning: on {split} the model predicts '{CLASS_NAMES[int(share >= 0.5)]}' for "
-                  f"{max(share, 1 - share):.0%} of clips: it has collapsed to one class")
-        if m["prob_spread"] < FLAT_SPREAD:
-            print(f"warning: on {split} P(harmful) barely varies between clips (5-95% range {m['prob_spread']:.4f}): "
-                  "the model has not learned to tell them apart; more clips or epochs may help")
+        for w in collapse_warnings(split, m):
+            print(w)
+    return 0
+
+
+def main_cv(args, cfg, rows, inputs, device):
+    groups = f"groups from column '{args.group_column}'" if args.group_column else "no group column"
+    print(f"{args.folds}-fold cross-validation over {len(rows)} clips ({groups}); every clip is held out once, "
+          "including clips marked holdout=1")
+    t_start = time.time()
+    oof, per_fold = cross_validate(args, cfg, rows, inputs, device)
+    write_csv(args.oof_csv, oof, PREDICTION_COLUMNS)
+    print(f"\ncross-validation, held-out folds ({time.time() - t_start:.0f}s):\n{cv_summary(per_fold)}")
+    collapsed = [m["fold"] for m in per_fold if collapse_warnings("", m)]
+    if collapsed:
+        print(f"warning: fold(s) {', '.join(map(str, collapsed))} collapsed to one class or flat scores")
+    print(f"out-of-fold predictions -> {args.oof_csv} (score them with compute_metrics.py); no checkpoint is written: "
+          "train without --folds for the model to deploy")
     return 0
 
 

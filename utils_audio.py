@@ -108,12 +108,17 @@ class LogMel(nn.Module):
             sample_rate=sample_rate, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels,
             f_min=fmin, f_max=fmax, power=2.0)
 
-    def forward(self, wave):
+    def log_power(self, wave):
+        """(B, S) -> natural log of mel power (B, n_mels, T): what training caches and augments."""
         # clamp, not `+ LOG_EPS`: the ONNX exporter folded the addition away and silence gave -inf/NaN
-        logmel = torch.log(torch.clamp(self.mel(wave), min=LOG_EPS))  # (B, n_mels, T)
+        return torch.log(torch.clamp(self.mel(wave), min=LOG_EPS))
+
+    @staticmethod
+    def normalise(log_power):
+        """(B, n_mels, T) log power -> the standardised log-mel the CNN sees."""
         # relative to the clip's peak, floored DYNAMIC_RANGE below it; subtracting the peak first
         # makes digital silence exactly 0 everywhere in torch and ONNX alike (x - x is exact)
-        logmel = torch.clamp(logmel - logmel.amax(dim=(1, 2), keepdim=True), min=-DYNAMIC_RANGE)
+        logmel = torch.clamp(log_power - log_power.amax(dim=(1, 2), keepdim=True), min=-DYNAMIC_RANGE)
         # Per-clip standardisation: how loud an upload is says nothing about what is said in it.
         # Mean over time, then over mels: ONNX Runtime sums a 64k-element ReduceMean naively in
         # float32, which was off by 7e-5 (relative) on a padded clip; two short sums are not.
@@ -123,6 +128,9 @@ class LogMel(nn.Module):
         mean = logmel.mean(dim=2, keepdim=True).mean(dim=1, keepdim=True)
         var = (logmel - mean).square().mean(dim=2, keepdim=True).mean(dim=1, keepdim=True)
         return (logmel - mean) / torch.sqrt(var + 1e-2)
+
+    def forward(self, wave):
+        return self.normalise(self.log_power(wave))
 
 
 @functools.lru_cache(maxsize=4)
@@ -196,12 +204,88 @@ def spec_augment(spec: torch.Tensor, rng, cfg=CFG) -> torch.Tensor:
     return spec
 
 
-def augment_logmel(spec: torch.Tensor, rng, cfg=CFG) -> torch.Tensor:
-    """Training-time augmentation of one (n_mels, T) log-mel: stretch, pitch, masks."""
+def log_power(wave, cfg=CFG) -> torch.Tensor:
+    """Log mel power of a (S,) or (B, S) waveform: `to_logmel` before its normalisation."""
+    wave = torch.as_tensor(np.asarray(wave, dtype=np.float32) if not torch.is_tensor(wave) else wave).float()
+    with torch.no_grad():
+        return _logmel_module(**frontend_args(cfg)).log_power(wave)
+
+
+def normalise_logmel(log_power: torch.Tensor) -> torch.Tensor:
+    """(n_mels, T) or (B, n_mels, T) log power -> the CNN's input, exactly as inside `LogMel`."""
+    single = log_power.dim() == 2
+    out = LogMel.normalise(log_power[None] if single else log_power)
+    return out[0] if single else out
+
+
+# ---- augmentation, applied to the log mel power of one window before normalisation ----
+# Each one changes the voice, the room or the microphone and keeps the words: the only thing
+# that separates harmful from safe clips is what is said, so nothing else may carry the label.
+LN_DB = math.log(10) / 10  # natural-log power per dB
+
+
+def reverb_logmel(log_power: torch.Tensor, rt60: float, wet: float, cfg=CFG) -> torch.Tensor:
+    """A room: each frame's power smeared forward in time with a decay reaching -60 dB at rt60 s."""
+    power = log_power.exp()
+    frame_s = cfg.hop_length / cfg.sample_rate
+    t = torch.arange(1, max(2, int(rt60 / frame_s)) + 1, dtype=power.dtype) * frame_s
+    kernel = torch.exp(-6 * math.log(10) * t / rt60)  # energy decay: 60 dB over rt60
+    kernel = kernel / kernel.sum()
+    # causal: frame t receives energy from frames before it (conv1d is correlation, so flip)
+    tail = torch.nn.functional.conv1d(torch.nn.functional.pad(power[:, None], (len(kernel), 0)),
+                                      kernel.flip(0)[None, None])[:, 0, :power.shape[1]]
+    return torch.log(torch.clamp((1 - wet) * power + wet * tail, min=LOG_EPS))
+
+
+@functools.lru_cache(maxsize=4)
+def _noise_band_shapes(sample_rate, n_fft, hop_length, n_mels, fmin, fmax):
+    """Relative mel-band power of white, pink and brown noise, and FFT bins per band."""
+    fb = _logmel_module(sample_rate, n_fft, hop_length, n_mels, fmin, fmax).mel.mel_scale.fb  # (n_freqs, n_mels)
+    freqs = torch.linspace(0, sample_rate / 2, fb.shape[0]).clamp(min=sample_rate / n_fft)
+    shapes = torch.stack([fb.T @ freqs.pow(-e) for e in (0.0, 1.0, 2.0)])  # (3, n_mels)
+    return shapes / shapes.sum(dim=1, keepdim=True), (fb > 0).sum(0).clamp(min=1).float()
+
+
+def noise_logmel(log_power: torch.Tensor, snr_db: float, colour: int, rng, cfg=CFG) -> torch.Tensor:
+    """Background noise (0 white, 1 pink, 2 brown) at `snr_db` below the window's speech power.
+
+    Added in the power domain, with the frame-to-frame fluctuation of real noise: a band that
+    pools k FFT bins of Gaussian noise has Gamma(k)-distributed power.
+    """
+    shapes, bins = _noise_band_shapes(**frontend_args(cfg))
+    power = log_power.exp()
+    level = power.sum(dim=0).mean() * 10 ** (-snr_db / 10)  # total noise power per frame
+    k = bins[:, None].expand_as(power)
+    gamma = torch.as_tensor(rng.gamma(k.numpy(), 1.0), dtype=power.dtype) / k
+    return torch.log(torch.clamp(power + level * shapes[colour][:, None] * gamma, min=LOG_EPS))
+
+
+def eq_logmel(log_power: torch.Tensor, max_db: float, rng) -> torch.Tensor:
+    """A microphone or phone colouring: a smooth random gain curve across the mel bands."""
+    n_mels = log_power.shape[0]
+    points = rng.uniform(-max_db, max_db, 5)
+    curve = np.interp(np.arange(n_mels), np.linspace(0, n_mels - 1, 5), points)
+    return log_power + torch.as_tensor(curve * LN_DB, dtype=log_power.dtype)[:, None]
+
+
+def augment_log_power(log_power: torch.Tensor, rng, cfg=CFG) -> torch.Tensor:
+    """Training view of one (n_mels, T) log-power window -> standardised, augmented log-mel.
+
+    Voice (tempo, pitch/formants) -> room (reverb) -> background noise -> microphone (EQ) ->
+    the model's own normalisation -> SpecAugment masks. Each step fires with cfg.aug_prob.
+    """
+    x = log_power.float()
     if rng.random() < cfg.aug_prob:
-        spec = time_stretch_logmel(spec, float(rng.uniform(*cfg.time_stretch)), rng)
+        x = time_stretch_logmel(x, float(rng.uniform(*cfg.time_stretch)), rng)
     if rng.random() < cfg.aug_prob:
-        spec = pitch_shift_logmel(spec, float(rng.uniform(*cfg.pitch_shift_steps)), cfg)
+        x = pitch_shift_logmel(x, float(rng.uniform(*cfg.pitch_shift_steps)), cfg)
+    if rng.random() < cfg.aug_prob / 2:
+        x = reverb_logmel(x, float(rng.uniform(*cfg.reverb_rt60)), float(rng.uniform(*cfg.reverb_wet)), cfg)
     if rng.random() < cfg.aug_prob:
-        spec = spec_augment(spec, rng, cfg)
-    return spec
+        x = noise_logmel(x, float(rng.uniform(*cfg.noise_snr_db)), int(rng.integers(3)), rng, cfg)
+    if rng.random() < cfg.aug_prob:
+        x = eq_logmel(x, cfg.eq_db, rng)
+    x = normalise_logmel(x)
+    if rng.random() < cfg.aug_prob:
+        x = spec_augment(x, rng, cfg)
+    return x

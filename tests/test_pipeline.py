@@ -125,10 +125,14 @@ def test_cnn_pipeline(corpus, tmp_path):
 
 def test_wav2vec2_pipeline(corpus, tmp_path, tiny_w2v_dir):
     ckpt_path, onnx_path = tmp_path / "w2v.pt", tmp_path / "w2v.onnx"
-    run_script("train.py", "--data_root", corpus, "--epochs", 1, "--batch_size", 8, "--use_wav2vec2",
-               "--w2v_model", tiny_w2v_dir, "--ckpt", ckpt_path)
+    cache = tmp_path / "cache"
+    train_w2v = ("train.py", "--data_root", corpus, "--epochs", 1, "--batch_size", 8, "--use_wav2vec2",
+                 "--w2v_model", tiny_w2v_dir, "--w2v_pooling", "layers", "--cache_dir", cache, "--ckpt", ckpt_path)
+    assert "24 clip(s) computed, 0 from cache" in run_script(*train_w2v).stdout
+    assert "0 clip(s) computed, 24 from cache" in run_script(*train_w2v).stdout  # a second run reuses them
     ckpt = torch.load(ckpt_path, weights_only=True)
     assert ckpt["arch"] == "Wav2Vec2Classifier" and ckpt["model_args"]["backbone_config"]["num_hidden_layers"] == 2
+    assert ckpt["model_args"]["pooling"] == "layers" and "layer_weights" in ckpt["state_dict"]
     out = run_script("export_onnx.py", "--ckpt", ckpt_path, "--onnx", onnx_path).stdout
     assert "onnx.checker: ok" in out
     int8_path = tmp_path / "w2v_int8.onnx"

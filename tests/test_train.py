@@ -6,6 +6,7 @@ import train
 from sklearn.metrics import roc_auc_score
 
 from config import CFG
+from dataset import cnn_view, logmel_windows
 from model import load_checkpoint
 from utils_audio import load_audio
 from utils_io import HelmitError, read_labels_csv
@@ -68,7 +69,8 @@ def test_training_learns_and_writes_a_self_describing_checkpoint(tone_corpus, tm
     assert model.head.in_features == 96  # width_mult 0.5 of 192, rebuilt with no flags
     # a tone in noise vs noise: a model that learns separates the clips (untrained: AUC ~0.5)
     rows = read_labels_csv(tone_corpus / "labels.csv")
-    probs = train.score_waves(model, [load_audio(r["abspath"]) for r in rows], CFG, torch.device("cpu"))
+    inputs = logmel_windows([load_audio(r["abspath"]) for r in rows])
+    probs = train.score_clips(model, model.classify, inputs, cnn_view(), torch.device("cpu"))
     assert roc_auc_score([r["label"] for r in rows], probs) >= 0.9
 
 
@@ -114,3 +116,58 @@ def test_an_interrupted_run_leaves_the_previous_checkpoint_untouched(tone_corpus
         train.main(["--data_root", str(tone_corpus), "--epochs", "5", "--width_mult", "0.25", "--ckpt", str(ckpt_path)])
     assert ckpt_path.read_bytes() == b"the good checkpoint from yesterday"
     assert [p.name for p in tmp_path.iterdir()] == ["m.pt"]
+
+
+def test_folds_are_stratified_and_keep_groups_whole():
+    rows = [{"path": f"c{i}", "label": i % 2, "speaker": f"s{i // 4}"} for i in range(40)]
+    folds = train.stratified_folds(rows, 5, seed=0)
+    held = sorted(i for _, test in folds for i in test)
+    assert held == list(range(40))  # every clip held out exactly once
+    assert all(sum(rows[i]["label"] for i in test) == 4 for _, test in folds)  # 4 of 8 harmful in each
+    grouped = train.stratified_folds(rows, 5, seed=0, group_column="speaker")
+    for train_idx, test_idx in grouped:
+        assert not {rows[i]["speaker"] for i in train_idx} & {rows[i]["speaker"] for i in test_idx}
+    _, val, _ = train.split_rows(rows, 0.25, seed=0, group_column="speaker")
+    tr, _, _ = train.split_rows(rows, 0.25, seed=0, group_column="speaker")
+    assert not {r["speaker"] for r in tr} & {r["speaker"] for r in val}
+    with pytest.raises(HelmitError, match="class 'harmful' has 3 clip"):
+        train.stratified_folds([r for r in rows if r["label"] == 0] + rows[1:6:2], 5, seed=0)
+
+
+def test_cross_validation_writes_out_of_fold_predictions_reproducibly(tone_corpus, tmp_path, capsys):
+    import csv
+
+    import compute_metrics
+
+    def run(name, folds, epochs):
+        oof = tmp_path / f"{name}_cv_predictions.csv"
+        assert train.main(["--data_root", str(tone_corpus), "--folds", str(folds), "--epochs", str(epochs),
+                           "--batch_size", "4", "--lr", "3e-3", "--width_mult", "0.5", "--val_fraction", "0.3",
+                           "--oof_csv", str(oof), "--ckpt", str(tmp_path / "never.pt"), "--seed", "3"]) == 0
+        return oof
+
+    first = run("a", 3, 20)
+    out = capsys.readouterr().out
+    rows = list(csv.DictReader(open(first)))
+    labels = read_labels_csv(tone_corpus / "labels.csv")
+    assert sorted(r["path"] for r in rows) == sorted(r["path"] for r in labels)  # each clip once, held out
+    assert {r["split"] for r in rows} == {"test"} and {r["fold"] for r in rows} == {"1", "2", "3"}
+    for r in rows:  # each fold's decision uses that fold's validation threshold
+        assert int(r["pred"]) == int(float(r["prob_harmful"]) >= float(r["threshold"]))
+    assert "balanced accuracy:" in out and "+-" in out and not (tmp_path / "never.pt").exists()
+    # a tone in noise is learnable: each held-out fold's scores separate the classes
+    aucs = [roc_auc_score([int(r["label"]) for r in rows if r["fold"] == k],
+                          [float(r["prob_harmful"]) for r in rows if r["fold"] == k]) for k in "123"]
+    assert np.mean(aucs) >= 0.8, aucs
+    assert compute_metrics.main([str(first), "--no_plots", "--output", str(tmp_path / "m.txt")]) == 0
+    assert "clips scored" in (tmp_path / "m.txt").read_text()
+    assert run("b", 2, 2).read_bytes() == run("c", 2, 2).read_bytes()  # same seed, same predictions
+
+
+def test_bad_fold_settings_are_clear_errors(tone_corpus, tmp_path):
+    with pytest.raises(HelmitError, match="--folds 1"):
+        train.main(["--data_root", str(tone_corpus), "--folds", "1"])
+    with pytest.raises(HelmitError, match="11 folds need at least 11"):
+        train.main(["--data_root", str(tone_corpus), "--folds", "11", "--epochs", "1"])
+    with pytest.raises(HelmitError, match="no column 'speaker'"):
+        train.main(["--data_root", str(tone_corpus), "--folds", "2", "--group_column", "speaker"])
