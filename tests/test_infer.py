@@ -91,3 +91,27 @@ def test_nan_scores_become_errors_not_safe_verdicts(tmp_path):
     rows = [{"abspath": str(tmp_path / "a.wav"), "path": "a.wav"}]
     [(row, p, error)] = list(infer_dataset.score_rows(NaNSession(), meta, rows, 8, 16000, 8000))
     assert p is None and error == f"{tmp_path / 'a.wav'}: the model returned NaN"
+
+
+def test_the_stored_threshold_decides_in_both_inference_scripts(tone_onnx, tone_corpus, tmp_path):
+    """Write the same model with its threshold moved; every decision must follow the metadata."""
+    import onnx
+
+    from model import read_metadata, set_metadata
+
+    base = list(csv.DictReader(open(tone_corpus / "labels.csv")))
+    clip = tone_corpus / base[1]["path"]
+    probs = []
+    for threshold in ("0.0", "1.01"):  # below and above every possible P(harmful)
+        proto = onnx.load(tone_onnx)
+        set_metadata(proto, {**read_metadata(tone_onnx), "threshold": threshold})
+        moved = tmp_path / f"t{threshold}.onnx"
+        onnx.save(proto, moved)
+        out = tmp_path / f"p{threshold}.csv"
+        run_script("infer_dataset.py", "--onnx", moved, "--data_root", tone_corpus, "--output_csv", out)
+        rows = list(csv.DictReader(open(out)))
+        assert {r["pred"] for r in rows} == {"1" if threshold == "0.0" else "0"}
+        result = json.loads(run_script("infer.py", "--onnx", moved, "--audio_path", clip, "--json").stdout)
+        assert result["label"] == ("harmful" if threshold == "0.0" else "safe")
+        probs.append([r["prob_harmful"] for r in rows])
+    assert probs[0] == probs[1]  # same scores: only the threshold moved the decisions
