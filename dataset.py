@@ -7,15 +7,21 @@ only harmful turn of a 20-s conversation and teach the model that it was safe.
 
 The expensive part of the front end (decode, resample, STFT, mel) runs once per clip, not once
 per clip per epoch: decoding and resampling every clip every epoch is what made the original take
-40-50 s per epoch for 80 clips. Augmentation then works on the cached log mel power.
+40-50 s per epoch for 80 clips. Augmentation (defined here: it is a training concern, not part
+of the front end that inference shares) then works on the cached log mel power.
 """
+import dataclasses
+import functools
+import math
+
 import numpy as np
 import torch
 from torch.utils.data import Dataset
 from tqdm import tqdm
 
 from config import CFG
-from utils_audio import add_noise, augment_log_power, load_audio, log_power, normalise_logmel, windows
+from utils_audio import (LOG_EPS, add_noise, frontend_args, load_audio, log_power, mel_filterbank,
+                         normalise_logmel, windows)
 
 
 def decode_clips(paths, sr=CFG.sample_rate, desc="decoding clips"):
@@ -41,6 +47,129 @@ def logmel_windows(waves, cfg=CFG, batch_size=32):
                  for i in range(0, len(clip_windows), batch_size)]
         out.append(torch.cat(parts).to(torch.float16).numpy())
     return out
+
+
+@functools.lru_cache(maxsize=4)
+def _mel_centres(n_mels, fmin, fmax):
+    import librosa
+
+    return librosa.mel_frequencies(n_mels + 2, fmin=fmin, fmax=fmax)[1:-1]
+
+
+def pitch_shift_logmel(spec: torch.Tensor, steps: float, cfg=CFG) -> torch.Tensor:
+    """Shift a (n_mels, T) log-mel by `steps` semitones by warping the mel axis.
+
+    Cheap stand-in for librosa.effects.pitch_shift: moving every frequency f to f * 2^(steps/12)
+    is a resampling of the mel axis, so it costs one gather instead of a phase vocoder per clip.
+    """
+    centres = _mel_centres(cfg.n_mels, cfg.fmin, cfg.fmax)
+    src = np.interp(centres / 2 ** (steps / 12), centres, np.arange(cfg.n_mels))
+    lo = torch.as_tensor(np.floor(src).astype(np.int64))
+    hi = torch.clamp(lo + 1, max=cfg.n_mels - 1)
+    frac = torch.as_tensor((src - np.floor(src)).astype(np.float32))[:, None]
+    return spec[lo] * (1 - frac) + spec[hi] * frac
+
+
+def time_stretch_logmel(spec: torch.Tensor, rate: float, rng) -> torch.Tensor:
+    """Play a (n_mels, T) log-mel `rate` times faster (interpolate frames), keep T frames."""
+    n_frames = spec.shape[1]
+    new_len = max(2, int(round(n_frames / rate)))
+    out = torch.nn.functional.interpolate(spec[None], size=new_len, mode="linear", align_corners=False)[0]
+    if new_len >= n_frames:
+        start = int(rng.integers(0, new_len - n_frames + 1))
+        return out[:, start:start + n_frames]
+    return torch.nn.functional.pad(out, (0, n_frames - new_len), value=float(spec.min()))
+
+
+def spec_augment(spec: torch.Tensor, rng, cfg=CFG) -> torch.Tensor:
+    """SpecAugment frequency and time masks on a (n_mels, T) log-mel, filled with its mean."""
+    spec = spec.clone()
+    fill = float(spec.mean())
+    n_mels, n_frames = spec.shape
+    for _ in range(cfg.n_freq_masks):
+        width = int(rng.integers(0, cfg.freq_mask_bins + 1))
+        start = int(rng.integers(0, max(1, n_mels - width)))
+        spec[start:start + width, :] = fill
+    for _ in range(cfg.n_time_masks):
+        width = int(rng.integers(0, min(cfg.time_mask_frames, n_frames // 4) + 1))
+        start = int(rng.integers(0, max(1, n_frames - width)))
+        spec[:, start:start + width] = fill
+    return spec
+
+
+# ---- augmentation, applied to the log mel power of one window before normalisation ----
+# Each one changes the voice, the room or the microphone and keeps the words: the only thing
+# that separates harmful from safe clips is what is said, so nothing else may carry the label.
+LN_DB = math.log(10) / 10  # natural-log power per dB
+
+
+def reverb_logmel(log_power: torch.Tensor, rt60: float, wet: float, cfg=CFG) -> torch.Tensor:
+    """A room: each frame's power smeared forward in time with a decay reaching -60 dB at rt60 s."""
+    power = log_power.exp()
+    frame_s = cfg.hop_length / cfg.sample_rate
+    t = torch.arange(1, max(2, int(rt60 / frame_s)) + 1, dtype=power.dtype) * frame_s
+    kernel = torch.exp(-6 * math.log(10) * t / rt60)  # energy decay: 60 dB over rt60
+    kernel = kernel / kernel.sum()
+    # causal: frame t receives energy from frames before it (conv1d is correlation, so flip)
+    tail = torch.nn.functional.conv1d(torch.nn.functional.pad(power[:, None], (len(kernel), 0)),
+                                      kernel.flip(0)[None, None])[:, 0, :power.shape[1]]
+    return torch.log(torch.clamp((1 - wet) * power + wet * tail, min=LOG_EPS))
+
+
+@functools.lru_cache(maxsize=4)
+def _noise_band_shapes(sample_rate, n_fft, hop_length, n_mels, fmin, fmax):
+    """Relative mel-band power of white, pink and brown noise, and FFT bins per band."""
+    cfg = dataclasses.replace(CFG, sample_rate=sample_rate, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels,
+                              fmin=fmin, fmax=fmax)
+    fb = mel_filterbank(cfg)  # (n_freqs, n_mels)
+    freqs = torch.linspace(0, sample_rate / 2, fb.shape[0]).clamp(min=sample_rate / n_fft)
+    shapes = torch.stack([fb.T @ freqs.pow(-e) for e in (0.0, 1.0, 2.0)])  # (3, n_mels)
+    return shapes / shapes.sum(dim=1, keepdim=True), (fb > 0).sum(0).clamp(min=1).float()
+
+
+def noise_logmel(log_power: torch.Tensor, snr_db: float, colour: int, rng, cfg=CFG) -> torch.Tensor:
+    """Background noise (0 white, 1 pink, 2 brown) at `snr_db` below the window's speech power.
+
+    Added in the power domain, with the frame-to-frame fluctuation of real noise: a band that
+    pools k FFT bins of Gaussian noise has Gamma(k)-distributed power.
+    """
+    shapes, bins = _noise_band_shapes(**frontend_args(cfg))
+    power = log_power.exp()
+    level = power.sum(dim=0).mean() * 10 ** (-snr_db / 10)  # total noise power per frame
+    k = bins[:, None].expand_as(power)
+    gamma = torch.as_tensor(rng.gamma(k.numpy(), 1.0), dtype=power.dtype) / k
+    return torch.log(torch.clamp(power + level * shapes[colour][:, None] * gamma, min=LOG_EPS))
+
+
+def eq_logmel(log_power: torch.Tensor, max_db: float, rng) -> torch.Tensor:
+    """A microphone or phone colouring: a smooth random gain curve across the mel bands."""
+    n_mels = log_power.shape[0]
+    points = rng.uniform(-max_db, max_db, 5)
+    curve = np.interp(np.arange(n_mels), np.linspace(0, n_mels - 1, 5), points)
+    return log_power + torch.as_tensor(curve * LN_DB, dtype=log_power.dtype)[:, None]
+
+
+def augment_log_power(log_power: torch.Tensor, rng, cfg=CFG) -> torch.Tensor:
+    """Training view of one (n_mels, T) log-power window -> standardised, augmented log-mel.
+
+    Voice (tempo, pitch/formants) -> room (reverb) -> background noise -> microphone (EQ) ->
+    the model's own normalisation -> SpecAugment masks. Each step fires with cfg.aug_prob.
+    """
+    x = log_power.float()
+    if rng.random() < cfg.aug_prob:
+        x = time_stretch_logmel(x, float(rng.uniform(*cfg.time_stretch)), rng)
+    if rng.random() < cfg.aug_prob:
+        x = pitch_shift_logmel(x, float(rng.uniform(*cfg.pitch_shift_steps)), cfg)
+    if rng.random() < cfg.aug_prob / 2:
+        x = reverb_logmel(x, float(rng.uniform(*cfg.reverb_rt60)), float(rng.uniform(*cfg.reverb_wet)), cfg)
+    if rng.random() < cfg.aug_prob:
+        x = noise_logmel(x, float(rng.uniform(*cfg.noise_snr_db)), int(rng.integers(3)), rng, cfg)
+    if rng.random() < cfg.aug_prob:
+        x = eq_logmel(x, cfg.eq_db, rng)
+    x = normalise_logmel(x)
+    if rng.random() < cfg.aug_prob:
+        x = spec_augment(x, rng, cfg)
+    return x
 
 
 def cnn_view(cfg=CFG, train=False):

@@ -9,8 +9,8 @@ import json
 import sys
 from pathlib import Path
 
-from model import clip_prob, load_onnx, onnx_window_probs, window_and_stride
-from utils_audio import load_audio
+from model import clip_prob, load_onnx, onnx_stream_probs, window_and_stride
+from utils_audio import AudioStats, stream_windows
 from utils_io import HelmitError, run_cli
 
 
@@ -33,20 +33,22 @@ def classify_file(sess, meta, path, window, stride, threshold=None):
     sr = int(meta["sample_rate"])
     threshold = float(meta["threshold"]) if threshold is None else threshold
     classes = json.loads(meta["class_names"])
-    wave = load_audio(path, sr)
-    try:
-        starts, probs = onnx_window_probs(sess, wave, window, stride)
+    stats = AudioStats()
+    try:  # streamed: a one-hour recording holds one block and one batch of windows, not the hour
+        starts, probs = onnx_stream_probs(sess, stream_windows(path, window, stride, sr, stats))
     except HelmitError as e:
+        if str(e).startswith(f"{path}:"):  # decoding errors name the file already; the model's do not
+            raise
         raise HelmitError(f"{path}: {e}") from None
     p_harm = clip_prob(probs)
     harmful = p_harm >= threshold
-    duration = len(wave) / sr
+    duration = stats.samples / sr
     ranges = harmful_ranges(starts, probs, window / sr, sr, threshold)
     for r in ranges:
         r[1] = min(r[1], round(duration, 2))
     return {"path": str(path), "label": classes[int(harmful)], "probability": float(p_harm if harmful else 1 - p_harm),
             "prob_harmful": p_harm, "threshold": threshold, "duration_s": round(duration, 2),
-            "n_windows": len(starts), "harmful_ranges": ranges}
+            "n_windows": len(starts), "harmful_ranges": ranges, "warnings": stats.warnings()}
 
 
 def describe(result):
@@ -55,6 +57,7 @@ def describe(result):
              f"{result['duration_s']:.1f}s, {result['n_windows']} window(s))"]
     for s, e, p in result["harmful_ranges"]:
         lines.append(f"  harmful speech at {s:.1f}-{e:.1f}s (P {p:.2f})")
+    lines += [f"  warning: {w}" for w in result["warnings"]]
     return "\n".join(lines)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from tqdm import tqdm
 
 from model import clip_prob, harmful_probs, load_onnx, window_and_stride
-from utils_audio import load_audio, windows
+from utils_audio import stream_windows
 from utils_io import HelmitError, read_labels_csv, run_cli, write_csv
 
 FIELDS = ["path", "label", "pred", "prob", "prob_harmful", "split", "error"]
@@ -31,32 +31,46 @@ def split_lookup(meta):
 
 
 def score_rows(sess, meta, rows, batch_size, window, stride):
-    """Yield (row, prob_harmful or None, error or '') for each row, windows batched across clips."""
+    """Yield (row, prob_harmful or None, error or '') for each row.
+
+    Windows are batched across clips (many short clips share one ONNX Runtime call) and each clip
+    is streamed, so a one-hour recording holds one decoded block and one batch, not the hour.
+    """
     sr = int(meta["sample_rate"])
-    pending, pending_windows = [], []
-
-    def flush():
-        if pending_windows:
-            logits = sess.run(["logits"], {"waveform": np.concatenate(pending_windows)})[0]
-            probs, k = harmful_probs(logits), 0
-            for row, n in pending:
-                p = clip_prob(probs[k:k + n])
-                yield (row, p, "") if np.isfinite(p) else (row, None, f"{row['abspath']}: the model returned NaN")
-                k += n
-        pending.clear()
-        pending_windows.clear()
-
+    queue, done = [], []  # queue: (that clip's probs list, window) awaiting the model; done: clips fully queued
     for row in rows:
+        probs = []
         try:
-            batch = windows(load_audio(row["abspath"], sr), window, stride)[1]
-        except HelmitError as e:
+            for _, win in stream_windows(row["abspath"], window, stride, sr):
+                queue.append((probs, win))
+                if len(queue) >= batch_size:
+                    _run_queue(sess, queue)
+        except HelmitError as e:  # a clip that fails half way is dropped: its queued windows too
+            queue[:] = [(p, w) for p, w in queue if p is not probs]
             yield row, None, str(e)
             continue
-        pending.append((row, len(batch)))
-        pending_windows.append(batch)
-        if sum(len(b) for b in pending_windows) >= batch_size:
-            yield from flush()
-    yield from flush()
+        done.append((row, probs))
+        yield from _finished(done, queue)
+    _run_queue(sess, queue)
+    yield from _finished(done, queue)
+
+
+def _run_queue(sess, queue):
+    """Score every queued window and append each P(harmful) to its clip's list."""
+    if queue:
+        logits = sess.run(["logits"], {"waveform": np.stack([w for _, w in queue])})[0]
+        for (probs, _), p in zip(queue, harmful_probs(logits)):
+            probs.append(p)
+        queue.clear()
+
+
+def _finished(done, queue):
+    """Yield the result of each clip in `done` with no window left in the queue."""
+    waiting = {id(p) for p, _ in queue}
+    for row, probs in [d for d in done if id(d[1]) not in waiting]:
+        p = clip_prob(probs)
+        yield (row, p, "") if np.isfinite(p) else (row, None, f"{row['abspath']}: the model returned NaN")
+    done[:] = [d for d in done if id(d[1]) in waiting]
 
 
 def main(argv=None):

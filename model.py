@@ -370,8 +370,27 @@ def window_and_stride(meta, window_sec=None, stride_sec=None):
 def onnx_window_probs(sess, wave, window, stride, batch_size=16):
     """(window starts, P(harmful) per window) of one clip, scored in batches of windows."""
     starts, batch = windows(wave, window, stride)
-    logits = np.concatenate([sess.run(["logits"], {"waveform": batch[i:i + batch_size]})[0]
-                             for i in range(0, len(batch), batch_size)])
+    return onnx_stream_probs(sess, zip(starts, batch), batch_size)
+
+
+def onnx_stream_probs(sess, pairs, batch_size=16):
+    """(window starts, P(harmful) per window) of (start, window) pairs, e.g. from `stream_windows`.
+
+    Only `batch_size` windows are held at once, so a clip of any length scores in bounded memory."""
+    starts, probs, batch = [], [], []
+    for start, window in pairs:
+        starts.append(start)
+        batch.append(window)
+        if len(batch) == batch_size:
+            probs.append(_onnx_batch_probs(sess, batch))
+            batch = []
+    if batch:
+        probs.append(_onnx_batch_probs(sess, batch))
+    return starts, np.concatenate(probs)
+
+
+def _onnx_batch_probs(sess, batch):
+    logits = sess.run(["logits"], {"waveform": np.stack(batch)})[0]  # (B, n_classes)
     if not np.isfinite(logits).all():
         raise HelmitError("the model returned NaN or infinite scores for this audio")
-    return starts, harmful_probs(logits)
+    return harmful_probs(logits)

@@ -1,11 +1,14 @@
-"""The one audio front end: decoding, crop/pad, windows, log-mel, noise and spectral augmentation.
+"""The one audio front end: decoding (streamed in blocks), crop/pad, windows, log-mel, noise.
 
 Nothing else in the repo decodes audio or computes features. The `LogMel` module defined here is
 the first layer of `LiteAudioCNN`, so the exported ONNX graph computes exactly the features the
 model was trained on.
 """
+import dataclasses
 import functools
 import math
+import os
+import struct
 import warnings
 from pathlib import Path
 
@@ -28,8 +31,50 @@ LOG_EPS = 1e-10  # floor before log() so digital silence stays finite
 DYNAMIC_RANGE = 6 * math.log(10)
 
 
-def load_audio(path, sr: int = CFG.sample_rate) -> np.ndarray:
-    """Decode any soundfile/librosa-readable file to float32 mono at `sr`. Raises HelmitError."""
+# ---- decoding: every file is read in blocks, so a one-hour upload never sits in memory whole ----
+BLOCK_SAMPLES = 1 << 20  # decoded per read (frames x channels): 4 MB of float32, 65 s of 16 kHz mono
+# A header outside this range is corrupt (or a fuzzer's): resampling 1 Hz "audio" to 16 kHz would
+# multiply a small file into gigabytes. 1 kHz is below any telephone codec, 768 kHz above any DAC.
+MIN_FILE_SR, MAX_FILE_SR = 1000, 768000
+MIN_CLIP_SEC = 0.1  # shorter than a syllable: scored (zero-padded like every short clip) but flagged
+SILENT_PEAK = 1e-3  # -60 dBFS: below this a clip holds nothing a listener would call speech
+CLIP_LEVEL = 0.99  # 8-bit PCM tops out at 127/128 = 0.992, so "full scale" has to start below that
+# Peak-normalised speech reaches full scale at a few peaks; clipped speech sits there in flat tops
+CLIPPED_FRACTION = 1e-3
+# WAV format tags libsndfile decodes (PCM, ADPCM, float, A-law, mu-law, IMA, GSM, G721, MP3, extensible);
+# for any other tag it says "Malformed 'fmt ' chunk", which sounds like corruption, not a codec it lacks
+SOUNDFILE_WAV_TAGS = {0x0001, 0x0002, 0x0003, 0x0006, 0x0007, 0x0011, 0x0031, 0x0040, 0x0055, 0xFFFE}
+
+
+@dataclasses.dataclass
+class AudioStats:
+    """What decoding one file saw, gathered block by block: infer.py reports it as warnings."""
+    sample_rate: int = 0  # the file's own rate
+    declared_frames: int = 0  # what the header promises
+    frames: int = 0  # what was decoded
+    samples: int = 0  # samples out, at the requested rate
+    peak: float = 0.0  # loudest sample of any channel, after repair
+    clipped: int = 0  # frames with a channel at full scale
+    nonfinite: int = 0  # NaN/inf samples replaced
+
+    def warnings(self) -> list:
+        seconds = self.frames / max(self.sample_rate, 1)
+        notes = []
+        if self.frames < 0.99 * self.declared_frames:
+            notes.append(f"truncated: decoded {seconds:.2f} s of the "
+                         f"{self.declared_frames / self.sample_rate:.2f} s its header declares")
+        if seconds < MIN_CLIP_SEC:
+            notes.append(f"only {seconds * 1000:.0f} ms long: too short to hold a word")
+        if self.peak < SILENT_PEAK:
+            notes.append("silent: no sample reaches -60 dBFS")
+        if self.clipped > CLIPPED_FRACTION * self.frames:
+            notes.append(f"clipped: {100 * self.clipped / self.frames:.1f}% of samples at full scale")
+        if self.nonfinite:
+            notes.append(f"{self.nonfinite} NaN or infinite samples replaced (NaN by 0, inf by full scale)")
+        return notes
+
+
+def _check_path(path) -> Path:
     path = Path(path)
     if not path.exists():
         raise HelmitError(f"{path}: no such file")
@@ -37,28 +82,173 @@ def load_audio(path, sr: int = CFG.sample_rate) -> np.ndarray:
         raise HelmitError(f"{path}: is a directory, expected an audio file")
     if path.stat().st_size == 0:
         raise HelmitError(f"{path}: empty file (0 bytes)")
-    try:
-        data, file_sr = sf.read(str(path), dtype="float32", always_2d=True)  # (S, C)
-        wave = data.mean(axis=1)
-    except Exception as sf_err:  # soundfile lacks some codecs (m4a, aac): try librosa/audioread
-        try:
-            import librosa
+    if not os.access(path, os.R_OK):
+        raise HelmitError(f"{path}: permission denied")
+    return path
 
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # librosa warns before falling back to audioread
-                wave, file_sr = librosa.load(str(path), sr=None, mono=True)
-        except Exception:
-            raise HelmitError(f"{path}: cannot decode audio ({str(sf_err).strip() or type(sf_err).__name__})") from None
-    if wave.size == 0:
-        raise HelmitError(f"{path}: decoded to zero samples")
-    wave = np.nan_to_num(wave.astype(np.float32), nan=0.0, posinf=1.0, neginf=-1.0)
-    return resample(wave, int(file_sr), sr)
+
+def _wav_format_tag(path):
+    """The codec tag of a RIFF/WAVE file, or None when the file is not one."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return None
+    at = head.find(b"fmt ", 12)
+    if head[:4] not in (b"RIFF", b"RF64") or head[8:12] != b"WAVE" or at < 0 or len(head) < at + 10:
+        return None
+    return struct.unpack("<H", head[at + 8:at + 10])[0]
+
+
+def _decode_error(path, sf_err, fallback_err) -> HelmitError:
+    """One clear line for a file neither soundfile nor librosa could open."""
+    tag = _wav_format_tag(path)
+    if tag is not None and tag not in SOUNDFILE_WAV_TAGS:
+        return HelmitError(f"{path}: unsupported codec (WAV format tag 0x{tag:04X}); convert it to PCM WAV or FLAC")
+    ext = path.suffix.lower().lstrip(".")
+    if ext and ext.upper() not in sf.available_formats() and ext not in ("aif", "oga", "opus"):
+        why = str(fallback_err).strip() or type(fallback_err).__name__  # audioread: NoBackendError, no text
+        return HelmitError(f"{path}: cannot decode audio: soundfile does not read .{ext} files and librosa "
+                           f"failed too ({why}); install ffmpeg or convert it to WAV or FLAC")
+    return HelmitError(f"{path}: cannot decode audio ({_reason(sf_err)})")
+
+
+def _reason(err) -> str:
+    """libsndfile's message, trimmed to fit in parentheses: 'Error : flac decoder lost sync.' -> '...'."""
+    why = str(getattr(err, "error_string", "") or err).strip().rstrip(".")
+    why = why.removeprefix("Error :").removeprefix("Error:").strip() or type(err).__name__
+    if why.startswith("File does not exist"):  # libsndfile's words for a stream it cannot parse
+        why = "corrupt or truncated stream"
+    return why[:1].lower() + why[1:]
+
+
+def _fallback_blocks(path, sf_err, stats):
+    """The whole file via librosa/audioread (ffmpeg): for formats soundfile lacks, such as m4a.
+
+    audioread cannot seek, so these files are held in memory whole; every format soundfile reads
+    (wav, flac, ogg, mp3, aiff, ...) streams in bounded memory instead.
+    """
+    try:
+        import librosa
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # librosa warns before falling back to audioread
+            wave, file_sr = librosa.load(str(path), sr=None, mono=True)
+    except Exception as fallback_err:
+        raise _decode_error(path, sf_err, fallback_err) from None
+    stats.sample_rate, stats.declared_frames = int(file_sr), len(wave)
+    if len(wave):
+        yield wave[:, None]  # (S, 1)
+
+
+def _native_blocks(path, stats):
+    """(frames, channels) float32 blocks at the file's own rate; fills stats.sample_rate first."""
+    try:
+        f = sf.SoundFile(str(path))
+    except Exception as sf_err:
+        yield from _fallback_blocks(path, sf_err, stats)
+        return
+    with f:
+        stats.sample_rate, stats.declared_frames = f.samplerate, f.frames
+        block_frames = max(1, BLOCK_SAMPLES // f.channels)
+        while True:
+            try:
+                block = f.read(block_frames, dtype="float32", always_2d=True)  # (S, C)
+            except Exception as e:
+                past = f" past {stats.frames / f.samplerate:.1f} s" if stats.frames else ""
+                raise HelmitError(f"{path}: cannot decode audio{past} ({_reason(e)})") from None
+            if not len(block):
+                return
+            yield block
+
+
+def _repair(block, stats) -> np.ndarray:
+    """(S, C) -> (S,) mono: NaN/inf replaced, clipped to full scale, channels averaged."""
+    finite = np.isfinite(block)
+    if not finite.all():
+        stats.nonfinite += int(block.size - finite.sum())
+        block = np.nan_to_num(block, nan=0.0, posinf=1.0, neginf=-1.0)
+    # Float files can hold any value; a player clips them at full scale, so the model hears what a
+    # listener would. It also keeps the mel power finite: 1e20 squared overflows float32.
+    block = np.clip(block, -1.0, 1.0)
+    loud = np.abs(block)
+    stats.frames += len(block)
+    stats.peak = max(stats.peak, float(loud.max()))
+    stats.clipped += int((loud >= CLIP_LEVEL).any(axis=1).sum())
+    return block.mean(axis=1, dtype=np.float32)
+
+
+def _resampler(path, file_sr, sr):
+    """soxr's streaming resampler from the file's rate to `sr`; None when they are equal."""
+    if not MIN_FILE_SR <= file_sr <= MAX_FILE_SR:
+        raise HelmitError(f"{path}: sample rate {file_sr} Hz in its header is outside "
+                          f"{MIN_FILE_SR}-{MAX_FILE_SR} Hz: the file is corrupt")
+    if file_sr == sr:
+        return None
+    import soxr  # librosa's own default resampler, called directly to skip librosa's import cost
+
+    return soxr.ResampleStream(file_sr, sr, 1, dtype="float32", quality="HQ")
+
+
+def iter_audio_blocks(path, sr: int = CFG.sample_rate, stats=None):
+    """Yield float32 mono blocks of a file at `sr`, decoding at most BLOCK_SAMPLES at a time.
+
+    Concatenated they are exactly `load_audio(path, sr)`: soxr's streaming resampler returns the
+    same samples as its one-shot call. Raises HelmitError naming the file. Pass an AudioStats to
+    learn the clip's length, level and what was repaired.
+    """
+    path = _check_path(path)
+    stats = AudioStats() if stats is None else stats
+    stream = None
+    for i, block in enumerate(_native_blocks(path, stats)):
+        if i == 0:
+            stream = _resampler(path, stats.sample_rate, sr)
+        out = _repair(block, stats)
+        out = stream.resample_chunk(out) if stream else out
+        stats.samples += len(out)
+        if len(out):
+            yield out
+    if stream is not None:
+        out = stream.resample_chunk(np.zeros(0, np.float32), last=True)  # the resampler's delay line
+        stats.samples += len(out)
+        if len(out):
+            yield out
+    if stats.samples == 0:
+        found = f" at {sr} Hz ({stats.frames} at {stats.sample_rate} Hz)" if stats.frames else ""
+        raise HelmitError(f"{path}: decoded to zero samples{found}")
+
+
+def load_audio(path, sr: int = CFG.sample_rate, stats=None) -> np.ndarray:
+    """Decode any soundfile/librosa-readable file to float32 mono at `sr`. Raises HelmitError."""
+    return np.concatenate(list(iter_audio_blocks(path, sr, stats)))
+
+
+def stream_windows(path, window: int, stride: int, sr: int = CFG.sample_rate, stats=None):
+    """Yield (start, window) pairs equal to those of `windows(load_audio(path, sr), window, stride)`.
+
+    Holds one decoded block plus one window, whatever the file's length.
+    """
+    buf, buf_start, next_start = np.zeros(0, np.float32), 0, 0  # buf holds samples from buf_start on
+    for block in iter_audio_blocks(path, sr, stats):
+        buf = np.concatenate([buf, block])
+        end = buf_start + len(buf)
+        while next_start + window <= end:
+            yield next_start, buf[next_start - buf_start:next_start - buf_start + window].copy()
+            next_start += stride
+        # keep from the next window's start, or the last `window` samples: the final window is flush with the end
+        keep = max(buf_start, min(next_start, end - window))
+        buf, buf_start = buf[keep - buf_start:], keep
+    end = buf_start + len(buf)
+    if next_start == 0:  # shorter than one window: zero-padded, as `windows` does
+        yield 0, crop_or_pad(buf, window, "start")
+    elif next_start - stride + window < end:
+        yield end - window, buf[len(buf) - window:].copy()
 
 
 def resample(wave: np.ndarray, orig_sr: int, sr: int) -> np.ndarray:
     if orig_sr == sr:
         return np.ascontiguousarray(wave, dtype=np.float32)
-    import soxr  # librosa's own default resampler, called directly to skip librosa's import cost
+    import soxr
 
     return soxr.resample(wave, orig_sr, sr, quality="HQ").astype(np.float32)
 
@@ -138,11 +328,27 @@ def _logmel_module(sample_rate, n_fft, hop_length, n_mels, fmin, fmax):
     return LogMel(sample_rate, n_fft, hop_length, n_mels, fmin, fmax).eval()
 
 
+def _wave_tensor(x, cfg=CFG) -> torch.Tensor:
+    """A float32 tensor of a (S,) or (B, S) array, zero-padded to at least half an FFT plus one.
+
+    The centred STFT reflect-pads n_fft // 2 samples at each end, which torch refuses for shorter
+    input; zeros at the end are what `windows` adds to every short clip anyway.
+    """
+    wave = (x if torch.is_tensor(x) else torch.as_tensor(np.asarray(x, dtype=np.float32))).float()
+    short = cfg.n_fft // 2 + 1 - wave.shape[-1]
+    return torch.nn.functional.pad(wave, (0, short)) if short > 0 else wave
+
+
+def mel_filterbank(cfg=CFG) -> torch.Tensor:
+    """The front end's mel filterbank, (n_freqs, n_mels)."""
+    return _logmel_module(**frontend_args(cfg)).mel.mel_scale.fb
+
+
 def to_logmel(x, cfg=CFG) -> torch.Tensor:
     """Log-mel of a path, a numpy array or a tensor: (S,) -> (n_mels, T), (B, S) -> (B, n_mels, T)."""
     if isinstance(x, (str, Path)):
         x = load_audio(x, cfg.sample_rate)
-    wave = torch.as_tensor(np.asarray(x, dtype=np.float32) if not torch.is_tensor(x) else x).float()
+    wave = _wave_tensor(x, cfg)
     single = wave.dim() == 1
     with torch.no_grad():
         spec = _logmel_module(**frontend_args(cfg))(wave[None] if single else wave)
@@ -156,59 +362,10 @@ def add_noise(wave: np.ndarray, snr_db: float, rng) -> np.ndarray:
     return (wave + noise * np.sqrt(power / 10 ** (snr_db / 10))).astype(np.float32)
 
 
-@functools.lru_cache(maxsize=4)
-def _mel_centres(n_mels, fmin, fmax):
-    import librosa
-
-    return librosa.mel_frequencies(n_mels + 2, fmin=fmin, fmax=fmax)[1:-1]
-
-
-def pitch_shift_logmel(spec: torch.Tensor, steps: float, cfg=CFG) -> torch.Tensor:
-    """Shift a (n_mels, T) log-mel by `steps` semitones by warping the mel axis.
-
-    Cheap stand-in for librosa.effects.pitch_shift: moving every frequency f to f * 2^(steps/12)
-    is a resampling of the mel axis, so it costs one gather instead of a phase vocoder per clip.
-    """
-    centres = _mel_centres(cfg.n_mels, cfg.fmin, cfg.fmax)
-    src = np.interp(centres / 2 ** (steps / 12), centres, np.arange(cfg.n_mels))
-    lo = torch.as_tensor(np.floor(src).astype(np.int64))
-    hi = torch.clamp(lo + 1, max=cfg.n_mels - 1)
-    frac = torch.as_tensor((src - np.floor(src)).astype(np.float32))[:, None]
-    return spec[lo] * (1 - frac) + spec[hi] * frac
-
-
-def time_stretch_logmel(spec: torch.Tensor, rate: float, rng) -> torch.Tensor:
-    """Play a (n_mels, T) log-mel `rate` times faster (interpolate frames), keep T frames."""
-    n_frames = spec.shape[1]
-    new_len = max(2, int(round(n_frames / rate)))
-    out = torch.nn.functional.interpolate(spec[None], size=new_len, mode="linear", align_corners=False)[0]
-    if new_len >= n_frames:
-        start = int(rng.integers(0, new_len - n_frames + 1))
-        return out[:, start:start + n_frames]
-    return torch.nn.functional.pad(out, (0, n_frames - new_len), value=float(spec.min()))
-
-
-def spec_augment(spec: torch.Tensor, rng, cfg=CFG) -> torch.Tensor:
-    """SpecAugment frequency and time masks on a (n_mels, T) log-mel, filled with its mean."""
-    spec = spec.clone()
-    fill = float(spec.mean())
-    n_mels, n_frames = spec.shape
-    for _ in range(cfg.n_freq_masks):
-        width = int(rng.integers(0, cfg.freq_mask_bins + 1))
-        start = int(rng.integers(0, max(1, n_mels - width)))
-        spec[start:start + width, :] = fill
-    for _ in range(cfg.n_time_masks):
-        width = int(rng.integers(0, min(cfg.time_mask_frames, n_frames // 4) + 1))
-        start = int(rng.integers(0, max(1, n_frames - width)))
-        spec[:, start:start + width] = fill
-    return spec
-
-
 def log_power(wave, cfg=CFG) -> torch.Tensor:
     """Log mel power of a (S,) or (B, S) waveform: `to_logmel` before its normalisation."""
-    wave = torch.as_tensor(np.asarray(wave, dtype=np.float32) if not torch.is_tensor(wave) else wave).float()
     with torch.no_grad():
-        return _logmel_module(**frontend_args(cfg)).log_power(wave)
+        return _logmel_module(**frontend_args(cfg)).log_power(_wave_tensor(wave, cfg))
 
 
 def normalise_logmel(log_power: torch.Tensor) -> torch.Tensor:
@@ -216,76 +373,3 @@ def normalise_logmel(log_power: torch.Tensor) -> torch.Tensor:
     single = log_power.dim() == 2
     out = LogMel.normalise(log_power[None] if single else log_power)
     return out[0] if single else out
-
-
-# ---- augmentation, applied to the log mel power of one window before normalisation ----
-# Each one changes the voice, the room or the microphone and keeps the words: the only thing
-# that separates harmful from safe clips is what is said, so nothing else may carry the label.
-LN_DB = math.log(10) / 10  # natural-log power per dB
-
-
-def reverb_logmel(log_power: torch.Tensor, rt60: float, wet: float, cfg=CFG) -> torch.Tensor:
-    """A room: each frame's power smeared forward in time with a decay reaching -60 dB at rt60 s."""
-    power = log_power.exp()
-    frame_s = cfg.hop_length / cfg.sample_rate
-    t = torch.arange(1, max(2, int(rt60 / frame_s)) + 1, dtype=power.dtype) * frame_s
-    kernel = torch.exp(-6 * math.log(10) * t / rt60)  # energy decay: 60 dB over rt60
-    kernel = kernel / kernel.sum()
-    # causal: frame t receives energy from frames before it (conv1d is correlation, so flip)
-    tail = torch.nn.functional.conv1d(torch.nn.functional.pad(power[:, None], (len(kernel), 0)),
-                                      kernel.flip(0)[None, None])[:, 0, :power.shape[1]]
-    return torch.log(torch.clamp((1 - wet) * power + wet * tail, min=LOG_EPS))
-
-
-@functools.lru_cache(maxsize=4)
-def _noise_band_shapes(sample_rate, n_fft, hop_length, n_mels, fmin, fmax):
-    """Relative mel-band power of white, pink and brown noise, and FFT bins per band."""
-    fb = _logmel_module(sample_rate, n_fft, hop_length, n_mels, fmin, fmax).mel.mel_scale.fb  # (n_freqs, n_mels)
-    freqs = torch.linspace(0, sample_rate / 2, fb.shape[0]).clamp(min=sample_rate / n_fft)
-    shapes = torch.stack([fb.T @ freqs.pow(-e) for e in (0.0, 1.0, 2.0)])  # (3, n_mels)
-    return shapes / shapes.sum(dim=1, keepdim=True), (fb > 0).sum(0).clamp(min=1).float()
-
-
-def noise_logmel(log_power: torch.Tensor, snr_db: float, colour: int, rng, cfg=CFG) -> torch.Tensor:
-    """Background noise (0 white, 1 pink, 2 brown) at `snr_db` below the window's speech power.
-
-    Added in the power domain, with the frame-to-frame fluctuation of real noise: a band that
-    pools k FFT bins of Gaussian noise has Gamma(k)-distributed power.
-    """
-    shapes, bins = _noise_band_shapes(**frontend_args(cfg))
-    power = log_power.exp()
-    level = power.sum(dim=0).mean() * 10 ** (-snr_db / 10)  # total noise power per frame
-    k = bins[:, None].expand_as(power)
-    gamma = torch.as_tensor(rng.gamma(k.numpy(), 1.0), dtype=power.dtype) / k
-    return torch.log(torch.clamp(power + level * shapes[colour][:, None] * gamma, min=LOG_EPS))
-
-
-def eq_logmel(log_power: torch.Tensor, max_db: float, rng) -> torch.Tensor:
-    """A microphone or phone colouring: a smooth random gain curve across the mel bands."""
-    n_mels = log_power.shape[0]
-    points = rng.uniform(-max_db, max_db, 5)
-    curve = np.interp(np.arange(n_mels), np.linspace(0, n_mels - 1, 5), points)
-    return log_power + torch.as_tensor(curve * LN_DB, dtype=log_power.dtype)[:, None]
-
-
-def augment_log_power(log_power: torch.Tensor, rng, cfg=CFG) -> torch.Tensor:
-    """Training view of one (n_mels, T) log-power window -> standardised, augmented log-mel.
-
-    Voice (tempo, pitch/formants) -> room (reverb) -> background noise -> microphone (EQ) ->
-    the model's own normalisation -> SpecAugment masks. Each step fires with cfg.aug_prob.
-    """
-    x = log_power.float()
-    if rng.random() < cfg.aug_prob:
-        x = time_stretch_logmel(x, float(rng.uniform(*cfg.time_stretch)), rng)
-    if rng.random() < cfg.aug_prob:
-        x = pitch_shift_logmel(x, float(rng.uniform(*cfg.pitch_shift_steps)), cfg)
-    if rng.random() < cfg.aug_prob / 2:
-        x = reverb_logmel(x, float(rng.uniform(*cfg.reverb_rt60)), float(rng.uniform(*cfg.reverb_wet)), cfg)
-    if rng.random() < cfg.aug_prob:
-        x = noise_logmel(x, float(rng.uniform(*cfg.noise_snr_db)), int(rng.integers(3)), rng, cfg)
-    if rng.random() < cfg.aug_prob:
-        x = eq_logmel(x, cfg.eq_db, rng)
-    x = normalise_logmel(x)
-    if rng.random() < cfg.aug_prob:
-        x = spec_augment(x, rng, cfg)
-    return x

@@ -48,6 +48,24 @@ def tone_corpus(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def tone_onnx(tmp_path_factory, tone_corpus):
+    """A tiny CNN trained for one epoch on the tone corpus and exported: a real Helmit ONNX file."""
+    runs = tmp_path_factory.mktemp("tone_runs")
+    run_script("train.py", "--data_root", tone_corpus, "--epochs", 1, "--batch_size", 8, "--width_mult", 0.25,
+               "--ckpt", runs / "m.pt")
+    run_script("export_onnx.py", "--ckpt", runs / "m.pt", "--onnx", runs / "m.onnx")
+    return runs / "m.onnx"
+
+
+@pytest.fixture(scope="session")
+def tone_session(tone_onnx):
+    """(ONNX Runtime session, metadata) of `tone_onnx`, for in-process scoring."""
+    from model import load_onnx
+
+    return load_onnx(tone_onnx, threads=1)
+
+
+@pytest.fixture(scope="session")
 def tiny_w2v_dir(tmp_path_factory):
     """A 2-layer, 32-wide Wav2Vec2 with random weights, saved as a hub model would be."""
     from transformers import Wav2Vec2Config, Wav2Vec2Model

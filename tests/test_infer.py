@@ -25,15 +25,6 @@ def test_split_lookup_marks_what_the_model_saw():
     assert infer_dataset.split_lookup({})("x.wav") == "all"  # no record: the split is unknown
 
 
-@pytest.fixture(scope="module")
-def tone_onnx(tmp_path_factory, tone_corpus):
-    runs = tmp_path_factory.mktemp("tone_runs")
-    run_script("train.py", "--data_root", tone_corpus, "--epochs", 1, "--batch_size", 8, "--width_mult", 0.25,
-               "--ckpt", runs / "m.pt")
-    run_script("export_onnx.py", "--ckpt", runs / "m.pt", "--onnx", runs / "m.onnx")
-    return runs / "m.onnx"
-
-
 def test_infer_dataset_survives_a_bad_clip(tone_onnx, tone_corpus, tmp_path):
     data = tmp_path / "data"
     (data / "safe").mkdir(parents=True)
