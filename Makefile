@@ -7,11 +7,13 @@ STAMP  := $(VENV)/.installed
 DATA   := data
 RUNS   := runs
 
-.PHONY: install test demo clean-demo help
+.PHONY: install test demo cv heldout clean-demo help
 
 help:
 	@echo "make demo   - build the corpus, train, export, quantize, score, metrics (~3 min on 2 cores, half of it installing packages)"
 	@echo "make test   - run the test suite (installs what it needs)"
+	@echo "make cv     - 5-fold cross-validation of the CNN on the 100-clip built-in corpus (~5 min)"
+	@echo "make heldout - train on a 2,000-clip corpus, test on its held-out voices and wording (~30 min)"
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,3 +37,14 @@ demo: $(STAMP)
 	$(PY) infer_dataset.py --onnx $(RUNS)/lite_cnn.onnx --data_root $(DATA) --output_csv $(DATA)/lite_cnn_predictions.csv
 	$(PY) infer_dataset.py --onnx $(RUNS)/lite_cnn_int8.onnx --data_root $(DATA) --output_csv $(DATA)/lite_cnn_int8_predictions.csv
 	$(PY) compute_metrics.py $(DATA)/lite_cnn_predictions.csv $(DATA)/lite_cnn_int8_predictions.csv --output $(DATA)/model_metrics.txt
+
+# The issue-3 measurements. `cv` reuses the demo corpus in $(DATA) (built if missing).
+cv: $(STAMP)
+	test -f $(DATA)/labels.csv || ($(PY) synth_dataset.py --out_dir $(DATA) --overwrite && $(PY) prep_dataset.py --data_root $(DATA))
+	$(PY) train.py --data_root $(DATA) --folds 5 --seed 42
+	$(PY) compute_metrics.py $(DATA)/cnn_cv_predictions.csv --output $(DATA)/cv_metrics.txt
+
+heldout: $(STAMP)
+	$(PY) synth_dataset.py --out_dir data2000 --n_harmful 1200 --n_safe 800 --seed 7 --overwrite
+	$(PY) prep_dataset.py --data_root data2000
+	$(PY) train.py --data_root data2000 --ckpt $(RUNS)/lite_cnn_2000.pt --seed 42
