@@ -27,24 +27,24 @@ test: $(STAMP)
 
 demo: $(STAMP)
 	$(PY) synth_dataset.py --out_dir $(DATA) --overwrite
-	$(PY) prep_dataset.py --data_root $(DATA)
-	$(PY) train.py --data_root $(DATA) --ckpt $(RUNS)/lite_cnn.pt
-	$(PY) export_onnx.py --ckpt $(RUNS)/lite_cnn.pt --onnx $(RUNS)/lite_cnn.onnx
+	$(PY) prep_dataset.py --data_root $(DATA) --overwrite
+	$(PY) train.py --data_root $(DATA) --ckpt $(RUNS)/lite_cnn.pt --overwrite
+	$(PY) export_onnx.py --ckpt $(RUNS)/lite_cnn.pt --onnx $(RUNS)/lite_cnn.onnx --overwrite
 	@echo "note: on the 100-clip built-in corpus the CNN is at chance on held-out clips (insights.md), so its"
 	@echo "      scores crowd around the threshold and INT8 rounding flips some coin-toss decisions; the demo"
 	@echo "      allows 10% flips, the default guard for your own models is 2%."
-	$(PY) quantize_onnx.py --onnx_in $(RUNS)/lite_cnn.onnx --onnx_out $(RUNS)/lite_cnn_int8.onnx --max_flip_rate 0.1
-	$(PY) infer_dataset.py --onnx $(RUNS)/lite_cnn.onnx --data_root $(DATA) --output_csv $(DATA)/lite_cnn_predictions.csv
-	$(PY) infer_dataset.py --onnx $(RUNS)/lite_cnn_int8.onnx --data_root $(DATA) --output_csv $(DATA)/lite_cnn_int8_predictions.csv
-	$(PY) compute_metrics.py $(DATA)/lite_cnn_predictions.csv $(DATA)/lite_cnn_int8_predictions.csv --output $(DATA)/model_metrics.txt
+	$(PY) quantize_onnx.py --onnx_in $(RUNS)/lite_cnn.onnx --onnx_out $(RUNS)/lite_cnn_int8.onnx --max_flip_rate 0.1 --overwrite
+	$(PY) infer_dataset.py --onnx $(RUNS)/lite_cnn.onnx --data_root $(DATA) --output_csv $(DATA)/lite_cnn_predictions.csv --overwrite
+	$(PY) infer_dataset.py --onnx $(RUNS)/lite_cnn_int8.onnx --data_root $(DATA) --output_csv $(DATA)/lite_cnn_int8_predictions.csv --overwrite
+	$(PY) compute_metrics.py $(DATA)/lite_cnn_predictions.csv $(DATA)/lite_cnn_int8_predictions.csv --output $(DATA)/model_metrics.txt --overwrite
 
 # The issue-3 measurements. `cv` reuses the demo corpus in $(DATA) (built if missing).
 cv: $(STAMP)
 	test -f $(DATA)/labels.csv || ($(PY) synth_dataset.py --out_dir $(DATA) --overwrite && $(PY) prep_dataset.py --data_root $(DATA))
-	$(PY) train.py --data_root $(DATA) --folds 5 --seed 42
-	$(PY) compute_metrics.py $(DATA)/cnn_cv_predictions.csv --output $(DATA)/cv_metrics.txt
+	$(PY) train.py --data_root $(DATA) --folds 5 --seed 42 --overwrite
+	$(PY) compute_metrics.py $(DATA)/cnn_cv_predictions.csv --output $(DATA)/cv_metrics.txt --overwrite
 
 heldout: $(STAMP)
 	$(PY) synth_dataset.py --out_dir data2000 --n_harmful 1200 --n_safe 800 --seed 7 --overwrite
-	$(PY) prep_dataset.py --data_root data2000
-	$(PY) train.py --data_root data2000 --ckpt $(RUNS)/lite_cnn_2000.pt --seed 42
+	$(PY) prep_dataset.py --data_root data2000 --overwrite
+	$(PY) train.py --data_root data2000 --ckpt $(RUNS)/lite_cnn_2000.pt --seed 42 --overwrite

@@ -21,7 +21,7 @@ from sklearn.metrics import (accuracy_score, balanced_accuracy_score, confusion_
                              precision_score, recall_score, roc_auc_score)
 
 from config import CFG, CLASS_NAMES
-from utils_io import HelmitError, atomic_output, run_cli
+from utils_io import HelmitError, atomic_output, refuse_to_overwrite, run_cli
 
 REQUIRED_COLUMNS = ("path", "label", "pred", "prob", "prob_harmful", "split")
 SPLITS = ("train", "val", "test", "all")
@@ -29,6 +29,7 @@ HELD_OUT = ("val", "test", "all")  # `all`: the scorer did not know the training
 SHARD_SUFFIX = re.compile(r"[._]shard\d+of\d+$")  # cnn_predictions.shard0of4.csv -> cnn
 COLLAPSE_SHARE = 0.95  # this share of predictions in one class means the model says one thing
 LABEL_WIDTH = 20  # width of the name column in the text report
+PLOT_KINDS = ("confusion", "roc", "pr")
 
 
 def model_name(path):
@@ -230,6 +231,11 @@ def format_section(title, rows, metrics):
     return lines
 
 
+def plot_path(name, kind, out_dir):
+    safe_name = re.sub(r"[^\w.-]", "_", name)
+    return Path(out_dir) / f"{safe_name}_{kind}.png"
+
+
 def write_plots(name, rows, out_dir):
     """Confusion matrix, ROC and precision-recall PNGs of one model; return the paths written."""
     import matplotlib
@@ -257,14 +263,13 @@ def write_plots(name, rows, out_dir):
             y, score, pos_label=1, name=name, ax=ax, plot_chance_level=True))
         plots["pr"] = ("precision-recall", lambda ax: PrecisionRecallDisplay.from_predictions(
             y, score, pos_label=1, name=name, ax=ax, plot_chance_level=True))
-    safe_name = re.sub(r"[^\w.-]", "_", name)
     written = []
     for kind, (title, draw) in plots.items():
         fig, ax = plt.subplots(figsize=(4.8, 4.2))
         try:
             draw(ax)
             ax.set_title(f"{name}: {title} (held-out, n={len(rows)})", fontsize=10)
-            path = Path(out_dir) / f"{safe_name}_{kind}.png"
+            path = plot_path(name, kind, out_dir)
             with atomic_output(path, mode=None) as tmp:
                 fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
             written.append(path)
@@ -362,6 +367,8 @@ def main(argv=None):
                         help="also report clips the model was trained on (split=train), in a "
                              "separate section 'training clips (not held-out)'")
     parser.add_argument("--no_plots", action="store_true", help="skip the PNG plots")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an existing report and plots (without it an existing one stops the run)")
     args = parser.parse_args(argv)
 
     paths = [Path(p) for p in args.predictions] or find_prediction_csvs(args.data_root)
@@ -375,6 +382,9 @@ def main(argv=None):
 
     output = Path(args.output) if args.output else Path(args.data_root) / "model_metrics.txt"
     plot_dir = None if args.no_plots else output.parent
+    plots = [] if plot_dir is None else [plot_path(n, k, plot_dir) for n in models for k in PLOT_KINDS]
+    for path in [output, *plots]:  # checked before anything is written: a refused run changes nothing
+        refuse_to_overwrite(path, args.overwrite, inputs=paths)
     lines = ["Helmit model metrics",
              "held-out = split val, test or all; training clips (split=train) are "
              + ("reported separately" if args.include_train else "excluded"),

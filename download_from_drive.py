@@ -10,7 +10,7 @@ are they renamed into data_root/<class>/, so a failed run leaves the previous da
   python download_from_drive.py --harmful_id 1AbC... --safe_id 1XyZ...
   python download_from_drive.py --harmful_url https://drive.google.com/file/d/1AbC.../view --safe_url ...
   python download_from_drive.py --folder_url https://drive.google.com/drive/folders/1Fo...
-  python download_from_drive.py --harmful_zip ~/harmful.zip --safe_zip ~/safe.zip --force
+  python download_from_drive.py --harmful_zip ~/harmful.zip --safe_zip ~/safe.zip --overwrite
 """
 import argparse
 import os
@@ -25,7 +25,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from config import AUDIO_EXTENSIONS, CFG, CLASS_NAMES
-from utils_io import HelmitError, run_cli
+from utils_io import HelmitError, refuse_to_overwrite, run_cli
 
 GB = 1024 ** 3
 SOURCE_KINDS = ("zip", "id", "url")  # per class: --<class>_zip, --<class>_id, --<class>_url
@@ -239,8 +239,9 @@ def parse_args(argv=None):
                                         "or harmful/ and safe/ subfolders; per-class flags override it")
     p.add_argument("--data_root", default=CFG.data_root,
                    help="where <class>/ directories are created (default: %(default)s)")
-    p.add_argument("--force", action="store_true",
-                   help="replace a class directory that already holds audio (default: skip it)")
+    p.add_argument("--overwrite", "--force", dest="overwrite", action="store_true",
+                   help="replace a class directory that already holds audio (without it such a class stops the "
+                        "run before anything is downloaded; --force is the old name)")
     p.add_argument("--max_extract_gb", type=float, default=4.0,
                    help="refuse an archive that would extract to more than this (zip-bomb guard; "
                         "default: %(default)s)")
@@ -263,11 +264,9 @@ def main(argv=None):
         if source is None:
             report[cls] = "not requested, left as it is"
             continue
-        existing = count_audio_files(data_root / cls)
-        if existing and not args.force:
-            report[cls] = f"skipped: {data_root / cls} already holds {existing} audio files (--force replaces them)"
-        else:
-            todo[cls] = source
+        if count_audio_files(data_root / cls):
+            refuse_to_overwrite(data_root / cls, args.overwrite)
+        todo[cls] = source
     # The work dir sits inside data_root so the final rename into place never crosses filesystems.
     work = Path(tempfile.mkdtemp(prefix=".download-", dir=data_root))
     try:

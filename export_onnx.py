@@ -15,9 +15,9 @@ import numpy as np
 import onnx
 import torch
 
-from model import load_checkpoint, onnx_metadata, set_metadata
+from model import check_checkpoint_settings, load_checkpoint, onnx_metadata, set_metadata
 from utils_audio import crop_or_pad, load_audio
-from utils_io import HelmitError, atomic_output, run_cli
+from utils_io import HelmitError, atomic_output, refuse_to_overwrite, run_cli
 
 MAX_ABS_DIFF = 1e-4  # ONNX Runtime vs PyTorch logits; float32 kernels differ by ~1e-6
 
@@ -61,9 +61,14 @@ def main(argv=None):
     p.add_argument("--ckpt", default="runs/lite_cnn.pt", help="checkpoint written by train.py")
     p.add_argument("--onnx", default=None, help="ONNX file to write (default: the checkpoint path with .onnx)")
     p.add_argument("--n_check", type=int, default=8, help="real clips used to compare ONNX Runtime with PyTorch")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --onnx file")
     args = p.parse_args(argv)
+    if args.n_check < 1:
+        p.error("--n_check must be at least 1")
     out = Path(args.onnx or Path(args.ckpt).with_suffix(".onnx"))
+    refuse_to_overwrite(out, args.overwrite, inputs=[args.ckpt])
     model, ckpt = load_checkpoint(args.ckpt)
+    check_checkpoint_settings(ckpt, args.ckpt)
     seconds = ckpt["audio"]["clip_seconds"]
     sr = ckpt["audio"]["sample_rate"]
     t0 = time.time()

@@ -6,6 +6,7 @@ and read from the ONNX metadata), and the output names those time ranges.
 """
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -72,8 +73,14 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=0, help="ONNX Runtime threads (0 = all cores)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     args = p.parse_args(argv)
+    if args.threshold is not None and not math.isfinite(args.threshold):
+        raise HelmitError(f"--threshold {args.threshold}: not a finite number; give a P(harmful) cut-off such as 0.5")
     sess, meta = load_onnx(args.onnx, args.threads)
     window, stride = window_and_stride(meta, args.window_sec, args.stride_sec)  # fails before any file is read
+    trained = float(meta["window_seconds"])
+    if args.window_sec is not None and not math.isclose(args.window_sec, trained):
+        print(f"warning: --window_sec {args.window_sec:g} differs from the {trained:g}-s window {args.onnx} was "
+              "trained on; its threshold was chosen for that window, so decisions may shift", file=sys.stderr)
     results, failed = [], 0
     for path in args.audio_path:
         try:

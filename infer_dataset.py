@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from model import clip_prob, harmful_probs, load_onnx, window_and_stride
 from utils_audio import stream_windows
-from utils_io import HelmitError, read_labels_csv, run_cli, write_csv
+from utils_io import HelmitError, read_labels_csv, refuse_to_overwrite, run_cli, write_csv
 
 FIELDS = ["path", "label", "pred", "prob", "prob_harmful", "split", "error"]
 
@@ -83,9 +83,11 @@ def main(argv=None):
     p.add_argument("--batch_size", type=int, default=32, help="windows per ONNX Runtime call")
     p.add_argument("--stride_sec", type=float, default=None, help="hop between windows (default: half a window)")
     p.add_argument("--threads", type=int, default=0, help="ONNX Runtime threads (0 = all cores)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing predictions CSV")
     args = p.parse_args(argv)
     labels_csv = Path(args.labels_csv or Path(args.data_root) / "labels.csv")
     out = Path(args.output_csv or Path(args.data_root) / f"{Path(args.onnx).stem}_predictions.csv")
+    refuse_to_overwrite(out, args.overwrite, inputs=[labels_csv, args.onnx])
     sess, meta = load_onnx(args.onnx, args.threads)
     window, stride = window_and_stride(meta, None, args.stride_sec)  # fails before any clip is read
     threshold = float(meta["threshold"])

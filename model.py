@@ -7,6 +7,7 @@ flags (the nanoGPT `model_args` habit).
 import collections
 import hashlib
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -176,17 +177,85 @@ def load_checkpoint(path, map_location="cpu"):
         # torch's message advises weights_only=False, which would run code from the file: not passed on
         raise HelmitError(f"{path}: not a Helmit checkpoint, or damaged ({type(e).__name__} while loading "
                           "it as plain tensors)") from None
+    if isinstance(ckpt, dict) and "optimizer" in ckpt and "arch" not in ckpt:
+        raise HelmitError(f"{path}: a train.py progress file (for --resume), not a checkpoint; finish the "
+                          "run with train.py --resume and use the checkpoint it writes")
     if not isinstance(ckpt, dict) or "arch" not in ckpt or "state_dict" not in ckpt:
         raise HelmitError(f"{path}: not a Helmit checkpoint (no 'arch'/'state_dict')")
-    if ckpt.get("format_version", 0) > CHECKPOINT_FORMAT:
-        raise HelmitError(f"{path}: checkpoint format {ckpt['format_version']} is newer than this "
+    version = ckpt.get("format_version", 0)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise HelmitError(f"{path}: format_version {version!r} is not an integer; the file is damaged or edited")
+    if version > CHECKPOINT_FORMAT:
+        raise HelmitError(f"{path}: checkpoint format {version} is newer than this "
                           f"Helmit understands ({CHECKPOINT_FORMAT}); update Helmit")
-    model = build_model(ckpt["arch"], ckpt["model_args"])
+    arch, model_args, state = ckpt["arch"], ckpt.get("model_args", {}), ckpt["state_dict"]
+    if not isinstance(model_args, dict) or not isinstance(state, dict):
+        raise HelmitError(f"{path}: 'model_args' and 'state_dict' must be dicts; the file is damaged or edited")
     try:
-        model.load_state_dict(ckpt["state_dict"])
-    except RuntimeError as e:
-        raise HelmitError(f"{path}: weights do not fit {ckpt['arch']} ({str(e).splitlines()[0]})") from None
+        model = build_model(arch, model_args)
+    except HelmitError as e:
+        raise HelmitError(f"{path}: {e}") from None
+    except (TypeError, ValueError) as e:  # an argument the constructor does not take, or a bad value
+        raise HelmitError(f"{path}: model_args do not fit {arch} ({first_line(e)})") from None
+    mismatch = state_dict_mismatch(model.state_dict(), state)
+    if mismatch:
+        raise HelmitError(f"{path}: weights do not fit {arch} with its model_args ({mismatch}); they come "
+                          "from another architecture or size, or the file was edited")
+    try:
+        model.load_state_dict(state)
+    except (RuntimeError, TypeError, AttributeError) as e:  # right names and shapes, but not tensors
+        raise HelmitError(f"{path}: weights do not fit {arch} ({first_line(e)[:160]})") from None
     return model.eval(), ckpt
+
+
+def first_line(e):
+    return (str(e).splitlines() or [type(e).__name__])[0]
+
+
+def state_dict_mismatch(expected, got):
+    """'' when `got` has exactly the tensors (names and shapes) of `expected`, else what differs."""
+    missing = [k for k in expected if k not in got]
+    unexpected = [k for k in got if k not in expected]
+    reshaped = [k for k in expected if k in got and tuple(getattr(got[k], "shape", ())) != tuple(expected[k].shape)]
+    parts = []
+    if missing:
+        parts.append(f"{len(missing)} missing, e.g. {missing[0]}")
+    if unexpected:
+        parts.append(f"{len(unexpected)} unexpected, e.g. {unexpected[0]}")
+    if reshaped:
+        k = reshaped[0]
+        parts.append(f"{len(reshaped)} of another shape, e.g. {k} {list(getattr(got[k], 'shape', ()))} "
+                     f"instead of {list(expected[k].shape)}")
+    return "; ".join(parts)
+
+
+def _finite(value):
+    try:
+        return not isinstance(value, (bool, str)) and math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def check_checkpoint_settings(ckpt, path):
+    """What export copies into the ONNX metadata must be usable, and agree with the model itself."""
+    audio, classes, threshold = ckpt.get("audio"), ckpt.get("class_names"), ckpt.get("threshold")
+    model_args = ckpt.get("model_args", {})
+    frontend = model_args.get("frontend") or {}
+    if not isinstance(audio, dict) or not all(_finite(audio.get(k)) and audio[k] > 0
+                                              for k in ("sample_rate", "clip_seconds")):
+        problem = f"'audio' is {str(audio)[:80]}, without a positive sample_rate and clip_seconds"
+    elif not _is_list_of(str, 2)(classes):
+        problem = f"'class_names' is {classes!r}, not a list of 2 class names"
+    elif not _finite(threshold):
+        problem = f"'threshold' is {threshold!r}, not a finite number"
+    elif model_args.get("n_classes", 2) != len(classes):
+        problem = f"model_args n_classes {model_args['n_classes']} contradicts class_names {classes}"
+    elif any(audio.get(k, v) != v for k, v in frontend.items()):
+        k = next(k for k, v in frontend.items() if audio.get(k, v) != v)
+        problem = f"the model's front end was built with {k}={frontend[k]} but 'audio' records {k}={audio[k]}"
+    else:
+        return
+    raise HelmitError(f"{path}: {problem}; the checkpoint is damaged or was edited")
 
 
 def harmful_probs(logits):
@@ -296,7 +365,7 @@ def onnx_metadata(ckpt) -> dict:
     """Everything inference needs, as strings (ONNX metadata_props are string -> string)."""
     audio = ckpt["audio"]
     return {
-        "helmit_format": "1",
+        "helmit_format": str(ONNX_FORMAT),
         "arch": ckpt["arch"],
         "class_names": json.dumps(ckpt["class_names"]),
         "sample_rate": str(audio["sample_rate"]),
@@ -313,20 +382,68 @@ def onnx_metadata(ckpt) -> dict:
     }
 
 
+MIN_WINDOW_SEC = 0.1  # the exported graph needs at least 1024 samples (one STFT frame plus padding)
+ONNX_FORMAT = 1  # `helmit_format` in the ONNX metadata; bump when it changes, readers refuse newer ones
+
+
+def _is_list_of(kind, n=None):
+    return lambda v: isinstance(v, list) and all(isinstance(x, kind) for x in v) and (n is None or len(v) == n)
+
+
+# key, required, parse, valid, what a valid value is: what inference reads, checked before it runs
+METADATA_FIELDS = (
+    ("helmit_format", True, int, lambda v: v >= 1, "a format number"),
+    ("arch", True, str, lambda v: v in ARCHITECTURES, f"one of {', '.join(ARCHITECTURES)}"),
+    ("class_names", True, json.loads, _is_list_of(str, 2), "a JSON list of 2 class names"),
+    ("sample_rate", True, int, lambda v: v > 0, "a positive integer"),
+    ("window_seconds", True, float, lambda v: math.isfinite(v) and v >= MIN_WINDOW_SEC,
+     f"a number of seconds >= {MIN_WINDOW_SEC}"),
+    ("threshold", True, float, math.isfinite, "a finite number"),
+    *((f"{s}_clips", False, json.loads, _is_list_of(str), "a JSON list of paths") for s in ("train", "val", "test")),
+)
+
+
+def _metadata_ok(meta, key, parse, valid):
+    try:
+        return valid(parse(meta[key]))
+    except (ValueError, TypeError):  # json.JSONDecodeError is a ValueError
+        return False
+
+
+def check_metadata(meta, path):
+    """Raise a HelmitError naming the first metadata value that is too new, missing or garbled."""
+    version = meta.get("helmit_format", "")
+    if version.isdigit() and int(version) > ONNX_FORMAT:
+        raise HelmitError(f"{path}: Helmit ONNX format {version} is newer than this Helmit understands "
+                          f"({ONNX_FORMAT}); update Helmit")
+    for key, required, parse, valid, what in METADATA_FIELDS:
+        if key not in meta and required:
+            problem = "is missing"
+        elif key in meta and not _metadata_ok(meta, key, parse, valid):
+            problem = f"is {meta[key][:60]!r}, not {what}"
+        else:
+            continue
+        raise HelmitError(f"{path}: Helmit metadata {key!r} {problem}; the file was damaged or edited "
+                          "(export it again with export_onnx.py)")
+
+
 def read_metadata(onnx_path) -> dict:
     """Metadata of a Helmit ONNX file; a clear error when the file is not one."""
     onnx_path = Path(onnx_path)
     if not onnx_path.is_file():
         raise HelmitError(f"{onnx_path}: ONNX file not found")
+    if onnx_path.stat().st_size == 0:  # protobuf reads zero bytes as an empty, valid model
+        raise HelmitError(f"{onnx_path}: empty file (0 bytes), not an ONNX model")
     import onnx
 
     try:
         proto = onnx.load(str(onnx_path), load_external_data=False)
     except Exception as e:
-        raise HelmitError(f"{onnx_path}: not an ONNX model ({str(e).splitlines()[0][:120]})") from None
+        raise HelmitError(f"{onnx_path}: not an ONNX model ({first_line(e)[:120]})") from None
     meta = {p.key: p.value for p in proto.metadata_props}
     if "helmit_format" not in meta:
         raise HelmitError(f"{onnx_path}: not a Helmit model (no helmit metadata); export it with export_onnx.py")
+    check_metadata(meta, onnx_path)
     return meta
 
 
@@ -347,11 +464,12 @@ def load_onnx(path, threads=0):
     try:
         sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
     except Exception as e:
-        raise HelmitError(f"{path}: ONNX Runtime cannot load it ({str(e).splitlines()[0][:160]})") from None
+        raise HelmitError(f"{path}: ONNX Runtime cannot load it ({first_line(e)[:160]})") from None
+    inputs, outputs = [i.name for i in sess.get_inputs()], [o.name for o in sess.get_outputs()]
+    if inputs != ["waveform"] or "logits" not in outputs:
+        raise HelmitError(f"{path}: has Helmit metadata but its graph takes {inputs} and returns {outputs}; "
+                          "a Helmit model takes 'waveform' and returns 'logits' (export it with export_onnx.py)")
     return sess, meta
-
-
-MIN_WINDOW_SEC = 0.1  # the exported graph needs at least 1024 samples (one STFT frame plus padding)
 
 
 def window_and_stride(meta, window_sec=None, stride_sec=None):

@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from config import AUDIO_EXTENSIONS, CFG, CLASS_NAMES
 from utils_audio import load_audio
-from utils_io import HelmitError, run_cli, write_csv
+from utils_io import HelmitError, refuse_to_overwrite, run_cli, write_csv
 
 MANIFEST_NAME = "synth_manifest.csv"
 MANIFEST_COLUMNS = ("category", "template", "holdout", "group")  # joined when the manifest has them
@@ -118,13 +118,14 @@ def summarise(labels_csv: Path, rows: list, skipped: list, manifest_path, n_join
     return "\n".join(lines)
 
 
-def prep(data_root, labels_csv=None, manifest=None, workers: int = 2) -> tuple:
+def prep(data_root, labels_csv=None, manifest=None, workers: int = 2, overwrite: bool = False) -> tuple:
     """Scan, decode, join and write labels.csv; return (rows, skipped reasons)."""
     data_root = Path(data_root)
     labels_csv = Path(labels_csv) if labels_csv else data_root / "labels.csv"
     manifest = Path(manifest) if manifest else data_root / MANIFEST_NAME
     if not manifest.is_file():
         manifest = None
+    refuse_to_overwrite(labels_csv, overwrite, inputs=[manifest])  # before decoding every clip
     clips = scan_classes(data_root)
     durations = decode_all([path for path, _ in clips], workers)
     skipped = [reason for _, reason in durations if reason]
@@ -156,12 +157,14 @@ def main(argv=None):
                         "if it exists)")
     p.add_argument("--workers", type=int, default=2,
                    help="threads decoding files in parallel (default: %(default)s)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an existing labels.csv (hand edits in it are lost)")
     args = p.parse_args(argv)
     if args.workers < 1:
         p.error("--workers must be >= 1")
     if args.manifest and not Path(args.manifest).is_file():
         raise HelmitError(f"{args.manifest}: manifest not found")
-    prep(args.data_root, args.labels_csv, args.manifest, args.workers)
+    prep(args.data_root, args.labels_csv, args.manifest, args.workers, args.overwrite)
     return 0
 
 

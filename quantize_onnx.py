@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from model import clip_prob, load_onnx, onnx_window_probs, read_metadata, set_metadata
 from utils_audio import load_audio, windows
-from utils_io import HelmitError, atomic_output, read_labels_csv, run_cli
+from utils_io import HelmitError, atomic_output, read_labels_csv, refuse_to_overwrite, run_cli
 
 MAX_FLIP_RATE = 0.02  # refuse an INT8 model that changes more than 2% of FP32 decisions
 
@@ -113,10 +113,17 @@ def main(argv=None):
     p.add_argument("--n_check", type=int, default=100, help="clips on which INT8 and FP32 decisions are compared")
     p.add_argument("--max_flip_rate", type=float, default=MAX_FLIP_RATE,
                    help="refuse to write when INT8 changes more than this share of FP32 decisions")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --onnx_out file")
     args = p.parse_args(argv)
+    if min(args.n_calib, args.n_check) < 1:
+        p.error("--n_calib and --n_check must be at least 1")
     src = Path(args.onnx_in)
     dst = Path(args.onnx_out or src.with_name(src.stem + "_int8.onnx"))
+    refuse_to_overwrite(dst, args.overwrite, inputs=[src])
     meta = read_metadata(src)
+    if "quantization" in meta:
+        raise HelmitError(f"{src}: already quantized ({meta['quantization']}); quantize the FP32 model "
+                          "that export_onnx.py wrote")
     sr = int(meta["sample_rate"])
     paths = sample_paths(meta, args.labels_csv, args.data_root, max(args.n_calib, args.n_check))
     waves = [load_audio(p, sr) for p in tqdm(paths, desc="loading clips", unit="clip", leave=False)]

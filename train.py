@@ -30,7 +30,7 @@ from dataset import (HelmitAudioDS, clip_logits, cnn_view, collate_windows, deco
 from model import (CHECKPOINT_FORMAT, build_model, cached_w2v_features, clip_prob, harmful_probs,
                    save_checkpoint, storable_model_args)
 from utils_audio import frontend_args
-from utils_io import HelmitError, atomic_output, read_labels_csv, run_cli, write_csv
+from utils_io import HelmitError, atomic_output, read_labels_csv, refuse_to_overwrite, run_cli, write_csv
 
 COLLAPSE_SHARE = 0.95  # warn when this share of validation clips gets the same predicted class
 FLAT_SPREAD = 0.02     # warn when P(harmful) varies less than this across clips: nothing learned
@@ -112,8 +112,9 @@ def selection_key(m):
     between clips rank below all others first: their AUC ranks differences of 1e-4, which is
     noise, and their decisions flip under any rounding (ONNX, INT8).
     """
-    return (m["prob_spread"] >= FLAT_SPREAD, np.nan_to_num(m["roc_auc"], nan=0.0),
-            np.nan_to_num(m["balanced_accuracy"], nan=0.0), -m["loss"])
+    # plain Python types: the key is stored in --resume progress files, which load with weights_only
+    return (bool(m["prob_spread"] >= FLAT_SPREAD), float(np.nan_to_num(m["roc_auc"], nan=0.0)),
+            float(np.nan_to_num(m["balanced_accuracy"], nan=0.0)), -float(m["loss"]))
 
 
 def binary_metrics(labels, probs, threshold):
@@ -241,9 +242,47 @@ def fmt(m):
             f"P {m['precision']:.3f} R {m['recall']:.3f} AUC {m['roc_auc']:.3f}")
 
 
-def fit(args, cfg, model, kind, inputs, train_rows, val_rows, device, seed):
+def trained_state(model):
+    """The weights training can change (trainable parameters and buffers such as BatchNorm's),
+    copied. A frozen Wav2Vec2 backbone is 95M weights that never change: copying it at every
+    improvement and into every progress file cost seconds and hundreds of MB per fold."""
+    frozen = {n for n, p in model.named_parameters() if not p.requires_grad}
+    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items() if k not in frozen}
+
+
+def save_progress(path, args, epoch, stopped, model, opt, scheduler, scaler, best, best_key, history, ds, loader,
+                  sampler):
+    """Everything `--resume` needs to continue exactly where an epoch ended, RNG streams included."""
+    save_checkpoint(path, {
+        "format_version": CHECKPOINT_FORMAT, "train_args": vars(args), "epoch": epoch, "stopped": stopped,
+        "model": trained_state(model),
+        "optimizer": opt.state_dict(), "scheduler": scheduler.state_dict(), "scaler": scaler.state_dict(),
+        "best": best, "best_key": list(best_key), "history": history,
+        "rng": {"torch": torch.get_rng_state(), "augment": ds.rng.bit_generator.state,
+                "loader": loader.generator.get_state(),
+                "sampler": sampler.generator.get_state() if sampler is not None else None}})
+
+
+def restore_progress(state, model, opt, scheduler, scaler, ds, loader, sampler):
+    model.load_state_dict(state["model"], strict=False)  # frozen weights come from the same source
+    opt.load_state_dict(state["optimizer"])
+    scheduler.load_state_dict(state["scheduler"])
+    scaler.load_state_dict(state["scaler"])
+    torch.set_rng_state(state["rng"]["torch"])
+    ds.rng.bit_generator.state = state["rng"]["augment"]
+    loader.generator.set_state(state["rng"]["loader"])
+    if sampler is not None:
+        sampler.generator.set_state(state["rng"]["sampler"])
+    return state["epoch"] + 1, dict(state["best"]), tuple(state["best_key"]), list(state["history"])
+
+
+def fit(args, cfg, model, kind, inputs, train_rows, val_rows, device, seed, progress_path=None, resume=None):
     """Train on train_rows, select the epoch and threshold on val_rows. Returns a dict with the
-    best state_dict, threshold, best_epoch, val metrics and the per-epoch history."""
+    best state_dict, threshold, best_epoch, val metrics and the per-epoch history.
+
+    With `progress_path`, the state after every epoch is saved there (atomically) so that `resume`
+    (that file, loaded) continues the run with the same result as if it had never stopped.
+    """
     forward = model_forward(model, kind)
     train_view, eval_view = views(kind, cfg)
     y_train = [r["label"] for r in train_rows]
@@ -263,8 +302,14 @@ def fit(args, cfg, model, kind, inputs, train_rows, val_rows, device, seed):
     scaler = torch.amp.GradScaler(device.type, enabled=args.use_autocast and device.type == "cuda")
     val_inputs, y_val = [inputs[r["path"]] for r in val_rows], [r["label"] for r in val_rows]
 
-    best, history, best_key = {}, [], None
-    for epoch in range(1, args.epochs + 1):
+    best, history, best_key, first_epoch = {}, [], None, 1
+    if resume is not None:
+        first_epoch, best, best_key, history = restore_progress(resume, model, optimizer, scheduler, scaler,
+                                                                train_ds, loader, sampler)
+        if resume["stopped"]:
+            first_epoch = args.epochs + 1  # it had stopped early; only the final checkpoint was missing
+        tqdm.write(f"resuming after epoch {first_epoch - 1}")
+    for epoch in range(first_epoch, args.epochs + 1):
         t0 = time.time()
         train_loss = train_epoch(model, forward, loader, criterion, optimizer, scaler, args, device, epoch)
         probs = score_clips(model, forward, val_inputs, eval_view, device)
@@ -281,12 +326,16 @@ def fit(args, cfg, model, kind, inputs, train_rows, val_rows, device, seed):
                    f"RAM {row['ram_mb']} MB | {row['seconds']:.1f}s{' *' if improved else ''}")
         if improved:
             best_key = key
-            best.update(state_dict={k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
-                        threshold=thr, best_epoch=epoch)
-        elif epoch - best["best_epoch"] >= args.patience:  # never reached with --keep last: every epoch is kept
+            best.update(state_dict=trained_state(model), threshold=thr, best_epoch=epoch)
+        stop = not improved and epoch - best["best_epoch"] >= args.patience  # never with --keep last
+        if progress_path:
+            save_progress(progress_path, args, epoch, stop, model, optimizer, scheduler, scaler, best, best_key, history,
+                          train_ds, loader, sampler)
+        if stop:
             tqdm.write(f"early stop: no improvement for {args.patience} epochs")
             break
-    model.load_state_dict(best["state_dict"])
+    model.load_state_dict(best["state_dict"], strict=False)
+    best["state_dict"] = {k: v.detach().cpu() for k, v in model.state_dict().items()}  # complete, for the checkpoint
     best["val_metrics"] = binary_metrics(y_val, score_clips(model, forward, val_inputs, eval_view, device),
                                          best["threshold"])
     best["history"] = history
@@ -396,9 +445,34 @@ def parse_args(argv=None):
                    help="out-of-fold predictions of --folds (default: <data_root>/<cnn|wav2vec2>_cv_predictions.csv, "
                         "which compute_metrics.py picks up)")
     p.add_argument("--train_on_holdout", action="store_true", help="use clips marked holdout=1 for training too (default: they form the test split)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run from its last finished epoch (saved after every epoch in "
+                        "<ckpt>.progress.pt); the result equals an uninterrupted run with the same flags")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --ckpt (with --folds: --oof_csv)")
     p.add_argument("--seed", type=int, default=CFG.seed, help="random seed (same seed, same result on one machine)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
     return p.parse_args(argv)
+
+
+RESUME_MAY_DIFFER = {"resume", "overwrite", "device"}  # flags that do not change the result
+
+
+def load_progress(path, args):
+    """The progress file of an interrupted run, checked against this run's flags."""
+    if args.folds:
+        raise HelmitError("--resume works for a single training run, not with --folds")
+    if not path.is_file():
+        raise HelmitError(f"{path}: no interrupted run to resume (the file is written after each epoch)")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:
+        raise HelmitError(f"{path}: damaged progress file ({type(e).__name__}); train again without --resume") from None
+    saved, now = state["train_args"], vars(args)
+    changed = sorted(k for k in now if k not in RESUME_MAY_DIFFER and saved.get(k) != now[k])
+    if changed:
+        raise HelmitError(f"{path}: --resume needs the flags of the interrupted run; these differ: "
+                          + ", ".join(f"--{k} {saved.get(k)!r} (now {now[k]!r})" for k in changed))
+    return state
 
 
 def main(argv=None):
@@ -410,6 +484,9 @@ def main(argv=None):
         raise HelmitError("--epochs, --batch_size and --accumulate_steps must be at least 1")
     if args.folds == 1 or args.folds < 0:
         raise HelmitError(f"--folds {args.folds}: use 0 (one train/val split) or at least 2")
+    progress_path = Path(args.ckpt).with_suffix(".progress.pt")
+    if not args.resume:
+        refuse_to_overwrite(args.oof_csv if args.folds else args.ckpt, args.overwrite)
     seed_all(args.seed)
     cfg = dataclasses.replace(CFG, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, dropout=args.dropout,
                               width_mult=args.width_mult, seed=args.seed, val_fraction=args.val_fraction,
@@ -422,6 +499,7 @@ def main(argv=None):
         if args.group_column != "group":  # the default is optional; a column the user named is not
             raise HelmitError(f"{args.labels_csv}: no column '{args.group_column}' (--group_column)")
         args.group_column = None
+    resume = load_progress(progress_path, args) if args.resume else None  # before the slow part: fail fast
     waves = dict(zip([r["path"] for r in rows], decode_clips([r["abspath"] for r in rows], cfg.sample_rate)))
     arch, model, model_args = build(args, cfg)
     model.to(device)
@@ -435,7 +513,7 @@ def main(argv=None):
                                                  args.group_column)
     print(f"clips: {len(train_rows)} train, {len(val_rows)} val, {len(test_rows)} test (held-out voices/templates)")
     t_start = time.time()
-    best = fit(args, cfg, model, kind, inputs, train_rows, val_rows, device, args.seed)
+    best = fit(args, cfg, model, kind, inputs, train_rows, val_rows, device, args.seed, progress_path, resume)
     metrics = {"val": best["val_metrics"]}
     if test_rows:
         test_probs = score_clips(model, model_forward(model, kind), [inputs[r["path"]] for r in test_rows],
@@ -452,6 +530,7 @@ def main(argv=None):
     # --ckpt is written once, here: stopping a run midway leaves whatever was there before untouched
     save_checkpoint(args.ckpt, ckpt)
     write_log(Path(args.ckpt).with_suffix(".log.csv"), best["history"])
+    progress_path.unlink(missing_ok=True)  # the run is complete: nothing left to resume
 
     print(f"\nbest epoch {best['best_epoch']} of {len(best['history'])}, threshold {best['threshold']:.3f}, "
           f"{ckpt['train_seconds']:.0f}s -> {args.ckpt}")

@@ -42,6 +42,39 @@ def make_tone_corpus(root, n_per_class=10, seed=0):
     return root
 
 
+def cnn_args():
+    """LiteAudioCNN constructor arguments as train.py stores them, at the smallest width."""
+    from config import CFG
+    from utils_audio import frontend_args
+
+    return dict(n_classes=2, width_mult=0.25, dropout=0.3, frontend=frontend_args(CFG))
+
+
+def tiny_checkpoint(data_root, **changes):
+    """A checkpoint dict with every key train.py writes, around an untrained LiteAudioCNN(width_mult=0.25);
+    `changes` replace keys, to make the damaged or contradictory checkpoints tests need."""
+    import torch
+
+    from config import CFG, CLASS_NAMES
+    from model import CHECKPOINT_FORMAT, LiteAudioCNN
+
+    torch.manual_seed(0)
+    ckpt = {"format_version": CHECKPOINT_FORMAT, "arch": "LiteAudioCNN", "model_args": cnn_args(),
+            "audio": CFG.to_dict(), "class_names": list(CLASS_NAMES), "train_args": {"data_root": str(data_root)},
+            "train_clips": [], "val_clips": ["harmful/clip001.wav", "safe/clip000.wav"], "test_clips": [],
+            "selection_metric": "roc_auc", "state_dict": LiteAudioCNN(**cnn_args()).state_dict(), "threshold": 0.5,
+            "best_epoch": 1, "metrics": {}, "history": []}
+    return {**ckpt, **changes}
+
+
+def saved(path, ckpt):
+    """`ckpt` written with model.save_checkpoint, as train.py writes it; returns the path."""
+    from model import save_checkpoint
+
+    save_checkpoint(path, ckpt)
+    return path
+
+
 @pytest.fixture(scope="session")
 def tone_corpus(tmp_path_factory):
     return make_tone_corpus(tmp_path_factory.mktemp("tones"))

@@ -105,7 +105,7 @@ def test_training_clips_warned_and_excluded(tmp_path, capsys):
     assert "training clips (not held-out)" not in out
 
     out = run_main(capsys, csv_path, "--output", tmp_path / "m.txt", "--no_plots",
-                   "--include_train")
+                   "--include_train", "--overwrite")
     held_out, train = out.split("-- training clips (not held-out) --")
     assert line_of(held_out, "accuracy") == "0.7500"
     assert line_of(train, "clips scored") == "8   (train 8)"
@@ -164,7 +164,7 @@ def test_names_and_merge(tmp_path, capsys):
         r["path"] = "other_" + r["path"]  # distinct clips, so --merge keeps all 10
     write_csv(b, rows)
     out = run_main(capsys, a, b, "--merge", "--names", "both", "--output", tmp_path / "m.txt",
-                   "--no_plots")
+                   "--no_plots", "--overwrite")
     assert out.count("== ") == 1 and line_of(out, "clips scored") == "10   (test 10)"
 
 

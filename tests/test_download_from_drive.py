@@ -72,15 +72,20 @@ def test_local_zips_flat_and_wrapped(tmp_path, data_root, capsys):
     assert "safe:     2 files (2 audio)" in out
 
 
-def test_existing_class_skipped_unless_force(tmp_path, previous, capsys):
+def test_existing_class_refused_unless_overwrite(tmp_path, previous, monkeypatch):
+    calls = []
+    monkeypatch.setattr(dfd, "fetch", lambda source, dest, folder=False: calls.append(source))
+    with pytest.raises(HelmitError, match=rf"^{re.escape(str(previous / 'harmful'))}: exists; pass --overwrite"):
+        run("--harmful_id", "ID_H", "--data_root", previous)
+    assert calls == [] and tree(previous) == ["harmful/old.wav", "safe/old.wav"]  # refused before downloading
     new = make_zip(tmp_path / "harmful.zip", {"new.wav": wav_bytes()})
-    run("--harmful_zip", new, "--data_root", previous)
-    assert tree(previous / "harmful") == ["old.wav"]
-    assert "skipped" in capsys.readouterr().out
-    run("--harmful_zip", new, "--data_root", previous, "--force")
+    run("--harmful_zip", new, "--data_root", previous, "--overwrite")
     assert tree(previous / "harmful") == ["new.wav"]
     assert tree(previous / "safe") == ["old.wav"]  # not requested: untouched
     assert sorted(p.name for p in previous.iterdir()) == ["harmful", "safe"]
+    newer = make_zip(tmp_path / "newer.zip", {"newer.wav": wav_bytes()})
+    run("--harmful_zip", newer, "--data_root", previous, "--force")  # the old name of --overwrite still works
+    assert tree(previous / "harmful") == ["newer.wav"]
 
 
 def test_drive_id_download_goes_through_fetch(tmp_path, data_root, monkeypatch):
@@ -104,7 +109,7 @@ def test_html_page_instead_of_zip_is_named(previous, monkeypatch):
 
     monkeypatch.setattr(dfd, "fetch", fake_fetch)
     with pytest.raises(HelmitError, match=r"harmful\.zip: looks like an HTML page, not a zip"):
-        run("--harmful_id", "ID_H", "--data_root", previous, "--force")
+        run("--harmful_id", "ID_H", "--data_root", previous, "--overwrite")
     assert tree(previous) == ["harmful/old.wav", "safe/old.wav"]
 
 
@@ -118,7 +123,7 @@ def test_escaping_entries_rejected(tmp_path, previous, entry, why):
     bad = make_zip(tmp_path / "harmful.zip", {"ok.wav": wav_bytes(), entry: b"pwned"})
     assert entry in zipfile.ZipFile(bad).namelist()  # zipfile kept the hostile name as written
     with pytest.raises(HelmitError, match=why):
-        run("--harmful_zip", bad, "--data_root", previous, "--force")
+        run("--harmful_zip", bad, "--data_root", previous, "--overwrite")
     assert tree(tmp_path) == ["data/harmful/old.wav", "data/safe/old.wav", "harmful.zip"]
     assert not Path("/tmp/helmit_evil.wav").exists()
 
@@ -126,7 +131,7 @@ def test_escaping_entries_rejected(tmp_path, previous, entry, why):
 def test_symlink_entry_rejected(tmp_path, previous):
     bad = make_zip(tmp_path / "harmful.zip", {"ok.wav": wav_bytes(), "link.wav": ("symlink", "/etc/passwd")})
     with pytest.raises(HelmitError, match="link.wav.*symlink"):
-        run("--harmful_zip", bad, "--data_root", previous, "--force")
+        run("--harmful_zip", bad, "--data_root", previous, "--overwrite")
     assert tree(previous) == ["harmful/old.wav", "safe/old.wav"]
 
 
@@ -134,9 +139,9 @@ def test_zip_bomb_cap(tmp_path, previous):
     bomb = make_zip(tmp_path / "harmful.zip", {"a.wav": wav_bytes(), "zeros.wav": bytes(3 * 1024 ** 2)})
     assert bomb.stat().st_size < 100_000  # 3 MB of zeros deflate to a few KB
     with pytest.raises(HelmitError, match="over the --max_extract_gb cap"):
-        run("--harmful_zip", bomb, "--data_root", previous, "--force", "--max_extract_gb", "0.002")
+        run("--harmful_zip", bomb, "--data_root", previous, "--overwrite", "--max_extract_gb", "0.002")
     assert tree(previous) == ["harmful/old.wav", "safe/old.wav"]
-    run("--harmful_zip", bomb, "--data_root", previous, "--force", "--max_extract_gb", "0.01")
+    run("--harmful_zip", bomb, "--data_root", previous, "--overwrite", "--max_extract_gb", "0.01")
     assert tree(previous / "harmful") == ["a.wav", "zeros.wav"]
 
 
@@ -147,7 +152,7 @@ def test_damaged_archive_leaves_every_class_untouched(tmp_path, previous):
     raw[200] ^= 0xFF  # inside the stored wav samples: only the CRC check can notice
     damaged.write_bytes(bytes(raw))
     with pytest.raises(HelmitError, match=r"safe\.zip: entry 'new.wav': Bad CRC-32"):
-        run("--harmful_zip", good, "--safe_zip", damaged, "--data_root", previous, "--force")
+        run("--harmful_zip", good, "--safe_zip", damaged, "--data_root", previous, "--overwrite")
     # harmful verified fine but is not swapped in alone: classes are replaced together or not at all
     assert tree(previous) == ["harmful/old.wav", "safe/old.wav"]
 

@@ -127,7 +127,8 @@ def test_wav2vec2_pipeline(corpus, tmp_path, tiny_w2v_dir):
     ckpt_path, onnx_path = tmp_path / "w2v.pt", tmp_path / "w2v.onnx"
     cache = tmp_path / "cache"
     train_w2v = ("train.py", "--data_root", corpus, "--epochs", 1, "--batch_size", 8, "--use_wav2vec2",
-                 "--w2v_model", tiny_w2v_dir, "--w2v_pooling", "layers", "--cache_dir", cache, "--ckpt", ckpt_path)
+                 "--w2v_model", tiny_w2v_dir, "--w2v_pooling", "layers", "--cache_dir", cache, "--ckpt", ckpt_path,
+                 "--overwrite")
     assert "24 clip(s) computed, 0 from cache" in run_script(*train_w2v).stdout
     assert "0 clip(s) computed, 24 from cache" in run_script(*train_w2v).stdout  # a second run reuses them
     ckpt = torch.load(ckpt_path, weights_only=True)

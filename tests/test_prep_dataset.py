@@ -109,7 +109,7 @@ def test_class_with_only_undecodable_files_fails_and_keeps_old_labels(corpus):
     for clip in ["harmful/a.wav", "harmful/sub/deep/b.WAV"]:
         (corpus / clip).write_bytes(b"garbage")
     with pytest.raises(HelmitError, match=r"harmful: none of the audio files for class 'harmful' could be decoded"):
-        prep_dataset.prep(corpus)
+        prep_dataset.prep(corpus, overwrite=True)
     assert (corpus / "labels.csv").read_text() == "previous run\n"
 
 

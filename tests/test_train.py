@@ -112,10 +112,43 @@ def test_an_interrupted_run_leaves_the_previous_checkpoint_untouched(tone_corpus
         return real_epoch(*args, **kwargs)
 
     monkeypatch.setattr(train, "train_epoch", interrupted)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(HelmitError, match="m.pt: exists; pass --overwrite"):  # not replaced silently
         train.main(["--data_root", str(tone_corpus), "--epochs", "5", "--width_mult", "0.25", "--ckpt", str(ckpt_path)])
+    with pytest.raises(KeyboardInterrupt):
+        train.main(["--data_root", str(tone_corpus), "--epochs", "5", "--width_mult", "0.25", "--ckpt", str(ckpt_path),
+                    "--overwrite"])
     assert ckpt_path.read_bytes() == b"the good checkpoint from yesterday"
-    assert [p.name for p in tmp_path.iterdir()] == ["m.pt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.progress.pt", "m.pt"]  # no temp files; progress kept
+
+
+def test_resume_gives_the_same_model_as_an_uninterrupted_run(tone_corpus, tmp_path, monkeypatch):
+    flags = ["--data_root", str(tone_corpus), "--epochs", "4", "--width_mult", "0.25", "--batch_size", "4",
+             "--use_sampler", "--seed", "5"]
+    assert train.main([*flags, "--ckpt", str(tmp_path / "whole.pt")]) == 0
+    real_epoch, calls = train.train_epoch, []
+
+    def killed_in_epoch_3(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real_epoch(*args, **kwargs)
+
+    monkeypatch.setattr(train, "train_epoch", killed_in_epoch_3)
+    with pytest.raises(KeyboardInterrupt):
+        train.main([*flags, "--ckpt", str(tmp_path / "split.pt")])
+    monkeypatch.setattr(train, "train_epoch", real_epoch)
+    with pytest.raises(HelmitError, match="these differ: --lr"):
+        train.main([*flags, "--ckpt", str(tmp_path / "split.pt"), "--resume", "--lr", "0.1"])
+    assert train.main([*flags, "--ckpt", str(tmp_path / "split.pt"), "--resume"]) == 0
+    whole, split = (torch.load(tmp_path / n, weights_only=True) for n in ("whole.pt", "split.pt"))
+    assert whole["best_epoch"] == split["best_epoch"] and whole["threshold"] == split["threshold"]
+    for k, v in whole["state_dict"].items():
+        assert torch.equal(v, split["state_dict"][k]), k
+    strip = lambda h: [{k: v for k, v in row.items() if k not in ("seconds", "clips_per_s", "ram_mb")} for row in h]
+    assert strip(whole["history"]) == strip(split["history"]) and len(whole["history"]) == 4
+    assert not (tmp_path / "split.progress.pt").exists()  # finished: nothing left to resume
+    with pytest.raises(HelmitError, match="no interrupted run to resume"):
+        train.main([*flags, "--ckpt", str(tmp_path / "split.pt"), "--resume"])
 
 
 def test_folds_are_stratified_and_keep_groups_whole():

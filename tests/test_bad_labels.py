@@ -1,0 +1,154 @@
+"""Bad labels.csv files: each gives a clear error or warning naming the row or the class.
+
+The clips are the session's tone corpus; each test writes its own labels.csv into tmp_path and
+points --data_root at the corpus, so the audio is shared and never copied.
+"""
+import csv
+
+import pytest
+
+import infer_dataset
+import prep_dataset
+import train
+from conftest import run_script
+from utils_io import HelmitError, read_labels_csv
+
+
+def corpus_rows(tone_corpus):
+    with open(tone_corpus / "labels.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def write_labels(path, text):
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def labels_text(rows, header="path,label"):
+    return header + "\n" + "".join(f"{r['path']},{r['label']}\n" for r in rows)
+
+
+def test_missing_columns(tone_corpus, tmp_path):
+    labels = write_labels(tmp_path / "labels.csv", "file,class\nharmful/clip001.wav,1\n")
+    with pytest.raises(HelmitError, match=r"labels\.csv: missing column\(s\) label, path; expected a header 'path,label'"):
+        read_labels_csv(labels, tone_corpus)
+    write_labels(labels, "")  # an empty file has no header at all
+    with pytest.raises(HelmitError, match=r"missing column\(s\) label, path"):
+        read_labels_csv(labels, tone_corpus)
+
+
+def test_missing_columns_cli_is_one_line_and_writes_nothing(tone_corpus, tmp_path):
+    labels = write_labels(tmp_path / "labels.csv", "path\nharmful/clip001.wav\n")
+    proc = run_script("train.py", "--data_root", tone_corpus, "--labels_csv", labels, "--ckpt", tmp_path / "m.pt",
+                      check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == f"error: {labels}: missing column(s) label; expected a header 'path,label'"
+    assert not (tmp_path / "m.pt").exists()
+
+
+@pytest.mark.parametrize("label", ["harmful", "2", "", "-1", "0.5"])
+def test_unknown_label_names_the_row(tone_corpus, tmp_path, label):
+    rows = corpus_rows(tone_corpus)[:3]
+    rows[1] = {**rows[1], "label": label}
+    labels = write_labels(tmp_path / "labels.csv", labels_text(rows))
+    with pytest.raises(HelmitError, match=rf"labels\.csv:3: label '{label}' is not 0 \(safe\) or 1 \(harmful\)$"):
+        read_labels_csv(labels, tone_corpus)
+
+
+def test_row_whose_file_is_missing(tone_corpus, tmp_path):
+    rows = corpus_rows(tone_corpus)[:4] + [{"path": "safe/gone.wav", "label": "0"}]
+    labels = write_labels(tmp_path / "labels.csv", labels_text(rows))
+    with pytest.raises(HelmitError, match=rf"labels\.csv:6: audio file {tone_corpus / 'safe/gone.wav'} does not exist$"):
+        read_labels_csv(labels, tone_corpus)  # what training and quantize_onnx.py read
+    write_labels(labels, labels_text(corpus_rows(tone_corpus)[:2] + [{"path": "safe", "label": "0"}]))
+    with pytest.raises(HelmitError, match=rf"labels\.csv:4: audio file {tone_corpus / 'safe'} is not a file$"):
+        read_labels_csv(labels, tone_corpus)
+
+
+def test_row_whose_file_is_missing_is_one_error_row_when_scoring(tone_onnx, tone_corpus, tmp_path, capsys):
+    rows = corpus_rows(tone_corpus)[:3] + [{"path": "safe/gone.wav", "label": "0"}]
+    labels = write_labels(tmp_path / "labels.csv", labels_text(rows))
+    out = tmp_path / "p.csv"
+    code = infer_dataset.main(["--onnx", str(tone_onnx), "--data_root", str(tone_corpus), "--labels_csv", str(labels),
+                               "--output_csv", str(out), "--threads", "1"])
+    assert code == 1 and "1 failed" in capsys.readouterr().out
+    scored = {r["path"]: r for r in csv.DictReader(open(out))}
+    assert scored["safe/gone.wav"]["error"] == f"{tone_corpus / 'safe/gone.wav'}: no such file"
+    assert all(r["pred"] in ("0", "1") for p, r in scored.items() if p != "safe/gone.wav")
+
+
+def test_duplicate_row_is_dropped_with_a_warning(tone_corpus, tmp_path, capsys):
+    rows = corpus_rows(tone_corpus)[:4]
+    dup = {**rows[1], "path": "./" + rows[1]["path"]}  # the same clip written another way
+    labels = write_labels(tmp_path / "labels.csv", labels_text(rows + [rows[1], dup]))
+    read = read_labels_csv(labels, tone_corpus)
+    assert [r["path"] for r in read] == [r["path"] for r in rows]
+    err = capsys.readouterr().err
+    assert f"warning: {labels}:6: duplicate row for {rows[1]['path']} (first on line 3); keeping the first" in err
+    assert f"warning: {labels}:7: duplicate row for ./{rows[1]['path']} (first on line 3)" in err
+
+
+def test_duplicate_row_with_the_other_label_is_an_error(tone_corpus, tmp_path):
+    rows = corpus_rows(tone_corpus)[:4]
+    flipped = {**rows[2], "label": str(1 - int(rows[2]["label"]))}
+    labels = write_labels(tmp_path / "labels.csv", labels_text(rows + [flipped]))
+    with pytest.raises(HelmitError, match=rf"labels\.csv:6: {rows[2]['path']} is labelled {flipped['label']} here "
+                                          rf"and {rows[2]['label']} on line 4; keep one row per clip"):
+        read_labels_csv(labels, tone_corpus)
+
+
+def test_class_with_no_clips_is_named(tone_corpus, tmp_path, capsys):
+    harmful = [r for r in corpus_rows(tone_corpus) if r["label"] == "1"]
+    labels = write_labels(tmp_path / "labels.csv", labels_text(harmful))
+    assert len(read_labels_csv(labels, tone_corpus)) == len(harmful)  # scoring one class is allowed...
+    assert (f"warning: {labels}: no clips of class 'safe' (label 0); training needs both classes"
+            in capsys.readouterr().err)  # ...but said
+
+
+def test_class_folder_with_no_clips_stops_prep(tone_corpus, tmp_path):
+    (tmp_path / "data/harmful").mkdir(parents=True)
+    (tmp_path / "data/harmful/a.wav").write_bytes((tone_corpus / "harmful/clip001.wav").read_bytes())
+    (tmp_path / "data/safe").mkdir()
+    (tmp_path / "data/safe/notes.txt").write_text("no audio here")
+    with pytest.raises(HelmitError, match=r"data/safe: no audio files \(.*\) for class 'safe'$"):
+        prep_dataset.prep(tmp_path / "data")
+    assert not (tmp_path / "data/labels.csv").exists()
+
+
+def test_single_class_dataset_given_to_training(tone_corpus, tmp_path, capsys):
+    harmful = [r for r in corpus_rows(tone_corpus) if r["label"] == "1"]
+    labels = write_labels(tmp_path / "labels.csv", labels_text(harmful))
+    base = ["--data_root", str(tone_corpus), "--labels_csv", str(labels), "--epochs", "1", "--width_mult", "0.25"]
+    with pytest.raises(HelmitError, match=r"class 'safe' has 0 training clip\(s\); need at least 2 per class "
+                                          r"\(a single-class dataset cannot train a classifier\)"):
+        train.main(base + ["--ckpt", str(tmp_path / "m.pt")])
+    assert "no clips of class 'safe'" in capsys.readouterr().err  # named as soon as labels.csv is read
+    assert not (tmp_path / "m.pt").exists()
+    with pytest.raises(HelmitError, match=r"class 'safe' has 0 clip\(s\); 2 folds need at least 2"):
+        train.main(base + ["--folds", "2", "--oof_csv", str(tmp_path / "oof.csv")])
+    assert not (tmp_path / "oof.csv").exists()
+
+
+def test_class_with_one_clip_given_to_training(tone_corpus, tmp_path):
+    rows = corpus_rows(tone_corpus)
+    one_safe = [r for r in rows if r["label"] == "1"] + [next(r for r in rows if r["label"] == "0")]
+    labels = write_labels(tmp_path / "labels.csv", labels_text(one_safe))
+    with pytest.raises(HelmitError, match=r"class 'safe' has 1 training clip\(s\); need at least 2 per class"):
+        train.main(["--data_root", str(tone_corpus), "--labels_csv", str(labels), "--epochs", "1",
+                    "--width_mult", "0.25", "--ckpt", str(tmp_path / "m.pt")])
+
+
+def test_header_only_and_unreadable_files(tone_corpus, tmp_path):
+    labels = write_labels(tmp_path / "labels.csv", "path,label\n")
+    with pytest.raises(HelmitError, match=r"labels\.csv: no rows$"):
+        read_labels_csv(labels, tone_corpus)
+    labels.write_bytes("path,label\nsafe/caf\xe9.wav,0\n".encode("latin-1"))
+    with pytest.raises(HelmitError, match=r"labels\.csv: not a readable UTF-8 CSV"):
+        read_labels_csv(labels, tone_corpus)
+
+
+def test_spreadsheet_byte_order_mark_is_accepted(tone_corpus, tmp_path):
+    rows = corpus_rows(tone_corpus)[:4]
+    labels = tmp_path / "labels.csv"
+    labels.write_text(labels_text(rows), encoding="utf-8-sig")  # what Excel's "CSV UTF-8" writes
+    assert [r["path"] for r in read_labels_csv(labels, tone_corpus)] == [r["path"] for r in rows]

@@ -1,0 +1,128 @@
+"""Existing outputs are never replaced silently: each stage stops, before any work, with
+`<file>: exists; pass --overwrite to replace it`, and with --overwrite it replaces the file."""
+import csv
+
+import pytest
+
+import compute_metrics
+import export_onnx
+import infer_dataset
+import prep_dataset
+import quantize_onnx
+from conftest import run_script, saved, tiny_checkpoint
+from utils_io import HelmitError, refuse_to_overwrite
+
+OLD = "previous good output\n"
+
+
+def existing(path):
+    path.write_text(OLD)
+    return path
+
+
+def refused(path):
+    return pytest.raises(HelmitError, match=rf"^{path}: exists; pass --overwrite to replace it$")
+
+
+def test_refuse_to_overwrite(tmp_path):
+    refuse_to_overwrite(tmp_path / "new.csv", overwrite=False)  # nothing there: fine
+    with refused(existing(tmp_path / "old.csv")):
+        refuse_to_overwrite(tmp_path / "old.csv", overwrite=False)
+    refuse_to_overwrite(tmp_path / "old.csv", overwrite=True)
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")  # a link is replaced too: refused
+    with refused(tmp_path / "dangling"):
+        refuse_to_overwrite(tmp_path / "dangling", overwrite=False)
+    with pytest.raises(HelmitError, match=r"old\.csv: is also an input of this run"):
+        refuse_to_overwrite(tmp_path / "old.csv", overwrite=True, inputs=[tmp_path / "x", tmp_path / "./old.csv"])
+
+
+def test_export_refuses_before_loading_anything(tmp_path):
+    out = existing(tmp_path / "m.onnx")
+    with refused(out):  # the checkpoint does not even exist: the check comes first
+        export_onnx.main(["--ckpt", str(tmp_path / "missing.pt"), "--onnx", str(out)])
+    assert out.read_text() == OLD
+
+
+def test_export_with_overwrite_replaces(tone_corpus, tmp_path):
+    ckpt = saved(tmp_path / "m.pt", tiny_checkpoint(tone_corpus))
+    out = existing(tmp_path / "m.onnx")
+    assert export_onnx.main(["--ckpt", str(ckpt), "--onnx", str(out), "--n_check", "1", "--overwrite"]) == 0
+    assert out.read_bytes()[:1] != OLD[:1].encode() and out.stat().st_size > 10_000
+
+
+def test_quantize_refuses_before_loading_anything(tmp_path):
+    out = existing(tmp_path / "m_int8.onnx")
+    with refused(out):
+        quantize_onnx.main(["--onnx_in", str(tmp_path / "missing.onnx"), "--onnx_out", str(out)])
+    with refused(out):  # the default output name is checked the same way
+        quantize_onnx.main(["--onnx_in", str(tmp_path / "m.onnx")])
+    assert out.read_text() == OLD
+
+
+def test_infer_dataset_refuses_then_replaces(tone_onnx, tone_corpus, tmp_path):
+    out = existing(tmp_path / "p.csv")
+    with refused(out):
+        infer_dataset.main(["--onnx", str(tmp_path / "missing.onnx"), "--data_root", str(tone_corpus),
+                            "--output_csv", str(out)])
+    assert out.read_text() == OLD
+    assert infer_dataset.main(["--onnx", str(tone_onnx), "--data_root", str(tone_corpus), "--output_csv", str(out),
+                               "--threads", "1", "--overwrite"]) == 0
+    assert len(list(csv.DictReader(open(out)))) == 20
+
+
+def test_infer_dataset_never_writes_over_its_labels(tone_onnx, tone_corpus, tmp_path):
+    labels = tmp_path / "labels.csv"
+    labels.write_text((tone_corpus / "labels.csv").read_text())
+    with pytest.raises(HelmitError, match=r"labels\.csv: is also an input of this run"):
+        infer_dataset.main(["--onnx", str(tone_onnx), "--data_root", str(tone_corpus), "--labels_csv", str(labels),
+                            "--output_csv", str(labels), "--overwrite"])
+    assert labels.read_text() == (tone_corpus / "labels.csv").read_text()
+
+
+def predictions(path):
+    path.write_text("path,label,pred,prob,prob_harmful,split\n"
+                    "a.wav,1,1,0.9,0.9,test\nb.wav,0,0,0.8,0.2,test\nc.wav,1,0,0.6,0.4,test\n")
+    return path
+
+
+@pytest.mark.parametrize("which", ["report", "plot"])
+def test_compute_metrics_refuses_report_or_plot_then_replaces(tmp_path, capsys, which):
+    csv_path = predictions(tmp_path / "cnn_predictions.csv")
+    report, plot = tmp_path / "model_metrics.txt", tmp_path / "cnn_roc.png"
+    blocking = existing(report if which == "report" else plot)
+    with refused(blocking):
+        compute_metrics.main([str(csv_path), "--output", str(report)])
+    assert blocking.read_text() == OLD
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["cnn_predictions.csv", blocking.name])  # nothing new
+    assert compute_metrics.main([str(csv_path), "--output", str(report), "--overwrite"]) == 0
+    assert "balanced accuracy" in report.read_text() and plot.read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(HelmitError, match=r"cnn_predictions\.csv: is also an input of this run"):
+        compute_metrics.main([str(csv_path), "--output", str(csv_path), "--overwrite", "--no_plots"])
+
+
+def test_prep_refuses_before_decoding(tone_corpus, tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    for cls in ("harmful", "safe"):
+        (data / cls).mkdir(parents=True)
+        for clip in sorted((tone_corpus / cls).iterdir())[:2]:
+            (data / cls / clip.name).write_bytes(clip.read_bytes())
+    labels = existing(data / "labels.csv")
+
+    def no_decoding(paths, workers):
+        raise AssertionError("decoded clips before checking the output")
+
+    with monkeypatch.context() as m:
+        m.setattr(prep_dataset, "decode_all", no_decoding)
+        with refused(labels):
+            prep_dataset.main(["--data_root", str(data)])
+    assert labels.read_text() == OLD
+    assert prep_dataset.main(["--data_root", str(data), "--overwrite"]) == 0
+    assert labels.read_text().startswith("path,label,duration_s\n") and labels.read_text().count("\n") == 5
+
+
+def test_cli_refusal_is_one_line_exit_1(tmp_path):
+    out = existing(tmp_path / "m.onnx")
+    proc = run_script("export_onnx.py", "--ckpt", tmp_path / "m.pt", "--onnx", out, check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == f"error: {out}: exists; pass --overwrite to replace it"
+    assert out.read_text() == OLD
