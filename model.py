@@ -4,8 +4,6 @@ A checkpoint is a dict of plain types and tensors (loads with `weights_only=True
 architecture name and its constructor arguments, so any later stage rebuilds the model with no
 flags (the nanoGPT `model_args` habit).
 """
-import collections
-import hashlib
 import json
 import math
 from pathlib import Path
@@ -14,7 +12,6 @@ import numpy as np
 
 import torch
 from torch import nn
-from tqdm import tqdm
 
 from config import CFG
 from utils_audio import LogMel, frontend_args, windows
@@ -268,95 +265,6 @@ def harmful_probs(logits):
 def clip_prob(window_probs):
     """A clip's harmful score from its windows: the max, because one harmful turn is enough."""
     return float(np.max(window_probs))
-
-
-# --- Wav2Vec2 features of a frozen backbone, computed once per clip and cached on disk ---
-
-FEATURE_VERSION = 1  # bump when `layer_means` changes what it computes: old cache files stop matching
-
-
-def _batch_layer_means(model, batch):   # list of (window,) arrays -> float32 numpy (B, L+1, H)
-    x = torch.from_numpy(np.stack(batch)).to(next(model.parameters()).device)  # (B, window)
-    return model.layer_means(x).float().cpu().numpy()
-
-
-@torch.no_grad()  # on a generator torch applies it to each step only, not to the caller's code
-def _iter_window_features(model, waves, window, stride, batch_size):
-    """Yield each clip's (n_windows, L+1, H) as soon as its last window is scored, so a cache can
-    save clip by clip. Windows of several clips share a batch: short clips still fill it."""
-    was_training = model.training
-    model.eval()  # no dropout, LayerDrop or time masking: the features inference sees, every time
-    try:
-        counts, pending, scored = collections.deque(), [], []
-        for i, wave in enumerate(waves):
-            batch = windows(np.asarray(wave, dtype=np.float32), window, stride)[1]  # (n_windows, window)
-            counts.append(len(batch))
-            pending.extend(batch)
-            while len(pending) >= batch_size or (pending and i == len(waves) - 1):
-                scored.extend(_batch_layer_means(model, pending[:batch_size]))
-                pending = pending[batch_size:]
-            while counts and len(scored) >= counts[0]:
-                n = counts.popleft()
-                yield np.stack(scored[:n])  # (n_windows, L+1, H)
-                scored = scored[n:]
-    finally:
-        model.train(was_training)
-
-
-def _scored_clips(model, waves, window, stride, batch_size):
-    return tqdm(_iter_window_features(model, waves, window, stride, batch_size), total=len(waves),
-                desc="wav2vec2 features", unit="clip", leave=False)
-
-
-def w2v_window_features(model, waves, window, stride, batch_size=8):
-    """Per clip, float32 (n_windows, L+1, H): `layer_means` of every window, windowed as inference does."""
-    return list(_scored_clips(model, waves, window, stride, batch_size))
-
-
-def w2v_fingerprint(model, window, stride):
-    """sha256 of everything besides the clip that decides its features: weights, config, windowing."""
-    h = hashlib.sha256(f"helmit-w2v-features {FEATURE_VERSION} {window} {stride}\n".encode())
-    h.update(model.backbone.config.to_json_string(use_diff=False).encode())
-    for name, t in sorted(model.backbone.state_dict().items()):
-        h.update(f"{name} {t.dtype} {tuple(t.shape)}\n".encode())
-        h.update(t.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy())  # raw bytes, any dtype
-    return h.hexdigest()
-
-
-def _cache_file(cache_dir, path, wave, fingerprint):
-    """<clip stem>.<sha256 of fingerprint + float32 samples>.npy: exact where an mtime is not, and cheap."""
-    h = hashlib.sha256(fingerprint.encode())
-    h.update(np.ascontiguousarray(wave, dtype=np.float32))
-    return Path(cache_dir) / f"{Path(path).stem}.{h.hexdigest()[:32]}.npy"
-
-
-def _load_cached(path):
-    """A cached feature array, or None when missing or unreadable (then it is computed again)."""
-    try:
-        return np.load(path) if path.is_file() else None
-    except (OSError, ValueError, EOFError):
-        return None
-
-
-def cached_w2v_features(model, paths, waves, window, stride, cache_dir, batch_size=8):
-    """(w2v_window_features of each clip, how many were computed), via one .npy per clip in cache_dir.
-
-    A clip's file name holds a sha256 of its samples and of the backbone fingerprint, so new
-    weights, config, windowing or audio all miss the cache; its stem only makes the files readable.
-    """
-    if model.num_unfrozen_layers > 0:
-        raise HelmitError(f"cached Wav2Vec2 features need a frozen backbone; num_unfrozen_layers is "
-                          f"{model.num_unfrozen_layers}, so the features change as it trains")
-    fingerprint = w2v_fingerprint(model, window, stride)  # once per call: hashing wav2vec2-base takes ~1 s
-    files = [_cache_file(cache_dir, p, w, fingerprint) for p, w in zip(paths, waves)]
-    feats = [_load_cached(f) for f in files]
-    missing = [i for i, f in enumerate(feats) if f is None]
-    computed = _scored_clips(model, [waves[i] for i in missing], window, stride, batch_size)
-    for i, clip_feats in zip(missing, computed):  # saved clip by clip: an interrupted run keeps its work
-        with atomic_output(files[i], mode="wb") as fh:  # an open file: np.save would add .npy to a temp path
-            np.save(fh, clip_feats)
-        feats[i] = clip_feats
-    return feats, len(missing)
 
 
 # --- ONNX files: metadata that makes them self-describing, and scoring with ONNX Runtime ---

@@ -25,9 +25,9 @@ from torch.utils.data import DataLoader, WeightedRandomSampler
 from tqdm import tqdm
 
 from config import CFG, CLASS_NAMES, get_device, seed_all
-from dataset import (HelmitAudioDS, clip_logits, cnn_view, collate_windows, decode_clips, feature_view,
-                     logmel_windows, wave_view, window_waves)
-from model import (CHECKPOINT_FORMAT, build_model, cached_w2v_features, clip_prob, harmful_probs,
+from dataset import (HelmitAudioDS, cached_w2v_features, clip_logits, cnn_view, collate_windows, decode_clips,
+                     feature_view, logmel_windows, wave_view, window_waves)
+from model import (CHECKPOINT_FORMAT, build_model, clip_prob, harmful_probs,
                    save_checkpoint, storable_model_args)
 from utils_audio import frontend_args
 from utils_io import HelmitError, atomic_output, read_labels_csv, refuse_to_overwrite, run_cli, write_csv

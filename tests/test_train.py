@@ -5,7 +5,6 @@ import torch
 import train
 from sklearn.metrics import roc_auc_score
 
-from config import CFG
 from dataset import cnn_view, logmel_windows
 from model import load_checkpoint
 from utils_audio import load_audio

@@ -4,8 +4,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from model import (CHECKPOINT_FORMAT, Wav2Vec2Classifier, cached_w2v_features, load_checkpoint, save_checkpoint,
-                   storable_model_args, w2v_window_features)
+from dataset import cached_w2v_features, w2v_window_features
+from model import CHECKPOINT_FORMAT, Wav2Vec2Classifier, load_checkpoint, save_checkpoint, storable_model_args
 from utils_audio import windows
 from utils_io import HelmitError
 
