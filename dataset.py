@@ -11,7 +11,6 @@ per clip per epoch: decoding and resampling every clip every epoch is what made 
 of the front end that inference shares) then works on the cached log mel power.
 """
 import collections
-import dataclasses
 import functools
 import hashlib
 import math
@@ -24,7 +23,7 @@ from tqdm import tqdm
 
 from config import CFG
 from utils_io import HelmitError, atomic_output
-from utils_audio import (LOG_EPS, add_noise, frontend_args, load_audio, log_power, mel_filterbank,
+from utils_audio import (LOG_EPS, add_noise, load_audio, log_power, mel_filterbank,
                          normalise_logmel, windows)
 
 
@@ -121,12 +120,10 @@ def reverb_logmel(log_power: torch.Tensor, rt60: float, wet: float, cfg=CFG) -> 
 
 
 @functools.lru_cache(maxsize=4)
-def _noise_band_shapes(sample_rate, n_fft, hop_length, n_mels, fmin, fmax):
+def _noise_band_shapes(cfg):  # cached per Config (frozen, so hashable)
     """Relative mel-band power of white, pink and brown noise, and FFT bins per band."""
-    cfg = dataclasses.replace(CFG, sample_rate=sample_rate, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels,
-                              fmin=fmin, fmax=fmax)
     fb = mel_filterbank(cfg)  # (n_freqs, n_mels)
-    freqs = torch.linspace(0, sample_rate / 2, fb.shape[0]).clamp(min=sample_rate / n_fft)
+    freqs = torch.linspace(0, cfg.sample_rate / 2, fb.shape[0]).clamp(min=cfg.sample_rate / cfg.n_fft)
     shapes = torch.stack([fb.T @ freqs.pow(-e) for e in (0.0, 1.0, 2.0)])  # (3, n_mels)
     return shapes / shapes.sum(dim=1, keepdim=True), (fb > 0).sum(0).clamp(min=1).float()
 
@@ -137,7 +134,7 @@ def noise_logmel(log_power: torch.Tensor, snr_db: float, colour: int, rng, cfg=C
     Added in the power domain, with the frame-to-frame fluctuation of real noise: a band that
     pools k FFT bins of Gaussian noise has Gamma(k)-distributed power.
     """
-    shapes, bins = _noise_band_shapes(**frontend_args(cfg))
+    shapes, bins = _noise_band_shapes(cfg)
     power = log_power.exp()
     level = power.sum(dim=0).mean() * 10 ** (-snr_db / 10)  # total noise power per frame
     k = bins[:, None].expand_as(power)

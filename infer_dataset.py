@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from model import clip_prob, harmful_probs, load_onnx, window_and_stride
+from model import clip_prob, decision, harmful_probs, load_onnx, window_and_stride
 from utils_audio import stream_windows
 from utils_io import HelmitError, read_labels_csv, refuse_to_overwrite, run_cli, write_csv
 
@@ -104,9 +104,7 @@ def main(argv=None):
             failures.append(error)
             out_row.update(pred="", prob="", prob_harmful="")
         else:
-            pred = int(p_harm >= threshold)
-            # full precision: a rounded score could land on the other side of the threshold than `pred`
-            out_row.update(pred=pred, prob=float(p_harm if pred else 1 - p_harm), prob_harmful=float(p_harm))
+            out_row.update(decision(p_harm, threshold))
         results.append(out_row)
     seconds = time.time() - t0
     write_csv(out, results, FIELDS + extra)

@@ -262,6 +262,15 @@ def harmful_probs(logits):
     return (e[:, 1] / e.sum(axis=1)).astype(np.float32)
 
 
+def decision(p_harm, threshold):
+    """The predictions-CSV fields of one clip: pred, prob (confidence of pred), prob_harmful.
+
+    Full precision: a rounded score could land on the other side of the threshold than `pred`.
+    """
+    pred = int(p_harm >= threshold)
+    return {"pred": pred, "prob": float(p_harm if pred else 1 - p_harm), "prob_harmful": float(p_harm)}
+
+
 def clip_prob(window_probs):
     """A clip's harmful score from its windows: the max, because one harmful turn is enough."""
     return float(np.max(window_probs))

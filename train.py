@@ -27,7 +27,7 @@ from tqdm import tqdm
 from config import CFG, CLASS_NAMES, get_device, seed_all
 from dataset import (HelmitAudioDS, cached_w2v_features, clip_logits, cnn_view, collate_windows, decode_clips,
                      feature_view, logmel_windows, wave_view, window_waves)
-from model import (CHECKPOINT_FORMAT, build_model, clip_prob, harmful_probs,
+from model import (CHECKPOINT_FORMAT, build_model, clip_prob, decision, harmful_probs,
                    save_checkpoint, storable_model_args)
 from utils_audio import frontend_args
 from utils_io import HelmitError, atomic_output, read_labels_csv, refuse_to_overwrite, run_cli, write_csv
@@ -359,13 +359,8 @@ PREDICTION_COLUMNS = ("path", "label", "pred", "prob", "prob_harmful", "split", 
 
 def prediction_rows(rows, probs, threshold, split, fold=""):
     """Rows in infer_dataset.py's predictions format (prob = confidence of the prediction)."""
-    out = []
-    for r, p in zip(rows, probs):
-        pred = int(p >= threshold)
-        out.append({"path": r["path"], "label": r["label"], "pred": pred, "prob": round(float(p if pred else 1 - p), 6),
-                    "prob_harmful": round(float(p), 6), "split": split, "fold": fold,
-                    "threshold": round(threshold, 6), "category": r.get("category", "")})
-    return out
+    return [{"path": r["path"], "label": r["label"], **decision(p, threshold), "split": split, "fold": fold,
+             "threshold": threshold, "category": r.get("category", "")} for r, p in zip(rows, probs)]
 
 
 def cross_validate(args, cfg, rows, inputs, device):

@@ -99,18 +99,24 @@ def test_bad_training_settings_are_clear_errors(tone_corpus, tmp_path):
     assert not (tmp_path / "x.pt").exists()
 
 
-def test_an_interrupted_run_leaves_the_previous_checkpoint_untouched(tone_corpus, tmp_path, monkeypatch):
-    ckpt_path = tmp_path / "m.pt"
-    ckpt_path.write_bytes(b"the good checkpoint from yesterday")
+def interrupt_in_epoch(n, monkeypatch):
+    """Make train.py's epoch `n` raise KeyboardInterrupt, as Ctrl-C would; returns the real epoch function."""
     real_epoch, calls = train.train_epoch, []
 
     def interrupted(*args, **kwargs):
         calls.append(1)
-        if len(calls) == 3:
+        if len(calls) == n:
             raise KeyboardInterrupt
         return real_epoch(*args, **kwargs)
 
     monkeypatch.setattr(train, "train_epoch", interrupted)
+    return real_epoch
+
+
+def test_an_interrupted_run_leaves_the_previous_checkpoint_untouched(tone_corpus, tmp_path, monkeypatch):
+    ckpt_path = tmp_path / "m.pt"
+    ckpt_path.write_bytes(b"the good checkpoint from yesterday")
+    interrupt_in_epoch(3, monkeypatch)
     with pytest.raises(HelmitError, match="m.pt: exists; pass --overwrite"):  # not replaced silently
         train.main(["--data_root", str(tone_corpus), "--epochs", "5", "--width_mult", "0.25", "--ckpt", str(ckpt_path)])
     with pytest.raises(KeyboardInterrupt):
@@ -124,15 +130,7 @@ def test_resume_gives_the_same_model_as_an_uninterrupted_run(tone_corpus, tmp_pa
     flags = ["--data_root", str(tone_corpus), "--epochs", "4", "--width_mult", "0.25", "--batch_size", "4",
              "--use_sampler", "--seed", "5"]
     assert train.main([*flags, "--ckpt", str(tmp_path / "whole.pt")]) == 0
-    real_epoch, calls = train.train_epoch, []
-
-    def killed_in_epoch_3(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        return real_epoch(*args, **kwargs)
-
-    monkeypatch.setattr(train, "train_epoch", killed_in_epoch_3)
+    real_epoch = interrupt_in_epoch(3, monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         train.main([*flags, "--ckpt", str(tmp_path / "split.pt")])
     monkeypatch.setattr(train, "train_epoch", real_epoch)
