@@ -3,6 +3,10 @@
 Clips longer than the model's window are scored in sliding windows; a clip is harmful when any
 window's P(harmful) reaches the model's threshold (chosen on validation data at training time
 and read from the ONNX metadata), and the output names those time ranges.
+
+With --fusion (from fusion.py) the clip is also transcribed offline, and the decision fuses the
+acoustic score with the transcript's: the output shows the transcript, the words that drove the
+text score, both scores and the fused decision.
 """
 import argparse
 import json
@@ -53,13 +57,33 @@ def classify_file(sess, meta, path, window, stride, threshold=None):
 
 
 def describe(result):
+    fused = "prob_text" in result
     lines = [f"{result['path']}: {result['label'].upper()} (probability {result['probability']:.2f}; "
-             f"P(harmful) {result['prob_harmful']:.2f} vs threshold {result['threshold']:.2f}; "
+             f"{'fused ' if fused else ''}P(harmful) {result['prob_harmful']:.2f} vs threshold {result['threshold']:.2f}; "
              f"{result['duration_s']:.1f}s, {result['n_windows']} window(s))"]
+    if fused:
+        words = ", ".join(f"{w} ({d:+.2f})" for w, d in result["top_words"]) or "none"
+        lines += [f"  acoustic P(harmful) {result['prob_acoustic']:.2f} (its threshold {result['acoustic_threshold']:.2f}); "
+                  f"transcript P(harmful) {result['prob_text']:.2f}",
+                  f"  transcript: \"{result['transcript']}\" (recognizer confidence {result['asr_confidence']:.2f})",
+                  f"  words that drove the transcript score (logit change without them): {words}"]
     for s, e, p in result["harmful_ranges"]:
         lines.append(f"  harmful speech at {s:.1f}-{e:.1f}s (P {p:.2f})")
     lines += [f"  warning: {w}" for w in result["warnings"]]
     return "\n".join(lines)
+
+
+def fusion_step(args):
+    """result, path -> fused result, with the fusion and recognizer loaded once."""
+    import fusion
+    from transcribe import make_recognizer, transcript_of
+
+    fused = fusion.load(args.fusion)
+    asr_id, transcribe = make_recognizer(args.asr, args.asr_model)
+    if asr_id != fused["asr"]:
+        print(f"warning: {args.fusion} was fit on transcripts from {fused['asr']}, this run uses {asr_id}; "
+              "the transcript score's calibration may not carry over", file=sys.stderr)
+    return lambda result, path: fusion.fuse_result(fused, result, transcript_of(path, asr_id, transcribe, args.cache_dir))
 
 
 def main(argv=None):
@@ -72,6 +96,12 @@ def main(argv=None):
     p.add_argument("--threshold", type=float, default=None, help="override the model's P(harmful) threshold")
     p.add_argument("--threads", type=int, default=0, help="ONNX Runtime threads (0 = all cores)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    p.add_argument("--fusion", help="fusion file from fusion.py: also transcribe each clip and fuse the acoustic "
+                                    "and transcript scores (default: acoustic only)")
+    p.add_argument("--asr", default="pocketsphinx", help="recognizer for --fusion: pocketsphinx or faster-whisper "
+                                                         "(use the one the fusion was fit with)")
+    p.add_argument("--asr_model", help="faster-whisper model directory on disk, for --asr faster-whisper")
+    p.add_argument("--cache_dir", default="runs/cache", help="transcript cache for --fusion")
     args = p.parse_args(argv)
     if args.threshold is not None and not math.isfinite(args.threshold):
         raise HelmitError(f"--threshold {args.threshold}: not a finite number; give a P(harmful) cut-off such as 0.5")
@@ -81,10 +111,11 @@ def main(argv=None):
     if args.window_sec is not None and not math.isclose(args.window_sec, trained):
         print(f"warning: --window_sec {args.window_sec:g} differs from the {trained:g}-s window {args.onnx} was "
               "trained on; its threshold was chosen for that window, so decisions may shift", file=sys.stderr)
+    fuse = fusion_step(args) if args.fusion else (lambda result, path: result)
     results, failed = [], 0
     for path in args.audio_path:
         try:
-            results.append(classify_file(sess, meta, Path(path), window, stride, args.threshold))
+            results.append(fuse(classify_file(sess, meta, Path(path), window, stride, args.threshold), Path(path)))
         except HelmitError as e:
             if len(args.audio_path) == 1:
                 raise

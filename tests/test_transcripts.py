@@ -1,0 +1,190 @@
+"""Transcription, the text model, fusion and the fused inference output, on clips made here."""
+import csv
+import json
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+import fusion
+import text_model
+from conftest import run_script
+from utils_audio import resample
+from utils_io import HelmitError
+
+SPOKEN = {"safe/hello.wav": ("Did you finish the maths homework for tomorrow morning?", 0),
+          "harmful/loser.wav": ("You are such a loser, nobody likes you.", 1)}
+
+
+def speak_to(path, text):
+    from synth_dataset import espeak, speak
+
+    wave = speak(text, {"voice": "en-us", "rate": 150, "pitch": 50, "range": 50})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(path, resample(wave, espeak()["sr"], 16000), 16000)
+
+
+@pytest.fixture(scope="module")
+def spoken_corpus(tmp_path_factory):
+    root = tmp_path_factory.mktemp("spoken")
+    for rel, (text, _) in SPOKEN.items():
+        speak_to(root / rel, text)
+    (root / "safe" / "broken.wav").write_bytes(b"RIFF not really a wav")
+    with open(root / "labels.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["path", "label"])
+        w.writerows([[rel, y] for rel, (_, y) in SPOKEN.items()] + [["safe/broken.wav", 0]])
+    return root
+
+
+@pytest.fixture(scope="module")
+def transcripts(spoken_corpus, tmp_path_factory):
+    cache = tmp_path_factory.mktemp("cache")
+    out = spoken_corpus / "transcripts.csv"
+    first = run_script("transcribe.py", "--data_root", spoken_corpus, "--cache_dir", cache, "--workers", 2, check=False)
+    second = run_script("transcribe.py", "--data_root", spoken_corpus, "--cache_dir", cache, "--workers", 1,
+                        "--output_csv", spoken_corpus / "again.csv", check=False)
+    return out, first, second
+
+
+def test_transcribe_writes_words_with_times_and_caches(transcripts, spoken_corpus):
+    out, first, second = transcripts
+    assert first.returncode == 1, "a broken file must fail its row and the exit code"
+    assert "2 transcribed, 0 from cache, 1 failed" in first.stdout and "real-time factor" in first.stdout
+    rows = {r["path"]: r for r in csv.DictReader(open(out))}
+    assert "broken.wav" in rows["safe/broken.wav"]["error"] and rows["safe/broken.wav"]["text"] == ""
+    for rel in SPOKEN:
+        row = rows[rel]
+        words = json.loads(row["words"])
+        assert row["error"] == "" and row["text"] and row["asr"].startswith("pocketsphinx")
+        assert row["text"] == " ".join(w[0] for w in words)
+        starts = [w[1] for w in words]
+        assert starts == sorted(starts) and all(0 <= w[1] < w[2] <= float(row["duration_s"]) + 0.05 for w in words)
+        assert 0 < float(row["confidence"]) <= 1
+    # espeak's voice is hard on pocketsphinx, but some words come through
+    said = set(text_model.normalise_text(SPOKEN["harmful/loser.wav"][0]).split())
+    assert said & set(rows["harmful/loser.wav"]["text"].split())
+    assert "0 transcribed, 2 from cache, 1 failed" in second.stdout
+    again = {r["path"]: r for r in csv.DictReader(open(spoken_corpus / "again.csv"))}
+    assert all(again[p]["text"] == rows[p]["text"] for p in SPOKEN)
+
+
+def test_a_recognizer_that_needs_a_download_fails_clearly(spoken_corpus, tmp_path):
+    proc = run_script("transcribe.py", "--data_root", spoken_corpus, "--asr", "faster-whisper",
+                      "--output_csv", tmp_path / "t.csv", check=False)
+    assert proc.returncode == 1 and "--asr_model DIR" in proc.stderr and "Traceback" not in proc.stderr
+    proc = run_script("transcribe.py", "--data_root", spoken_corpus, "--asr", "faster-whisper", "--asr_model",
+                      tmp_path, "--output_csv", tmp_path / "t.csv", check=False)
+    assert proc.returncode == 1 and "no model.bin" in proc.stderr and not (tmp_path / "t.csv").exists()
+
+
+@pytest.fixture(scope="module")
+def small_text_model():
+    from train_text import generated_conversations
+
+    data = generated_conversations(400, 0)
+    return text_model.fit([t for t, _, _ in data], [y for _, y, _ in data], "char_ngrams")
+
+
+def test_text_model_generalises_to_held_out_templates(small_text_model):
+    from sklearn.metrics import roc_auc_score
+    from train_text import generated_conversations
+
+    heldout = generated_conversations(300, 1, holdout=True)
+    probs = text_model.predict([t for t, _, _ in heldout], small_text_model)
+    assert roc_auc_score([y for _, y, _ in heldout], probs) > 0.7  # chance is 0.5; measured ~0.8 at this size
+
+
+def test_text_model_round_trips_and_rebuilds_tfidf_exactly(small_text_model, tmp_path):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from train_text import generated_conversations
+
+    texts = [t for t, _, _ in generated_conversations(400, 0)]
+    ref = TfidfVectorizer(analyzer="char_wb", ngram_range=text_model.NGRAM_RANGE, sublinear_tf=True, min_df=2,
+                          lowercase=False).fit([text_model.normalise_text(t) for t in texts])
+    probe = ["you are a total loser", "see you at the park after school"]
+    ours = text_model.char_ngram_features(probe, small_text_model["char_ngrams"]).toarray()
+    assert np.allclose(ours, ref.transform([text_model.normalise_text(t) for t in probe]).toarray(), atol=1e-5)
+    text_model.save(tmp_path / "m.json", small_text_model)
+    loaded = text_model.load(tmp_path / "m.json")
+    assert np.array_equal(text_model.predict(probe, loaded), text_model.predict(probe, small_text_model))
+    assert text_model.explain("shut up you stupid loser", loaded)[0][1] > 0  # the top word pushes towards harmful
+
+
+def test_damaged_text_model_is_refused(small_text_model, tmp_path):
+    bad = dict(small_text_model, classifier={"coef": small_text_model["classifier"]["coef"][:-1], "intercept": 0.0})
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    with pytest.raises(HelmitError, match="damaged or edited"):
+        text_model.load(tmp_path / "bad.json")
+    (tmp_path / "new.json").write_text(json.dumps(dict(small_text_model, format_version=99)))
+    with pytest.raises(HelmitError, match="newer"):
+        text_model.load(tmp_path / "new.json")
+
+
+def test_fusion_cross_validation_never_scores_a_clip_with_a_fit_on_it():
+    rng = np.random.default_rng(0)
+    labels = np.array([0, 1] * 40)
+    p_a = rng.random(80)  # an acoustic model at chance
+    p_t = np.clip(0.5 + (labels - 0.5) * 0.6 + rng.normal(0, 0.2, 80), 0.01, 0.99)  # an informative transcript
+    folds = (np.arange(80) // 2) % 4  # each fold holds both classes
+    oof, per_fold = fusion.cross_validate(p_a, p_t, labels, folds)
+    flipped = labels.copy()
+    flipped[folds == 0] = 1 - flipped[folds == 0]  # other labels in fold 0 ...
+    oof2, _ = fusion.cross_validate(p_a, p_t, flipped, folds)
+    assert np.array_equal(oof["fused"][folds == 0], oof2["fused"][folds == 0])  # ... leave its own scores alone
+    assert not np.array_equal(oof["fused"][folds == 1], oof2["fused"][folds == 1])  # but change the others'
+    for r in per_fold:
+        assert r["fused_balanced_accuracy"] >= max(r["acoustic_balanced_accuracy"], r["text_balanced_accuracy"]) - 0.1
+
+
+@pytest.fixture(scope="module")
+def fusion_file(small_text_model, tmp_path_factory):
+    from train_text import generated_conversations
+
+    root = tmp_path_factory.mktemp("fusion")
+    text_model.save(root / "text.json", small_text_model)
+    data = generated_conversations(60, 5)
+    rng = np.random.default_rng(1)
+    with open(root / "acoustic.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["path", "label", "pred", "prob", "prob_harmful", "split", "fold"])
+        for i, (_, y, _) in enumerate(data):
+            p = float(rng.random())
+            w.writerow([f"c{i}.wav", y, int(p >= 0.5), max(p, 1 - p), p, "test", i % 3])
+    with open(root / "transcripts.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["path", "label", "text", "confidence", "words", "duration_s", "asr", "error"])
+        w.writerows([[f"c{i}.wav", y, t, 0.5, "[]", 3.0, "pocketsphinx-5.1.1/en-us", ""] for i, (t, y, _) in enumerate(data)])
+    proc = run_script("fusion.py", "--acoustic_csv", root / "acoustic.csv", "--transcripts", root / "transcripts.csv",
+                      "--text_model", root / "text.json", "--out", root / "fusion.json")
+    assert "3 folds" in proc.stdout and "worst fold" in proc.stdout
+    fused = {r["path"]: r for r in csv.DictReader(open(root / "fusion_cv_fused_predictions.csv"))}
+    assert len(fused) == 60 and {r["fold"] for r in fused.values()} == {"0", "1", "2"}
+    return root / "fusion.json"
+
+
+def test_fusion_refuses_scores_of_training_clips(fusion_file, tmp_path):
+    rows = list(csv.reader(open(fusion_file.parent / "acoustic.csv")))
+    rows[1][5] = "train"
+    with open(tmp_path / "a.csv", "w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    proc = run_script("fusion.py", "--acoustic_csv", tmp_path / "a.csv", "--transcripts",
+                      fusion_file.parent / "transcripts.csv", "--text_model", fusion_file.parent / "text.json",
+                      "--out", tmp_path / "f.json", check=False)
+    assert proc.returncode == 1 and "split=train" in proc.stderr and not (tmp_path / "f.json").exists()
+
+
+def test_fused_inference_shows_transcript_words_and_both_scores(fusion_file, spoken_corpus, tone_onnx, tmp_path):
+    clip = spoken_corpus / "harmful" / "loser.wav"
+    proc = run_script("infer.py", "--onnx", tone_onnx, "--fusion", fusion_file, "--audio_path", clip,
+                      "--cache_dir", tmp_path, "--json")
+    out = json.loads(proc.stdout)
+    saved = fusion.load(fusion_file)
+    expect_text = text_model.predict([out["transcript"]], saved["text_model"])[0]
+    assert out["prob_text"] == pytest.approx(expect_text, abs=1e-9)
+    assert out["prob_harmful"] == pytest.approx(fusion.fused_prob(saved, out["prob_acoustic"], out["prob_text"])[0], abs=1e-9)
+    assert out["label"] == ("harmful" if out["prob_harmful"] >= saved["threshold"] else "safe")
+    assert out["transcript"] and out["top_words"] and all(w in out["transcript"].split() for w, _ in out["top_words"])
+    text = run_script("infer.py", "--onnx", tone_onnx, "--fusion", fusion_file, "--audio_path", clip,
+                      "--cache_dir", tmp_path).stdout
+    assert "transcript:" in text and "words that drove" in text and "acoustic P(harmful)" in text

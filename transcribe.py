@@ -1,0 +1,265 @@
+"""Transcribe clips offline into a transcripts CSV: what was said, for the text model and fusion.
+
+Columns: path,label,text,confidence,words,duration_s,asr,error. `words` is a JSON list of
+[word, start_s, end_s, confidence]; `confidence` is the clip's mean word posterior (0 when nothing
+was recognised). The default recognizer, pocketsphinx, installs from PyPI with its English model
+and needs nothing else. faster-whisper is used when it is installed and `--asr_model DIR` points
+at a CTranslate2 Whisper model on disk: nothing is ever downloaded.
+
+Each transcript is cached under --cache_dir, keyed by the file's bytes and the recognizer, so a
+second run over the same clips costs nothing. One bad file does not stop the run: its row carries
+the error, and the exit code is 1.
+"""
+import argparse
+import hashlib
+import json
+import multiprocessing
+import os
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from config import CFG
+from utils_audio import AudioStats, iter_audio_blocks
+from utils_io import HelmitError, atomic_output, read_labels_csv, refuse_to_overwrite, run_cli, write_csv
+
+FIELDS = ["path", "label", "text", "confidence", "words", "duration_s", "asr", "error"]
+RECOGNIZERS = ("pocketsphinx", "faster-whisper")
+CACHE_VERSION = 1  # bump when a transcript's content for the same audio and recognizer changes
+
+
+# ---------------------------------------------------------------- recognizers
+def pocketsphinx_recognizer():
+    """(id, transcribe(blocks) -> (text, confidence, words)) with pocketsphinx's bundled en-us model."""
+    try:
+        import pocketsphinx
+        from pocketsphinx import Decoder
+    except ImportError:
+        raise HelmitError("pocketsphinx is not installed; pip install pocketsphinx (it ships its English model)") from None
+    decoder = Decoder(samprate=CFG.sample_rate, logfn=os.devnull)
+    frame_s = 1.0 / int(decoder.config["frate"])
+    version = getattr(pocketsphinx, "__version__", "") or _package_version("pocketsphinx")
+
+    def transcribe(blocks):
+        decoder.start_utt()
+        for block in blocks:  # streamed: a one-hour file is never held whole
+            pcm = (np.clip(block, -1.0, 1.0) * 32767).astype(np.int16)
+            decoder.process_raw(pcm.tobytes(), False, False)
+        decoder.end_utt()
+        words = [[re.sub(r"\(\d+\)$", "", s.word), round(s.start_frame * frame_s, 2),
+                  round((s.end_frame + 1) * frame_s, 2), round(float(s.prob), 4)]
+                 for s in decoder.seg() if not _is_filler(s.word)]
+        return words
+
+    return f"pocketsphinx-{version}/en-us", transcribe
+
+
+def _is_filler(word):
+    """Silence, sentence marks and noise tokens: <s>, </s>, <sil>, [NOISE], ++UH++."""
+    return word.startswith(("<", "[", "++")) or word == "(NULL)"
+
+
+def whisper_recognizer(model_dir):
+    """faster-whisper from a model directory on disk; refuses anything that would need a download."""
+    if not model_dir:
+        raise HelmitError("--asr faster-whisper needs --asr_model DIR: a CTranslate2 Whisper model on disk "
+                          "(this tool never downloads models)")
+    model_dir = Path(model_dir)
+    if not (model_dir / "model.bin").is_file():
+        raise HelmitError(f"{model_dir}: not a CTranslate2 Whisper model directory (no model.bin); convert one "
+                          "with ct2-transformers-converter or copy it here; hub names are not downloaded")
+    try:
+        from faster_whisper import WhisperModel
+    except ImportError:
+        raise HelmitError("faster-whisper is not installed; pip install faster-whisper, or use --asr pocketsphinx") from None
+    model = WhisperModel(str(model_dir), device="cpu", compute_type="int8", cpu_threads=1, local_files_only=True)
+
+    def transcribe(blocks):
+        wave = np.concatenate(list(blocks))
+        segments, _ = model.transcribe(wave, language="en", word_timestamps=True, vad_filter=False)
+        return [[w.word.strip(), round(w.start, 2), round(w.end, 2), round(float(w.probability), 4)]
+                for seg in segments for w in (seg.words or []) if w.word.strip()]
+
+    digest = hashlib.sha256((model_dir / "model.bin").read_bytes()).hexdigest()[:12]
+    return f"faster-whisper-{_package_version('faster-whisper')}/{model_dir.name}-{digest}", transcribe
+
+
+def _package_version(name):
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def make_recognizer(asr, asr_model=None):
+    if asr == "pocketsphinx":
+        return pocketsphinx_recognizer()
+    if asr == "faster-whisper":
+        return whisper_recognizer(asr_model)
+    raise HelmitError(f"unknown recognizer {asr!r}; choose one of {', '.join(RECOGNIZERS)}")
+
+
+# ---------------------------------------------------------------- one clip, cached
+def file_digest(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def cache_path(cache_dir, path, asr_id):
+    key = hashlib.sha256(f"{CACHE_VERSION}|{asr_id}|{CFG.sample_rate}|{file_digest(path)}".encode()).hexdigest()
+    return Path(cache_dir) / "transcripts" / key[:2] / f"{key}.json"
+
+
+def transcript_of(path, asr_id, transcribe, cache_dir=None):
+    """{text, confidence, words, duration_s, asr_seconds, cached} for one file. Raises HelmitError."""
+    cached = cache_path(cache_dir, path, asr_id) if cache_dir else None
+    if cached and cached.is_file():
+        try:
+            return {**json.loads(cached.read_text()), "asr_seconds": 0.0, "cached": True}
+        except (OSError, ValueError):
+            pass  # a damaged cache entry is recomputed and replaced
+    stats = AudioStats()
+    start = time.process_time()  # CPU time of this worker: the per-core real-time factor
+    words = transcribe(iter_audio_blocks(path, CFG.sample_rate, stats))
+    seconds = time.process_time() - start
+    result = {"text": " ".join(w[0] for w in words),
+              "confidence": round(float(np.mean([w[3] for w in words])), 4) if words else 0.0,
+              "words": words, "duration_s": round(stats.samples / CFG.sample_rate, 3)}
+    if cached:
+        with atomic_output(cached) as f:
+            json.dump(result, f)
+    return {**result, "asr_seconds": seconds, "cached": False}
+
+
+_WORKER = {}
+
+
+def _init_worker(asr, asr_model, cache_dir):
+    import torch
+
+    torch.set_num_threads(1)  # one recognizer per core; no thread oversubscription
+    _WORKER.update(zip(("asr_id", "transcribe"), make_recognizer(asr, asr_model)), cache_dir=cache_dir)
+
+
+def _work(path):
+    try:
+        return transcript_of(path, _WORKER["asr_id"], _WORKER["transcribe"], _WORKER["cache_dir"]), ""
+    except HelmitError as e:
+        return None, str(e)
+
+
+def transcribe_files(paths, asr="pocketsphinx", asr_model=None, cache_dir=None, workers=1, progress=True):
+    """[(result or None, error)] in the order of `paths`, `workers` processes in parallel."""
+    asr_id, _ = make_recognizer(asr, asr_model)  # fail here, once, on a missing package or model
+    args = (asr, asr_model, str(cache_dir) if cache_dir else None)
+    bar = dict(total=len(paths), desc="transcribing", unit="clip", disable=not progress)
+    if workers <= 1:
+        _init_worker(*args)
+        return asr_id, [_work(p) for p in tqdm(paths, **bar)]
+    with multiprocessing.get_context("spawn").Pool(workers, _init_worker, args) as pool:
+        return asr_id, list(tqdm(pool.imap(_work, paths, chunksize=1), **bar))
+
+
+# ---------------------------------------------------------------- the stage
+def read_transcripts(path):
+    """path -> row dict of a transcripts CSV (words parsed). Raises HelmitError naming the row."""
+    import csv
+
+    path = Path(path)
+    if not path.is_file():
+        raise HelmitError(f"{path}: transcripts file not found (run transcribe.py first)")
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        missing = {"path", "text"} - set(reader.fieldnames or [])
+        if missing:
+            raise HelmitError(f"{path}: missing column(s) {', '.join(sorted(missing))}; not a transcripts CSV")
+        out = {}
+        for row in reader:
+            try:
+                row["words"] = json.loads(row.get("words") or "[]")
+                row["confidence"] = float(row.get("confidence") or 0.0)
+            except ValueError as e:
+                raise HelmitError(f"{path}:{reader.line_num}: damaged words or confidence ({e})") from None
+            out[row["path"]] = row
+    return out
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--data_root", default=CFG.data_root,
+                     help="transcribe every clip of <data_root>/labels.csv (default: %(default)s)")
+    src.add_argument("--audio_path", nargs="+", help="transcribe these files instead of a labels.csv")
+    p.add_argument("--labels_csv", help="labels file (default: <data_root>/labels.csv)")
+    p.add_argument("--output_csv", help="where to write (default: <data_root>/transcripts.csv, or "
+                                        "transcripts.csv in the current directory with --audio_path)")
+    p.add_argument("--asr", choices=RECOGNIZERS, default="pocketsphinx",
+                   help="recognizer: pocketsphinx (default, offline, ships its model) or faster-whisper "
+                        "(needs the package and --asr_model)")
+    p.add_argument("--asr_model", help="faster-whisper: a CTranslate2 Whisper model directory on disk")
+    p.add_argument("--cache_dir", default="runs/cache",
+                   help="transcripts are cached here per file content and recognizer (default: %(default)s)")
+    p.add_argument("--no_cache", action="store_true", help="neither read nor write the cache")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                   help="parallel recognizer processes, one per core (default: %(default)s)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --output_csv")
+    args = p.parse_args(argv)
+    if args.workers < 1:
+        p.error("--workers must be >= 1")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.audio_path:
+        rows = [{"path": p, "abspath": p, "label": ""} for p in args.audio_path]
+        out = Path(args.output_csv or "transcripts.csv")
+    else:
+        labels_csv = Path(args.labels_csv or Path(args.data_root) / "labels.csv")
+        rows = read_labels_csv(labels_csv, args.data_root, check_files=False)
+        out = Path(args.output_csv or Path(args.data_root) / "transcripts.csv")
+    refuse_to_overwrite(out, args.overwrite, inputs=[r["abspath"] for r in rows])
+
+    start = time.time()
+    asr_id, results = transcribe_files([r["abspath"] for r in rows], args.asr, args.asr_model,
+                                       None if args.no_cache else args.cache_dir, args.workers)
+    wall = time.time() - start
+    table, failed = [], 0
+    for row, (res, err) in zip(rows, results):
+        failed += bool(err)
+        res = res or {"text": "", "confidence": "", "words": [], "duration_s": ""}
+        table.append({"path": row["path"], "label": row.get("label", ""), "text": res["text"],
+                      "confidence": res["confidence"], "words": json.dumps(res["words"]),
+                      "duration_s": res["duration_s"], "asr": asr_id, "error": err})
+    write_csv(out, table, FIELDS)
+
+    done = [r for r, _ in results if r]
+    fresh = [r for r in done if not r["cached"]]
+    audio_fresh = sum(r["duration_s"] for r in fresh)
+    print(f"\n{len(rows)} clip(s) with {asr_id}: {len(fresh)} transcribed, {len(done) - len(fresh)} from cache, "
+          f"{failed} failed; {sum(r['duration_s'] for r in done) / 60:.1f} min of audio in {wall:.1f} s")
+    if audio_fresh > 0:
+        rtf = sum(r["asr_seconds"] for r in fresh) / audio_fresh
+        print(f"real-time factor: {rtf:.3f} per core (CPU seconds per second of audio, decoding included; "
+              f"{args.workers} worker(s))")
+    recognised = [r for r in done if r["words"]]
+    if done:
+        print(f"words recognised in {len(recognised)}/{len(done)} clip(s); mean confidence "
+              f"{np.mean([r['confidence'] for r in done]):.2f}")
+    for row, (_, err) in zip(rows, results):
+        if err:
+            print(f"error: {err}")
+    print(f"wrote {out}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    run_cli(main)
