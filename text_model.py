@@ -108,7 +108,7 @@ def feature_matrix(texts, model):
 
 
 # ---------------------------------------------------------------- fit, score, explain
-def fit(texts, labels, features="char_ngrams+minilm", C=4.0, embedding_scale=1.0, sample_weight=None):
+def fit(texts, labels, features="char_ngrams", C=4.0, embedding_scale=1.0, sample_weight=None):
     """A trained model dict. Balanced class weights: users' sets are small and imbalanced."""
     from sklearn.linear_model import LogisticRegression
 
