@@ -7,13 +7,14 @@ only harmful turn of a 20-s conversation and teach the model that it was safe.
 
 The expensive part of the front end (decode, resample, STFT, mel) runs once per clip, not once
 per clip per epoch: decoding and resampling every clip every epoch is what made the original take
-40-50 s per epoch for 80 clips. Augmentation (defined here: it is a training concern, not part
-of the front end that inference shares) then works on the cached log mel power.
+40-50 s per epoch for 80 clips. Its result, log mel power, is cached on disk (one .npy file per
+clip) and memory-mapped back a batch at a time, so training memory does not grow with the corpus.
+Augmentation (augment.py) then works on whole batches of cached log power.
 """
 import collections
-import functools
 import hashlib
-import math
+import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -21,15 +22,23 @@ import torch
 from torch.utils.data import Dataset
 from tqdm import tqdm
 
+from augment import augment_log_power
 from config import CFG
 from utils_io import HelmitError, atomic_output
-from utils_audio import (LOG_EPS, add_noise, load_audio, log_power, mel_filterbank,
-                         normalise_logmel, windows)
+from utils_audio import add_noise, load_audio, log_power, normalise_logmel, stream_windows, windows
 
 
-def decode_clips(paths, sr=CFG.sample_rate, desc="decoding clips"):
-    """Decode every path once (tqdm bar); a bad file raises HelmitError naming it."""
-    return [load_audio(p, sr) for p in tqdm(paths, desc=desc, unit="clip", leave=False)]
+class ClipWaves(Sequence):
+    """Clips decoded on access, one at a time: a corpus never sits in memory as waveforms."""
+
+    def __init__(self, paths, sr=CFG.sample_rate):
+        self.paths, self.sr = list(paths), sr
+
+    def __len__(self):
+        return len(self.paths)
+
+    def __getitem__(self, i):
+        return load_audio(self.paths[i], self.sr)  # a bad file raises HelmitError naming it
 
 
 def window_waves(waves, cfg=CFG, stride=None):
@@ -38,165 +47,145 @@ def window_waves(waves, cfg=CFG, stride=None):
     return [windows(w, cfg.clip_samples, stride)[1] for w in waves]
 
 
-def logmel_windows(waves, cfg=CFG, batch_size=32):
-    """Per clip, the log mel power of each window: float16 (n_windows, n_mels, T).
+def window_log_power(clip_windows, cfg=CFG, batch_size=32):
+    """(n_windows, window) samples -> their log mel power, float16 (n_windows, n_mels, T).
 
     float16 halves the cache; log power spans about -23..+15, where float16 keeps ~3 decimal
     digits, far finer than any augmentation or the 60 dB floor.
     """
-    out = []
-    for clip_windows in tqdm(window_waves(waves, cfg), desc="log-mel", unit="clip", leave=False):
-        parts = [log_power(torch.from_numpy(clip_windows[i:i + batch_size]), cfg)
-                 for i in range(0, len(clip_windows), batch_size)]
-        out.append(torch.cat(parts).to(torch.float16).numpy())
-    return out
+    parts = [log_power(torch.from_numpy(np.ascontiguousarray(clip_windows[i:i + batch_size])), cfg)
+             for i in range(0, len(clip_windows), batch_size)]
+    return torch.cat(parts).to(torch.float16).numpy()
 
 
-@functools.lru_cache(maxsize=4)
-def _mel_centres(n_mels, fmin, fmax):
-    import librosa
+def logmel_windows(waves, cfg=CFG):
+    """Per in-memory clip, the log mel power of each window: float16 (n_windows, n_mels, T)."""
+    stride = cfg.clip_samples // 2
+    return [window_log_power(windows(w, cfg.clip_samples, stride)[1], cfg)
+            for w in tqdm(waves, desc="log-mel", unit="clip", leave=False)]
 
-    return librosa.mel_frequencies(n_mels + 2, fmin=fmin, fmax=fmax)[1:-1]
+
+# --- log mel power of every window, computed once per clip and cached on disk ---
+
+LOG_POWER_VERSION = 1  # bump when the decoding or log power changes: old cache files stop matching
 
 
-def pitch_shift_logmel(spec: torch.Tensor, steps: float, cfg=CFG) -> torch.Tensor:
-    """Shift a (n_mels, T) log-mel by `steps` semitones by warping the mel axis.
+class DiskWindows:
+    """One clip's cached windows: its .npy file and window count. The array is memory-mapped only
+    while a batch reads it (np.asarray), so a list of these holds no features in RAM, and no open
+    file either: 100,000 clips would otherwise mean 100,000 open memory maps."""
+    __slots__ = ("path", "n_windows")
 
-    Cheap stand-in for librosa.effects.pitch_shift: moving every frequency f to f * 2^(steps/12)
-    is a resampling of the mel axis, so it costs one gather instead of a phase vocoder per clip.
+    def __init__(self, path, n_windows):
+        self.path, self.n_windows = Path(path), int(n_windows)
+
+    def __len__(self):
+        return self.n_windows
+
+    def load(self):
+        return np.load(self.path, mmap_mode="r")  # (n_windows, n_mels, T) float16 np.memmap
+
+    def __array__(self, dtype=None, copy=None):
+        return self.load() if dtype is None else self.load().astype(dtype)
+
+
+def log_power_settings(cfg=CFG, stride=None):
+    """Everything besides the clip that decides its cached log power."""
+    stride = stride or cfg.clip_samples // 2
+    return (f"helmit-log-power v{LOG_POWER_VERSION} float16 sr={cfg.sample_rate} window={cfg.clip_samples} "
+            f"stride={stride} n_fft={cfg.n_fft} hop={cfg.hop_length} n_mels={cfg.n_mels} "
+            f"fmin={cfg.fmin} fmax={cfg.fmax}")
+
+
+def log_power_cache_file(cache_dir, audio_path, settings):
+    """<cache_dir>/logmel/<clip stem>.<sha256 of settings, absolute path, size, mtime>.npy.
+
+    A clip is known by its path, size and modification time, not by its samples: hashing the
+    audio would decode the whole corpus at every start, the work the cache is there to skip.
+    Editing, replacing or touching a clip changes its mtime, so its old entry is never read again.
     """
-    centres = _mel_centres(cfg.n_mels, cfg.fmin, cfg.fmax)
-    src = np.interp(centres / 2 ** (steps / 12), centres, np.arange(cfg.n_mels))
-    lo = torch.as_tensor(np.floor(src).astype(np.int64))
-    hi = torch.clamp(lo + 1, max=cfg.n_mels - 1)
-    frac = torch.as_tensor((src - np.floor(src)).astype(np.float32))[:, None]
-    return spec[lo] * (1 - frac) + spec[hi] * frac
+    audio_path = Path(audio_path).resolve()
+    try:
+        st = audio_path.stat()
+    except OSError as e:
+        raise HelmitError(f"{audio_path}: cannot read ({e.strerror})") from None
+    key = hashlib.sha256(f"{settings}\n{audio_path}\n{st.st_size}\n{st.st_mtime_ns}".encode()).hexdigest()
+    return Path(cache_dir) / "logmel" / f"{audio_path.stem}.{key[:32]}.npy"
 
 
-def time_stretch_logmel(spec: torch.Tensor, rate: float, rng) -> torch.Tensor:
-    """Play a (n_mels, T) log-mel `rate` times faster (interpolate frames), keep T frames."""
-    n_frames = spec.shape[1]
-    new_len = max(2, int(round(n_frames / rate)))
-    out = torch.nn.functional.interpolate(spec[None], size=new_len, mode="linear", align_corners=False)[0]
-    if new_len >= n_frames:
-        start = int(rng.integers(0, new_len - n_frames + 1))
-        return out[:, start:start + n_frames]
-    return torch.nn.functional.pad(out, (0, n_frames - new_len), value=float(spec.min()))
+def _cached_window_count(file, cfg):
+    """Windows in a valid cache file, or None when it is missing or unreadable (then it is computed again)."""
+    try:
+        arr = np.load(file, mmap_mode="r")
+    except (OSError, ValueError, EOFError):
+        return None
+    n_frames = cfg.clip_samples // cfg.hop_length + 1
+    ok = arr.dtype == np.float16 and arr.ndim == 3 and arr.shape[0] > 0 and arr.shape[1:] == (cfg.n_mels, n_frames)
+    return arr.shape[0] if ok else None
 
 
-def spec_augment(spec: torch.Tensor, rng, cfg=CFG) -> torch.Tensor:
-    """SpecAugment frequency and time masks on a (n_mels, T) log-mel, filled with its mean."""
-    spec = spec.clone()
-    fill = float(spec.mean())
-    n_mels, n_frames = spec.shape
-    for _ in range(cfg.n_freq_masks):
-        width = int(rng.integers(0, cfg.freq_mask_bins + 1))
-        start = int(rng.integers(0, max(1, n_mels - width)))
-        spec[start:start + width, :] = fill
-    for _ in range(cfg.n_time_masks):
-        width = int(rng.integers(0, min(cfg.time_mask_frames, n_frames // 4) + 1))
-        start = int(rng.integers(0, max(1, n_frames - width)))
-        spec[:, start:start + width] = fill
-    return spec
+def clip_log_power(path, cfg=CFG, stride=None, batch_size=32):
+    """float16 (n_windows, n_mels, T) log power of one audio file, streamed: at most one decoded block
+    and `batch_size` windows of samples in memory, whatever the clip's length."""
+    stride = stride or cfg.clip_samples // 2
+    parts, batch = [], []
+    for _, w in stream_windows(path, cfg.clip_samples, stride, cfg.sample_rate):
+        batch.append(w)
+        if len(batch) == batch_size:
+            parts.append(window_log_power(np.stack(batch), cfg))
+            batch = []
+    if batch:
+        parts.append(window_log_power(np.stack(batch), cfg))
+    return np.concatenate(parts)
 
 
-# ---- augmentation, applied to the log mel power of one window before normalisation ----
-# Each one changes the voice, the room or the microphone and keeps the words: the only thing
-# that separates harmful from safe clips is what is said, so nothing else may carry the label.
-LN_DB = math.log(10) / 10  # natural-log power per dB
+def cached_log_power(paths, cache_dir, cfg=CFG, stride=None):
+    """(a DiskWindows per clip, how many clips were computed), via one float16 .npy per clip in
+    <cache_dir>/logmel. Missing clips are decoded one at a time and saved atomically as they are
+    done, so an interrupted run keeps its work and a reader never sees half a file."""
+    settings = log_power_settings(cfg, stride)
+    files = [log_power_cache_file(cache_dir, p, settings) for p in paths]
+    counts = [_cached_window_count(f, cfg) for f in files]
+    missing = [i for i, n in enumerate(counts) if n is None]
+    for i in tqdm(missing, desc="log-mel features", unit="clip", leave=False):
+        feats = clip_log_power(paths[i], cfg, stride)
+        with atomic_output(files[i], mode="wb") as fh:  # an open file: np.save would add .npy to a temp path
+            np.save(fh, feats)
+        counts[i] = len(feats)
+    return [DiskWindows(f, n) for f, n in zip(files, counts)], len(missing)
 
 
-def reverb_logmel(log_power: torch.Tensor, rt60: float, wet: float, cfg=CFG) -> torch.Tensor:
-    """A room: each frame's power smeared forward in time with a decay reaching -60 dB at rt60 s."""
-    power = log_power.exp()
-    frame_s = cfg.hop_length / cfg.sample_rate
-    t = torch.arange(1, max(2, int(rt60 / frame_s)) + 1, dtype=power.dtype) * frame_s
-    kernel = torch.exp(-6 * math.log(10) * t / rt60)  # energy decay: 60 dB over rt60
-    kernel = kernel / kernel.sum()
-    # causal: frame t receives energy from frames before it (conv1d is correlation, so flip)
-    tail = torch.nn.functional.conv1d(torch.nn.functional.pad(power[:, None], (len(kernel), 0)),
-                                      kernel.flip(0)[None, None])[:, 0, :power.shape[1]]
-    return torch.log(torch.clamp((1 - wet) * power + wet * tail, min=LOG_EPS))
-
-
-@functools.lru_cache(maxsize=4)
-def _noise_band_shapes(cfg):  # cached per Config (frozen, so hashable)
-    """Relative mel-band power of white, pink and brown noise, and FFT bins per band."""
-    fb = mel_filterbank(cfg)  # (n_freqs, n_mels)
-    freqs = torch.linspace(0, cfg.sample_rate / 2, fb.shape[0]).clamp(min=cfg.sample_rate / cfg.n_fft)
-    shapes = torch.stack([fb.T @ freqs.pow(-e) for e in (0.0, 1.0, 2.0)])  # (3, n_mels)
-    return shapes / shapes.sum(dim=1, keepdim=True), (fb > 0).sum(0).clamp(min=1).float()
-
-
-def noise_logmel(log_power: torch.Tensor, snr_db: float, colour: int, rng, cfg=CFG) -> torch.Tensor:
-    """Background noise (0 white, 1 pink, 2 brown) at `snr_db` below the window's speech power.
-
-    Added in the power domain, with the frame-to-frame fluctuation of real noise: a band that
-    pools k FFT bins of Gaussian noise has Gamma(k)-distributed power.
-    """
-    shapes, bins = _noise_band_shapes(cfg)
-    power = log_power.exp()
-    level = power.sum(dim=0).mean() * 10 ** (-snr_db / 10)  # total noise power per frame
-    k = bins[:, None].expand_as(power)
-    gamma = torch.as_tensor(rng.gamma(k.numpy(), 1.0), dtype=power.dtype) / k
-    return torch.log(torch.clamp(power + level * shapes[colour][:, None] * gamma, min=LOG_EPS))
-
-
-def eq_logmel(log_power: torch.Tensor, max_db: float, rng) -> torch.Tensor:
-    """A microphone or phone colouring: a smooth random gain curve across the mel bands."""
-    n_mels = log_power.shape[0]
-    points = rng.uniform(-max_db, max_db, 5)
-    curve = np.interp(np.arange(n_mels), np.linspace(0, n_mels - 1, 5), points)
-    return log_power + torch.as_tensor(curve * LN_DB, dtype=log_power.dtype)[:, None]
-
-
-def augment_log_power(log_power: torch.Tensor, rng, cfg=CFG) -> torch.Tensor:
-    """Training view of one (n_mels, T) log-power window -> standardised, augmented log-mel.
-
-    Voice (tempo, pitch/formants) -> room (reverb) -> background noise -> microphone (EQ) ->
-    the model's own normalisation -> SpecAugment masks. Each step fires with cfg.aug_prob.
-    """
-    x = log_power.float()
-    if rng.random() < cfg.aug_prob:
-        x = time_stretch_logmel(x, float(rng.uniform(*cfg.time_stretch)), rng)
-    if rng.random() < cfg.aug_prob:
-        x = pitch_shift_logmel(x, float(rng.uniform(*cfg.pitch_shift_steps)), cfg)
-    if rng.random() < cfg.aug_prob / 2:
-        x = reverb_logmel(x, float(rng.uniform(*cfg.reverb_rt60)), float(rng.uniform(*cfg.reverb_wet)), cfg)
-    if rng.random() < cfg.aug_prob:
-        x = noise_logmel(x, float(rng.uniform(*cfg.noise_snr_db)), int(rng.integers(3)), rng, cfg)
-    if rng.random() < cfg.aug_prob:
-        x = eq_logmel(x, cfg.eq_db, rng)
-    x = normalise_logmel(x)
-    if rng.random() < cfg.aug_prob:
-        x = spec_augment(x, rng, cfg)
-    return x
-
+# --- views: what a batch of one clip's (or several clips') windows looks like to the model ---
 
 def cnn_view(cfg=CFG, train=False):
-    """Window -> CNN input: augmented (train) or plain standardised log-mel, (n_mels, T)."""
-    def view(window, rng):
-        x = torch.from_numpy(window).float()
+    """Windows (N, n_mels, T) of log power -> CNN input: augmented (train) or plain standardised log-mel."""
+    def view(batch, rng):
+        x = torch.from_numpy(np.asarray(batch, dtype=np.float32))
         return augment_log_power(x, rng, cfg) if train else normalise_logmel(x)
     return view
 
 
 def wave_view(cfg=CFG, train=False):
-    """Window -> waveform for a Wav2Vec2 being fine-tuned; training adds background noise."""
-    def view(window, rng):
-        if train and rng.random() < cfg.aug_prob:
-            window = add_noise(window, float(rng.uniform(*cfg.noise_snr_db)), rng)
-        return torch.from_numpy(np.ascontiguousarray(window, dtype=np.float32))
+    """Windows (N, window) -> waveforms for a Wav2Vec2 being fine-tuned; training adds background noise."""
+    def view(batch, rng):
+        batch = np.array(batch, dtype=np.float32)  # a copy: noise must not reach the cached windows
+        if train:
+            for i in np.flatnonzero(rng.random(len(batch)) < cfg.aug_prob):
+                batch[i] = add_noise(batch[i], float(rng.uniform(*cfg.noise_snr_db)), rng)
+        return torch.from_numpy(batch)
     return view
 
 
-def feature_view(window, rng):
+def feature_view(batch, rng):
     """Cached frozen-backbone features are used as they are."""
-    return torch.from_numpy(np.asarray(window, dtype=np.float32))
+    return torch.from_numpy(np.array(batch, dtype=np.float32))
 
 
 class HelmitAudioDS(Dataset):
-    """Item i is (windows of clip i through `view`, label i); windows: (n_windows, ...)."""
+    """Item i is (windows of clip i through `view`, label i); windows: (n_windows, ...).
+
+    clip_windows: per clip, an array of its windows, or anything np.asarray reads as one (DiskWindows).
+    """
 
     def __init__(self, clip_windows, labels, view=feature_view, seed=0):
         self.clip_windows, self.labels, self.view = clip_windows, [int(x) for x in labels], view
@@ -206,7 +195,14 @@ class HelmitAudioDS(Dataset):
         return len(self.labels)
 
     def __getitem__(self, i):
-        return torch.stack([self.view(w, self.rng) for w in self.clip_windows[i]]), self.labels[i]
+        return self.view(np.asarray(self.clip_windows[i]), self.rng), self.labels[i]
+
+    def __getitems__(self, indices):
+        """A whole batch at once (DataLoader calls this when it exists): the view, augmentation
+        included, runs once over all the batch's windows instead of once per clip."""
+        clips = [np.asarray(self.clip_windows[i]) for i in indices]
+        x = self.view(np.concatenate(clips), self.rng)  # (all windows of the batch, ...)
+        return list(zip(torch.split(x, [len(c) for c in clips]), [self.labels[i] for i in indices]))
 
 
 def collate_windows(batch):
@@ -241,9 +237,10 @@ def _batch_layer_means(model, batch):   # list of (window,) arrays -> float32 nu
 
 
 @torch.no_grad()  # on a generator torch applies it to each step only, not to the caller's code
-def _iter_window_features(model, waves, window, stride, batch_size):
+def _iter_window_features(model, waves, n_clips, window, stride, batch_size):
     """Yield each clip's (n_windows, L+1, H) as soon as its last window is scored, so a cache can
-    save clip by clip. Windows of several clips share a batch: short clips still fill it."""
+    save clip by clip. Windows of several clips share a batch: short clips still fill it.
+    `waves` may be a generator of the n_clips waves: each is read when its turn comes."""
     was_training = model.training
     model.eval()  # no dropout, LayerDrop or time masking: the features inference sees, every time
     try:
@@ -252,7 +249,7 @@ def _iter_window_features(model, waves, window, stride, batch_size):
             batch = windows(np.asarray(wave, dtype=np.float32), window, stride)[1]  # (n_windows, window)
             counts.append(len(batch))
             pending.extend(batch)
-            while len(pending) >= batch_size or (pending and i == len(waves) - 1):
+            while len(pending) >= batch_size or (pending and i == n_clips - 1):
                 scored.extend(_batch_layer_means(model, pending[:batch_size]))
                 pending = pending[batch_size:]
             while counts and len(scored) >= counts[0]:
@@ -263,14 +260,14 @@ def _iter_window_features(model, waves, window, stride, batch_size):
         model.train(was_training)
 
 
-def _scored_clips(model, waves, window, stride, batch_size):
-    return tqdm(_iter_window_features(model, waves, window, stride, batch_size), total=len(waves),
+def _scored_clips(model, waves, n_clips, window, stride, batch_size):
+    return tqdm(_iter_window_features(model, waves, n_clips, window, stride, batch_size), total=n_clips,
                 desc="wav2vec2 features", unit="clip", leave=False)
 
 
 def w2v_window_features(model, waves, window, stride, batch_size=8):
     """Per clip, float32 (n_windows, L+1, H): `layer_means` of every window, windowed as inference does."""
-    return list(_scored_clips(model, waves, window, stride, batch_size))
+    return list(_scored_clips(model, waves, len(waves), window, stride, batch_size))
 
 
 def w2v_fingerprint(model, window, stride):
@@ -311,7 +308,8 @@ def cached_w2v_features(model, paths, waves, window, stride, cache_dir, batch_si
     files = [_cache_file(cache_dir, p, w, fingerprint) for p, w in zip(paths, waves)]
     feats = [_load_cached(f) for f in files]
     missing = [i for i, f in enumerate(feats) if f is None]
-    computed = _scored_clips(model, [waves[i] for i in missing], window, stride, batch_size)
+    # a generator: with ClipWaves each missing clip is decoded when the model reaches it, not all up front
+    computed = _scored_clips(model, (waves[i] for i in missing), len(missing), window, stride, batch_size)
     for i, clip_feats in zip(missing, computed):  # saved clip by clip: an interrupted run keeps its work
         with atomic_output(files[i], mode="wb") as fh:  # an open file: np.save would add .npy to a temp path
             np.save(fh, clip_feats)

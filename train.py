@@ -7,9 +7,13 @@ threshold is then chosen on the same validation clips and stored in the checkpoi
 
 `--folds K` runs stratified K-fold cross-validation instead (groups kept whole when labels.csv
 has a group column) and writes out-of-fold predictions: on a hundred clips, the number to trust.
+
+Under `torchrun --nproc_per_node N train.py ...` it trains with DistributedDataParallel, each
+process on its share of every epoch; rank 0 alone validates, prints and writes (utils_dist.py).
 """
 import argparse
 import csv
+import ctypes
 import dataclasses
 import math
 import time
@@ -25,11 +29,13 @@ from torch.utils.data import DataLoader, WeightedRandomSampler
 from tqdm import tqdm
 
 from config import CFG, CLASS_NAMES, get_device, seed_all
-from dataset import (HelmitAudioDS, cached_w2v_features, clip_logits, cnn_view, collate_windows, decode_clips,
-                     feature_view, logmel_windows, wave_view, window_waves)
+from dataset import (ClipWaves, HelmitAudioDS, cached_log_power, cached_w2v_features, clip_logits, cnn_view,
+                     collate_windows, feature_view, wave_view, window_waves)
 from model import (CHECKPOINT_FORMAT, build_model, clip_prob, decision, harmful_probs,
                    save_checkpoint, storable_model_args)
 from utils_audio import frontend_args
+from utils_dist import (ddp_forward, distributed_sampler, from_rank0, init_distributed, launched_ranks,
+                        mean_over_ranks, rank, rank0_first, report_ranks, shutdown, sync_buffers, world_size)
 from utils_io import HelmitError, atomic_output, read_labels_csv, refuse_to_overwrite, run_cli, write_csv
 
 COLLAPSE_SHARE = 0.95  # warn when this share of validation clips gets the same predicted class
@@ -148,6 +154,10 @@ def build(args, cfg):
                           frontend=frontend_args(cfg))
         arch = "LiteAudioCNN"
     model = build_model(arch, model_args)
+    if arch == "LiteAudioCNN":
+        # Channels-last activations let oneDNN run the convolutions, BatchNorm and ReLU of a training
+        # step about 1.5-2x faster on CPU (bench/bench_train.py); the weights and what they compute stay the same.
+        model = model.to(memory_format=torch.channels_last)
     return arch, model, storable_model_args(model, model_args)
 
 
@@ -159,14 +169,18 @@ def input_kind(args):
     return "features" if args.num_unfrozen_layers == 0 else "wave"
 
 
-def clip_inputs(kind, model, rows, waves, cfg, args):
-    """Per clip, its windows in the form `kind` trains on, computed once for the whole run."""
-    clip_waves = [waves[r["path"]] for r in rows]
-    if kind == "logmel":
-        return logmel_windows(clip_waves, cfg)
+def clip_inputs(kind, model, rows, cfg, args):
+    """Per clip, its windows in the form `kind` trains on, computed once (log-mel and frozen Wav2Vec2
+    features: once per clip ever, cached under --cache_dir). Clips are decoded one at a time."""
+    paths = [r["abspath"] for r in rows]
+    if kind == "logmel":  # on disk, memory-mapped a batch at a time: RAM does not grow with the corpus
+        clips, n_new = cached_log_power(paths, args.cache_dir, cfg)
+        print(f"log-mel features: {n_new} clip(s) computed, {len(rows) - n_new} read from cache {args.cache_dir}")
+        return clips
+    waves = ClipWaves(paths, cfg.sample_rate)
     if kind == "wave":
-        return window_waves(clip_waves, cfg)
-    feats, n_new = cached_w2v_features(model, [r["path"] for r in rows], clip_waves, cfg.clip_samples,
+        return window_waves(waves, cfg)
+    feats, n_new = cached_w2v_features(model, [r["path"] for r in rows], waves, cfg.clip_samples,
                                        cfg.clip_samples // 2, args.cache_dir)
     print(f"wav2vec2 features: {n_new} clip(s) computed, {len(rows) - n_new} from cache {args.cache_dir}")
     return feats
@@ -180,7 +194,7 @@ def model_forward(model, kind):
 
 
 def views(kind, cfg):
-    """(training view, evaluation view) of one window."""
+    """(training view, evaluation view) of a batch of windows."""
     if kind == "logmel":
         return cnn_view(cfg, train=True), cnn_view(cfg, train=False)
     if kind == "wave":
@@ -193,14 +207,40 @@ def score_clips(model, forward, inputs, view, device, batch_size=64):
     """P(harmful) per clip: every window scored, the clip score is their max (as infer.py does)."""
     model.eval()
     rng = np.random.default_rng(0)  # evaluation views are deterministic; the rng is unused
-    flat = [view(w, rng) for clip in inputs for w in clip]
-    probs = np.concatenate([harmful_probs(forward(torch.stack(flat[i:i + batch_size]).to(device)).float().cpu().numpy())
-                            for i in range(0, len(flat), batch_size)])
-    out, k = [], 0
+    out, group, n_windows = [], [], 0  # clips read so far, scored once they hold batch_size windows
+
+    def score(group):
+        x = view(np.concatenate([np.asarray(c) for c in group]), rng)  # (windows of the group, ...)
+        probs = np.concatenate([harmful_probs(forward(x[i:i + batch_size].to(device)).float().cpu().numpy())
+                                for i in range(0, len(x), batch_size)])
+        ends = np.cumsum([len(c) for c in group])
+        out.extend(clip_prob(p) for p in np.split(probs, ends[:-1]))
+
     for clip in inputs:
-        out.append(clip_prob(probs[k:k + len(clip)]))
-        k += len(clip)
+        group.append(clip)
+        n_windows += len(clip)
+        if n_windows >= batch_size:
+            score(group)
+            group, n_windows = [], 0
+    if group:
+        score(group)
     return np.array(out)
+
+
+def _malloc_trim():
+    """glibc's malloc_trim, or None where there is none (macOS, musl)."""
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+# A training step allocates and frees hundreds of MB of tensors whose sizes change with each batch's
+# window count. glibc keeps what was freed in a fragmented heap, so RSS crept up step after step while
+# holding nothing (1.2-1.3 GB after one epoch of 96 clips, 1.4-1.5 GB after two, still rising); handing
+# the free pages back after each step keeps it at one step's working set (0.8 GB, flat), for
+# microseconds per call.
+RELEASE_FREED_MEMORY = _malloc_trim()
 
 
 def train_epoch(model, forward, loader, criterion, optimizer, scaler, args, device, epoch):
@@ -227,6 +267,8 @@ def train_epoch(model, forward, loader, criterion, optimizer, scaler, args, devi
             optimizer.zero_grad(set_to_none=True)
         total += loss.item() * len(y)
         n += len(y)
+        if RELEASE_FREED_MEMORY is not None:
+            RELEASE_FREED_MEMORY(0)
     return total / max(n, 1)
 
 
@@ -276,6 +318,13 @@ def restore_progress(state, model, opt, scheduler, scaler, ds, loader, sampler):
     return state["epoch"] + 1, dict(state["best"]), tuple(state["best_key"]), list(state["history"])
 
 
+def validate(model, forward, val_inputs, y_val, view, device):
+    """(metrics, threshold chosen on these clips) of the model on the validation clips."""
+    probs = score_clips(model, forward, val_inputs, view, device)
+    thr = best_threshold(y_val, probs)
+    return binary_metrics(y_val, probs, thr), thr
+
+
 def fit(args, cfg, model, kind, inputs, train_rows, val_rows, device, seed, progress_path=None, resume=None):
     """Train on train_rows, select the epoch and threshold on val_rows. Returns a dict with the
     best state_dict, threshold, best_epoch, val metrics and the per-epoch history.
@@ -286,9 +335,16 @@ def fit(args, cfg, model, kind, inputs, train_rows, val_rows, device, seed, prog
     forward = model_forward(model, kind)
     train_view, eval_view = views(kind, cfg)
     y_train = [r["label"] for r in train_rows]
-    train_ds = HelmitAudioDS([inputs[r["path"]] for r in train_rows], y_train, train_view, seed=seed)
+    # seed + rank: under torchrun each rank augments its own clips with its own random stream
+    train_ds = HelmitAudioDS([inputs[r["path"]] for r in train_rows], y_train, train_view, seed=seed + rank())
     sampler = None
-    if args.use_sampler:
+    if world_size() > 1:
+        # Class balance is kept as in one process: --use_sampler makes one weighted draw per epoch that
+        # the ranks split; without it, a plain distributed shuffle and the loss weighted by the classes'
+        # counts over all training clips (the same weights on every rank, whatever clips it gets).
+        w = class_weights(y_train).numpy()[y_train] if args.use_sampler else None
+        sampler = distributed_sampler(len(y_train), w, seed)
+    elif args.use_sampler:
         w = class_weights(y_train).numpy()[y_train]
         sampler = WeightedRandomSampler(w, len(y_train), generator=torch.Generator().manual_seed(seed))
     loader = DataLoader(train_ds, batch_size=args.batch_size, shuffle=sampler is None, sampler=sampler,
@@ -309,16 +365,24 @@ def fit(args, cfg, model, kind, inputs, train_rows, val_rows, device, seed, prog
         if resume["stopped"]:
             first_epoch = args.epochs + 1  # it had stopped early; only the final checkpoint was missing
         tqdm.write(f"resuming after epoch {first_epoch - 1}")
+    # under torchrun: the training step through DDP (gradients averaged across ranks); validation
+    # below runs the plain model, on rank 0 only. Fine-tuned Wav2Vec2 layers can skip steps (LayerDrop).
+    train_forward = ddp_forward(model, forward, device, find_unused_parameters=kind == "wave")
     for epoch in range(first_epoch, args.epochs + 1):
         t0 = time.time()
-        train_loss = train_epoch(model, forward, loader, criterion, optimizer, scaler, args, device, epoch)
-        probs = score_clips(model, forward, val_inputs, eval_view, device)
-        thr = best_threshold(y_val, probs)
-        m = binary_metrics(y_val, probs, thr)
+        if world_size() > 1:
+            sampler.set_epoch(epoch)  # a new order each epoch, the same on every rank so their shares stay disjoint
+        train_loss = mean_over_ranks(train_epoch(model, train_forward, loader, criterion, optimizer, scaler, args,
+                                                 device, epoch))
+        sync_buffers(model)
+        train_seconds = time.time() - t0  # the training pass alone: what clips_per_s measures
+        # every rank gets rank 0's numbers, so all take the same LR step, best epoch and early stop
+        m, thr = from_rank0(validate, model, forward, val_inputs, y_val, eval_view, device)
         scheduler.step(m["roc_auc"])
         row = {"epoch": epoch, "train_loss": round(train_loss, 4), **{f"val_{k}": round(v, 4) for k, v in m.items()},
                "lr": optimizer.param_groups[0]["lr"], "ram_mb": round(psutil.Process().memory_info().rss / 2**20),
-               "seconds": round(time.time() - t0, 2), "clips_per_s": round(len(train_rows) / (time.time() - t0), 1)}
+               "seconds": round(time.time() - t0, 2), "train_seconds": round(train_seconds, 2),
+               "clips_per_s": round(len(train_rows) / train_seconds, 1)}
         history.append(row)
         key = selection_key(m)
         improved = best_key is None or key > best_key or args.keep == "last"
@@ -336,6 +400,7 @@ def fit(args, cfg, model, kind, inputs, train_rows, val_rows, device, seed, prog
             break
     model.load_state_dict(best["state_dict"], strict=False)
     best["state_dict"] = {k: v.detach().cpu() for k, v in model.state_dict().items()}  # complete, for the checkpoint
+    report_ranks(len(loader.sampler), len(loader), len(train_ds), best["state_dict"])
     best["val_metrics"] = binary_metrics(y_val, score_clips(model, forward, val_inputs, eval_view, device),
                                          best["threshold"])
     best["history"] = history
@@ -401,7 +466,9 @@ def cv_summary(per_fold):
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                                epilog="several processes or machines: torchrun --nproc_per_node N train.py ... "
+                                       "(DistributedDataParallel; --batch_size is per process; see README)")
     p.add_argument("--data_root", default=CFG.data_root, help="folder the paths in labels.csv are relative to")
     p.add_argument("--labels_csv", default=None, help="labels file (default: <data_root>/labels.csv)")
     p.add_argument("--ckpt", default=None, help="checkpoint to write (default: runs/lite_cnn.pt or runs/wav2vec2.pt)")
@@ -423,8 +490,11 @@ def parse_args(argv=None):
                    help="Wav2Vec2 head input: mean over time of the last layer, or a learned weighted sum "
                         "over all layers (as the SUPERB benchmark does), then mean over time")
     p.add_argument("--cache_dir", default="runs/cache",
-                   help="where frozen Wav2Vec2 features are cached, one file per clip, keyed by the backbone "
-                        "weights, the windowing and the audio itself")
+                   help="where features are cached, one .npy file per clip, so a clip is decoded and its features "
+                        "computed once, not once per run: the CNN's log-mel windows in <cache_dir>/logmel (keyed by "
+                        "the audio settings and the clip's path, size and mtime; read back memory-mapped, so RAM "
+                        "does not grow with the corpus), frozen Wav2Vec2 features (keyed by the backbone weights, "
+                        "the windowing and the audio itself)")
     p.add_argument("--val_fraction", type=float, default=CFG.val_fraction, help="share of clips for validation (stratified)")
     p.add_argument("--patience", type=int, default=CFG.early_stop_patience, help="early stopping patience in epochs")
     p.add_argument("--keep", choices=("best", "last"), default="best",
@@ -470,7 +540,7 @@ def load_progress(path, args):
     return state
 
 
-def main(argv=None):
+def run(argv=None):
     args = parse_args(argv)
     args.labels_csv = args.labels_csv or str(Path(args.data_root) / "labels.csv")
     args.ckpt = args.ckpt or ("runs/wav2vec2.pt" if args.use_wav2vec2 else "runs/lite_cnn.pt")
@@ -479,15 +549,29 @@ def main(argv=None):
         raise HelmitError("--epochs, --batch_size and --accumulate_steps must be at least 1")
     if args.folds == 1 or args.folds < 0:
         raise HelmitError(f"--folds {args.folds}: use 0 (one train/val split) or at least 2")
+    # Under torchrun: --resume's progress file holds one process's random streams (augmentation, sampler,
+    # dropout), so a resumed N-process run could not promise the result of an uninterrupted one, which
+    # is what --resume promises. --folds trains K small models on a small corpus, where N processes buy
+    # little, and its per-fold scoring and CSV are not rank-aware. Both are refused rather than half-done.
+    if launched_ranks() > 1 and args.resume:
+        raise HelmitError(f"--resume: not supported under torchrun ({launched_ranks()} processes); resume the run "
+                          "in one process (python train.py ... --resume) or start it again without --resume")
+    if launched_ranks() > 1 and args.folds:
+        raise HelmitError(f"--folds: not supported under torchrun ({launched_ranks()} processes); run "
+                          "cross-validation in one process (python train.py --folds K ...)")
     progress_path = Path(args.ckpt).with_suffix(".progress.pt")
     if not args.resume:
         refuse_to_overwrite(args.oof_csv if args.folds else args.ckpt, args.overwrite)
     seed_all(args.seed)
+    # Gradients deep in the CNN's stem underflow to denormal floats, which x86 CPUs compute ~100x slower
+    # than normal ones: flushing them to zero made a CPU training step up to 2x faster, and values
+    # below 1e-38 change nothing a float32 model can learn.
+    torch.set_flush_denormal(True)
     cfg = dataclasses.replace(CFG, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, dropout=args.dropout,
                               width_mult=args.width_mult, seed=args.seed, val_fraction=args.val_fraction,
                               weight_decay=args.weight_decay, early_stop_patience=args.patience,
                               w2v_model=args.w2v_model, data_root=args.data_root, labels_csv=args.labels_csv)
-    device = get_device(args.device)
+    device = init_distributed(get_device(args.device))
 
     rows = read_labels_csv(args.labels_csv, args.data_root)
     if args.group_column and args.group_column not in rows[0]:
@@ -495,12 +579,11 @@ def main(argv=None):
             raise HelmitError(f"{args.labels_csv}: no column '{args.group_column}' (--group_column)")
         args.group_column = None
     resume = load_progress(progress_path, args) if args.resume else None  # before the slow part: fail fast
-    waves = dict(zip([r["path"] for r in rows], decode_clips([r["abspath"] for r in rows], cfg.sample_rate)))
-    arch, model, model_args = build(args, cfg)
-    model.to(device)
-    kind = input_kind(args)
-    inputs = dict(zip([r["path"] for r in rows], clip_inputs(kind, model, rows, waves, cfg, args)))
-    del waves  # training reads only the cached windows from here on
+    with rank0_first():  # on-disk caches (features, a hub download) are filled by rank 0 alone
+        arch, model, model_args = build(args, cfg)
+        model.to(device)
+        kind = input_kind(args)
+        inputs = dict(zip([r["path"] for r in rows], clip_inputs(kind, model, rows, cfg, args)))
     if args.folds:
         return main_cv(args, cfg, rows, inputs, device)
 
@@ -508,7 +591,10 @@ def main(argv=None):
                                                  args.group_column)
     print(f"clips: {len(train_rows)} train, {len(val_rows)} val, {len(test_rows)} test (held-out voices/templates)")
     t_start = time.time()
-    best = fit(args, cfg, model, kind, inputs, train_rows, val_rows, device, args.seed, progress_path, resume)
+    best = fit(args, cfg, model, kind, inputs, train_rows, val_rows, device, args.seed,
+               progress_path if world_size() == 1 else None, resume)  # no --resume under torchrun: no progress file
+    if rank() > 0:
+        return 0  # rank 0 holds the same weights and writes the checkpoint
     metrics = {"val": best["val_metrics"]}
     if test_rows:
         test_probs = score_clips(model, model_forward(model, kind), [inputs[r["path"]] for r in test_rows],
@@ -521,7 +607,8 @@ def main(argv=None):
             "selection_metric": ("last epoch" if args.keep == "last" else
                                  "val scores not flat, then roc_auc, then balanced accuracy, then loss"),
             "state_dict": best["state_dict"], "threshold": best["threshold"], "best_epoch": best["best_epoch"],
-            "metrics": metrics, "history": best["history"], "train_seconds": round(time.time() - t_start, 1)}
+            "metrics": metrics, "history": best["history"], "train_seconds": round(time.time() - t_start, 1),
+            "world_size": world_size()}  # processes that trained it: each took --batch_size clips per step
     # --ckpt is written once, here: stopping a run midway leaves whatever was there before untouched
     save_checkpoint(args.ckpt, ckpt)
     write_log(Path(args.ckpt).with_suffix(".log.csv"), best["history"])
@@ -552,6 +639,16 @@ def main_cv(args, cfg, rows, inputs, device):
     print(f"out-of-fold predictions -> {args.oof_csv} (score them with compute_metrics.py); no checkpoint is written: "
           "train without --folds for the model to deploy")
     return 0
+
+
+def main(argv=None):
+    try:
+        return run(argv)
+    finally:
+        # run() flushes denormals to zero for speed; hand a caller in the same process (a test, a notebook)
+        # back torch's default, IEEE state, or its later float code silently loses subnormals
+        torch.set_flush_denormal(False)
+        shutdown()  # on errors too: a rank that raised closes its connections instead of leaving the others waiting
 
 
 if __name__ == "__main__":

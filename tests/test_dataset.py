@@ -1,10 +1,16 @@
+import dataclasses
+import os
+
 import numpy as np
+import pytest
+import soundfile as sf
 import torch
 
+import dataset
 from config import CFG, get_device, seed_all
-from dataset import (HelmitAudioDS, augment_log_power, clip_logits, cnn_view, collate_windows, eq_logmel,
-                     logmel_windows, noise_logmel, pitch_shift_logmel, reverb_logmel, wave_view, window_waves)
-from utils_audio import log_power, normalise_logmel, to_logmel, windows
+from dataset import (DiskWindows, HelmitAudioDS, cached_log_power, clip_logits, cnn_view, collate_windows,
+                     logmel_windows, wave_view, window_waves)
+from utils_audio import load_audio, log_power, normalise_logmel, to_logmel, windows
 
 
 def tone(sr, seconds, freq=440.0):
@@ -15,6 +21,17 @@ def tone(sr, seconds, freq=440.0):
 def waves(n=4, seconds=(3.0, 12.0)):
     rng = np.random.default_rng(0)
     return [rng.standard_normal(int(16000 * rng.uniform(*seconds))).astype(np.float32) * 0.1 for _ in range(n)]
+
+
+def write_clips(folder, n=3, seconds=(3.0, 21.0), sr=22050):
+    """n noise clips at another sample rate (so decoding resamples); the last needs 5 windows."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(1)
+    paths = []
+    for i, sec in enumerate(np.linspace(*seconds, n)):
+        paths.append(folder / f"clip{i}.wav")
+        sf.write(paths[-1], (0.1 * rng.standard_normal(int(sr * sec))).astype(np.float32), sr)
+    return paths
 
 
 def test_cached_windows_give_exactly_the_features_inference_computes():
@@ -30,6 +47,78 @@ def test_cached_windows_give_exactly_the_features_inference_computes():
         torch.testing.assert_close(x, to_logmel(expected), atol=1e-2, rtol=0)
 
 
+def test_disk_cache_holds_exactly_the_features_computed_directly_and_memory_maps_them(tmp_path):
+    paths = write_clips(tmp_path / "audio")
+    clips, n_new = cached_log_power(paths, tmp_path / "cache")
+    assert n_new == 3 and [len(c) for c in clips] == [1, 2, 5]  # 3 s, 12 s and 21 s in 8-s windows with a 4-s hop
+    direct = logmel_windows([load_audio(p) for p in paths])  # decoded whole, as infer.py decodes a file
+    for c, want in zip(clips, direct):
+        got = c.load()
+        assert isinstance(got, np.memmap) and got.dtype == np.float16  # read from disk, not held in RAM
+        np.testing.assert_array_equal(got, want)  # the same float16 bits: training sees what inference computes
+        np.testing.assert_array_equal(np.asarray(c), want)
+    names = sorted(p.name for p in (tmp_path / "cache" / "logmel").iterdir())
+    assert len(names) == 3 and all(n.startswith("clip") and n.endswith(".npy") for n in names)  # no temp files
+
+
+def test_disk_cache_is_reused_and_invalidated_by_a_changed_clip_or_setting(tmp_path):
+    paths, cache = write_clips(tmp_path / "audio"), tmp_path / "cache"
+    first, _ = cached_log_power(paths, cache)
+    again, n_new = cached_log_power(paths, cache)
+    assert n_new == 0 and [c.path for c in again] == [c.path for c in first]
+
+    sf.write(paths[1], tone(16000, 12.0), 16000)  # an edited clip: new samples, size and mtime
+    edited, n_new = cached_log_power(paths, cache)
+    assert n_new == 1 and edited[1].path != first[1].path and edited[0].path == first[0].path
+    np.testing.assert_array_equal(edited[1].load(), logmel_windows([load_audio(paths[1])])[0])
+
+    st = os.stat(paths[0])  # same bytes, newer mtime (a re-export, a restore): not trusted
+    os.utime(paths[0], ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    assert cached_log_power(paths, cache)[1] == 1
+
+    for change in ({"n_mels": 64}, {"hop_length": 320}, {"fmax": 7000.0}, {"sample_rate": 8000, "fmax": 4000.0}):
+        cfg = dataclasses.replace(CFG, **change)
+        other, n_new = cached_log_power(paths, cache, cfg)
+        assert n_new == 3, change
+        assert other[0].load().shape[1:] == (cfg.n_mels, cfg.clip_samples // cfg.hop_length + 1)
+    assert cached_log_power(paths, cache, stride=CFG.clip_samples // 4)[1] == 3  # another hop between windows
+    assert cached_log_power(paths, cache)[1] == 0  # the original settings still find their files
+
+
+def test_disk_cache_recomputes_damaged_files_and_an_interrupted_fill_keeps_what_it_finished(tmp_path, monkeypatch):
+    paths, cache = write_clips(tmp_path / "audio"), tmp_path / "cache"
+    real, calls = dataset.clip_log_power, []
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # Ctrl-C while the second clip is computed
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(dataset, "clip_log_power", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        cached_log_power(paths, cache)
+    monkeypatch.setattr(dataset, "clip_log_power", real)
+    assert len(list((cache / "logmel").iterdir())) == 1  # the finished clip, no half-written file
+    clips, n_new = cached_log_power(paths, cache)
+    assert n_new == 2
+    clips[2].path.write_bytes(b"truncated")
+    clips[1].path.write_bytes(clips[1].path.read_bytes()[:200])
+    repaired, n_new = cached_log_power(paths, cache)
+    assert n_new == 2 and [len(c) for c in repaired] == [1, 2, 5]
+
+
+def test_training_dataset_reads_windows_from_disk_a_batch_at_a_time(tmp_path):
+    clips, _ = cached_log_power(write_clips(tmp_path / "audio"), tmp_path / "cache")
+    ds = HelmitAudioDS(clips, [0, 1, 1], cnn_view(train=False))
+    assert all(type(c) is DiskWindows for c in ds.clip_windows)  # paths and counts: no feature arrays in RAM
+    items = ds.__getitems__([2, 0])  # what the DataLoader calls: the whole batch through one view
+    assert [(x.shape[0], y) for x, y in items] == [(5, 1), (1, 0)]
+    for (x, _), i in zip(items, (2, 0)):
+        torch.testing.assert_close(x, ds[i][0])  # the evaluation view is the same per clip or per batch
+        torch.testing.assert_close(x, normalise_logmel(torch.from_numpy(clips[i].load().astype(np.float32))))
+
+
 def test_training_views_are_augmented_reproducibly_and_wave_view_gives_waveforms():
     w = waves()
     cached = logmel_windows(w)
@@ -38,9 +127,15 @@ def test_training_views_are_augmented_reproducibly_and_wave_view_gives_waveforms
     assert a.shape == b.shape and not torch.equal(a, b)  # a new augmentation each time
     again = HelmitAudioDS(cached, [0, 1, 0, 1], cnn_view(train=True), seed=1)
     torch.testing.assert_close(again[2][0], a)  # same seed, same sequence
+    batch = again.__getitems__([0, 3])
+    assert [x.shape[0] for x, _ in batch] == [len(cached[0]), len(cached[3])]
+    assert all(torch.isfinite(x).all() for x, _ in batch)
     raw = HelmitAudioDS(window_waves(w), [0, 1, 0, 1], wave_view(train=False))
     x, _ = raw[0]
     assert x.shape[1:] == (CFG.clip_samples,) and x.dtype == torch.float32
+    noisy = HelmitAudioDS(window_waves(w), [0, 1, 0, 1], wave_view(train=True), seed=0)
+    before = window_waves(w)[1].copy()
+    assert not torch.equal(noisy[1][0], torch.from_numpy(before)) and np.array_equal(noisy.clip_windows[1], before)
 
 
 def test_collate_and_mil_pick_each_clips_most_harmful_window():
@@ -62,32 +157,6 @@ def test_seed_all_and_device():
     assert get_device("cpu").type == "cpu" and get_device().type in ("cpu", "cuda", "mps")
 
 
-def test_pitch_shift_moves_energy_up_and_augment_keeps_shape():
-    spec = torch.full((CFG.n_mels, 50), -1.0)
-    spec[40] = 5.0  # one bright mel band
-    up = pitch_shift_logmel(spec, 3.0)
-    assert int(up[:, 0].argmax()) > 40
-    torch.testing.assert_close(pitch_shift_logmel(spec, 0.0), spec)
-    rng = np.random.default_rng(0)
+def test_cached_log_power_is_the_model_front_end():
     power = log_power(tone(16000, 8.0))
-    real = normalise_logmel(power)
-    torch.testing.assert_close(real, to_logmel(tone(16000, 8.0)))  # the cached path is the model's front end
-    outs = [augment_log_power(power, rng) for _ in range(20)]
-    assert all(o.shape == real.shape for o in outs)
-    assert sum(not torch.equal(o, real) for o in outs) >= 18
-
-
-def test_room_noise_and_microphone_augmentations_do_what_they_say():
-    rng = np.random.default_rng(0)
-    power = log_power(np.concatenate([tone(16000, 1.0), np.zeros(16000, np.float32)]))  # a tone, then silence
-    frames = power.shape[1]
-    wet = reverb_logmel(power, 0.5, 0.5)
-    tail = slice(frames // 2 + 5, frames // 2 + 15)  # just after the tone stops
-    assert float(wet[:, tail].mean()) > float(power[:, tail].mean()) + 5  # the room rings on
-    torch.testing.assert_close(wet[:, 0], power[:, 0] + np.log(0.5), atol=1e-4, rtol=0)  # first frame: the direct half only
-    noisy = noise_logmel(power, 10.0, 1, rng)
-    snr = 10 * np.log10(float(power.exp().sum(0).mean()) / float((noisy.exp() - power.exp()).sum(0).mean()))
-    assert abs(snr - 10.0) < 1.0
-    eq = eq_logmel(power, 6.0, rng)
-    shift_db = (eq - power)[:, 0] / np.log(10) * 10
-    assert float(shift_db.abs().max()) <= 6.0 + 1e-4 and float(shift_db.std()) > 0.5
+    torch.testing.assert_close(normalise_logmel(power), to_logmel(tone(16000, 8.0)))

@@ -5,10 +5,16 @@ import torch
 import train
 from sklearn.metrics import roc_auc_score
 
-from dataset import cnn_view, logmel_windows
+from dataset import DiskWindows, cnn_view, logmel_windows
 from model import load_checkpoint
 from utils_audio import load_audio
 from utils_io import HelmitError, read_labels_csv
+
+
+@pytest.fixture(autouse=True)
+def in_tmp_dir(tmp_path_factory, monkeypatch):
+    """train.py's default paths (runs/cache, runs/lite_cnn.pt) land in a folder of the test's own, not the repo."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
 
 
 def test_best_threshold_maximises_balanced_accuracy():
@@ -141,11 +147,37 @@ def test_resume_gives_the_same_model_as_an_uninterrupted_run(tone_corpus, tmp_pa
     assert whole["best_epoch"] == split["best_epoch"] and whole["threshold"] == split["threshold"]
     for k, v in whole["state_dict"].items():
         assert torch.equal(v, split["state_dict"][k]), k
-    strip = lambda h: [{k: v for k, v in row.items() if k not in ("seconds", "clips_per_s", "ram_mb")} for row in h]
+    timing = ("seconds", "train_seconds", "clips_per_s", "ram_mb")
+    strip = lambda h: [{k: v for k, v in row.items() if k not in timing} for row in h]
     assert strip(whole["history"]) == strip(split["history"]) and len(whole["history"]) == 4
     assert not (tmp_path / "split.progress.pt").exists()  # finished: nothing left to resume
     with pytest.raises(HelmitError, match="no interrupted run to resume"):
         train.main([*flags, "--ckpt", str(tmp_path / "split.pt"), "--resume"])
+
+
+def test_a_second_run_reads_the_feature_cache_and_training_holds_no_windows_in_ram(tone_corpus, tmp_path, monkeypatch,
+                                                                                    capsys):
+    datasets = []
+
+    class Recorded(train.HelmitAudioDS):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            datasets.append(self)
+
+    monkeypatch.setattr(train, "HelmitAudioDS", Recorded)
+    flags = ["--data_root", str(tone_corpus), "--epochs", "2", "--width_mult", "0.25", "--batch_size", "4",
+             "--cache_dir", str(tmp_path / "cache")]
+    assert train.main([*flags, "--ckpt", str(tmp_path / "first.pt")]) == 0
+    assert "log-mel features: 20 clip(s) computed, 0 read from cache" in capsys.readouterr().out
+    storage = datasets[0].clip_windows
+    assert len(storage) == 16 and all(type(c) is DiskWindows for c in storage)  # file names and counts only
+    assert isinstance(storage[0].load(), np.memmap) and storage[0].path.parent == tmp_path / "cache" / "logmel"
+    assert train.main([*flags, "--ckpt", str(tmp_path / "second.pt")]) == 0
+    assert "log-mel features: 0 clip(s) computed, 20 read from cache" in capsys.readouterr().out
+    first, second = (torch.load(tmp_path / n, weights_only=True) for n in ("first.pt", "second.pt"))
+    for k, v in first["state_dict"].items():  # features read back are the features computed: the same model
+        assert torch.equal(v, second["state_dict"][k]), k
+    assert all(row["clips_per_s"] > 0 and row["train_seconds"] <= row["seconds"] for row in second["history"])
 
 
 def test_folds_are_stratified_and_keep_groups_whole():
