@@ -1,29 +1,37 @@
-"""The INT8 guard: quantize_onnx.py must refuse, and leave the destination untouched, when the
-INT8 model outputs NaN or changes too many decisions."""
+"""INT8 quantization: the guard refuses NaN outputs and too many changed decisions, leaving the
+destination untouched; the CNN file is small and agrees with FP32; Wav2Vec2 quantizes its transformer
+and keeps the convolutional feature encoder in float."""
+from collections import Counter
+
 import numpy as np
 import onnx
+import onnxruntime as ort
 import pytest
 import torch
 
 import export_onnx
 import quantize_onnx
 from config import CFG, CLASS_NAMES
-from model import LiteAudioCNN, onnx_metadata, set_metadata
+from model import LiteAudioCNN, Wav2Vec2Classifier, onnx_metadata, set_metadata
 from utils_io import HelmitError
+
+
+def exported(model, path, data_root, arch="LiteAudioCNN"):
+    """`model` written as export_onnx.py writes it, with Helmit metadata around threshold 0.5."""
+    export_onnx.export(model, torch.randn(2, CFG.clip_samples), str(path))
+    proto = export_onnx.compact(onnx.load(path))
+    path.with_name(path.name + ".data").unlink(missing_ok=True)  # the weights the exporter kept aside: saved inline
+    ckpt = {"arch": arch, "audio": CFG.to_dict(), "class_names": list(CLASS_NAMES), "threshold": 0.5,
+            "model_args": {}, "train_args": {"data_root": str(data_root)}}
+    set_metadata(proto, onnx_metadata(ckpt))
+    onnx.save(proto, path)
+    return path
 
 
 @pytest.fixture(scope="module")
 def cnn_onnx(tmp_path_factory, tone_corpus):
     torch.manual_seed(0)
-    model = LiteAudioCNN(width_mult=0.25).eval()
-    path = tmp_path_factory.mktemp("q") / "cnn.onnx"
-    export_onnx.export(model, torch.randn(2, CFG.clip_samples), str(path))
-    proto = onnx.load(path)
-    ckpt = {"arch": "LiteAudioCNN", "audio": CFG.to_dict(), "class_names": list(CLASS_NAMES), "threshold": 0.5,
-            "model_args": {"width_mult": 0.25}, "train_args": {"data_root": str(tone_corpus)}}
-    set_metadata(proto, onnx_metadata(ckpt))
-    onnx.save(proto, path)
-    return path
+    return exported(LiteAudioCNN(width_mult=0.25).eval(), tmp_path_factory.mktemp("q") / "cnn.onnx", tone_corpus)
 
 
 def test_refuses_too_many_flips_and_keeps_the_old_file(cnn_onnx, tmp_path):
@@ -56,7 +64,7 @@ def test_writes_a_checked_int8_model_with_metadata(cnn_onnx, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "same decision as FP32 on" in printed and "/6 clips" in printed
     meta = {p.key: p.value for p in onnx.load(out).metadata_props}
-    assert meta["threshold"] == "0.5" and meta["quantization"].startswith("static QDQ int8")
+    assert meta["threshold"] == "0.5" and meta["quantization"].startswith("static int8")
     assert out.stat().st_size < cnn_onnx.stat().st_size
 
 
@@ -78,3 +86,52 @@ def test_a_failing_quantizer_leaves_no_temp_files(cnn_onnx, tmp_path, monkeypatc
         quantize_onnx.main(["--onnx_in", str(cnn_onnx), "--onnx_out", str(tmp_path / "x_int8.onnx"),
                             "--n_check", "4", "--n_calib", "4"])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_int8_cnn_is_small_and_keeps_its_front_end_in_float(tone_corpus, tmp_path):
+    torch.manual_seed(0)
+    fp32 = exported(LiteAudioCNN().eval(), tmp_path / "cnn.onnx", tone_corpus)  # full width, as trained by default
+    int8 = tmp_path / "cnn_int8.onnx"
+    quantize_onnx.main(["--onnx_in", str(fp32), "--onnx_out", str(int8), "--max_flip_rate", "1",
+                        "--n_check", "4", "--n_calib", "4"])
+    assert int8.stat().st_size <= 0.40 * fp32.stat().st_size  # issue 4's target
+    proto = onnx.load(int8)
+    ops = Counter(n.op_type for n in proto.graph.node)
+    assert ops["QLinearConv"] == 8 and ops["Conv"] == 1 and ops["QGemm"] == 1  # the stem conv stays float
+    assert ops["ConvInteger"] == 0 and ops["MatMul"] >= 3  # the FFT and mel filterbank stay float
+    # nothing large stored dense in float: the mel filterbank (139 kB dense) is a sparse constant
+    assert max(i.ByteSize() for i in proto.graph.initializer if i.data_type == onnx.TensorProto.FLOAT) < 16_000
+    assert any(n.op_type == "Constant" and n.attribute[0].name == "sparse_value" for n in proto.graph.node)
+
+
+def test_int8_cnn_agrees_with_fp32_on_a_small_corpus(tone_onnx, tmp_path, capsys):
+    out = tmp_path / "tone_int8.onnx"
+    quantize_onnx.main(["--onnx_in", str(tone_onnx), "--onnx_out", str(out)])  # the default 2% guard
+    printed = capsys.readouterr().out
+    assert "same decision as FP32 on 20/20 clips" in printed, printed
+
+
+def test_wav2vec2_int8_quantizes_the_transformer_and_keeps_the_feature_encoder_float(tiny_w2v_dir, tmp_path):
+    torch.manual_seed(0)
+    model = Wav2Vec2Classifier(source=str(tiny_w2v_dir)).eval()
+    fp32 = exported(model, tmp_path / "w2v.onnx", tmp_path, arch="Wav2Vec2Classifier")
+    int8 = tmp_path / "w2v_int8.onnx"
+    method = quantize_onnx.quantize(str(fp32), str(int8), {"arch": "Wav2Vec2Classifier"}, [])
+    assert method.startswith("dynamic int8 (MatMul")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w2v.onnx", "w2v_int8.onnx"]  # no temp files left
+    proto = onnx.load(int8)
+    ops = Counter(n.op_type for n in proto.graph.node)
+    weights = {i.name: i for i in proto.graph.initializer}
+    float_matmuls = [n for n in proto.graph.node if n.op_type == "MatMul"]
+    assert len(float_matmuls) == 1 and any(i in weights for i in float_matmuls[0].input)  # the feature projection
+    assert ops["DynamicQuantizeMatMul"] + ops["MatMulInteger"] >= 16  # 6 weights and 2 attention products per layer
+    convs = [n for n in proto.graph.node if n.op_type == "Conv"]
+    assert len(convs) == 8 and ops["ConvInteger"] == 0  # the feature encoder's 7 and the positional conv
+    cast_from = {n.output[0]: n.input[0] for n in proto.graph.node if n.op_type == "Cast"}
+    # in float, with their weights stored as float16 behind a Cast
+    assert all(weights[cast_from[c.input[1]]].data_type == onnx.TensorProto.FLOAT16 for c in convs)
+    sessions = [ort.InferenceSession(str(p), providers=["CPUExecutionProvider"]) for p in (fp32, int8)]
+    x = np.random.default_rng(0).standard_normal((3, CFG.clip_samples)).astype(np.float32)
+    ref, got = (s.run(["logits"], {"waveform": x})[0] for s in sessions)
+    assert np.isfinite(got).all()
+    assert np.abs(got - ref).max() <= 0.05  # measured: 0.003-0.005, on logits of 0.1-0.8
