@@ -26,7 +26,8 @@ from utils_io import HelmitError, atomic_output, refuse_to_overwrite, run_cli
 REQUIRED_COLUMNS = ("path", "label", "pred", "prob", "prob_harmful", "split")
 SPLITS = ("train", "val", "test", "all")
 HELD_OUT = ("val", "test", "all")  # `all`: the scorer did not know the training set
-SHARD_SUFFIX = re.compile(r"[._]shard\d+of\d+$")  # cnn_predictions.shard0of4.csv -> cnn
+# cnn_predictions.shard0of4.csv: shard 0 of 4 of model cnn, as infer_dataset.py --num_shards names it
+SHARD_SUFFIX = re.compile(r"[._]shard(\d+)of(\d+)$")
 COLLAPSE_SHARE = 0.95  # this share of predictions in one class means the model says one thing
 LABEL_WIDTH = 20  # width of the name column in the text report
 PLOT_KINDS = ("confusion", "roc", "pr")
@@ -36,6 +37,46 @@ def model_name(path):
     """`cnn_predictions.csv` and `cnn_predictions.shard0of4.csv` both name the model `cnn`."""
     stem = SHARD_SUFFIX.sub("", Path(path).stem)
     return stem[: -len("_predictions")] if stem.endswith("_predictions") else stem
+
+
+def shard_of(path):
+    """(shard index, number of shards) from a shard CSV's name; None for a whole predictions CSV."""
+    match = SHARD_SUFFIX.search(Path(path).stem)
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def check_shards(name, paths):
+    """Raise unless the CSVs of one model are a whole CSV or one complete set of shards, each once.
+
+    A missing shard would quietly leave its clips out of the metrics; a shard given twice, or a
+    whole CSV beside shards, would count clips twice.
+    """
+    shards = {str(p): shard_of(p) for p in paths}
+    sharded = {p: s for p, s in shards.items() if s}
+    if not sharded:
+        return
+    whole = [p for p, s in shards.items() if not s]
+    if whole:
+        raise HelmitError(f"{whole[0]}: a whole predictions CSV of model '{name}' given with its shards "
+                          f"({next(iter(sharded))}, ...); together they count clips twice, so name only one of them")
+    counts = sorted({n for _, n in sharded.values()})
+    if len(counts) > 1:
+        raise HelmitError(f"model '{name}': shards of {' and '.join(map(str, counts))} mixed (from runs with "
+                          "different --num_shards); score one complete set")
+    n, seen = counts[0], {}
+    for path, (i, _) in sharded.items():
+        if i >= n:
+            raise HelmitError(f"{path}: shard {i} of {n} cannot exist (the shards of a set of {n} are numbered from 0 to {n} - 1)")
+        if i in seen:
+            raise HelmitError(f"{path}: shard {i} of {n} of model '{name}' given twice (also {seen[i]}); "
+                              "name each shard once")
+        seen[i] = path
+    missing = [i for i in range(n) if i not in seen]
+    if missing:
+        listed = ", ".join(map(str, missing[:10])) + (", ..." if len(missing) > 10 else "")
+        raise HelmitError(f"model '{name}': shard(s) {listed} of {n} missing (found {len(seen)} of {n}), so their "
+                          f"clips would be left out; score them first (infer_dataset.py --num_shards {n} "
+                          f"--shard_index {missing[0]})")
 
 
 def find_prediction_csvs(data_root):
@@ -128,6 +169,11 @@ def drop_duplicates(rows):
 
 def load_models(paths, names):
     """Group the CSVs by model name (shards of one model share it) and read them."""
+    groups = {}
+    for path, name in zip(paths, names):
+        groups.setdefault(name, []).append(path)
+    for name, group in groups.items():  # before reading: a missing shard fails at once, not after the others
+        check_shards(name, group)
     models = {}
     for path, name in zip(paths, names):
         scored, unscored = read_predictions(path)
@@ -350,8 +396,9 @@ def main(argv=None):
                     "model_metrics.txt plus confusion-matrix, ROC and precision-recall plots.")
     parser.add_argument("predictions", nargs="*",
                         help="prediction CSVs to score (default: every <data_root>/*_predictions"
-                             ".csv); files of the same model name, e.g. shards "
-                             "cnn_predictions.shard0of4.csv, are concatenated")
+                             ".csv); files of the same model name, e.g. the shards "
+                             "cnn_predictions.shard0of4.csv ... shard3of4.csv of infer_dataset.py "
+                             "--num_shards 4, are scored together; a missing or repeated shard is an error")
     parser.add_argument("--data_root", default=CFG.data_root,
                         help="where to look for *_predictions.csv when none are named, and where "
                              "model_metrics.txt goes by default (default: %(default)s)")

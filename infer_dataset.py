@@ -3,21 +3,57 @@
 Columns: path,label,pred,prob,prob_harmful,split,error (plus category when labels.csv has one).
 `split` comes from the model's own record of the clips it trained and validated on, so metrics
 on training clips can never pass for held-out metrics. One bad clip does not stop the run: its
-row carries the error, and the exit code is 1 when any clip failed.
+row carries the error, and the exit code is 1 when any clip failed. Clips are decoded and scored
+in parallel worker processes, and --num_shards/--shard_index split a backlog between jobs.
 """
 import argparse
+import contextlib
+import csv
 import json
+import math
+import multiprocessing
+import os
+import signal
+import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from model import clip_prob, decision, harmful_probs, load_onnx, window_and_stride
+from model import clip_prob, decision, harmful_probs, load_onnx, read_metadata, window_and_stride
 from utils_audio import stream_windows
-from utils_io import HelmitError, read_labels_csv, refuse_to_overwrite, run_cli, write_csv
+from utils_io import HelmitError, atomic_output, read_labels_csv, refuse_to_overwrite, run_cli
 
 FIELDS = ["path", "label", "pred", "prob", "prob_harmful", "split", "error"]
+FUSED_FIELDS = ["prob_acoustic", "prob_text", "transcript", "top_words"]  # with --fusion
+# Clips per task sent to a worker. Small enough that the workers stay evenly loaded to the end and
+# Ctrl-C waits for at most one chunk each; large enough that passing a task between processes
+# (~1 ms) is noise next to its work, and that a --batch_size above 1 can gather several clips.
+MAX_CHUNK_CLIPS = 8
+
+
+def default_workers(meta):
+    """Worker processes when --workers is 0: one per core for the CNN, one in all for Wav2Vec2.
+
+    Decoding a clip costs a third to a half of the CNN's CPU time for its windows, and only
+    processes run it in parallel. Wav2Vec2's windows cost hundreds of times the decoding, in matrix
+    products ONNX Runtime's threads already share out: in bench/bench_scoring.py 2 single-thread
+    workers used 5-15% less CPU per clip than one 2-thread session, but each worker holds its own
+    copy of the model (+0.9 GB for Wav2Vec2-base; one per core on a 32-core server would want
+    ~20 GB). So one by default, and --workers to trade memory for those few percent.
+    """
+    return usable_cores() if meta.get("arch") == "LiteAudioCNN" else 1
+
+
+def usable_cores():
+    """CPU cores this process may run on (a container or taskset can allow fewer than exist)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
 
 
 def split_lookup(meta):
@@ -28,6 +64,21 @@ def split_lookup(meta):
             lookup[p] = split
     default = "test" if lookup else "all"  # a recorded model never saw clips outside its lists
     return lambda path: lookup.get(path, default)
+
+
+def shard_rows(rows, num_shards, shard_index):
+    """The rows of one shard: every `num_shards`-th row of labels.csv, starting at `shard_index`.
+
+    Round robin, not contiguous ranges: labels.csv is usually sorted by class and folder, and this
+    way every shard gets its share of each class and of the long clips, so shards take equal time.
+    """
+    return rows[shard_index::num_shards]
+
+
+def shard_csv_path(path, shard_index, num_shards):
+    """`cnn_predictions.csv` -> `cnn_predictions.shard0of4.csv`: the name compute_metrics.py groups by."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}.shard{shard_index}of{num_shards}{path.suffix}")
 
 
 def score_rows(sess, meta, rows, batch_size, window, stride):
@@ -73,50 +124,225 @@ def _finished(done, queue):
     done[:] = [d for d in done if id(d[1]) in waiting]
 
 
-def main(argv=None):
+def score_chunk(sess, meta, rows, batch_size, window, stride):
+    """[(row index, prob_harmful or None, error or '')] of a few rows, in labels.csv order."""
+    results = score_rows(sess, meta, rows, batch_size, window, stride)
+    return sorted(((row["index"], p, error) for row, p, error in results), key=lambda r: r[0])
+
+
+_WORKER = {}  # a worker process's own session and where to load it from
+
+
+def _start_worker(onnx_path, threads):
+    # Ctrl-C reaches the whole process group; the parent handles it and stops the pool, so a
+    # worker that also raised would only add a traceback per process to the terminal.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER.clear()  # a forked worker starts with a copy of its parent's
+    _WORKER.update(onnx_path=onnx_path, threads=threads)
+
+
+def _load_worker_session(_=None):
+    if "sess" not in _WORKER:
+        _WORKER["sess"], _WORKER["meta"] = load_onnx(_WORKER["onnx_path"], _WORKER["threads"])
+
+
+def _score_chunk_in_worker(job):
+    _load_worker_session()
+    return score_chunk(_WORKER["sess"], _WORKER["meta"], *job)
+
+
+def _from_pool(onnx_path, results):
+    """`results` of a pool's map, with a dead worker said in one line instead of a traceback."""
+    try:
+        yield from results
+    except BrokenProcessPool:
+        raise HelmitError(f"{onnx_path}: a scoring worker process died (out of memory, or a decoder crashed on "
+                          "a file); run again with --workers 1 to see which file") from None
+
+
+@contextlib.contextmanager
+def chunk_scorer(onnx_path, workers, threads):
+    """Yield score(chunks, batch_size, window, stride) -> iterator of each chunk's results, in order.
+
+    workers=1 scores in this process; more fork a pool where each worker decodes its clips and runs
+    its own `threads`-thread session. For the CNN on 2 cores, 2 single-thread workers use a third
+    less CPU per clip than one 2-thread session: decoding is work ONNX Runtime's threads cannot
+    share, and the CNN's small operators gain little from a second thread, which spins meanwhile.
+    """
+    if workers == 1:
+        sess, meta = load_onnx(onnx_path, threads)
+        yield lambda chunks, *args: (score_chunk(sess, meta, chunk, *args) for chunk in chunks)
+        return
+    # fork: a worker starts in milliseconds with torch and onnx already imported (spawn would
+    # re-import them, 2 s per worker). Safe here: no session and no thread exists yet in this process.
+    # Not on macOS, whose system libraries start threads of their own (Python spawns there too).
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
+                               initializer=_start_worker, initargs=(str(onnx_path), threads))
+    try:
+        # Sessions load in the workers (in the initializer, an error would only say "broken pool").
+        # Loading them before the first chunk makes a model ONNX Runtime refuses fail here, before
+        # any progress bar, with ONNX Runtime's own message.
+        list(_from_pool(onnx_path, pool.map(_load_worker_session, range(workers))))
+        yield lambda chunks, *args: _from_pool(
+            onnx_path, pool.map(_score_chunk_in_worker, [(chunk, *args) for chunk in chunks]))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def prediction_row(row, p_harm, error, split, threshold, extra):
+    """One predictions-CSV row: the clip, its label and split, and the decision or the error."""
+    out = {"path": row["path"], "label": row["label"], "split": split, "error": error,
+           **{c: row.get(c, "") for c in extra}}
+    out.update(decision(p_harm, threshold) if not error else {"pred": "", "prob": "", "prob_harmful": ""})
+    return out
+
+
+def clip_transcripts(args, all_rows, rows, fused):
+    """index -> (transcript dict or None, error) for --fusion: read from --transcripts, else recognised
+    (cached per file, in parallel)."""
+    from transcribe import make_recognizer, read_transcripts, transcribe_files
+
+    if args.transcripts:
+        known = read_transcripts(args.transcripts)
+        missing = f"no transcript in {args.transcripts}; run transcribe.py on the same labels.csv"
+        return {r["index"]: (known[r["path"]], known[r["path"]].get("error") or "") if r["path"] in known
+                else (None, f"{r['path']}: {missing}") for r in rows}
+    asr_id, _ = make_recognizer(args.asr, args.asr_model)
+    if asr_id != fused["asr"]:
+        print(f"warning: {args.fusion} was fit on transcripts from {fused['asr']}, this run uses {asr_id}; "
+              "the transcript score's calibration may not carry over", file=sys.stderr)
+    _, results = transcribe_files([all_rows[r["index"]]["abspath"] for r in rows], args.asr, args.asr_model,
+                                  args.cache_dir, args.workers or usable_cores())
+    return {r["index"]: res for r, res in zip(rows, results)}
+
+
+def fused_row(row, fused, transcript):
+    """A prediction row decided by the fusion, with the evidence beside it."""
+    from fusion import fused_scores
+
+    scores = fused_scores(fused, row["prob_harmful"], transcript)
+    return {**row, **decision(scores["prob_harmful"], fused["threshold"]), "prob_acoustic": scores["prob_acoustic"],
+            "prob_text": scores["prob_text"], "transcript": scores["transcript"],
+            "top_words": " ".join(f"{w}:{d:+.2f}" for w, d in scores["top_words"])}
+
+
+def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--onnx", default="runs/lite_cnn.onnx", help="Helmit ONNX model (FP32 or INT8)")
     p.add_argument("--data_root", default="data", help="folder the paths in labels.csv are relative to")
     p.add_argument("--labels_csv", default=None, help="clips to score (default: <data_root>/labels.csv)")
-    p.add_argument("--output_csv", default=None, help="predictions CSV (default: <data_root>/<model>_predictions.csv)")
-    p.add_argument("--batch_size", type=int, default=32, help="windows per ONNX Runtime call")
+    p.add_argument("--output_csv", default=None,
+                   help="predictions CSV (default: <data_root>/<model>_predictions.csv, or "
+                        "<data_root>/<model>_predictions.shard<I>of<N>.csv for a shard); a shard's name must "
+                        "end in .shard<I>of<N>.csv so compute_metrics.py can check that no shard is missing")
+    p.add_argument("--batch_size", type=int, default=1,
+                   help="at most this many windows per ONNX Runtime call, from one clip or several; on CPU one at a "
+                        "time is fastest (for the CNN, 16 at a time took 1.5x the CPU per window: their "
+                        "intermediate tensors no longer fit in the cache)")
     p.add_argument("--stride_sec", type=float, default=None, help="hop between windows (default: half a window)")
-    p.add_argument("--threads", type=int, default=0, help="ONNX Runtime threads (0 = all cores)")
+    p.add_argument("--workers", type=int, default=0,
+                   help="processes that decode and score clips in parallel, each with its own ONNX Runtime session "
+                        "(so its own copy of the model in memory); 1 = all in this process; 0 = one per core for "
+                        "the CNN, 1 for Wav2Vec2 (whose matrix products already keep every core busy)")
+    p.add_argument("--threads", type=int, default=0,
+                   help="ONNX Runtime threads per worker (0 = the cores shared out among the workers)")
+    p.add_argument("--num_shards", type=int, default=1,
+                   help="split labels.csv into this many shards and score only one (--shard_index), e.g. one per "
+                        "job of a cluster job array; shard I holds clips I, I+N, I+2N, ... (0-based, in labels.csv "
+                        "order), so the shards cover every clip exactly once")
+    p.add_argument("--shard_index", type=int, default=0, help="which shard to score, 0 to --num_shards - 1")
     p.add_argument("--overwrite", action="store_true", help="replace an existing predictions CSV")
+    p.add_argument("--fusion", help="fusion file from fusion.py: also transcribe each clip and decide on the fused "
+                                    "score; adds the columns " + ",".join(FUSED_FIELDS))
+    p.add_argument("--transcripts", help="with --fusion: read transcripts from this transcribe.py CSV instead of "
+                                         "running the recognizer")
+    p.add_argument("--asr", default="pocketsphinx", help="with --fusion: recognizer, pocketsphinx or faster-whisper "
+                                                         "(use the one the fusion was fit with)")
+    p.add_argument("--asr_model", help="with --fusion: faster-whisper model directory on disk")
+    p.add_argument("--cache_dir", default="runs/cache", help="with --fusion: transcript cache")
     args = p.parse_args(argv)
+    if args.transcripts and not args.fusion:
+        p.error("--transcripts is only used with --fusion")
+    for flag in ("batch_size", "num_shards"):
+        if getattr(args, flag) < 1:
+            p.error(f"--{flag} must be at least 1 (got {getattr(args, flag)})")
+    for flag in ("workers", "threads"):
+        if getattr(args, flag) < 0:
+            p.error(f"--{flag} must be 0 (automatic) or more (got {getattr(args, flag)})")
+    if not 0 <= args.shard_index < args.num_shards:
+        p.error(f"--shard_index {args.shard_index} is not a shard of --num_shards {args.num_shards}; "
+                f"use 0 to {args.num_shards - 1}")
+    if args.num_shards > 1 and args.output_csv:
+        wanted = f".shard{args.shard_index}of{args.num_shards}"
+        if not Path(args.output_csv).stem.endswith((wanted, "_" + wanted[1:])):
+            p.error(f"--output_csv {args.output_csv}: a shard's CSV name must end in {wanted}.csv (e.g. "
+                    f"{shard_csv_path(args.output_csv, args.shard_index, args.num_shards).name}), so "
+                    "compute_metrics.py can tell the shards of one model apart and check that none is missing")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
     labels_csv = Path(args.labels_csv or Path(args.data_root) / "labels.csv")
     out = Path(args.output_csv or Path(args.data_root) / f"{Path(args.onnx).stem}_predictions.csv")
-    refuse_to_overwrite(out, args.overwrite, inputs=[labels_csv, args.onnx])
-    sess, meta = load_onnx(args.onnx, args.threads)
+    if args.num_shards > 1 and not args.output_csv:
+        out = shard_csv_path(out, args.shard_index, args.num_shards)
+    refuse_to_overwrite(out, args.overwrite, inputs=[labels_csv, args.onnx, args.fusion, args.transcripts])
+    meta = read_metadata(args.onnx)
     window, stride = window_and_stride(meta, None, args.stride_sec)  # fails before any clip is read
     threshold = float(meta["threshold"])
-    rows = [{**r, "index": i} for i, r in enumerate(read_labels_csv(labels_csv, args.data_root, check_files=False))]
+    all_rows = read_labels_csv(labels_csv, args.data_root, check_files=False)
+    rows = shard_rows([{**r, "index": i} for i, r in enumerate(all_rows)], args.num_shards, args.shard_index)
     split_of = split_lookup(meta)
-    extra = [c for c in ("category", "fold") if c in rows[0]]
-    results, failures, t0 = [], [], time.time()
-    scored = sorted(tqdm(score_rows(sess, meta, rows, args.batch_size, window, stride),
-                         total=len(rows), desc="scoring", unit="clip"), key=lambda r: r[0]["index"])
-    for row, p_harm, error in scored:  # in labels.csv order (failed clips come back first)
-        out_row = {"path": row["path"], "label": row["label"], "split": split_of(row["path"]), "error": error,
-                   **{c: row.get(c, "") for c in extra}}
-        if error:
-            failures.append(error)
-            out_row.update(pred="", prob="", prob_harmful="")
-        else:
-            out_row.update(decision(p_harm, threshold))
-        results.append(out_row)
+    extra = [c for c in ("category", "fold") if c in all_rows[0]]  # from all rows: every shard gets the same columns
+    fused = transcripts = None
+    if args.fusion:
+        from fusion import load as load_fusion
+
+        fused = load_fusion(args.fusion)
+        transcripts = clip_transcripts(args, all_rows, rows, fused)
+        extra += FUSED_FIELDS
+    workers = args.workers or default_workers(meta)
+    chunk = max(1, min(MAX_CHUNK_CLIPS, math.ceil(len(rows) / (4 * workers))))
+    chunks = [rows[i:i + chunk] for i in range(0, len(rows), chunk)]
+    workers = max(1, min(workers, len(chunks)))
+    threads = args.threads or max(1, usable_cores() // workers)
+    failures, counts, t0 = [], {}, time.time()
+    held_out = held_out_right = 0
+    with atomic_output(out, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=FIELDS + extra, extrasaction="ignore")
+        writer.writeheader()  # rows are written as their chunks finish: memory stays flat however many clips
+        with chunk_scorer(args.onnx, workers, threads) as score, \
+                tqdm(total=len(rows), desc="scoring", unit="clip") as bar:
+            for results in score(chunks, args.batch_size, window, stride):
+                for index, p_harm, error in results:
+                    error = error or (transcripts[index][1] if fused else "")
+                    row = prediction_row(all_rows[index], p_harm, error, split_of(all_rows[index]["path"]),
+                                         threshold, extra)
+                    if fused and not error:
+                        row = fused_row(row, fused, transcripts[index][0])
+                    writer.writerow(row)
+                    if error:
+                        failures.append(error)
+                        continue
+                    counts[row["split"]] = counts.get(row["split"], 0) + 1
+                    if row["split"] != "train":
+                        held_out += 1
+                        held_out_right += row["pred"] == row["label"]
+                bar.update(len(results))
     seconds = time.time() - t0
-    write_csv(out, results, FIELDS + extra)
-    scored = [r for r in results if not r["error"]]
-    held = [r for r in scored if r["split"] != "train"]
-    print(f"wrote {out}: {len(scored)} clips scored in {seconds:.1f}s ({len(rows) / max(seconds, 1e-9):.0f} clips/s), "
-          f"{len(failures)} failed; threshold {threshold:.3f}")
-    splits = {s: sum(r["split"] == s for r in scored) for s in ("train", "val", "test", "all")}
-    print("  splits: " + ", ".join(f"{k} {v}" for k, v in splits.items() if v))
-    if held:
-        acc = np.mean([r["pred"] == r["label"] for r in held])
-        print(f"  accuracy on the {len(held)} clips the model did not train on: {acc:.3f} (run compute_metrics.py for more)")
+    shard = f" (shard {args.shard_index} of {args.num_shards})" if args.num_shards > 1 else ""
+    print(f"wrote {out}{shard}: {len(rows) - len(failures)} clips scored in {seconds:.1f}s "
+          f"({len(rows) / max(seconds, 1e-9):.0f} clips/s, {workers} worker(s) x {threads} thread(s)), "
+          f"{len(failures)} failed; " + (f"decided by the fusion {args.fusion} (threshold {fused['threshold']:.2f})"
+                                         if fused else f"threshold {threshold:.3f}"))
+    if counts:
+        print("  splits: " + ", ".join(f"{k} {counts[k]}" for k in ("train", "val", "test", "all") if counts.get(k)))
+    if held_out:
+        print(f"  accuracy on the {held_out} clips the model did not train on: {held_out_right / held_out:.3f} "
+              "(run compute_metrics.py for more)")
     for e in failures[:10]:
         print(f"  failed: {e}")
     return 1 if failures else 0

@@ -6,6 +6,7 @@ model was trained on.
 """
 import dataclasses
 import functools
+import itertools
 import math
 import os
 import struct
@@ -164,30 +165,62 @@ def _native_blocks(path, stats):
 
 def _repair(block, stats) -> np.ndarray:
     """(S, C) -> (S,) mono: NaN/inf replaced, clipped to full scale, channels averaged."""
-    finite = np.isfinite(block)
-    if not finite.all():
-        stats.nonfinite += int(block.size - finite.sum())
-        block = np.nan_to_num(block, nan=0.0, posinf=1.0, neginf=-1.0)
-    # Float files can hold any value; a player clips them at full scale, so the model hears what a
-    # listener would. It also keeps the mel power finite: 1e20 squared overflows float32.
-    block = np.clip(block, -1.0, 1.0)
-    loud = np.abs(block)
     stats.frames += len(block)
-    stats.peak = max(stats.peak, float(loud.max()))
-    stats.clipped += int((loud >= CLIP_LEVEL).any(axis=1).sum())
-    return block.mean(axis=1, dtype=np.float32)
+    # min and max first: two passes with no temporary array. They are NaN or inf exactly when some
+    # sample is, and below CLIP_LEVEL (most blocks) nothing needs clipping or counting, so the
+    # four full-size temporaries of the general path below (it was a third of decoding) are skipped.
+    low, high = float(block.min()), float(block.max())
+    if math.isfinite(low) and math.isfinite(high) and max(-low, high) < CLIP_LEVEL:
+        stats.peak = max(stats.peak, -low, high)
+    else:
+        finite = np.isfinite(block)
+        if not finite.all():
+            stats.nonfinite += int(block.size - finite.sum())
+            block = np.nan_to_num(block, nan=0.0, posinf=1.0, neginf=-1.0)
+        # Float files can hold any value; a player clips them at full scale, so the model hears what a
+        # listener would. It also keeps the mel power finite: 1e20 squared overflows float32.
+        block = np.clip(block, -1.0, 1.0)
+        loud = np.abs(block)
+        stats.peak = max(stats.peak, float(loud.max()))
+        stats.clipped += int((loud >= CLIP_LEVEL).any(axis=1).sum())
+    # Channel by channel: numpy's mean(axis=1) walks each short row on its own and took 15x as
+    # long. Added in order, as numpy itself adds fewer than 8 values, so up to 7 channels the
+    # result is bit for bit that mean's; mono passes through untouched.
+    mono = block[:, 0]  # (S,)
+    for c in range(1, block.shape[1]):
+        mono = mono + block[:, c]
+    return mono if block.shape[1] == 1 else mono / np.float32(block.shape[1])
 
 
-def _resampler(path, file_sr, sr):
-    """soxr's streaming resampler from the file's rate to `sr`; None when they are equal."""
+def _check_rate(path, file_sr):
     if not MIN_FILE_SR <= file_sr <= MAX_FILE_SR:
         raise HelmitError(f"{path}: sample rate {file_sr} Hz in its header is outside "
                           f"{MIN_FILE_SR}-{MAX_FILE_SR} Hz: the file is corrupt")
-    if file_sr == sr:
-        return None
-    import soxr  # librosa's own default resampler, called directly to skip librosa's import cost
 
-    return soxr.ResampleStream(file_sr, sr, 1, dtype="float32", quality="HQ")
+
+def _resampled(path, blocks, stats, sr):
+    """Mono blocks at the file's rate -> blocks at `sr`, with soxr (librosa's own default resampler,
+    called directly to skip librosa's import cost).
+
+    A file that fits in one block (every clip under a minute) takes soxr's one-shot call: the same
+    samples as its streaming resampler, in three quarters of the time. Longer files stream."""
+    first = next(blocks, None)
+    if first is None:
+        return
+    second = next(blocks, None)  # read one block ahead: is the first also the last?
+    _check_rate(path, stats.sample_rate)
+    if second is None:
+        yield resample(first, stats.sample_rate, sr)
+        return
+    if stats.sample_rate == sr:
+        yield from itertools.chain([first, second], blocks)
+        return
+    import soxr
+
+    stream = soxr.ResampleStream(stats.sample_rate, sr, 1, dtype="float32", quality="HQ")
+    for block in itertools.chain([first, second], blocks):
+        yield stream.resample_chunk(block)
+    yield stream.resample_chunk(np.zeros(0, np.float32), last=True)  # the resampler's delay line
 
 
 def iter_audio_blocks(path, sr: int = CFG.sample_rate, stats=None):
@@ -199,17 +232,8 @@ def iter_audio_blocks(path, sr: int = CFG.sample_rate, stats=None):
     """
     path = _check_path(path)
     stats = AudioStats() if stats is None else stats
-    stream = None
-    for i, block in enumerate(_native_blocks(path, stats)):
-        if i == 0:
-            stream = _resampler(path, stats.sample_rate, sr)
-        out = _repair(block, stats)
-        out = stream.resample_chunk(out) if stream else out
-        stats.samples += len(out)
-        if len(out):
-            yield out
-    if stream is not None:
-        out = stream.resample_chunk(np.zeros(0, np.float32), last=True)  # the resampler's delay line
+    mono = (_repair(block, stats) for block in _native_blocks(path, stats))
+    for out in _resampled(path, mono, stats, sr):
         stats.samples += len(out)
         if len(out):
             yield out
@@ -250,7 +274,7 @@ def resample(wave: np.ndarray, orig_sr: int, sr: int) -> np.ndarray:
         return np.ascontiguousarray(wave, dtype=np.float32)
     import soxr
 
-    return soxr.resample(wave, orig_sr, sr, quality="HQ").astype(np.float32)
+    return soxr.resample(wave, orig_sr, sr, quality="HQ").astype(np.float32, copy=False)
 
 
 def crop_or_pad(wave: np.ndarray, n_samples: int, mode: str = "center", rng=None) -> np.ndarray:

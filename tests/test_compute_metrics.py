@@ -222,3 +222,46 @@ def test_test_split_is_the_headline_when_val_is_present(tmp_path):
     head, _, rest = text.partition("validation clips")
     assert "split=test" in head and "balanced accuracy   0.5000" in head  # the constant test predictor
     assert "balanced accuracy   1.0000" in rest  # the perfect val clips are reported apart
+
+
+@pytest.mark.parametrize("shards, extra, message", [
+    (["shard0of3", "shard2of3"], [], r"model 'cnn': shard\(s\) 1 of 3 missing \(found 2 of 3\), so their clips would "
+                                     r"be left out; score them first \(infer_dataset.py --num_shards 3 --shard_index 1\)"),
+    (["shard0of2", "shard1of2", "shard0of3", "shard1of3", "shard2of3"], [], r"model 'cnn': shards of 2 and 3 mixed"),
+    (["shard0of2", "shard1of2"], ["cnn_predictions.csv"], r"cnn_predictions.csv: a whole predictions CSV of model "
+                                                           r"'cnn' given with its shards"),
+    (["shard0of2", "shard1of2", "shard2of2"], [], r"shard2of2.csv: shard 2 of 2 cannot exist"),
+])
+def test_incomplete_or_overlapping_shard_sets_are_refused(tmp_path, shards, extra, message):
+    rows = rows_of(LABELS, PREDS, SCORES)
+    for i, shard in enumerate(shards):
+        write_csv(tmp_path / f"cnn_predictions.{shard}.csv", rows[i::len(shards)])
+    for name in extra:
+        write_csv(tmp_path / name, rows)
+    with pytest.raises(cm.HelmitError, match=message):
+        cm.main(["--data_root", str(tmp_path), "--no_plots"])
+    assert not (tmp_path / "model_metrics.txt").exists()
+
+
+def test_the_same_shard_twice_is_refused(tmp_path):
+    rows = rows_of(LABELS, PREDS, SCORES)
+    paths = []
+    for run in ("run1", "run2"):  # e.g. a job array re-run into another folder
+        (tmp_path / run).mkdir()
+        paths.append(write_csv(tmp_path / run / "cnn_predictions.shard0of2.csv", rows[0::2]))
+    paths.append(write_csv(tmp_path / "run1" / "cnn_predictions.shard1of2.csv", rows[1::2]))
+    with pytest.raises(cm.HelmitError, match=r"run2/cnn_predictions.shard0of2.csv: shard 0 of 2 of model 'cnn' "
+                                             r"given twice \(also .*run1/cnn_predictions.shard0of2.csv\)"):
+        cm.main([*map(str, paths), "--output", str(tmp_path / "m.txt"), "--no_plots"])
+
+
+def test_a_complete_shard_set_scores_like_the_whole_csv(tmp_path, capsys):
+    rows = rows_of(LABELS, PREDS, SCORES)
+    whole = run_main(capsys, write_csv(tmp_path / "cnn_predictions.csv", rows), "--output", tmp_path / "a.txt",
+                     "--no_plots")
+    (tmp_path / "shards").mkdir()
+    for i in range(3):
+        write_csv(tmp_path / "shards" / f"cnn_predictions.shard{i}of3.csv", rows[i::3])
+    merged = run_main(capsys, "--data_root", tmp_path / "shards", "--no_plots")
+    body = lambda text: [ln for ln in text.splitlines() if "source" not in ln and not ln.startswith("wrote")]
+    assert body(merged) == body(whole) and "shard2of3.csv" in merged

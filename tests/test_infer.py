@@ -106,3 +106,116 @@ def test_the_stored_threshold_decides_in_both_inference_scripts(tone_onnx, tone_
         assert result["label"] == ("harmful" if threshold == "0.0" else "safe")
         probs.append([r["prob_harmful"] for r in rows])
     assert probs[0] == probs[1]  # same scores: only the threshold moved the decisions
+
+
+# ---- parallel workers and shards ----
+
+def predictions_of(path):
+    return list(csv.DictReader(open(path)))
+
+
+def test_shards_cover_every_clip_exactly_once():
+    for n_rows in (0, 1, 7, 20):
+        rows = [{"index": i} for i in range(n_rows)]
+        for num_shards in (1, 2, 3, 8):
+            shards = [infer_dataset.shard_rows(rows, num_shards, i) for i in range(num_shards)]
+            indices = sorted(r["index"] for shard in shards for r in shard)
+            assert indices == list(range(n_rows))  # every row, none twice
+            assert max(map(len, shards)) - min(map(len, shards)) <= 1  # and evenly spread
+
+
+def test_sharded_scoring_merges_into_the_unsharded_metrics(tone_onnx, tone_corpus, tmp_path, capsys):
+    import compute_metrics
+
+    whole = tmp_path / "whole" / "m_predictions.csv"
+    flags = ["--onnx", str(tone_onnx), "--data_root", str(tone_corpus), "--threads", "1"]
+    assert infer_dataset.main(flags + ["--output_csv", str(whole)]) == 0
+    shard_dir = tmp_path / "shards"
+    shard_dir.mkdir()
+    for i in range(3):  # the default name: <data_root>/<model>_predictions.shard<I>of<N>.csv, here under shard_dir
+        out = infer_dataset.shard_csv_path(shard_dir / "m_predictions.csv", i, 3)
+        assert infer_dataset.main(flags + ["--num_shards", "3", "--shard_index", str(i), "--output_csv", str(out)]) == 0
+        assert f"(shard {i} of 3)" in capsys.readouterr().out
+    shards = [predictions_of(p) for p in sorted(shard_dir.glob("*.csv"))]
+    assert [len(s) for s in shards] == [7, 7, 6]
+    expected = predictions_of(whole)
+    order = [r["path"] for r in expected]
+    merged = sorted((r for s in shards for r in s), key=lambda r: order.index(r["path"]))
+    assert [r["path"] for r in merged] == [r["path"] for r in expected]  # each clip exactly once
+    for got, want in zip(merged, expected):
+        assert float(got["prob_harmful"]) == pytest.approx(float(want["prob_harmful"]), abs=1e-6)
+        assert (got["pred"], got["split"]) == (want["pred"], want["split"])
+
+    def report(*args):
+        compute_metrics.main([*map(str, args), "--no_plots", "--overwrite"])
+        text = capsys.readouterr().out
+        return [line for line in text.splitlines() if "source" not in line and not line.startswith("wrote")]
+    from_shards = report("--data_root", shard_dir)  # found there and grouped by model name
+    assert "== m ==" in from_shards and "balanced accuracy" in "\n".join(from_shards)
+    assert from_shards == report(whole, "--output", tmp_path / "whole_metrics.txt")
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--num_shards", "0"], "--num_shards must be at least 1"),
+    (["--num_shards", "3", "--shard_index", "3"], "--shard_index 3 is not a shard of --num_shards 3; use 0 to 2"),
+    (["--shard_index", "-1", "--num_shards", "2"], "--shard_index -1 is not a shard of --num_shards 2"),
+    (["--shard_index", "1"], "--shard_index 1 is not a shard of --num_shards 1"),
+    (["--num_shards", "2", "--output_csv", "p.csv"], "a shard's CSV name must end in .shard0of2.csv (e.g. p.shard0of2.csv)"),
+    (["--workers", "-1"], "--workers must be 0 (automatic) or more"),
+    (["--threads", "-2"], "--threads must be 0 (automatic) or more"),
+])
+def test_bad_shard_and_worker_flags_are_usage_errors(tone_onnx, tone_corpus, tmp_path, flags, message):
+    proc = run_script("infer_dataset.py", "--onnx", tone_onnx, "--data_root", tone_corpus, *flags, check=False)
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+    assert not list(tone_corpus.glob("*predictions*"))  # refused before anything was written
+
+
+def test_worker_processes_score_exactly_like_one_process(tone_onnx, tone_corpus, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    labels = (tone_corpus / "labels.csv").read_text().splitlines()
+    (data / "broken.flac").write_bytes(b"fLaC" + bytes(100))
+    for row in labels[1:]:
+        (data / row.split(",")[0]).parent.mkdir(exist_ok=True)
+        (data / row.split(",")[0]).symlink_to(tone_corpus / row.split(",")[0])
+    # the bad clip sits in the middle, so its chunk and the chunks around it still have to come back in order
+    (data / "labels.csv").write_text("\n".join(labels[:8] + ["broken.flac,1"] + labels[8:]) + "\n")
+    results = {}
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}.csv"
+        proc = run_script("infer_dataset.py", "--onnx", tone_onnx, "--data_root", data, "--output_csv", out,
+                          "--workers", workers, "--threads", 1, "--batch_size", 3, check=False)
+        assert proc.returncode == 1 and "1 failed" in proc.stdout and f"{workers} worker(s) x 1 thread(s)" in proc.stdout
+        results[workers] = predictions_of(out)
+    assert [r["path"] for r in results[2]] == [line.split(",")[0] for line in labels[1:8] + ["broken.flac,1"] + labels[8:]]
+    assert results[1] == results[2]  # one thread each: the same arithmetic, so the very same digits
+    [bad] = [r for r in results[2] if r["error"]]
+    assert bad["path"] == "broken.flac" and bad["error"].startswith(f"{data / 'broken.flac'}: cannot decode audio")
+
+
+def test_a_model_the_workers_cannot_load_fails_with_its_own_message(tone_onnx, tone_corpus, tmp_path):
+    import onnx
+
+    from model import read_metadata, set_metadata
+
+    x = onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1])
+    y = onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1])
+    proto = onnx.helper.make_model(onnx.helper.make_graph([onnx.helper.make_node("Identity", ["x"], ["y"])], "g", [x], [y]))
+    set_metadata(proto, read_metadata(tone_onnx))
+    onnx.save(proto, tmp_path / "fake.onnx")
+    out = tmp_path / "p.csv"
+    proc = run_script("infer_dataset.py", "--onnx", tmp_path / "fake.onnx", "--data_root", tone_corpus,
+                      "--output_csv", out, "--workers", 2, check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == (f"error: {tmp_path / 'fake.onnx'}: has Helmit metadata but its graph takes ['x'] "
+                                   "and returns ['y']; a Helmit model takes 'waveform' and returns 'logits' "
+                                   "(export it with export_onnx.py)")
+    assert not out.exists() and not list(tmp_path.glob(".p.csv*"))  # no half-written CSV, no temp file left
+
+
+def test_shard_csv_names_group_under_the_model_name():
+    import compute_metrics
+
+    name = infer_dataset.shard_csv_path("data/cnn_predictions.csv", 2, 4)
+    assert str(name) == "data/cnn_predictions.shard2of4.csv"
+    assert compute_metrics.model_name(name) == "cnn" and compute_metrics.shard_of(name) == (2, 4)
