@@ -7,13 +7,15 @@ STAMP  := $(VENV)/.installed
 DATA   := data
 RUNS   := runs
 
-.PHONY: install test demo cv heldout clean-demo help
+.PHONY: install test demo cv heldout fusion bench clean-demo help
 
 help:
 	@echo "make demo   - build the corpus, train, export, quantize, score, metrics (~3 min on 2 cores, half of it installing packages)"
 	@echo "make test   - run the test suite (installs what it needs)"
 	@echo "make cv     - 5-fold cross-validation of the CNN on the 100-clip built-in corpus (~5 min)"
 	@echo "make heldout - train on a 2,000-clip corpus, test on its held-out voices and wording (~30 min)"
+	@echo "make fusion - transcribe the demo corpus, train the text model, cross-validate acoustic, text and fused (~10 min)"
+	@echo "make bench  - the benchmarks in bench/: tables on screen, JSON in bench/results/ (~15 min)"
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,3 +50,22 @@ heldout: $(STAMP)
 	$(PY) synth_dataset.py --out_dir data2000 --n_harmful 1200 --n_safe 800 --seed 7 --overwrite
 	$(PY) prep_dataset.py --data_root data2000 --overwrite
 	$(PY) train.py --data_root data2000 --ckpt $(RUNS)/lite_cnn_2000.pt --seed 42 --overwrite
+
+# Issue 6: transcripts beside the acoustic model, cross-validated on the demo corpus.
+fusion: $(STAMP)
+	test -f $(DATA)/labels.csv || ($(PY) synth_dataset.py --out_dir $(DATA) --overwrite && $(PY) prep_dataset.py --data_root $(DATA))
+	$(PY) transcribe.py --data_root $(DATA) --overwrite
+	$(PY) train_text.py --out $(RUNS)/text_model.json --overwrite
+	test -f $(DATA)/cnn_cv_predictions.csv || $(PY) train.py --data_root $(DATA) --folds 5 --seed 42 --overwrite
+	$(PY) fusion.py --acoustic_csv $(DATA)/cnn_cv_predictions.csv --transcripts $(DATA)/transcripts.csv \
+		--text_model $(RUNS)/text_model.json --out $(RUNS)/fusion.json --overwrite
+	$(PY) compute_metrics.py $(DATA)/fusion_cv_acoustic_predictions.csv $(DATA)/fusion_cv_text_predictions.csv \
+		$(DATA)/fusion_cv_fused_predictions.csv --output $(DATA)/fusion_metrics.txt --no_plots --overwrite
+
+# Issue 4: every benchmark, then one table of their targets. Not part of `make test`.
+bench: $(STAMP)
+	$(PY) bench/bench_train.py
+	$(PY) bench/bench_latency.py
+	$(PY) bench/bench_scoring.py
+	$(PY) bench/bench_transcribe.py
+	$(PY) bench/report.py

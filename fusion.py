@@ -51,18 +51,23 @@ def fused_prob(fusion, p_acoustic, p_text):
     return combine(fusion["combiner"], np.atleast_1d(p_acoustic), np.atleast_1d(p_text))
 
 
+def fused_scores(fusion, p_acoustic, transcript):
+    """{prob_harmful (fused), prob_acoustic, prob_text, transcript, top_words} for one clip."""
+    p_text = float(text_model.predict([transcript["text"]], fusion["text_model"])[0])
+    return {"prob_harmful": float(fused_prob(fusion, p_acoustic, p_text)[0]), "prob_acoustic": float(p_acoustic),
+            "prob_text": p_text, "transcript": transcript["text"],
+            "top_words": text_model.explain(transcript["text"], fusion["text_model"])}
+
+
 def fuse_result(fusion, result, transcript):
     """An acoustic result dict (infer.classify_file) with the transcript evidence and the fused
     decision: label/probability/prob_harmful/threshold become the fused ones, the acoustic ones are
     kept as prob_acoustic/acoustic_threshold."""
-    p_text = float(text_model.predict([transcript["text"]], fusion["text_model"])[0])
-    p = float(fused_prob(fusion, result["prob_harmful"], p_text)[0])
-    harmful = p >= fusion["threshold"]
-    return {**result, "label": "harmful" if harmful else "safe", "probability": p if harmful else 1 - p,
-            "prob_harmful": p, "threshold": fusion["threshold"], "prob_acoustic": result["prob_harmful"],
-            "acoustic_threshold": result["threshold"], "prob_text": p_text, "transcript": transcript["text"],
-            "asr_confidence": transcript["confidence"],
-            "top_words": text_model.explain(transcript["text"], fusion["text_model"])}
+    scores = fused_scores(fusion, result["prob_harmful"], transcript)
+    p, harmful = scores["prob_harmful"], scores["prob_harmful"] >= fusion["threshold"]
+    return {**result, **scores, "label": "harmful" if harmful else "safe", "probability": p if harmful else 1 - p,
+            "threshold": fusion["threshold"], "acoustic_threshold": result["threshold"],
+            "asr_confidence": transcript["confidence"]}
 
 
 def fold_ids(rows, k, seed):

@@ -52,9 +52,33 @@ def timed(fn, repeats=5, warmup=1):
         start = time.perf_counter()
         fn()
         runs.append(time.perf_counter() - start)
+    return _spread(runs)
+
+
+def _spread(runs):
     ordered = sorted(runs)
     return {"median": statistics.median(runs), "p95": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))],
             "min": ordered[0], "runs": runs}
+
+
+def timed_interleaved(fns, repeats=5, warmup=1):
+    """`timed` for several functions called in turn (a, b, b, a, ...), so that a burst of load from
+    the machine's other users slows all of them alike. fns: {name: fn}.
+
+    Returns {name: timed()'s dict plus "cpu_median"}: the median CPU seconds of the calling thread
+    per call. When the work runs on the calling thread alone (ONNX Runtime with one intra-op thread),
+    that is the latency without the time other processes held the core."""
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+    wall, cpu = {name: [] for name in fns}, {name: [] for name in fns}
+    for r in range(repeats):
+        for name, fn in list(fns.items())[:: 1 if r % 2 == 0 else -1]:  # neither always goes first
+            start, start_cpu = time.perf_counter(), time.thread_time()
+            fn()
+            wall[name].append(time.perf_counter() - start)
+            cpu[name].append(time.thread_time() - start_cpu)
+    return {name: {**_spread(wall[name]), "cpu_median": statistics.median(cpu[name])} for name in fns}
 
 
 def run_with_peak_rss(cmd, interval=0.05, **kwargs):
@@ -62,20 +86,34 @@ def run_with_peak_rss(cmd, interval=0.05, **kwargs):
 
     Sampled every `interval` s with psutil, summing the process tree, so DataLoader workers and
     torchrun's processes count too."""
+    proc, peak = run_with_peak_memory(cmd, interval, pss=False, **kwargs)
+    return proc, peak["rss_mb"]
+
+
+def run_with_peak_memory(cmd, interval=0.05, pss=True, **kwargs):
+    """Like run_with_peak_rss, but returns (CompletedProcess, {"rss_mb": ..., "pss_mb": ...}).
+
+    A sum of RSS counts every page a forked worker shares with its parent (torch's libraries:
+    hundreds of MB) once per process. PSS (Linux; pss=True) splits each shared page among the
+    processes that map it, so its sum is the memory the tree really holds. Reading it costs more
+    (/proc/<pid>/smaps_rollup), so pss=False samples RSS alone."""
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
-    peak = [0]
+    peak = {"rss_mb": 0.0, "pss_mb": 0.0} if pss else {"rss_mb": 0.0}
 
     def sample():
         try:
             root = psutil.Process(proc.pid)
             while proc.poll() is None:
-                total = 0
+                total = dict.fromkeys(peak, 0)
                 for p in [root, *root.children(recursive=True)]:
                     try:
-                        total += p.memory_info().rss
+                        info = p.memory_full_info() if pss else p.memory_info()
+                        for key in peak:
+                            total[key] += getattr(info, key[:3]) / 2**20
                     except psutil.Error:
                         pass
-                peak[0] = max(peak[0], total)
+                for key in peak:
+                    peak[key] = max(peak[key], total[key])
                 time.sleep(interval)
         except psutil.Error:
             pass
@@ -84,7 +122,7 @@ def run_with_peak_rss(cmd, interval=0.05, **kwargs):
     watcher.start()
     out, err = proc.communicate()
     watcher.join()
-    return subprocess.CompletedProcess(cmd, proc.returncode, out, err), peak[0] / 2**20
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err), peak
 
 
 def run_script(script, *args, **kwargs):
@@ -105,6 +143,37 @@ def corpus(n_harmful, n_safe, seed=42, holdout=0.2):
                    "--seed", seed, "--holdout", holdout, "--overwrite")
         run_script("prep_dataset.py", "--data_root", root, "--overwrite")
     return root
+
+
+def scaled_corpus(root, copies):
+    """`copies` x the clips of corpus `root` under distinct paths (hard links: same bytes, no extra disk):
+    bench/.work/<root name>_x<copies>. Every copy is a clip of its own to decode, cache and train on."""
+    import csv
+
+    out = WORK / f"{Path(root).name}_x{copies}"
+    if (out / "labels.csv").exists():
+        return out
+    with open(Path(root) / "labels.csv", newline="") as f:
+        reader = csv.DictReader(f)
+        fields, rows = reader.fieldnames, list(reader)
+    copied = []
+    for k in range(copies):
+        for row in rows:
+            rel = f"copy{k}/{row['path']}"
+            (out / rel).parent.mkdir(parents=True, exist_ok=True)
+            if not (out / rel).exists():
+                try:
+                    os.link(Path(root) / row["path"], out / rel)
+                except OSError:  # a filesystem without hard links
+                    (out / rel).symlink_to((Path(root) / row["path"]).resolve())
+            copied.append({**row, "path": rel})
+    tmp = out / "labels.csv.tmp"
+    with open(tmp, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(copied)
+    os.replace(tmp, out / "labels.csv")  # last: its presence marks a finished corpus
+    return out
 
 
 def print_table(title, headers, rows):

@@ -6,6 +6,8 @@ one wrote and that each artifact says what it should, not how accurate the model
 import csv
 import json
 import re
+import subprocess
+import sys
 
 import numpy as np
 import onnx
@@ -16,7 +18,8 @@ import torch
 from conftest import ROOT, run_script
 
 SCRIPTS = ["synth_dataset.py", "download_from_drive.py", "prep_dataset.py", "train.py", "export_onnx.py",
-           "quantize_onnx.py", "infer.py", "infer_dataset.py", "compute_metrics.py"]
+           "quantize_onnx.py", "infer.py", "infer_dataset.py", "compute_metrics.py", "transcribe.py",
+           "train_text.py", "fusion.py"]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
@@ -30,6 +33,9 @@ def test_every_stage_explains_its_flags(script):
 def test_every_flag_the_readme_names_exists():
     readme = (ROOT / "README.md").read_text()
     helps = " ".join(run_script(s, "--help").stdout for s in SCRIPTS)
+    # the README's torchrun command names torchrun's own flags
+    helps += subprocess.run([sys.executable, "-m", "torch.distributed.run", "--help"], capture_output=True,
+                            text=True, check=True).stdout
     missing = sorted({f for f in re.findall(r"--[a-z][a-z0-9_]+", readme) if f not in helps})
     assert missing == [], missing
 

@@ -188,3 +188,24 @@ def test_fused_inference_shows_transcript_words_and_both_scores(fusion_file, spo
     text = run_script("infer.py", "--onnx", tone_onnx, "--fusion", fusion_file, "--audio_path", clip,
                       "--cache_dir", tmp_path).stdout
     assert "transcript:" in text and "words that drove" in text and "acoustic P(harmful)" in text
+
+
+def test_infer_dataset_fused_columns_match_the_fusion(fusion_file, spoken_corpus, tone_onnx, transcripts, tmp_path):
+    out, reused = tmp_path / "fused.csv", tmp_path / "reused.csv"
+    proc = run_script("infer_dataset.py", "--onnx", tone_onnx, "--data_root", spoken_corpus, "--fusion", fusion_file,
+                      "--cache_dir", tmp_path / "cache", "--output_csv", out, check=False)
+    assert proc.returncode == 1 and "decided by the fusion" in proc.stdout  # the broken clip fails its own row
+    rows = {r["path"]: r for r in csv.DictReader(open(out))}
+    assert "broken.wav" in rows["safe/broken.wav"]["error"]
+    saved = fusion.load(fusion_file)
+    for rel in SPOKEN:
+        r = rows[rel]
+        assert r["transcript"] and r["top_words"]
+        assert float(r["prob_text"]) == pytest.approx(text_model.predict([r["transcript"]], saved["text_model"])[0])
+        fused_p = fusion.fused_prob(saved, float(r["prob_acoustic"]), float(r["prob_text"]))[0]
+        assert float(r["prob_harmful"]) == pytest.approx(fused_p) and int(r["pred"]) == int(fused_p >= saved["threshold"])
+    # the same clips from a transcripts CSV instead of the recognizer: the same rows
+    run_script("infer_dataset.py", "--onnx", tone_onnx, "--data_root", spoken_corpus, "--fusion", fusion_file,
+               "--transcripts", transcripts[0], "--output_csv", reused, check=False)
+    again = {r["path"]: r for r in csv.DictReader(open(reused))}
+    assert all(again[p] == rows[p] for p in SPOKEN)
