@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from config import CFG
-from utils_audio import LOG_EPS, mel_filterbank, normalise_logmel
+from logmel import LOG_EPS, mel_filterbank, normalise_logmel
 
 LN_DB = math.log(10) / 10  # natural-log power per dB
 

@@ -13,7 +13,6 @@ Augmentation (augment.py) then works on whole batches of cached log power.
 """
 import collections
 import hashlib
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -25,7 +24,8 @@ from tqdm import tqdm
 from augment import augment_log_power
 from config import CFG
 from utils_io import HelmitError, atomic_output
-from utils_audio import add_noise, load_audio, log_power, normalise_logmel, stream_windows, windows
+from logmel import log_power, normalise_logmel
+from utils_audio import add_noise, load_audio, stream_windows, windows
 
 
 class ClipWaves(Sequence):

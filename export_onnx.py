@@ -18,7 +18,8 @@ import onnx
 import torch
 from torch import nn
 
-from model import check_checkpoint_settings, load_checkpoint, onnx_metadata, set_metadata, store_sparse_constants
+from model import check_checkpoint_settings, load_checkpoint, onnx_metadata
+from scoring import set_metadata, store_sparse_constants
 from utils_audio import crop_or_pad, load_audio
 from utils_io import HelmitError, atomic_output, refuse_to_overwrite, run_cli
 

@@ -14,7 +14,8 @@ import math
 import sys
 from pathlib import Path
 
-from model import clip_prob, load_onnx, onnx_stream_probs, window_and_stride
+from scoring import clip_prob, load_onnx, onnx_stream_probs, window_and_stride
+from transcribe import RECOGNIZERS
 from utils_audio import AudioStats, stream_windows
 from utils_io import HelmitError, run_cli
 
@@ -76,10 +77,11 @@ def describe(result):
 def fusion_step(args):
     """result, path -> fused result, with the fusion and recognizer loaded once."""
     import fusion
-    from transcribe import make_recognizer, transcript_of
+    from transcribe import make_recognizer, recognizer_of, transcript_of
 
     fused = fusion.load(args.fusion)
-    asr_id, transcribe = make_recognizer(args.asr, args.asr_model)
+    asr = args.asr or recognizer_of(fused["asr"])
+    asr_id, transcribe = make_recognizer(asr, args.asr_model)
     if asr_id != fused["asr"]:
         print(f"warning: {args.fusion} was fit on transcripts from {fused['asr']}, this run uses {asr_id}; "
               "the transcript score's calibration may not carry over", file=sys.stderr)
@@ -98,8 +100,8 @@ def main(argv=None):
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     p.add_argument("--fusion", help="fusion file from fusion.py: also transcribe each clip and fuse the acoustic "
                                     "and transcript scores (default: acoustic only)")
-    p.add_argument("--asr", default="pocketsphinx", help="recognizer for --fusion: pocketsphinx or faster-whisper "
-                                                         "(use the one the fusion was fit with)")
+    p.add_argument("--asr", choices=RECOGNIZERS, default=None,
+                   help="recognizer for --fusion (default: the one the fusion was fit with)")
     p.add_argument("--asr_model", help="faster-whisper model directory on disk, for --asr faster-whisper")
     p.add_argument("--cache_dir", default="runs/cache", help="transcript cache for --fusion")
     args = p.parse_args(argv)

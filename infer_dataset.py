@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from model import clip_prob, decision, harmful_probs, load_onnx, read_metadata, window_and_stride
+from scoring import clip_prob, decision, harmful_probs, load_onnx, read_metadata, window_and_stride
+from transcribe import RECOGNIZERS
 from utils_audio import stream_windows
 from utils_io import HelmitError, atomic_output, read_labels_csv, refuse_to_overwrite, run_cli
 
@@ -201,18 +202,19 @@ def prediction_row(row, p_harm, error, split, threshold, extra):
 def clip_transcripts(args, all_rows, rows, fused):
     """index -> (transcript dict or None, error) for --fusion: read from --transcripts, else recognised
     (cached per file, in parallel)."""
-    from transcribe import make_recognizer, read_transcripts, transcribe_files
+    from transcribe import make_recognizer, read_transcripts, recognizer_of, transcribe_files
 
     if args.transcripts:
         known = read_transcripts(args.transcripts)
         missing = f"no transcript in {args.transcripts}; run transcribe.py on the same labels.csv"
         return {r["index"]: (known[r["path"]], known[r["path"]].get("error") or "") if r["path"] in known
                 else (None, f"{r['path']}: {missing}") for r in rows}
-    asr_id, _ = make_recognizer(args.asr, args.asr_model)
+    asr = args.asr or recognizer_of(fused["asr"])
+    asr_id, _ = make_recognizer(asr, args.asr_model)
     if asr_id != fused["asr"]:
         print(f"warning: {args.fusion} was fit on transcripts from {fused['asr']}, this run uses {asr_id}; "
               "the transcript score's calibration may not carry over", file=sys.stderr)
-    _, results = transcribe_files([all_rows[r["index"]]["abspath"] for r in rows], args.asr, args.asr_model,
+    _, results = transcribe_files([all_rows[r["index"]]["abspath"] for r in rows], asr, args.asr_model,
                                   args.cache_dir, args.workers or usable_cores())
     return {r["index"]: res for r, res in zip(rows, results)}
 
@@ -258,8 +260,8 @@ def parse_args(argv):
                                     "score; adds the columns " + ",".join(FUSED_FIELDS))
     p.add_argument("--transcripts", help="with --fusion: read transcripts from this transcribe.py CSV instead of "
                                          "running the recognizer")
-    p.add_argument("--asr", default="pocketsphinx", help="with --fusion: recognizer, pocketsphinx or faster-whisper "
-                                                         "(use the one the fusion was fit with)")
+    p.add_argument("--asr", choices=RECOGNIZERS, default=None,
+                   help="with --fusion: recognizer (default: the one the fusion was fit with)")
     p.add_argument("--asr_model", help="with --fusion: faster-whisper model directory on disk")
     p.add_argument("--cache_dir", default="runs/cache", help="with --fusion: transcript cache")
     args = p.parse_args(argv)

@@ -23,8 +23,7 @@ import numpy as np
 import onnx
 from tqdm import tqdm
 
-from model import (clip_prob, load_onnx, onnx_window_probs, read_metadata, set_metadata, store_dense_constants,
-                   store_sparse_constants)
+from scoring import clip_prob, load_onnx, onnx_window_probs, read_metadata, set_metadata, store_dense_constants, store_sparse_constants
 from utils_audio import load_audio, windows
 from utils_io import HelmitError, atomic_output, read_labels_csv, refuse_to_overwrite, run_cli
 

@@ -41,9 +41,9 @@ from tqdm import tqdm
 from config import CFG, CLASS_NAMES, get_device, seed_all
 from dataset import (ClipWaves, HelmitAudioDS, cached_log_power, cached_w2v_features, clip_logits, cnn_view,
                      collate_windows, feature_view, wave_view, window_waves)
-from model import (CHECKPOINT_FORMAT, build_model, clip_prob, decision, harmful_probs,
-                   save_checkpoint, storable_model_args)
-from utils_audio import frontend_args
+from model import CHECKPOINT_FORMAT, build_model, save_checkpoint, storable_model_args
+from scoring import clip_prob, decision, harmful_probs
+from logmel import frontend_args
 from utils_dist import (ddp_forward, distributed_sampler, from_rank0, init_distributed, launched_ranks,
                         mean_over_ranks, rank, rank0_first, report_ranks, shutdown, sync_buffers, world_size)
 from utils_io import HelmitError, atomic_output, read_labels_csv, refuse_to_overwrite, run_cli, write_csv

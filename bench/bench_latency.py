@@ -115,7 +115,7 @@ def read_rows(path):
 
 def latency(fp32, int8, clip, threads, repeats):
     """timed_interleaved of FP32 and INT8 sessions on one clip: {"FP32": stats, "INT8": stats}."""
-    from model import load_onnx
+    from scoring import load_onnx
 
     x = clip[None]  # (1, samples)
     runs = {}
@@ -127,7 +127,7 @@ def latency(fp32, int8, clip, threads, repeats):
 
 def clip_scores(path, waves, window):
     """P(harmful) per clip as infer.py computes it: the highest of its windows (hop: half a window)."""
-    from model import clip_prob, load_onnx, onnx_window_probs
+    from scoring import clip_prob, load_onnx, onnx_window_probs
 
     session = load_onnx(path)[0]
     return np.array([clip_prob(onnx_window_probs(session, w, window, window // 2)[1]) for w in waves])
@@ -148,7 +148,7 @@ def ms(seconds):
 
 
 def main():
-    from model import read_metadata
+    from scoring import read_metadata
     from utils_audio import crop_or_pad, load_audio
 
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")

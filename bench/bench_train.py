@@ -66,7 +66,8 @@ class NaiveClips:
         import librosa
         import torch
 
-        from utils_audio import LOG_EPS, crop_or_pad, normalise_logmel
+        from logmel import LOG_EPS, normalise_logmel
+        from utils_audio import crop_or_pad
 
         cfg = self.cfg
         wave, _ = librosa.load(self.paths[i], sr=cfg.sample_rate)  # decode + resample (librosa's default: soxr_hq)

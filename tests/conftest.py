@@ -45,7 +45,7 @@ def make_tone_corpus(root, n_per_class=10, seed=0):
 def cnn_args():
     """LiteAudioCNN constructor arguments as train.py stores them, at the smallest width."""
     from config import CFG
-    from utils_audio import frontend_args
+    from logmel import frontend_args
 
     return dict(n_classes=2, width_mult=0.25, dropout=0.3, frontend=frontend_args(CFG))
 
@@ -93,7 +93,7 @@ def tone_onnx(tmp_path_factory, tone_corpus):
 @pytest.fixture(scope="session")
 def tone_session(tone_onnx):
     """(ONNX Runtime session, metadata) of `tone_onnx`, for in-process scoring."""
-    from model import load_onnx
+    from scoring import load_onnx
 
     return load_onnx(tone_onnx, threads=1)
 

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from augment import (augment_log_power, eq_logmel, noise_power, pitch_shift_logmel, reverb_power, spec_augment,
                      stretch_starts, time_stretch_logmel)
 from config import CFG
-from utils_audio import log_power, normalise_logmel
+from logmel import log_power, normalise_logmel
 
 
 def tone(sr, seconds, freq=440.0):

@@ -22,8 +22,9 @@ import infer
 import infer_dataset
 import utils_audio
 from conftest import ROOT
-from model import onnx_window_probs, window_and_stride
-from utils_audio import AudioStats, iter_audio_blocks, load_audio, resample, stream_windows, to_logmel, windows
+from scoring import onnx_window_probs, window_and_stride
+from logmel import to_logmel
+from utils_audio import AudioStats, iter_audio_blocks, load_audio, resample, stream_windows, windows
 from utils_io import HelmitError
 
 SR = 16000

@@ -14,8 +14,8 @@ import infer_dataset
 import quantize_onnx
 from config import CFG
 from conftest import cnn_args, run_script, saved, tiny_checkpoint
-from model import (CHECKPOINT_FORMAT, ONNX_FORMAT, LiteAudioCNN, Wav2Vec2Classifier, load_checkpoint, read_metadata,
-                   set_metadata, storable_model_args)
+from model import CHECKPOINT_FORMAT, LiteAudioCNN, Wav2Vec2Classifier, load_checkpoint, storable_model_args
+from scoring import ONNX_FORMAT, read_metadata, set_metadata
 from utils_io import HelmitError
 
 CNN_ARGS = cnn_args()

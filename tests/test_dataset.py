@@ -10,7 +10,8 @@ import dataset
 from config import CFG, get_device, seed_all
 from dataset import (DiskWindows, HelmitAudioDS, cached_log_power, clip_logits, cnn_view, collate_windows,
                      logmel_windows, wave_view, window_waves)
-from utils_audio import load_audio, log_power, normalise_logmel, to_logmel, windows
+from logmel import log_power, normalise_logmel, to_logmel
+from utils_audio import load_audio, windows
 
 
 def tone(sr, seconds, freq=440.0):

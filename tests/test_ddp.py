@@ -14,7 +14,8 @@ import torch
 import export_onnx
 import train
 from conftest import ROOT, make_tone_corpus
-from model import load_checkpoint, read_metadata
+from model import load_checkpoint
+from scoring import read_metadata
 from utils_dist import distributed_sampler, state_fingerprint
 from utils_io import HelmitError
 

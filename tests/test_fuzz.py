@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, event, given, settings, strategies as st
 
 import infer
 from config import CFG
-from model import onnx_window_probs, window_and_stride
-from utils_audio import MAX_FILE_SR, MIN_FILE_SR, load_audio, to_logmel
+from scoring import onnx_window_probs, window_and_stride
+from logmel import to_logmel
+from utils_audio import MAX_FILE_SR, MIN_FILE_SR, load_audio
 from utils_io import HelmitError
 
 SCALE = float(os.environ.get("HELMIT_FUZZ_SCALE", "1"))

@@ -73,7 +73,7 @@ class NaNSession:
 
 
 def test_nan_scores_become_errors_not_safe_verdicts(tmp_path):
-    from model import onnx_window_probs
+    from scoring import onnx_window_probs
 
     meta = {"sample_rate": "16000", "window_seconds": "1.0"}
     with pytest.raises(HelmitError, match="the model returned NaN or infinite scores"):
@@ -88,7 +88,7 @@ def test_the_stored_threshold_decides_in_both_inference_scripts(tone_onnx, tone_
     """Write the same model with its threshold moved; every decision must follow the metadata."""
     import onnx
 
-    from model import read_metadata, set_metadata
+    from scoring import read_metadata, set_metadata
 
     base = list(csv.DictReader(open(tone_corpus / "labels.csv")))
     clip = tone_corpus / base[1]["path"]
@@ -196,7 +196,7 @@ def test_worker_processes_score_exactly_like_one_process(tone_onnx, tone_corpus,
 def test_a_model_the_workers_cannot_load_fails_with_its_own_message(tone_onnx, tone_corpus, tmp_path):
     import onnx
 
-    from model import read_metadata, set_metadata
+    from scoring import read_metadata, set_metadata
 
     x = onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1])
     y = onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1])
@@ -219,3 +219,24 @@ def test_shard_csv_names_group_under_the_model_name():
     name = infer_dataset.shard_csv_path("data/cnn_predictions.csv", 2, 4)
     assert str(name) == "data/cnn_predictions.shard2of4.csv"
     assert compute_metrics.model_name(name) == "cnn" and compute_metrics.shard_of(name) == (2, 4)
+
+
+def test_onnx_scoring_starts_without_torch(tone_onnx, tone_corpus, tmp_path):
+    """infer.py and infer_dataset.py need only onnxruntime: importing torch cost 1.6-1.8 CPU-seconds
+    a run, as long as scoring ~100 clips. A probe module records whether torch was imported."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    probe = tmp_path / "sitecustomize.py"
+    probe.write_text("import atexit, sys\n"
+                     "atexit.register(lambda: print('TORCH', 'torch' in sys.modules, file=sys.stderr))\n")
+    env = {**__import__("os").environ, "PYTHONPATH": f"{tmp_path}:{ROOT}"}
+    clip = next(tone_corpus.glob("*/*.wav"))
+    for args in (["infer.py", "--audio_path", clip], ["infer_dataset.py", "--data_root", tone_corpus,
+                                                     "--output_csv", tmp_path / "p.csv", "--workers", 2]):
+        proc = subprocess.run([sys.executable, str(ROOT / args[0]), "--onnx", tone_onnx, *map(str, args[1:])],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert "TORCH False" in proc.stderr and "TORCH True" not in proc.stderr, (args[0], proc.stderr[-500:])

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from model import (CHECKPOINT_FORMAT, LiteAudioCNN, Wav2Vec2Classifier, build_model, clip_prob, harmful_probs,
-                   load_checkpoint, save_checkpoint, storable_model_args)
+from model import CHECKPOINT_FORMAT, LiteAudioCNN, Wav2Vec2Classifier, build_model, load_checkpoint, save_checkpoint, storable_model_args
+from scoring import clip_prob, harmful_probs
 from utils_io import HelmitError
 
 

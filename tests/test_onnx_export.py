@@ -8,7 +8,8 @@ import torch
 import torchaudio
 
 import export_onnx
-from model import LiteAudioCNN, store_dense_constants, store_sparse_constants
+from model import LiteAudioCNN
+from scoring import store_dense_constants, store_sparse_constants
 
 
 @pytest.mark.parametrize("n_fft, hop", [(512, 256), (512, 160), (400, 160)])

@@ -12,7 +12,8 @@ import torch
 import export_onnx
 import quantize_onnx
 from config import CFG, CLASS_NAMES
-from model import LiteAudioCNN, Wav2Vec2Classifier, onnx_metadata, set_metadata
+from model import LiteAudioCNN, Wav2Vec2Classifier, onnx_metadata
+from scoring import set_metadata
 from utils_io import HelmitError
 
 

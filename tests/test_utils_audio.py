@@ -5,8 +5,8 @@ import torch
 
 from config import CFG
 from model import LiteAudioCNN
-from utils_audio import (add_noise, crop_or_pad, load_audio, to_logmel,
-                         window_starts, windows)
+from logmel import to_logmel
+from utils_audio import add_noise, crop_or_pad, load_audio, window_starts, windows
 from utils_io import HelmitError
 
 

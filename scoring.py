@@ -1,0 +1,228 @@
+"""Scoring with a Helmit ONNX file: its metadata, an ONNX Runtime session, window scores -> a clip's
+decision. Needs numpy, onnx and onnxruntime, not torch: `infer.py` and `infer_dataset.py` start in
+well under a second (importing torch took 1.6-1.8 CPU-seconds, as long as scoring ~100 clips).
+"""
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from utils_audio import windows
+from utils_io import HelmitError
+
+ARCH_NAMES = ("LiteAudioCNN", "Wav2Vec2Classifier")  # model.ARCHITECTURES, by name
+
+
+def first_line(e):
+    return (str(e).splitlines() or [type(e).__name__])[0]
+
+
+def harmful_probs(logits):
+    """Softmax probability of the harmful class (index 1) for a (B, 2) numpy array of logits."""
+    logits = np.asarray(logits, dtype=np.float64)
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return (e[:, 1] / e.sum(axis=1)).astype(np.float32)
+
+
+def decision(p_harm, threshold):
+    """The predictions-CSV fields of one clip: pred, prob (confidence of pred), prob_harmful.
+
+    Full precision: a rounded score could land on the other side of the threshold than `pred`.
+    """
+    pred = int(p_harm >= threshold)
+    return {"pred": pred, "prob": float(p_harm if pred else 1 - p_harm), "prob_harmful": float(p_harm)}
+
+
+def clip_prob(window_probs):
+    """A clip's harmful score from its windows: the max, because one harmful turn is enough."""
+    return float(np.max(window_probs))
+
+
+MIN_WINDOW_SEC = 0.1  # the exported graph needs at least 1024 samples (one STFT frame plus padding)
+ONNX_FORMAT = 1  # `helmit_format` in the ONNX metadata; bump when it changes, readers refuse newer ones
+
+
+def _is_list_of(kind, n=None):
+    return lambda v: isinstance(v, list) and all(isinstance(x, kind) for x in v) and (n is None or len(v) == n)
+
+
+# key, required, parse, valid, what a valid value is: what inference reads, checked before it runs
+METADATA_FIELDS = (
+    ("helmit_format", True, int, lambda v: v >= 1, "a format number"),
+    ("arch", True, str, lambda v: v in ARCH_NAMES, f"one of {', '.join(ARCH_NAMES)}"),
+    ("class_names", True, json.loads, _is_list_of(str, 2), "a JSON list of 2 class names"),
+    ("sample_rate", True, int, lambda v: v > 0, "a positive integer"),
+    ("window_seconds", True, float, lambda v: math.isfinite(v) and v >= MIN_WINDOW_SEC,
+     f"a number of seconds >= {MIN_WINDOW_SEC}"),
+    ("threshold", True, float, math.isfinite, "a finite number"),
+    *((f"{s}_clips", False, json.loads, _is_list_of(str), "a JSON list of paths") for s in ("train", "val", "test")),
+)
+
+
+def _metadata_ok(meta, key, parse, valid):
+    try:
+        return valid(parse(meta[key]))
+    except (ValueError, TypeError):  # json.JSONDecodeError is a ValueError
+        return False
+
+
+def check_metadata(meta, path):
+    """Raise a HelmitError naming the first metadata value that is too new, missing or garbled."""
+    version = meta.get("helmit_format", "")
+    if version.isdigit() and int(version) > ONNX_FORMAT:
+        raise HelmitError(f"{path}: Helmit ONNX format {version} is newer than this Helmit understands "
+                          f"({ONNX_FORMAT}); update Helmit")
+    for key, required, parse, valid, what in METADATA_FIELDS:
+        if key not in meta and required:
+            problem = "is missing"
+        elif key in meta and not _metadata_ok(meta, key, parse, valid):
+            problem = f"is {meta[key][:60]!r}, not {what}"
+        else:
+            continue
+        raise HelmitError(f"{path}: Helmit metadata {key!r} {problem}; the file was damaged or edited "
+                          "(export it again with export_onnx.py)")
+
+
+def read_metadata(onnx_path) -> dict:
+    """Metadata of a Helmit ONNX file; a clear error when the file is not one."""
+    onnx_path = Path(onnx_path)
+    if not onnx_path.is_file():
+        raise HelmitError(f"{onnx_path}: ONNX file not found")
+    if onnx_path.stat().st_size == 0:  # protobuf reads zero bytes as an empty, valid model
+        raise HelmitError(f"{onnx_path}: empty file (0 bytes), not an ONNX model")
+    import onnx
+
+    try:
+        proto = onnx.load(str(onnx_path), load_external_data=False)
+    except Exception as e:
+        raise HelmitError(f"{onnx_path}: not an ONNX model ({first_line(e)[:120]})") from None
+    meta = {p.key: p.value for p in proto.metadata_props}
+    if "helmit_format" not in meta:
+        raise HelmitError(f"{onnx_path}: not a Helmit model (no helmit metadata); export it with export_onnx.py")
+    check_metadata(meta, onnx_path)
+    return meta
+
+
+def set_metadata(proto, meta):
+    del proto.metadata_props[:]
+    for k, v in meta.items():
+        proto.metadata_props.add(key=k, value=v)
+
+
+def store_sparse_constants(proto, min_bytes=4096, max_nonzero_share=0.25):
+    """Store mostly-zero float initializers as Constant nodes with a sparse value; returns their names.
+
+    The mel filterbank is 0.4% non-zero and was over half of the INT8 CNN file. ONNX Runtime
+    expands a sparse constant once, when it loads the model, so inference is unchanged. Sparse
+    storage costs 12 bytes per non-zero (int64 index + float), so it only pays below ~1/3 non-zero.
+    """
+    from onnx import TensorProto, helper, numpy_helper
+
+    graph_inputs = {i.name for i in proto.graph.input}
+    keep, constants = [], []
+    for init in proto.graph.initializer:
+        if (init.data_type != TensorProto.FLOAT or init.name in graph_inputs
+                or 4 * math.prod(init.dims) < min_bytes):
+            keep.append(init)
+            continue
+        flat = numpy_helper.to_array(init).reshape(-1)
+        nonzero = np.flatnonzero(flat)
+        if len(nonzero) > max_nonzero_share * len(flat):
+            keep.append(init)
+            continue
+        sparse = helper.make_sparse_tensor(numpy_helper.from_array(flat[nonzero], init.name),
+                                           numpy_helper.from_array(nonzero.astype(np.int64), init.name + "_indices"),
+                                           list(init.dims))
+        constants.append(helper.make_node("Constant", [], [init.name], name=init.name + "_sparse", sparse_value=sparse))
+    if constants:
+        del proto.graph.initializer[:]
+        proto.graph.initializer.extend(keep)
+        nodes = constants + list(proto.graph.node)  # constants first: the node list must stay topologically sorted
+        del proto.graph.node[:]
+        proto.graph.node.extend(nodes)
+        # shape inference types a sparse constant as a sparse tensor: a dense value_info would contradict it
+        names = {c.output[0] for c in constants}
+        value_info = [v for v in proto.graph.value_info if v.name not in names]
+        del proto.graph.value_info[:]
+        proto.graph.value_info.extend(value_info)
+    return [c.output[0] for c in constants]
+
+
+def store_dense_constants(proto):
+    """Undo store_sparse_constants (ONNX Runtime's quantizer cannot follow sparse constants)."""
+    from onnx import numpy_helper
+
+    sparse = [n for n in proto.graph.node if n.op_type == "Constant" and n.attribute
+              and n.attribute[0].name == "sparse_value"]
+    for node in sparse:
+        value = node.attribute[0].sparse_tensor
+        dense = np.zeros(math.prod(value.dims), np.float32)
+        index = numpy_helper.to_array(value.indices)
+        if index.ndim == 2:  # the other layout ONNX allows: one row of coordinates per value
+            index = np.ravel_multi_index(tuple(index.T), tuple(value.dims))
+        dense[index] = numpy_helper.to_array(value.values)
+        proto.graph.initializer.append(numpy_helper.from_array(dense.reshape(tuple(value.dims)), node.output[0]))
+        proto.graph.node.remove(node)
+    return [n.output[0] for n in sparse]
+
+
+def load_onnx(path, threads=0):
+    """(ONNX Runtime session, metadata dict) for a Helmit ONNX file. threads=0: all cores."""
+    import onnxruntime as ort
+
+    meta = read_metadata(path)
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.log_severity_level = 3
+    try:
+        sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    except Exception as e:
+        raise HelmitError(f"{path}: ONNX Runtime cannot load it ({first_line(e)[:160]})") from None
+    inputs, outputs = [i.name for i in sess.get_inputs()], [o.name for o in sess.get_outputs()]
+    if inputs != ["waveform"] or "logits" not in outputs:
+        raise HelmitError(f"{path}: has Helmit metadata but its graph takes {inputs} and returns {outputs}; "
+                          "a Helmit model takes 'waveform' and returns 'logits' (export it with export_onnx.py)")
+    return sess, meta
+
+
+def window_and_stride(meta, window_sec=None, stride_sec=None):
+    """(window, stride) in samples for scoring; defaults: the training window, half of it as hop."""
+    sr = int(meta["sample_rate"])
+    window_sec = float(meta["window_seconds"]) if window_sec is None else window_sec
+    stride_sec = window_sec / 2 if stride_sec is None else stride_sec
+    if window_sec < MIN_WINDOW_SEC:
+        raise HelmitError(f"--window_sec {window_sec:g} is too short; use at least {MIN_WINDOW_SEC:g} s")
+    if not 0 < stride_sec <= window_sec or stride_sec * sr < 1:
+        raise HelmitError(f"--stride_sec {stride_sec:g} must be positive and at most the window ({window_sec:g} s), "
+                          "or parts of the audio would never be scored")
+    return int(window_sec * sr), max(1, int(stride_sec * sr))
+
+
+def onnx_window_probs(sess, wave, window, stride, batch_size=16):
+    """(window starts, P(harmful) per window) of one clip, scored in batches of windows."""
+    starts, batch = windows(wave, window, stride)
+    return onnx_stream_probs(sess, zip(starts, batch), batch_size)
+
+
+def onnx_stream_probs(sess, pairs, batch_size=16):
+    """(window starts, P(harmful) per window) of (start, window) pairs, e.g. from `stream_windows`.
+
+    Only `batch_size` windows are held at once, so a clip of any length scores in bounded memory."""
+    starts, probs, batch = [], [], []
+    for start, window in pairs:
+        starts.append(start)
+        batch.append(window)
+        if len(batch) == batch_size:
+            probs.append(_onnx_batch_probs(sess, batch))
+            batch = []
+    if batch:
+        probs.append(_onnx_batch_probs(sess, batch))
+    return starts, np.concatenate(probs)
+
+
+def _onnx_batch_probs(sess, batch):
+    logits = sess.run(["logits"], {"waveform": np.stack(batch)})[0]  # (B, n_classes)
+    if not np.isfinite(logits).all():
+        raise HelmitError("the model returned NaN or infinite scores for this audio")
+    return harmful_probs(logits)
