@@ -16,7 +16,7 @@ help:
 	@echo "make heldout - train on a 2,000-clip corpus, test on its held-out voices and wording (~30 min)"
 	@echo "make fusion - transcribe the demo corpus, train the text model, cross-validate acoustic, text and fused (~5 min)"
 	@echo "make fusion-heldout - the same on the 400 held-out clips of the 2,000-clip corpus (after make heldout; ~10 min)"
-	@echo "make bench  - the benchmarks in bench/: tables on screen, JSON in bench/results/ (~15 min)"
+	@echo "make bench  - the benchmarks in bench/: tables on screen, JSON in bench/results/ (~11 min on a fresh clone)"
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
