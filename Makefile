@@ -10,7 +10,7 @@ RUNS   := runs
 .PHONY: install test demo cv heldout fusion fusion-heldout bench clean-demo help
 
 help:
-	@echo "make demo   - build the corpus, train, export, quantize, score, metrics (~3 min on 2 cores, half of it installing packages)"
+	@echo "make demo   - build the corpus, train, export, quantize, score, metrics (~2 min on 2 cores, ~2 min more to install packages)"
 	@echo "make test   - run the test suite (installs what it needs)"
 	@echo "make cv     - 5-fold cross-validation of the CNN on the 100-clip built-in corpus (~5 min)"
 	@echo "make heldout - train on a 2,000-clip corpus, test on its held-out voices and wording (~30 min)"

@@ -80,7 +80,7 @@ def fusion_step(args):
     from transcribe import make_recognizer, recognizer_of, transcript_of
 
     fused = fusion.load(args.fusion)
-    asr = args.asr or recognizer_of(fused["asr"])
+    asr = args.asr or recognizer_of(fused["asr"], args.asr_model)
     asr_id, transcribe = make_recognizer(asr, args.asr_model)
     if asr_id != fused["asr"]:
         print(f"warning: {args.fusion} was fit on transcripts from {fused['asr']}, this run uses {asr_id}; "
@@ -101,8 +101,9 @@ def main(argv=None):
     p.add_argument("--fusion", help="fusion file from fusion.py: also transcribe each clip and fuse the acoustic "
                                     "and transcript scores (default: acoustic only)")
     p.add_argument("--asr", choices=RECOGNIZERS, default=None,
-                   help="recognizer for --fusion (default: the one the fusion was fit with)")
-    p.add_argument("--asr_model", help="faster-whisper model directory on disk, for --asr faster-whisper")
+                   help="recognizer for --fusion; None: the one the fusion was fit with")
+    p.add_argument("--asr_model", help="--asr faster-whisper: its model directory on disk; --asr whisper-base: where "
+                                       "its model is rebuilt; None: runs/models/whisper-base in the repo")
     p.add_argument("--cache_dir", default="runs/cache", help="transcript cache for --fusion")
     args = p.parse_args(argv)
     if args.threshold is not None and not math.isfinite(args.threshold):

@@ -209,8 +209,8 @@ def clip_transcripts(args, all_rows, rows, fused):
         missing = f"no transcript in {args.transcripts}; run transcribe.py on the same labels.csv"
         return {r["index"]: (known[r["path"]], known[r["path"]].get("error") or "") if r["path"] in known
                 else (None, f"{r['path']}: {missing}") for r in rows}
-    asr = args.asr or recognizer_of(fused["asr"])
-    asr_id, _ = make_recognizer(asr, args.asr_model)
+    asr = args.asr or recognizer_of(fused["asr"], args.asr_model)
+    asr_id, _ = make_recognizer(asr, args.asr_model, load=False)  # its id only; the workers load it
     if asr_id != fused["asr"]:
         print(f"warning: {args.fusion} was fit on transcripts from {fused['asr']}, this run uses {asr_id}; "
               "the transcript score's calibration may not carry over", file=sys.stderr)
@@ -262,7 +262,8 @@ def parse_args(argv):
                                          "running the recognizer")
     p.add_argument("--asr", choices=RECOGNIZERS, default=None,
                    help="with --fusion: recognizer (default: the one the fusion was fit with)")
-    p.add_argument("--asr_model", help="with --fusion: faster-whisper model directory on disk")
+    p.add_argument("--asr_model", help="with --fusion: --asr faster-whisper's model directory on disk, or where "
+                                       "--asr whisper-base's model is rebuilt (default: runs/models/whisper-base)")
     p.add_argument("--cache_dir", default="runs/cache", help="with --fusion: transcript cache")
     args = p.parse_args(argv)
     if args.transcripts and not args.fusion:

@@ -3,9 +3,9 @@
 It learns from far more text than a user's hundred clips:
 - thousands of labelled sentences from the built-in corpus's sentence generator (seen templates
   only, so the held-out templates stay unseen; `synth_dataset.generate_sentences`). Single
-  sentences beat whole generated conversations on real transcripts (ROC-AUC 0.71 against 0.67 on
-  the demo corpus's pocketsphinx transcripts, insights.md): a harmful sentence's n-grams are
-  not diluted by the everyday turns around it,
+  sentences beat whole generated conversations on real transcripts (ROC-AUC 0.710 against 0.671 on
+  the demo corpus's pocketsphinx transcripts, measured before Whisper base was the default): a
+  harmful sentence's n-grams are not diluted by the everyday turns around it,
 - labelled transcripts (`--transcripts`, from transcribe.py), e.g. of synthesized speech, which
   teach it what recognition errors look like, and of the user's own labelled clips.
 Its held-out-template accuracy on clean generated text is printed and stored in the file.

