@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from scoring import clip_prob, load_onnx, onnx_stream_probs, window_and_stride
-from transcribe import RECOGNIZERS
+from transcribe import add_recognizer_args
 from utils_audio import AudioStats, stream_windows
 from utils_io import HelmitError, run_cli
 
@@ -77,14 +77,10 @@ def describe(result):
 def fusion_step(args):
     """result, path -> fused result, with the fusion and recognizer loaded once."""
     import fusion
-    from transcribe import make_recognizer, recognizer_of, transcript_of
+    from transcribe import fusion_recognizer, transcript_of
 
     fused = fusion.load(args.fusion)
-    asr = args.asr or recognizer_of(fused["asr"], args.asr_model)
-    asr_id, transcribe = make_recognizer(asr, args.asr_model)
-    if asr_id != fused["asr"]:
-        print(f"warning: {args.fusion} was fit on transcripts from {fused['asr']}, this run uses {asr_id}; "
-              "the transcript score's calibration may not carry over", file=sys.stderr)
+    _, asr_id, transcribe = fusion_recognizer(fused, args.fusion, args.asr, args.asr_model)
     return lambda result, path: fusion.fuse_result(fused, result, transcript_of(path, asr_id, transcribe, args.cache_dir))
 
 
@@ -100,11 +96,7 @@ def main(argv=None):
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     p.add_argument("--fusion", help="fusion file from fusion.py: also transcribe each clip and fuse the acoustic "
                                     "and transcript scores (default: acoustic only)")
-    p.add_argument("--asr", choices=RECOGNIZERS, default=None,
-                   help="recognizer for --fusion; None: the one the fusion was fit with")
-    p.add_argument("--asr_model", help="--asr faster-whisper: its model directory on disk; --asr whisper-base: where "
-                                       "its model is rebuilt; None: runs/models/whisper-base in the repo")
-    p.add_argument("--cache_dir", default="runs/cache", help="transcript cache for --fusion")
+    add_recognizer_args(p, for_fusion=True)
     args = p.parse_args(argv)
     if args.threshold is not None and not math.isfinite(args.threshold):
         raise HelmitError(f"--threshold {args.threshold}: not a finite number; give a P(harmful) cut-off such as 0.5")

@@ -24,7 +24,7 @@ import numpy as np
 from tqdm import tqdm
 
 from scoring import clip_prob, decision, harmful_probs, load_onnx, read_metadata, window_and_stride
-from transcribe import RECOGNIZERS
+from transcribe import add_recognizer_args
 from utils_audio import stream_windows
 from utils_io import HelmitError, atomic_output, read_labels_csv, refuse_to_overwrite, run_cli
 
@@ -202,18 +202,14 @@ def prediction_row(row, p_harm, error, split, threshold, extra):
 def clip_transcripts(args, all_rows, rows, fused):
     """index -> (transcript dict or None, error) for --fusion: read from --transcripts, else recognised
     (cached per file, in parallel)."""
-    from transcribe import make_recognizer, read_transcripts, recognizer_of, transcribe_files
+    from transcribe import fusion_recognizer, read_transcripts, transcribe_files
 
     if args.transcripts:
         known = read_transcripts(args.transcripts)
         missing = f"no transcript in {args.transcripts}; run transcribe.py on the same labels.csv"
         return {r["index"]: (known[r["path"]], known[r["path"]].get("error") or "") if r["path"] in known
                 else (None, f"{r['path']}: {missing}") for r in rows}
-    asr = args.asr or recognizer_of(fused["asr"], args.asr_model)
-    asr_id, _ = make_recognizer(asr, args.asr_model, load=False)  # its id only; the workers load it
-    if asr_id != fused["asr"]:
-        print(f"warning: {args.fusion} was fit on transcripts from {fused['asr']}, this run uses {asr_id}; "
-              "the transcript score's calibration may not carry over", file=sys.stderr)
+    asr, _, _ = fusion_recognizer(fused, args.fusion, args.asr, args.asr_model, load=False)  # the workers load it
     _, results = transcribe_files([all_rows[r["index"]]["abspath"] for r in rows], asr, args.asr_model,
                                   args.cache_dir, args.workers or usable_cores())
     return {r["index"]: res for r, res in zip(rows, results)}
@@ -260,11 +256,7 @@ def parse_args(argv):
                                     "score; adds the columns " + ",".join(FUSED_FIELDS))
     p.add_argument("--transcripts", help="with --fusion: read transcripts from this transcribe.py CSV instead of "
                                          "running the recognizer")
-    p.add_argument("--asr", choices=RECOGNIZERS, default=None,
-                   help="with --fusion: recognizer (default: the one the fusion was fit with)")
-    p.add_argument("--asr_model", help="with --fusion: --asr faster-whisper's model directory on disk, or where "
-                                       "--asr whisper-base's model is rebuilt (default: runs/models/whisper-base)")
-    p.add_argument("--cache_dir", default="runs/cache", help="with --fusion: transcript cache")
+    add_recognizer_args(p, for_fusion=True)
     args = p.parse_args(argv)
     if args.transcripts and not args.fusion:
         p.error("--transcripts is only used with --fusion")

