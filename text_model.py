@@ -10,7 +10,6 @@ A logistic regression sits on top. The file holds the n-gram vocabulary and idf,
 a sha256 of the encoder weights it was trained with, the threshold and what it was trained on; no
 pickles, so loading it runs no code.
 """
-import hashlib
 import json
 import math
 import os
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from utils_io import HelmitError, atomic_output
+from utils_io import HelmitError, atomic_output, file_sha256
 
 FORMAT = "helmit-text-model"
 FORMAT_VERSION = 1
@@ -72,11 +71,7 @@ def encoder_digest():
     path = encoder_path() / "model.safetensors"
     if not path.is_file():
         raise HelmitError(f"{path}: encoder weights missing; reinstall {ENCODER_PACKAGE}")
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 22), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return file_sha256(path)
 
 
 def encoder():

@@ -26,7 +26,8 @@ from tqdm import tqdm
 
 from config import CFG
 from utils_audio import AudioStats, iter_audio_blocks
-from utils_io import HelmitError, atomic_output, read_labels_csv, refuse_to_overwrite, run_cli, write_csv
+from utils_io import (HelmitError, atomic_output, file_sha256, read_labels_csv, refuse_to_overwrite, run_cli,
+                      write_csv)
 
 FIELDS = ["path", "label", "text", "confidence", "words", "duration_s", "asr", "error"]
 RECOGNIZERS = ("whisper-base", "pocketsphinx", "faster-whisper")
@@ -83,7 +84,7 @@ def whisper_recognizer(model_dir, name=None, digest=None, load=True):
         from faster_whisper import WhisperModel
     except ImportError:
         raise HelmitError("faster-whisper is not installed; pip install faster-whisper, or use --asr pocketsphinx") from None
-    digest = digest or file_digest(model_dir / "model.bin")  # streamed: the file is 145 MB
+    digest = digest or file_sha256(model_dir / "model.bin")  # streamed: the file is 145 MB
     asr_id = f"faster-whisper-{_package_version('faster-whisper')}/{name or model_dir.name}-{digest[:12]}"
     if not load:
         return asr_id, None
@@ -117,7 +118,7 @@ def whisper_base_dir(model_dir=None):
     checked against WHISPER_BASE_SHA256 every time."""
     model_dir = Path(model_dir or WHISPER_BASE_DIR)
     if (model_dir / "model.bin").is_file():
-        digest = file_digest(model_dir / "model.bin")
+        digest = file_sha256(model_dir / "model.bin")
         if digest != WHISPER_BASE_SHA256:
             raise _digest_mismatch(model_dir / "model.bin", digest)
         return model_dir
@@ -213,16 +214,8 @@ def make_recognizer(asr, asr_model=None, load=True):
 
 
 # ---------------------------------------------------------------- one clip, cached
-def file_digest(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def cache_path(cache_dir, path, asr_id):
-    key = hashlib.sha256(f"{CACHE_VERSION}|{asr_id}|{CFG.sample_rate}|{file_digest(path)}".encode()).hexdigest()
+    key = hashlib.sha256(f"{CACHE_VERSION}|{asr_id}|{CFG.sample_rate}|{file_sha256(path)}".encode()).hexdigest()
     return Path(cache_dir) / "transcripts" / key[:2] / f"{key}.json"
 
 

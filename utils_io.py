@@ -5,6 +5,7 @@ half-written checkpoint, ONNX file or CSV in place of a good one.
 """
 import contextlib
 import csv
+import hashlib
 import os
 import posixpath
 import sys
@@ -60,6 +61,15 @@ def refuse_to_overwrite(path, overwrite, inputs=()):
             raise HelmitError(f"{path}: is also an input of this run; write the output to another file")
     if not overwrite and (path.exists() or path.is_symlink()):
         raise HelmitError(f"{path}: exists; pass --overwrite to replace it")
+
+
+def file_sha256(path):
+    """Hex sha256 of a file's bytes, read in 4 MB blocks (model files are hundreds of MB)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 22), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def write_csv(path, rows, fieldnames):

@@ -86,10 +86,10 @@ def test_whisper_base_is_rebuilt_from_its_packages_and_hears_the_words(spoken_co
     proc = run_script("transcribe.py", "--data_root", spoken_corpus, "--asr_model", models,  # the default --asr
                       "--cache_dir", tmp_path / "cache", "--workers", 1, "--output_csv", out, check=False)
     assert proc.returncode == 1 and "2 transcribed, 0 from cache, 1 failed" in proc.stdout  # the broken file
-    import hashlib
-
-    digest = hashlib.sha256((models / "model.bin").read_bytes()).hexdigest()
     import transcribe
+    from utils_io import file_sha256
+
+    digest = file_sha256(models / "model.bin")
 
     assert digest == transcribe.WHISPER_BASE_SHA256
     rows = {r["path"]: r for r in csv.DictReader(open(out))}
