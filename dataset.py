@@ -2,7 +2,8 @@
 
 A clip is scored at inference as the max over its windows (one harmful turn is enough), so
 training sees the same thing: all windows of a clip, with the clip's label applied to its most
-harmful-looking window (multiple-instance learning). A random 8-s crop, as before, could miss the
+harmful-looking window (multiple-instance learning; train.py picks that window as inference would
+score it, then runs the training step on it alone). A random 8-s crop, as before, could miss the
 only harmful turn of a 20-s conversation and teach the model that it was safe.
 
 The expensive part of the front end (decode, resample, STFT, mel) runs once per clip, not once
@@ -212,18 +213,13 @@ def collate_windows(batch):
     return torch.cat(xs), owner, torch.tensor(ys, dtype=torch.long)
 
 
-def clip_logits(window_logits, owner, n_clips):
-    """Each clip's logits are those of its window with the highest harmful margin (MIL max).
-
-    Consistent with inference, whose clip score is its highest window's P(harmful).
-    """
-    margin = (window_logits[:, 1] - window_logits[:, 0]).detach()
-    best = torch.full((n_clips,), -float("inf")).scatter_reduce(0, owner, margin, "amax")
+def top_windows(margin, owner, n_clips):
+    """Index of each clip's window with the highest harmful margin (MIL max); a tie takes the
+    clip's first such window. margin: (n_windows,) logit[harmful] - logit[safe]."""
+    best = torch.full((n_clips,), -float("inf"), device=margin.device).scatter_reduce(0, owner, margin, "amax")
     is_best = margin == best[owner]
-    # ties (identical windows): take the first window of each clip that reaches its max
-    first = torch.full((n_clips,), len(owner)).scatter_reduce(
-        0, owner[is_best], torch.nonzero(is_best).squeeze(1), "amin")
-    return window_logits[first]
+    first = torch.full((n_clips,), len(owner), device=margin.device)
+    return first.scatter_reduce(0, owner[is_best], torch.nonzero(is_best).squeeze(1), "amin")
 
 
 # --- Wav2Vec2 features of a frozen backbone, computed once per clip and cached on disk ---

@@ -5,8 +5,9 @@ import torch
 import train
 from sklearn.metrics import roc_auc_score
 
-from dataset import DiskWindows, cnn_view, logmel_windows
-from model import load_checkpoint
+from config import CFG
+from dataset import DiskWindows, cnn_view, logmel_windows, top_windows
+from model import LiteAudioCNN, load_checkpoint
 from utils_audio import load_audio
 from utils_io import HelmitError, read_labels_csv
 
@@ -41,6 +42,44 @@ def test_class_weights_balance_the_loss():
     w = train.class_weights([1] * 6 + [0] * 4)
     assert w.tolist() == pytest.approx([10 / 8, 10 / 12])
     assert float(w[0] * 4) == pytest.approx(float(w[1] * 6))
+
+
+def test_a_training_step_runs_on_each_clips_top_window_only():
+    """MIL: the pass with gradients sees one window per clip, the one inference (eval mode) scores
+    highest; the pick leaves BatchNorm's running statistics and every module's mode as they were."""
+    torch.manual_seed(0)
+    model = LiteAudioCNN(width_mult=0.25)
+    x = torch.randn(6, CFG.n_mels, 40)
+    owner, y = torch.tensor([0, 0, 0, 1, 2, 2]), torch.tensor([1, 0, 1])
+    with torch.no_grad():
+        logits = model.eval().classify(x)
+    expected = top_windows(logits[:, 1] - logits[:, 0], owner, 3)
+    assert expected.tolist() != [0, 3, 4]  # the pick is not simply each clip's first window
+    reference = LiteAudioCNN(width_mult=0.25)
+    reference.load_state_dict(model.state_dict())
+    reference.train().classify(x[expected])  # BatchNorm statistics of the top windows alone
+    seen = []
+
+    def forward(batch):
+        seen.append(batch.clone())
+        return model.classify(batch)
+
+    args = train.parse_args(["--data_root", "."])
+    train.train_epoch(model, forward, [(x, owner, y)], torch.nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1),
+                      torch.amp.GradScaler("cpu", enabled=False), args, torch.device("cpu"), 1, pick=model.classify)
+    assert len(seen) == 1 and torch.equal(seen[0], x[expected])
+    assert all(m.training for m in model.modules())
+    bn, ref_bn = model.stem[1], reference.stem[1]
+    torch.testing.assert_close(bn.running_mean, ref_bn.running_mean)
+    torch.testing.assert_close(bn.running_var, ref_bn.running_var)
+
+    def no_pick(batch):
+        raise AssertionError("one window per clip needs no pick")
+
+    train.train_epoch(model, forward, [(x[:3], torch.arange(3), y)], torch.nn.CrossEntropyLoss(),
+                      torch.optim.SGD(model.parameters(), lr=0.1), torch.amp.GradScaler("cpu", enabled=False), args,
+                      torch.device("cpu"), 1, pick=no_pick)
+    assert torch.equal(seen[-1], x[:3])
 
 
 def test_split_keeps_holdout_as_test_and_needs_two_classes(tone_corpus):
