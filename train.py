@@ -272,7 +272,7 @@ def pick_top_windows(pick, model, x, owner, n_clips, autocast):
     dropout, BatchNorm's running statistics) in one pass without gradients.
 
     Only that window carries the clip's loss (MIL max), so the forward and backward pass with
-    gradients need not run on the others. At 2 windows per clip the step ran 1.4-1.6x faster in an
+    gradients need not run on the others. At 2 windows per clip the step ran 1.2-1.6x faster in an
     in-process A/B, and train.py went from 42.5 to 62.7 clips/s in bench/bench_train.py. The
     model ends as it was; nothing here draws random numbers, so --resume stays exact.
     """
