@@ -205,6 +205,12 @@ def model_forward(model, kind):
     return model.classify_features if kind == "features" else model
 
 
+def window_pick_forward(model, kind):
+    """The forward that chooses each clip's top window: the CNN's with BatchNorm folded into its convs
+    (eval mode's logits, 1.4-1.7x faster), otherwise the model's own eval-mode forward."""
+    return model.classify_folded if kind == "logmel" else model_forward(model, kind)
+
+
 def views(kind, cfg):
     """(training view, evaluation view) of a batch of windows."""
     if kind == "logmel":
@@ -416,7 +422,7 @@ def fit(args, cfg, model, kind, inputs, train_rows, val_rows, device, seed, prog
         if world_size() > 1:
             sampler.set_epoch(epoch)  # a new order each epoch, the same on every rank so their shares stay disjoint
         train_loss = mean_over_ranks(train_epoch(model, train_forward, loader, criterion, optimizer, scaler, args,
-                                                 device, epoch, pick=forward))
+                                                 device, epoch, pick=window_pick_forward(model, kind)))
         sync_buffers(model)
         train_seconds = time.time() - t0  # the training pass alone: what clips_per_s measures
         # every rank gets rank 0's numbers, so all take the same LR step, best epoch and early stop

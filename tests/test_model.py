@@ -17,6 +17,32 @@ def test_lite_cnn_any_length_and_width(width_mult):
     assert [b[1][0].out_channels for b in model.blocks] == [round(c * width_mult) for c in (64, 128, 160, 192)]
 
 
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_folded_batchnorm_gives_eval_modes_logits_in_either_mode(channels_last):
+    """train.py picks windows with classify_folded: it must score as eval mode does, whatever the
+    model's mode, and leave BatchNorm's statistics alone."""
+    torch.manual_seed(0)
+    model = LiteAudioCNN(width_mult=0.5)
+    with torch.no_grad():
+        for _ in range(3):  # running statistics away from their initial 0 mean, 1 variance
+            model.train().classify(3 * torch.randn(4, 128, 60) + 1)
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):  # affine parameters away from 1 and 0
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.5, 0.5)
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    x = torch.randn(5, 128, 60)
+    with torch.no_grad():
+        expected = model.eval().classify(x)
+        stats = model.stem[1].running_mean.clone()
+        for mode in (False, True):
+            folded = model.train(mode).classify_folded(x)
+            torch.testing.assert_close(folded, expected, rtol=1e-4, atol=1e-5)
+    assert torch.equal(model.stem[1].running_mean, stats)
+    assert not torch.allclose(model.train().classify(x), expected, atol=1e-3)  # train mode does differ
+
+
 def test_wav2vec2_frozen_by_default_and_unfreezes_last_layers(tiny_w2v_dir):
     frozen = Wav2Vec2Classifier(source=str(tiny_w2v_dir))
     assert not any(p.requires_grad for p in frozen.backbone.parameters())
