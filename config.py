@@ -18,7 +18,10 @@ class Config:
     # audio and log-mel front end (shared by training and the exported graph)
     sample_rate: int = 16000
     clip_seconds: float = 8.0
-    n_mels: int = 128
+    # 64 bands, as PANNs and VGGish use (speech recognisers use 40-80): against 128, the CNN's
+    # training step ran ~1.6x faster and a tone-burst MIL task's held-out AUC was higher in all
+    # 6 seeds (mean 0.84 vs 0.68). Checkpoints and ONNX files keep the n_mels they were built with.
+    n_mels: int = 64
     n_fft: int = 512
     hop_length: int = 256
     fmin: float = 60.0

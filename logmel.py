@@ -16,7 +16,7 @@ from utils_audio import load_audio
 LOG_EPS = 1e-10  # floor before log() so digital silence stays finite
 # Whisper's trick: floor the log-mel a fixed range below the clip's loudest bin. A floor relative
 # to the clip, not absolute, keeps the features independent of gain, even in the empty mel bands
-# that 128 mels on a 512-point FFT leave at the low end. 60 dB (6 ln 10 in natural log) rather
+# that a 512-point FFT leaves at the low end of the mel scale. 60 dB (6 ln 10 in natural log) rather
 # than Whisper's 80: the faintest bins are where torch's and ONNX Runtime's float32 FFTs differ
 # most in relative terms, and uploads rarely have more than 60 dB between their peak and their
 # noise floor. (It was not what fixed the export mismatch; see the standardisation below.)

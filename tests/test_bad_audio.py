@@ -21,6 +21,7 @@ import soundfile as sf
 import infer
 import infer_dataset
 import utils_audio
+from config import CFG
 from conftest import ROOT
 from scoring import onnx_window_probs, window_and_stride
 from logmel import to_logmel
@@ -163,7 +164,7 @@ def test_a_50_ms_clip_is_padded_and_scored(tone_session, tmp_path):
     assert result["warnings"] == ["only 50 ms long: too short to hold a word"]
     sf.write(tmp_path / "one.wav", np.full(1, 0.5, np.float32), SR)  # down to a single sample
     assert 0 <= classify(tone_session, tmp_path / "one.wav")["prob_harmful"] <= 1
-    assert to_logmel(np.zeros(5, np.float32)).shape == (128, 2)  # the front end pads too short an STFT input
+    assert to_logmel(np.zeros(5, np.float32)).shape == (CFG.n_mels, 2)  # the front end pads too short an STFT input
 
 
 def test_a_truncated_mp3_decodes_what_is_there(tone_session, tmp_path):

@@ -104,8 +104,8 @@ def test_a_checkpoint_carrying_code_is_refused_without_running_it(tone_corpus, t
                                                    r"2 class names"),
     ({"threshold": float("nan")}, r"'threshold' is nan, not a finite number"),
     ({"audio": {"sample_rate": 16000}}, r"'audio' is .*, without a positive sample_rate and clip_seconds"),
-    ({"audio": {**CFG.to_dict(), "n_mels": 64}}, r"the model's front end was built with n_mels=128 but 'audio' "
-                                                 r"records n_mels=64"),
+    ({"audio": {**CFG.to_dict(), "n_mels": 2 * CFG.n_mels}},
+     rf"the model's front end was built with n_mels={CFG.n_mels} but 'audio' records n_mels={2 * CFG.n_mels}"),
 ])
 def test_export_refuses_a_checkpoint_that_contradicts_itself(tone_corpus, tmp_path, change, message):
     path = saved(tmp_path / "m.pt", tiny_checkpoint(tone_corpus, **change))

@@ -77,7 +77,7 @@ def test_disk_cache_is_reused_and_invalidated_by_a_changed_clip_or_setting(tmp_p
     os.utime(paths[0], ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
     assert cached_log_power(paths, cache)[1] == 1
 
-    for change in ({"n_mels": 64}, {"hop_length": 320}, {"fmax": 7000.0}, {"sample_rate": 8000, "fmax": 4000.0}):
+    for change in ({"n_mels": 2 * CFG.n_mels}, {"hop_length": 320}, {"fmax": 7000.0}, {"sample_rate": 8000, "fmax": 4000.0}):
         cfg = dataclasses.replace(CFG, **change)
         other, n_new = cached_log_power(paths, cache, cfg)
         assert n_new == 3, change

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import torch
 
+from config import CFG
 from model import CHECKPOINT_FORMAT, LiteAudioCNN, Wav2Vec2Classifier, build_model, load_checkpoint, save_checkpoint, storable_model_args
 from scoring import clip_prob, harmful_probs
 from utils_io import HelmitError
@@ -25,14 +26,14 @@ def test_folded_batchnorm_gives_eval_modes_logits_in_either_mode(channels_last):
     model = LiteAudioCNN(width_mult=0.5)
     with torch.no_grad():
         for _ in range(3):  # running statistics away from their initial 0 mean, 1 variance
-            model.train().classify(3 * torch.randn(4, 128, 60) + 1)
+            model.train().classify(3 * torch.randn(4, CFG.n_mels, 60) + 1)
         for m in model.modules():
             if isinstance(m, torch.nn.BatchNorm2d):  # affine parameters away from 1 and 0
                 m.weight.uniform_(0.5, 1.5)
                 m.bias.uniform_(-0.5, 0.5)
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
-    x = torch.randn(5, 128, 60)
+    x = torch.randn(5, CFG.n_mels, 60)
     with torch.no_grad():
         expected = model.eval().classify(x)
         stats = model.stem[1].running_mean.clone()
