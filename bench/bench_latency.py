@@ -9,11 +9,11 @@ table gives p50 and p95 wall time and, at one thread, the median CPU time of the
 (ONNX Runtime then runs the whole graph on it): the latency with the other users' load taken out.
 Speed-ups are p50 ratios from the same run. Also: file sizes, and whether INT8 decides as FP32 does.
 
-The models, made once and kept in bench/.work/latency (delete it to rebuild):
+The models, in bench/.work/latency:
 - LiteAudioCNN trained for CNN_EPOCHS epochs by train.py on the built-in corpus, exported by
   export_onnx.py, quantized by quantize_onnx.py: the real pipeline, with a threshold chosen on
-  validation clips. (On this corpus it stays near chance: see insights.md.)
-- Wav2Vec2-base: transformers' Wav2Vec2Config() defaults (12 layers, hidden 768, 94M weights)
+  validation clips. (On this corpus it stays near chance: see insights.md.) Made afresh every run.
+- Wav2Vec2-base (made once and kept; delete bench/.work/latency to rebuild it): transformers' Wav2Vec2Config() defaults (12 layers, hidden 768, 94M weights)
   with random weights, saved with save_pretrained and loaded by path as `train.py --w2v_model DIR`
   loads it; timing does not depend on the weights.
 
@@ -46,19 +46,19 @@ TARGETS = {"cnn_size": 0.40, "cnn_p50_ms": 5.0, "cnn_agree": 0.99,
 
 
 def cnn_models(root):
-    """(FP32, INT8) ONNX files of a LiteAudioCNN trained on `root`, made by the pipeline's own scripts."""
+    """(FP32, INT8) ONNX files of a LiteAudioCNN trained on `root`, made by the pipeline's own scripts.
+
+    Made afresh every run (about half a minute): a CNN left in bench/.work by an older commit
+    would be timed and quantized with that commit's front end and training, not this one's."""
     ckpt, fp32, int8 = OUT / "cnn.pt", OUT / "cnn.onnx", OUT / "cnn_int8.onnx"
-    if not ckpt.exists():
-        print(f"training LiteAudioCNN for {CNN_EPOCHS} epochs (train.py) ...", flush=True)
-        common.run_script("train.py", "--data_root", root, "--epochs", CNN_EPOCHS, "--keep", "last", "--ckpt", ckpt,
-                          "--cache_dir", OUT / "cache", "--overwrite")
-    if not fp32.exists():
-        print("exporting and quantizing it (export_onnx.py, quantize_onnx.py) ...", flush=True)
-        common.run_script("export_onnx.py", "--ckpt", ckpt, "--onnx", fp32, "--overwrite")
-    if not int8.exists():
-        # no flip guard here: agreement is one of this benchmark's measured targets
-        common.run_script("quantize_onnx.py", "--onnx_in", fp32, "--onnx_out", int8, "--max_flip_rate", 1,
-                          "--overwrite")
+    print(f"training LiteAudioCNN for {CNN_EPOCHS} epochs (train.py) ...", flush=True)
+    common.run_script("train.py", "--data_root", root, "--epochs", CNN_EPOCHS, "--keep", "last", "--ckpt", ckpt,
+                      "--cache_dir", OUT / "cache", "--overwrite")
+    print("exporting and quantizing it (export_onnx.py, quantize_onnx.py) ...", flush=True)
+    common.run_script("export_onnx.py", "--ckpt", ckpt, "--onnx", fp32, "--overwrite")
+    # no flip guard here: agreement is one of this benchmark's measured targets
+    common.run_script("quantize_onnx.py", "--onnx_in", fp32, "--onnx_out", int8, "--max_flip_rate", 1,
+                      "--overwrite")
     return fp32, int8
 
 
