@@ -355,7 +355,12 @@ def save_progress(path, args, epoch, stopped, model, opt, scheduler, scaler, bes
 
 
 def restore_progress(state, model, opt, scheduler, scaler, ds, loader, sampler):
-    model.load_state_dict(state["model"], strict=False)  # frozen weights come from the same source
+    try:
+        model.load_state_dict(state["model"], strict=False)  # frozen weights come from the same source
+    except RuntimeError as e:  # e.g. a run interrupted under another version's defaults (128 mel bands)
+        detail = next((line.strip() for line in str(e).splitlines() if "size mismatch" in line), str(e).splitlines()[0])
+        raise HelmitError(f"--resume: the interrupted run's model does not fit the one this Helmit builds ({detail}); "
+                          "it was saved with other settings or by another version: train again without --resume") from None
     opt.load_state_dict(state["optimizer"])
     scheduler.load_state_dict(state["scheduler"])
     scaler.load_state_dict(state["scaler"])

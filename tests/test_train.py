@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -181,6 +183,10 @@ def test_resume_gives_the_same_model_as_an_uninterrupted_run(tone_corpus, tmp_pa
     monkeypatch.setattr(train, "train_epoch", real_epoch)
     with pytest.raises(HelmitError, match="these differ: --lr"):
         train.main([*flags, "--ckpt", str(tmp_path / "split.pt"), "--resume", "--lr", "0.1"])
+    monkeypatch.setattr(train, "CFG", dataclasses.replace(train.CFG, n_mels=2 * train.CFG.n_mels))  # other defaults
+    with pytest.raises(HelmitError, match=r"--resume: the interrupted run's model does not fit .*size mismatch"):
+        train.main([*flags, "--ckpt", str(tmp_path / "split.pt"), "--resume"])
+    monkeypatch.setattr(train, "CFG", CFG)
     assert train.main([*flags, "--ckpt", str(tmp_path / "split.pt"), "--resume"]) == 0
     whole, split = (torch.load(tmp_path / n, weights_only=True) for n in ("whole.pt", "split.pt"))
     assert whole["best_epoch"] == split["best_epoch"] and whole["threshold"] == split["threshold"]
