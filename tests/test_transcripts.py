@@ -213,6 +213,27 @@ def test_fusion_cross_validation_never_scores_a_clip_with_a_fit_on_it():
         assert r["fused_balanced_accuracy"] >= max(r["acoustic_balanced_accuracy"], r["text_balanced_accuracy"]) - 0.1
 
 
+def test_the_fusion_fits_sklearns_logistic_regression_but_never_weights_a_source_negatively():
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(0)
+    labels = (rng.random(200) < 0.6).astype(int)
+    score = lambda strength: 1 / (1 + np.exp(-(strength * (2 * labels - 1) + rng.standard_normal(200))))  # noqa: E731
+    p_a, p_t = score(0.8), score(1.5)
+    ours = fusion.fit_combiner([p_a, p_t], labels)
+    x = np.column_stack([fusion.logit(p_a), fusion.logit(p_t)])
+    ref = LogisticRegression(class_weight="balanced", tol=1e-10, max_iter=10_000).fit(x, labels)
+    np.testing.assert_allclose(ours["coef"], ref.coef_[0], rtol=1e-4)  # both weights positive: the same fit
+    assert ours["intercept"] == pytest.approx(ref.intercept_[0], abs=1e-4)
+    # an acoustic score that runs against the labels (a model at chance, under cross-validation) ...
+    x[:, 0] = -x[:, 0]
+    assert LogisticRegression(class_weight="balanced").fit(x, labels).coef_[0][0] < -0.5  # ... unbounded: negative
+    bounded = fusion.fit_combiner([1 - p_a, p_t], labels)
+    assert bounded["coef"][0] == 0.0  # bounded: no evidence, neither for nor against
+    text_alone = fusion.fit_combiner([p_t], labels)
+    assert bounded["coef"][1] == pytest.approx(text_alone["coef"][0], rel=1e-4)
+
+
 @pytest.fixture(scope="module")
 def fusion_file(small_text_model, tmp_path_factory):
     from train_text import generated_conversations
