@@ -10,13 +10,13 @@ RUNS   := runs
 .PHONY: install test demo cv heldout fusion fusion-heldout bench clean-demo help
 
 help:
-	@echo "make demo   - build the corpus, train, export, quantize, score, metrics (~2 min on 2 cores, ~2 min more to install packages)"
+	@echo "make demo   - build the corpus, train, export, quantize, score, metrics (~1 min on 2 cores, ~2 min more to install packages)"
 	@echo "make test   - run the test suite (installs what it needs)"
-	@echo "make cv     - 5-fold cross-validation of the CNN on the 100-clip built-in corpus (~5 min)"
+	@echo "make cv     - 5-fold cross-validation of the CNN on the 100-clip built-in corpus (~1.5 min)"
 	@echo "make heldout - train on a 2,000-clip corpus, test on its held-out voices and wording (~30 min)"
 	@echo "make fusion - transcribe the demo corpus, train the text model, cross-validate acoustic, text and fused (~5 min)"
 	@echo "make fusion-heldout - the same on the 400 held-out clips of the 2,000-clip corpus (after make heldout; ~10 min)"
-	@echo "make bench  - the benchmarks in bench/: tables on screen, JSON in bench/results/ (~11 min on a fresh clone)"
+	@echo "make bench  - the benchmarks in bench/: tables on screen, JSON in bench/results/ (~10 min on a fresh clone)"
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
