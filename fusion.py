@@ -41,8 +41,8 @@ def fit_combiner(columns, labels, C=1.0):
 
     Each column is a model's P(harmful), so it can only be evidence for harmful, or none. An
     acoustic model at chance scores below 0.5 AUC under cross-validation (insights.md), and an
-    unbounded fit turned that artefact into a negative weight (-0.74 on the demo corpus) that took
-    the fused decision up to 4 points below the transcript's alone on a fold.
+    unbounded fit turned such noise into negative weights: -0.74 on the demo corpus, and on the
+    400 held-out clips a fold 3.1 points below the transcript alone (0.0 with the bound).
     """
     from scipy.optimize import minimize
     from scipy.special import expit
@@ -50,6 +50,8 @@ def fit_combiner(columns, labels, C=1.0):
     x = np.column_stack([logit(c) for c in columns])  # (n, sources)
     sign = 2.0 * np.asarray(labels, dtype=np.float64) - 1.0  # +1 harmful, -1 safe
     counts = np.bincount(np.asarray(labels, dtype=int), minlength=2)
+    if counts.min() == 0:
+        raise HelmitError(f"the fusion needs clips of both classes to fit; it got {counts[0]} safe, {counts[1]} harmful")
     weight = C * len(sign) / (2.0 * counts[(sign > 0).astype(int)])  # balanced class weights, times C
 
     def loss(theta):  # C * weighted log-loss + ||coef||^2 / 2 (the intercept is not penalised)
@@ -61,6 +63,8 @@ def fit_combiner(columns, labels, C=1.0):
     bounds = [(0.0, None)] * x.shape[1] + [(None, None)]
     fit = minimize(loss, np.zeros(x.shape[1] + 1), jac=True, method="L-BFGS-B", bounds=bounds,
                    options={"maxiter": 1000, "gtol": 1e-9})
+    if not fit.success:
+        raise HelmitError(f"the fusion's logistic regression did not converge ({fit.message})")
     return {"coef": fit.x[:-1].tolist(), "intercept": float(fit.x[-1])}
 
 

@@ -13,9 +13,10 @@ The models, in bench/.work/latency:
 - LiteAudioCNN trained for CNN_EPOCHS epochs by train.py on the built-in corpus, exported by
   export_onnx.py, quantized by quantize_onnx.py: the real pipeline, with a threshold chosen on
   validation clips. (On this corpus it stays near chance: see insights.md.) Made afresh every run.
-- Wav2Vec2-base (made once and kept; delete bench/.work/latency to rebuild it): transformers' Wav2Vec2Config() defaults (12 layers, hidden 768, 94M weights)
-  with random weights, saved with save_pretrained and loaded by path as `train.py --w2v_model DIR`
-  loads it; timing does not depend on the weights.
+- Wav2Vec2-base (made once and kept; delete bench/.work/latency to rebuild it): transformers'
+  Wav2Vec2Config() defaults (12 layers, hidden 768, 94M weights) with random weights, saved with
+  save_pretrained and loaded by path as `train.py --w2v_model DIR` loads it; timing does not
+  depend on the weights.
 
 Decision agreement. CNN: every corpus clip scored as infer.py scores it (8-s windows, 4-s hop, the
 highest window), at the model's threshold. Wav2Vec2-base: the first 8 s of W2V_AGREE_CLIPS clips.
