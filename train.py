@@ -288,8 +288,9 @@ def pick_top_windows(pick, model, x, owner, n_clips, autocast):
 
 
 def train_epoch(model, forward, loader, criterion, optimizer, scaler, args, device, epoch, pick=None):
-    """One pass over `loader`; `pick` is the model's plain forward for choosing each clip's top window
-    (default `forward`; under torchrun `forward` is DDP's, which the no-gradient pick does not need)."""
+    """One pass over `loader`; `pick` is the no-gradient forward that chooses each clip's top window
+    (fit passes window_pick_forward; default `forward`; under torchrun `forward` is DDP's, which the
+    pick does not need)."""
     pick = pick or forward
     model.train()
     if args.use_wav2vec2 and args.num_unfrozen_layers == 0:

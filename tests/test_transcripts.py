@@ -232,6 +232,8 @@ def test_the_fusion_fits_sklearns_logistic_regression_but_never_weights_a_source
     assert bounded["coef"][0] == 0.0  # bounded: no evidence, neither for nor against
     text_alone = fusion.fit_combiner([p_t], labels)
     assert bounded["coef"][1] == pytest.approx(text_alone["coef"][0], rel=1e-4)
+    with pytest.raises(HelmitError, match=r"^the fusion needs clips of both classes to fit; it got 0 safe, 3 harmful$"):
+        fusion.fit_combiner([p_t[:3]], np.ones(3, dtype=int))
 
 
 @pytest.fixture(scope="module")
