@@ -66,10 +66,18 @@ def test_a_training_step_runs_on_each_clips_top_window_only():
         seen.append(batch.clone())
         return model.classify(batch)
 
+    scored = []
+
+    def pick(batch):
+        scored.append(batch.clone())
+        return model.classify_folded(batch)
+
     args = train.parse_args(["--data_root", "."])
     train.train_epoch(model, forward, [(x, owner, y)], torch.nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1),
-                      torch.amp.GradScaler("cpu", enabled=False), args, torch.device("cpu"), 1, pick=model.classify_folded)
+                      torch.amp.GradScaler("cpu", enabled=False), args, torch.device("cpu"), 1, pick=pick)
     assert len(seen) == 1 and torch.equal(seen[0], x[expected])
+    # clip 1 has one window: it is trained on without being scored
+    assert len(scored) == 1 and torch.equal(scored[0], x[[0, 1, 2, 4, 5]])
     assert all(m.training for m in model.modules())
     bn, ref_bn = model.stem[1], reference.stem[1]
     torch.testing.assert_close(bn.running_mean, ref_bn.running_mean)
