@@ -13,8 +13,10 @@
    flushed denormals and huge pages: only the data path differs) with the same batch size, on the same
    training clips (the checkpoint's train_clips), after a couple of untimed items (librosa's first
    calls compile). Rounds alternate Helmit and naive, so both see the same background load.
-   Two more rows for context: train.py --use_autocast (bf16, off by default), and the model's
-   training step alone on batches made up front (no reading, no augmentation): the ceiling.
+   Three more rows for context: train.py --use_autocast (bf16, off by default); the model's
+   training step alone on batches made up front (no reading, no augmentation): the ceiling for any
+   data path; and that step on one window per clip with no window pick, the model work the naive
+   path does too, so its ratio to naive bounds what any Helmit data path and pick could reach.
 2. Frozen Wav2Vec2-base (transformers' Wav2Vec2Config() defaults: 12 layers, 768 wide, random
    weights, saved to a temp dir and loaded by path): seconds per head-training epoch with the
    backbone's features cached (dataset.cached_w2v_features) against running the backbone on
@@ -133,9 +135,12 @@ def cache_mb(cache_dir):
     return sum(p.stat().st_size for p in (Path(cache_dir) / "logmel").glob("*.npy")) / 2**20
 
 
-def model_step_clips_per_s(cache_dir, data_root, train_clips, labels, epochs=3):
-    """Clips/s of the model's training step alone (forward, backward, AdamW) on the same clips' cached,
-    unaugmented windows, batched once up front: the ceiling any data path could reach."""
+def model_step_clips_per_s(cache_dir, data_root, train_clips, labels, epochs=9, one_window=False):
+    """Clips/s of the model's training step alone (train.py's window pick, then forward, backward,
+    AdamW) on the same clips' cached, unaugmented windows, batched once up front: the ceiling any
+    data path could reach. With one_window, each clip's first window only: no pick, the model work
+    the naive path does too, so naive seconds per clip over these bound the ratio to naive."""
+    import numpy as np
     import torch
 
     import train
@@ -144,6 +149,8 @@ def model_step_clips_per_s(cache_dir, data_root, train_clips, labels, epochs=3):
 
     args = train.parse_args(["--data_root", str(data_root)])
     clips, _ = cached_log_power([str(Path(data_root) / p) for p in train_clips], cache_dir)
+    if one_window:
+        clips = [np.asarray(c)[:1] for c in clips]
     ds = HelmitAudioDS(clips, labels, cnn_view(CFG))
     batches = [collate_windows(ds.__getitems__(list(range(i, min(i + args.batch_size, len(ds))))))
                for i in range(0, len(ds), args.batch_size)]
@@ -153,7 +160,7 @@ def model_step_clips_per_s(cache_dir, data_root, train_clips, labels, epochs=3):
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     scaler = torch.amp.GradScaler("cpu", enabled=False)
     epoch = lambda: train.train_epoch(model, model.classify, batches, torch.nn.CrossEntropyLoss(), optimizer, scaler,
-                                      args, torch.device("cpu"), 1)
+                                      args, torch.device("cpu"), 1, pick=train.window_pick_forward(model, "logmel"))
     return len(ds) / common.timed(epoch, repeats=epochs, warmup=1)["median"]
 
 
@@ -176,6 +183,7 @@ def cnn_and_memory(corpus, big, rounds, epochs):
             print(f"  naive epoch {r + 1}: {len(clips) / naive[-1]:.1f} clips/s", flush=True)
     bf16 = train_run(corpus, "cnn_1x_bf16", caches["1x"], epochs, "--use_autocast")
     model_only = model_step_clips_per_s(caches["1x"], corpus, clips, [labels[p] for p in clips])
+    one_window = model_step_clips_per_s(caches["1x"], corpus, clips, [labels[p] for p in clips], one_window=True)
     four = [train_run(big, f"cnn_4x_{r}", caches["4x"], max(1, epochs // 4)) for r in range(2)]
     helmit_cps = statistics.median(c for run in one for c in run["clips_per_s"])
     naive_cps = statistics.median(len(clips) / s for s in naive)
@@ -183,6 +191,7 @@ def cnn_and_memory(corpus, big, rounds, epochs):
     return {"train_clips": len(clips), "helmit_clips_per_s": helmit_cps, "naive_clips_per_s": naive_cps,
             "ratio": helmit_cps / naive_cps, "naive_epoch_seconds": naive,
             "helmit_bf16_clips_per_s": statistics.median(bf16["clips_per_s"]), "model_step_clips_per_s": model_only,
+            "model_step_one_window_clips_per_s": one_window,
             "helmit_clips_per_s_4x": statistics.median(c for run in four for c in run["clips_per_s"]),
             "train_clips_4x": len(four[0]["train_clips"]),
             "runs": {"1x": strip(one), "4x": strip(four), "1x_bf16": strip([bf16])}}
@@ -259,6 +268,9 @@ def main(argv=None):
                          f"{cnn['helmit_bf16_clips_per_s'] / cnn['naive_clips_per_s']:.1f}x"),
                         ("(the model's step alone, no data path)", cnn["model_step_clips_per_s"],
                          f"{cnn['model_step_clips_per_s'] / cnn['naive_clips_per_s']:.1f}x"),
+                        ("(the step on one window per clip, no pick: the naive path's model work)",
+                         cnn["model_step_one_window_clips_per_s"],
+                         f"{cnn['model_step_one_window_clips_per_s'] / cnn['naive_clips_per_s']:.1f}x"),
                         (f"Helmit train.py, 400-clip corpus ({cnn['train_clips_4x']} training clips)",
                          cnn["helmit_clips_per_s_4x"], "")])
     common.print_table(f"frozen Wav2Vec2-base head training ({w2v['clips']} clips, {w2v['windows']} windows)",
