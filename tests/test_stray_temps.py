@@ -10,23 +10,11 @@ import time
 import psutil
 
 import utils_io
-from conftest import ROOT, run_script
+from conftest import ROOT, dead_process, run_script, temp_name
 from utils_io import atomic_output
 
 HOST = utils_io._HOST
 DAY_AND_AN_HOUR_AGO = time.time() - utils_io.STRAY_AGE_S - 3600
-
-
-def temp_name(target, host, pid, start_ms):
-    return f".{target}.{host}.{pid}.{start_ms}.abcd1234.tmp"
-
-
-def dead_process():
-    """(pid, start ms) of a process that has exited and been reaped."""
-    proc = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
-    start = round(psutil.Process(proc.pid).create_time() * 1000)
-    proc.communicate()
-    return proc.pid, start
 
 
 def stray(directory, name, content="half a file", mtime=None):
