@@ -52,7 +52,6 @@ def atomic_output(path, mode="w", **open_kwargs):
     path = Path(path)
     if path.is_dir():
         raise HelmitError(f"{path}: is a directory; give a file name for the output")
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = str(temp_beside(path))
     umask = os.umask(0)
     os.umask(umask)
@@ -80,6 +79,7 @@ def temp_beside(path, directory=False):
     says on stderr that it left it alone.
     """
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     for stray in _temps_of(path):
         _judge_stray(path, stray)
     prefix = f".{path.name}.{_HOST}.{os.getpid()}.{_start_ms(psutil.Process())}."
