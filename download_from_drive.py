@@ -25,7 +25,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from config import AUDIO_EXTENSIONS, CFG, CLASS_NAMES
-from utils_io import HelmitError, refuse_to_overwrite, run_cli
+from utils_io import HelmitError, refuse_to_overwrite, run_cli, temp_beside
 
 GB = 1024 ** 3
 SOURCE_KINDS = ("zip", "id", "url")  # per class: --<class>_zip, --<class>_id, --<class>_url
@@ -267,8 +267,9 @@ def main(argv=None):
         if count_audio_files(data_root / cls):
             refuse_to_overwrite(data_root / cls, args.overwrite)
         todo[cls] = source
-    # The work dir sits inside data_root so the final rename into place never crosses filesystems.
-    work = Path(tempfile.mkdtemp(prefix=".download-", dir=data_root))
+    # The work dir sits inside data_root so the final rename into place never crosses filesystems. It is
+    # a temp of a notional data_root/download, so the next download removes the one a killed run left.
+    work = temp_beside(data_root / "download", directory=True)
     try:
         if any(kind == "folder" for kind, _ in todo.values()):
             folder = work / "folder"

@@ -1,18 +1,40 @@
 """Files in and out: user-facing errors, atomic writes, labels.csv, and the CLI exit contract.
 
 Every stage writes its outputs through `atomic_output`, so an interrupted run never leaves a
-half-written checkpoint, ONNX file or CSV in place of a good one.
+half-written checkpoint, ONNX file or CSV in place of a good one, and the temp file a killed run
+leaves is removed by the next run that writes the same output (`temp_beside`).
 """
 import contextlib
 import csv
 import hashlib
 import os
 import posixpath
+import re
+import shutil
+import socket
 import sys
 import tempfile
+import time
 from pathlib import Path
 
+import psutil
+
 from config import CLASS_NAMES
+
+# A temp file is named .<output name>.<host>.<pid>.<start ms>.<random>.tmp: the next run on the same
+# host can then tell whether its writer is alive, and pid + start time is one process, where a pid
+# alone may since have been reused. The host is kept to [A-Za-z0-9-] so that the fields parse.
+_HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:64] or "unknown-host"
+_TEMP_NAME = re.compile(r"\.(?P<target>.+)\.(?P<host>[A-Za-z0-9-]+)\.(?P<pid>\d+)\.(?P<start>\d+)\.[a-z0-9_]{8}\.tmp"
+                        r"(?:\.data)?")  # .data: the weights torch.onnx.export may put beside its file
+_OLD_TEMP_NAME = re.compile(r"\.(?P<target>.+)\.[a-z0-9_]{8}\.tmp(?:\.data)?")  # before owners were named
+# A temp whose writer cannot be checked (another host, or an old name without one) is removed only once
+# its last write is this old: a stage holds a temp only while it writes that output, so by then its run is over.
+STRAY_AGE_S = 24 * 3600
+# Two reads of one process's start time can differ: psutil adds the boot time, which moves when the
+# clock is stepped. A pid reused by a process started within this long of its dead owner is not a real risk.
+SAME_START_S = 10
+_LISTED = {}  # absolute directory -> {output name: [names of its temps]}, as this process first found them
 
 
 class HelmitError(Exception):
@@ -30,9 +52,7 @@ def atomic_output(path, mode="w", **open_kwargs):
     path = Path(path)
     if path.is_dir():
         raise HelmitError(f"{path}: is a directory; give a file name for the output")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    tmp = str(temp_beside(path))
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes files private (0600); outputs get normal permissions
@@ -47,6 +67,92 @@ def atomic_output(path, mode="w", **open_kwargs):
         with contextlib.suppress(FileNotFoundError):
             os.remove(tmp)
         raise
+
+
+def temp_beside(path, directory=False):
+    """A new, empty temp file (or directory) named for `path`, its writer and this process, in
+    `path`'s directory; first the temps of `path` that dead runs left there are removed.
+
+    A temp of a run on this host is removed when its process is gone (or its pid now belongs to a
+    process started at another time) and never while it runs, however long. One from another host,
+    or with an old name that names no writer, is removed once STRAY_AGE_S old; until then the run
+    says on stderr that it left it alone.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for stray in _temps_of(path):
+        _judge_stray(path, stray)
+    prefix = f".{path.name}.{_HOST}.{os.getpid()}.{_start_ms(psutil.Process())}."
+    if directory:
+        return Path(tempfile.mkdtemp(prefix=prefix, suffix=".tmp", dir=path.parent))
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    return Path(tmp)
+
+
+def _start_ms(process):
+    return round(process.create_time() * 1000)
+
+
+def _temps_of(path):
+    """Temps of `path` in its directory. The directory is listed once per process: per-clip caches
+    write thousands of files into one directory, and a listing per write would be quadratic. A temp
+    left after that listing is the next run's to remove."""
+    directory = os.path.abspath(path.parent)
+    if directory not in _LISTED:
+        found = _LISTED[directory] = {}
+        with contextlib.suppress(OSError), os.scandir(directory) as entries:
+            for entry in entries:
+                m = _TEMP_NAME.fullmatch(entry.name) or _OLD_TEMP_NAME.fullmatch(entry.name)
+                if m:
+                    found.setdefault(m["target"], []).append(entry.name)
+    return [path.parent / name for name in _LISTED[directory].pop(path.name, [])]
+
+
+def _judge_stray(path, stray):
+    """Remove `stray` if its writer is dead; else leave it, saying why if its writer may be dead."""
+    try:
+        age = time.time() - stray.stat().st_mtime
+    except FileNotFoundError:
+        return  # its run finished, or another run removed it
+    m = _TEMP_NAME.fullmatch(stray.name)
+    if m and m["host"] == _HOST:
+        why = _writer_state(int(m["pid"]), int(m["start"]))
+    elif age > STRAY_AGE_S:
+        why = "dead"
+    elif m:
+        why = f"written by {m['host']} pid {m['pid']}, cannot tell if it is alive"
+    else:
+        why = "an older Helmit's temp name, which does not say who wrote it"
+    if why == "alive":
+        return
+    if why != "dead":
+        why += f"; removed once {STRAY_AGE_S // 3600} h old"
+    else:
+        try:
+            if stray.is_dir() and not stray.is_symlink():
+                shutil.rmtree(stray)
+            else:
+                os.remove(stray)
+            return
+        except FileNotFoundError:
+            return
+        except OSError as e:  # another user's file in a shared directory: not this run's to fail over
+            why = f"its run is over, but it cannot be removed: {e.strerror}"
+    print(f"warning: {path}: left {stray} alone ({why})", file=sys.stderr)
+
+
+def _writer_state(pid, start_ms):
+    """'alive', 'dead', or why this host's process `pid` started at `start_ms` cannot be checked."""
+    try:
+        process = psutil.Process(pid)
+        if process.status() == psutil.STATUS_ZOMBIE or abs(_start_ms(process) - start_ms) > SAME_START_S * 1000:
+            return "dead"  # a zombie writes no more; another start time is another process
+        return "alive"
+    except psutil.NoSuchProcess:
+        return "dead"
+    except psutil.AccessDenied:
+        return f"written by {_HOST} pid {pid}, cannot tell if it is alive"
 
 
 def refuse_to_overwrite(path, overwrite, inputs=()):

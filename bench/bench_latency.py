@@ -24,7 +24,6 @@ Its random head has no learned threshold, so decisions are taken at the median F
 clips fall on each side, in the densest part of the scores, where rounding flips the most.
 """
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -33,6 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402  (puts the repo root on sys.path too)
+from utils_io import temp_beside  # noqa: E402
 
 CORPUS = (60, 40)            # harmful, safe: the demo corpus's size, shared with the other benchmarks
 # The last of 8 epochs (--keep last): in the first 5 or so, the CNN's scores barely vary between
@@ -72,8 +72,7 @@ def w2v_models(root):
         from transformers import Wav2Vec2Config, Wav2Vec2Model
 
         torch.manual_seed(0)
-        tmp = backbone.with_name(backbone.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
+        tmp = temp_beside(backbone, directory=True)
         Wav2Vec2Model(Wav2Vec2Config()).save_pretrained(tmp)
         os.replace(tmp, backbone)
     if not ckpt.exists():

@@ -29,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402  (puts the repo root on sys.path too)
+from utils_io import write_csv  # noqa: E402
 
 BASE_CORPUS = (60, 40)  # harmful, safe: the demo corpus's size, 100 clips
 # 1,000 clips: a backlog, where the ~2 s of Python start-up (importing torch) is a small share of
@@ -40,15 +41,6 @@ CNN_TARGET = 150  # clips/s, from issue 4
 RSS_GROWTH_LIMIT = 1.10  # peak memory at 10x the clips within 10% of the small run's
 
 MODELS = common.WORK / "scoring_models"
-
-
-def write_labels(path, fields, rows):
-    tmp = path.with_suffix(".csv.tmp")
-    with open(tmp, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
-    os.replace(tmp, path)
 
 
 def cnn_onnx(corpus):
@@ -193,7 +185,7 @@ def main():
     print(f"\nWav2Vec2-base on {W2V_CLIPS} clips, one run each:", flush=True)
     w2v_labels = common.WORK / f"{base.name}_first{W2V_CLIPS}.csv"
     rows = read_rows(base / "labels.csv")
-    write_labels(w2v_labels, list(rows[0]), rows[:W2V_CLIPS])
+    write_csv(w2v_labels, rows[:W2V_CLIPS], list(rows[0]))
     w2v_runs = interleaved({
         "default": lambda: score(w2v, base, out / "w2v_default.csv", labels_csv=w2v_labels),
         "2 workers": lambda: score(w2v, base, out / "w2v_2workers.csv", "--workers", 2, labels_csv=w2v_labels),

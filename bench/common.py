@@ -150,6 +150,8 @@ def scaled_corpus(root, copies):
     bench/.work/<root name>_x<copies>. Every copy is a clip of its own to decode, cache and train on."""
     import csv
 
+    from utils_io import write_csv
+
     out = WORK / f"{Path(root).name}_x{copies}"
     if (out / "labels.csv").exists():
         return out
@@ -167,12 +169,7 @@ def scaled_corpus(root, copies):
                 except OSError:  # a filesystem without hard links
                     (out / rel).symlink_to((Path(root) / row["path"]).resolve())
             copied.append({**row, "path": rel})
-    tmp = out / "labels.csv.tmp"
-    with open(tmp, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(copied)
-    os.replace(tmp, out / "labels.csv")  # last: its presence marks a finished corpus
+    write_csv(out / "labels.csv", copied, fields)  # last: its presence marks a finished corpus
     return out
 
 
@@ -192,13 +189,14 @@ def write_results(name, results, targets=None):
     """bench/results/<name>.json: the machine, the measurements and each target with pass/fail.
 
     targets: [(description, measured value, passed bool)]. Returns the path."""
+    from utils_io import atomic_output
+
     RESULTS.mkdir(parents=True, exist_ok=True)
     payload = {"benchmark": name, "machine": machine(), "results": results,
                "targets": [{"target": t, "measured": v, "met": bool(ok)} for t, v, ok in (targets or [])]}
     path = RESULTS / f"{name}.json"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(payload, indent=2, default=float))
-    os.replace(tmp, path)
+    with atomic_output(path, "w", encoding="utf-8") as f:
+        json.dump(payload, f, indent=2, default=float)
     if targets:
         print_table(f"{name}: targets", ["target", "measured", "met"],
                     [(t, v if isinstance(v, str) else f"{v:.4g}", "yes" if ok else "NO") for t, v, ok in targets])

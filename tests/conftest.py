@@ -20,6 +20,21 @@ def run_script(script, *args, check=True, timeout=600):
     return proc
 
 
+def dead_process():
+    """(pid, start time in ms) of a process that has exited and been reaped."""
+    import psutil
+
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    start = round(psutil.Process(proc.pid).create_time() * 1000)
+    proc.communicate()
+    return proc.pid, start
+
+
+def temp_name(target, host, pid, start_ms):
+    """The name utils_io.temp_beside gives a temp of `target` written by process `pid` on `host`."""
+    return f".{target}.{host}.{pid}.{start_ms}.abcd1234.tmp"
+
+
 def make_tone_corpus(root, n_per_class=10, seed=0):
     """harmful = a tone in noise, safe = noise only: trivially learnable, for plumbing tests."""
     rng = np.random.default_rng(seed)

@@ -1,5 +1,6 @@
 """download_from_drive.py: zips built here, gdown replaced at fetch(); no network."""
 import io
+import os
 import re
 import subprocess
 import sys
@@ -7,11 +8,13 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import psutil
 import pytest
 import soundfile as sf
 
 import download_from_drive as dfd
-from utils_io import HelmitError
+from conftest import dead_process, temp_name
+from utils_io import _HOST, HelmitError
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -246,3 +249,17 @@ def test_a_download_cut_off_half_way_leaves_nothing(tmp_path, previous):
     with pytest.raises(HelmitError, match=r"safe\.zip: (not a zip archive|.*truncated)"):
         run("--safe_zip", tmp_path / "safe.zip", "--data_root", previous, "--overwrite")
     assert tree(previous) == ["harmful/old.wav", "safe/old.wav"]  # nothing half-extracted, nothing lost
+
+
+def test_next_download_removes_a_killed_ones_work_dir(tmp_path, data_root):
+    """A killed download leaves its work dir, with every zip it fetched, in data/: the next download
+    removes it, and leaves the work dir of a download still running."""
+    dead = data_root / temp_name("download", _HOST, *dead_process())
+    live = data_root / temp_name("download", _HOST, os.getpid(), round(psutil.Process().create_time() * 1000))
+    for work in (dead, live):
+        (work / "folder").mkdir(parents=True)
+        (work / "harmful.zip").write_bytes(b"fetched")
+    zips = [make_zip(tmp_path / f"{cls}.zip", {"a.wav": wav_bytes()}) for cls in ("harmful", "safe")]
+    assert run("--harmful_zip", zips[0], "--safe_zip", zips[1], "--data_root", data_root) == 0
+    assert sorted(p.name for p in data_root.iterdir()) == sorted(["harmful", "safe", live.name])
+    assert (live / "harmful.zip").read_bytes() == b"fetched"
