@@ -1,0 +1,465 @@
+"""Harmful structures for text_corpus.py (threats, harassment, bullying; grooming is in
+text_lexicon_grooming.py): category -> subtype -> structure key -> template.
+
+Data only; the template syntax is described in text_lexicon.py. A structure's id is
+"category.subtype.key" and decides by hash whether it is a training or a held-out structure, so add
+new keys freely but never rename or reuse old ones.
+
+Each sentence must read as harmful to a moderator on its own: where a first clause could be innocent
+("I saw you at the park"), the part that makes it harmful is required, not optional.
+Non-graphic throughout, and no real slurs.
+"""
+
+HARMFUL_STRUCTURES = {
+    "threat": {
+        # the speaker says they will do harm
+        "direct": {
+            "hurt_you": "[{i_will}|{i_will} actually|Swear down, {i_will}] {harm_act}[ {threat_when}|]"
+                        "[, I promise you| and that's a promise| and nobody's gonna stop me|, I mean it|].",
+            "dead_when": "[You're|You are] [dead|so dead|a dead man|finished|done for][, {name}|]. [Wait till I "
+                         "catch you {time}|I'm coming for you {time}|The second you walk out of school, you're "
+                         "done|When I find you, that's it|Nobody's gonna save you {time}].",
+            "coming_for_you": "[I'm coming for you|I'm coming to find you|Me and my boys are coming for you|We're "
+                              "coming for you] {time}[, and there's nowhere to hide|, so you'd better run|, and "
+                              "nobody's gonna help you|, you little {insult}].",
+            "jump_you": "[Me and the boys|Me and my mates|Me and my brothers|A few of us] are {gonna} jump you "
+                        "[outside|near|round the back of] {place} {time}[, don't bother bringing anyone|, you "
+                        "can't hide forever|].",
+            "weapon": "[Next time I see you|When I catch you|If I see you at {place} again|Tomorrow] I'm "
+                      "[bringing a knife|bringing my brother's bat|bringing something for you|not coming alone]"
+                      "[, {name}|][, and you won't walk away from it|, and I'm using it|].",
+            "know_where_visit": "I know where you [live|go to school|hang out|sleep at night], {name}, and I'm "
+                                "[coming round|gonna pay you a visit|gonna make you pay|coming for you] {time}.",
+            "property": "[{i_will}|One of these nights {i_will}] [burn your house down|smash every window in your "
+                        "house|wreck your car|slash your bike tyres|destroy everything you own|torch your car]"
+                        "[ while you sleep| with you inside| and you'll never know it was me|].",
+            "family": "[{i_will} hurt|{i_will} go after|I'm gonna get] [your {parent}|your little brother|your "
+                      "little sister|your whole family][ and make you watch| first| and it'll be your fault| "
+                      "next|].",
+            "beat_badly": "[{i_will}|We're gonna] [beat you|batter you|kick your head in] so [badly|hard] [you "
+                          "won't be able to walk|your {parent} won't recognise you|you'll need a doctor|you'll "
+                          "be eating through a straw|you'll be off school for a month][, {name}|].",
+            "short_kill": "[{i_will}|Swear {i_will}] [kill you|end you|break your {body_part}|wreck you|hurt you]"
+                          "[.| for real.| I'm not joking.|, {name}.|, you {insult}.]",
+            "hunt": "I'm {gonna} [find you|hunt you down|track you down] and [hurt you|make you regret it|"
+                    "finish this|make you wish you'd kept your mouth shut][, {name}|][, however long it takes|].",
+            "kill_you": "[{i_will} kill you|I swear {i_will} kill you|{you_will} get killed|Next time I see you "
+                        "{i_will} kill you][, {name}|]. [I'm not joking.|I know where you live.|Don't think I "
+                        "won't.|You've been warned.]",
+            "dead_meat": "[You're dead meat|You're a dead man walking|Your days are numbered][, {name}|]"
+                         "[, I swear down|. I'm not even joking.|. Ask anyone what I do to people like you.|].",
+        },
+        # harm promised if the listener does (or fails to do) something
+        "conditional": {
+            "tell": "If you [tell anyone|tell a teacher|tell your {parent}|snitch|go to the police|report me|say "
+                    "one word][ about this| about what happened| about me|], [{i_will} {harm_act}|{you_will} "
+                    "[regret it|get hurt|wish you hadn't|be sorry]|I'll make sure you [regret it|never walk "
+                    "again|get hurt|can't show your face at school]].",
+            "block": "[Block me|Ignore me|Leave me on read|Unfriend me|Mute me] [again|one more time|] and "
+                     "[{you_will} regret it|I'll come to your house|I swear I'll find you|see what happens to "
+                     "you|{i_will} {harm_act}].",
+            "show_face": "[Show your face at|Turn up at|Come anywhere near] {place} [again|{time}] and [{i_will} "
+                         "{harm_act}|you won't be walking home|you're getting hurt|you'll be leaving in an "
+                         "ambulance].",
+            "say_again": "Say that [again|one more time|to my face|about my {parent} again] and [{i_will} "
+                         "{harm_act}|{you_will} be picking your teeth up off the floor|see what happens|you're "
+                         "done].",
+            "pay": "[If you don't|Unless you] [pay me back|bring the money|give me what you owe me|bring me "
+                   "{money_amount}] [by Friday|by tomorrow|by tonight|by the end of the week|by Monday], "
+                   "[{i_will} {harm_act}|you're getting hurt|I'm coming to your house|your {parent} is next].",
+            "leave_me": "If you [leave me|break up with me|go out with him|talk to her again|ever cheat on me], "
+                        "[{i_will} {harm_act}|{you_will} regret it for the rest of your life|I'll make sure no "
+                        "one else ever wants you|I'll make your life hell].",
+            "game_report": "[Report me|Kick me from the server|Ban me|Beat me] [again|one more time] and I'll "
+                           "[find out where you live|get your address|track you down] and [{harm_act}|make "
+                           "you pay|show up at your door].",
+            "one_more": "One more [word|message|comment|time][ out of you| from you|] and [you're dead|{i_will} "
+                        "{harm_act}|I swear you're getting hurt|I'm coming round].",
+            "kill_if": "If you [ever come near my sister again|touch my brother again|show up at my house again|"
+                       "report me again], I'm {gonna} kill you[, {name}|][, and I mean it|, I'm dead serious|].",
+            "stay_away": "If you don't [stop talking to my girlfriend|stop posting about me|leave my brother "
+                         "alone|stay away from {name}], [{i_will} {harm_act}|{you_will} [get hurt|regret it]|"
+                         "you're dead].",
+            "snitch_again": "[Snitch|Grass] on me again and [{you_will} [get hurt|regret it]|{i_will} "
+                            "{harm_act}|I'll make sure you can't talk for a week].",
+            "laugh_again": "[Laugh at me|Post about me|Mention my name] one more time[, {name},|] and [{i_will} "
+                           "{harm_act}|you'll find out what happens|you won't make it home].",
+        },
+        # harm from others, or harm described without "I"
+        "indirect": {
+            "someone": "[Someone's|Somebody's|Someone is] {gonna} [hurt you|get you|catch you|sort you out] "
+                       "[on your way home|after school|when you least expect it|one of these days|soon]"
+                       "[, and it won't be pretty|, and I'll be laughing|, and nobody will help you].",
+            "ally": "My {ally:0} {ally:1} where you live[, {name}|], and {ally:2} [coming for you|gonna sort you "
+                    "out|not happy with you|waiting for you] {time}.",
+            "people_like_you": "[People like you|Kids like you|Snitches like you|Grasses like you] [get hurt|end "
+                               "up in hospital|don't last long|get what's coming to them|get stabbed] [round "
+                               "here|at this school|in this area][, remember that|].",
+            "something_bad": "Something bad is {gonna} happen to you [{time}|soon|at {place}][, and you'll know "
+                             "it was me|, don't say I didn't warn you|, trust me].",
+            "passive": "{you_will} [get hurt|get jumped|get battered|get what's coming to you|end up in "
+                       "hospital|get your head kicked in] [{time}|at {place}|before the week's out][, and "
+                       "nobody's gonna help you|, I'll make sure of it|, mark my words|].",
+            "end_up_dead": "People who [snitch on me|cross me|grass on us] [end up dead|get killed|disappear] round "
+                           "here[, {name}|]. [Just saying.|Think about it.|Your choice.]",
+            "relay": "[Tell {name:0}|Warn {name:0}|Let {name:0} know] {name:5} [getting jumped|getting battered|dead|"
+                     "getting done in] [{time}|at {place}][, from me|].",
+            "paid_someone": "[I've got people|I've got someone|I've got my cousins|My mates are] [watching your "
+                            "house|waiting for you at {place}|following you home][, {name}|][, so enjoy your "
+                            "freedom while it lasts|, so don't get comfy|].",
+            "paid": "I've paid [someone|a couple of lads|some older kids] to [sort you out|wait for you at {place}|"
+                    "teach you a lesson] {time}[, {name}|][, enjoy|, good luck|].",
+            "whole_school": "The whole [estate|year|school] is {gonna} [jump you|batter you|come for you] "
+                            "{time}[, I made sure of it|, I told them what you did|].",
+            "crew_knows": "[Everyone knows|My whole crew knows|The older lot know] what you did[, {name}|], "
+                          "[{you_will} get what's coming|good luck walking home|you won't make it to the end of "
+                          "the week].",
+        },
+        # a threat that never says the harm outright
+        "veiled": {
+            "watch_back": "[You'd better|Better|You should] [watch your back|watch yourself|keep looking over "
+                          "your shoulder|sleep with one eye open][ from now on| if I were you|][, {name}|].",
+            "shame_if": "[{name}, it'd be a shame|It'd be a shame|It would be a real shame|Shame] if something "
+                        "[happened to|bad happened to] {loved_thing:0}[ on the way home| one of these nights| "
+                        "{time}|].",
+            "nice_house": "[Nice|Lovely] {loved_thing:2} you've got[, {name}|]. [Be a shame if anything happened "
+                          "to {loved_thing:1}.|Be a real shame if something happened to {loved_thing:1}.|I'd "
+                          "keep an eye on {loved_thing:1} if I were you.]",
+            "i_know": "I know [where you live|what time you finish school|which bus you get home|what car your "
+                      "{parent} drives|where your little sister goes to school|which window is your bedroom]"
+                      "[, {name}|]. [Just saying.|Think about that.|Remember that next time you open your "
+                      "mouth.|Sleep well.]",
+            "see_you": "See you [{time}|soon|at {place}][, {name}|]. [I'll be waiting, and you know what's "
+                       "coming.|Come alone.|Don't bother bringing your friends, they won't help you.|You won't "
+                       "be walking home.]",
+            "remember_last": "[Remember|Don't forget] what happened to the last [kid|person|guy|girl] who "
+                             "[snitched on me|crossed me|reported me|talked back to me|grassed on us][, {name}|].",
+            "accidents": "Accidents happen[, {name}|]. [Especially to people who talk too much.|Especially on "
+                         "dark roads.|Keep your mouth shut and you'll be fine.|Especially to snitches.]",
+            "sleep": "Sleep [well|tight] tonight[, {name}|]. [While you still can.|I know which window is "
+                     "yours.|Enjoy it while it lasts.|Lock your doors.]",
+            "watching": "[I'm watching you|I'm always watching|I'm outside right now|I'm parked outside your "
+                        "house|I can see your window from here][, {name}|]. [Nice {clothing:0} by the way.|Tell "
+                        "your {parent} I said hi.|You should close your curtains.|Don't bother calling anyone.]",
+            "enjoy": "[Enjoy|Make the most of] [your last week at this school|the weekend|your little life|"
+                     "walking around] while you [can|still can][, {name}|].",
+            "lucky": "You're lucky [there were teachers around|your brother was there|I didn't catch you] "
+                     "[today|yesterday]. [Next time you won't be.|It won't happen twice.|That luck's running "
+                     "out.]",
+            "know_family": "[I know your {parent}|I know where your {parent} works|I've seen your little sister "
+                           "at {place}]. [It'd be a shame if they got dragged into this.|Think about them before "
+                           "you say anything else.|Keep that in mind, {name}.]",
+        },
+    },
+    "harassment": {
+        # unwanted sexual remarks, never graphic
+        "sexual_comments": {
+            "body": "[Damn|Wow|Mmm], [nice body|nice legs|look at that figure|those curves][, {name}|]. [Bet you "
+                    "look even better without that {clothing:0}.|Wear that again tomorrow, I like looking.|You "
+                    "should post more pics like that, just for me.]",
+            "rate": "[I'd give you|You're] a [seven|solid eight|six|nine] [but only for your body|for your body, "
+                    "your face is a two|if you sent me more pics|because of those legs][, {name}|].",
+            "voice": "[Girl|Hey|Babe], your voice [is so hot|is doing things to me|is turning me on]. [Say my "
+                     "name again.|Keep talking, I like it.|Moan into the mic for me.|Come to my DMs.]",
+            "sit_lap": "[Come sit on my lap|Come here and sit on my lap|Come keep me warm][, babe|, sweetheart|, "
+                       "gorgeous|, {name}|]. [I know you want to.|Don't be shy.|Nobody's watching.]",
+            "wearing": "What are you wearing right now[, {name}|]? [Bet it's not much.|Describe it for me.|Send "
+                       "a pic.|Take it off.]",
+            "sent_something": "Check your DMs, [babe|gorgeous|sweetheart], I sent you something [you'll like|a "
+                              "bit naughty|special][ and I want one back|, don't be shy, send one back|].",
+            "body_count": "[How many guys|How many people] have you [been with|slept with|hooked up with]"
+                          "[, {name}|]? [Bet it's loads.|You look like you've been around.|Bet I'd be the best.]",
+            "staring": "[Every time|Whenever] you [bend over|walk past|stream|turn around] I [can't stop "
+                       "staring|get distracted|can't stop looking at your body][, not gonna lie|, sorry not "
+                       "sorry|, you do it on purpose|].",
+            "posted_for_me": "Stop pretending you're not interested, you [wore {clothing:2} {clothing:0}|posted that "
+                             "pic|wore that outfit] for me[, {name}|]. [Admit it.|We both know it.|]",
+            "more_pics": "[Send|Show] me [more pics|a pic] [in that {clothing:0}|in your bikini|of you in bed]"
+                         "[, {name}|][, I won't show anyone|, you owe me|, stop being frigid|].",
+            "kiss": "[I'm gonna|I'll] kiss you when I see you {time}[, {name}|], [whether you like it or not|you "
+                    "can't stop me|and you'll like it].",
+            "chat_comments": "[Everyone in chat|The whole lobby] [wants to know|is asking] what you look like "
+                             "[under that {clothing:0}|in a bikini|in bed][, {name}|]. [Show us.|Turn your cam on.|"
+                             "Don't be a tease.]",
+        },
+        # repeated messaging, calling, following
+        "unwanted_contact": {
+            "answer": "[Why aren't you answering?|Answer your phone.|Pick up.|Why are you ignoring me?|Reply to "
+                      "me.] I've [called|messaged|texted|rung] you [twenty|thirty|fifty|a hundred] times [today|"
+                      "tonight|since this morning|in the last hour].",
+            "new_accounts": "You can block me [all you want|as much as you like|on everything], I'll [just make "
+                            "a new account|keep making new accounts|find you on {app}|get your new number]"
+                            "[, I'm not going anywhere|, you can't get rid of me|, you'll never get rid of me].",
+            "followed": "[I followed you to|I waited for you outside|I was right behind you at] {place} [{time}|"
+                        "yesterday|last night]. [Why did you run off?|You looked nice.|I'll be there again "
+                        "tomorrow.|You didn't even notice me.]",
+            "keep_messaging": "I'm {gonna} keep [messaging|calling|texting] you [every day|every night|all "
+                              "night|every hour] until you [talk to me|answer|give me another chance|unblock "
+                              "me|agree to see me].",
+            "schedule": "I know you [get the bus at|finish work at|leave practice at|walk your dog at] [half "
+                        "three|six|quarter past four|seven], so I'll [just wait for you|be there|walk with you]"
+                        "[ again|][, whether you like it or not|, you can't stop me].",
+            "friends": "I [messaged|added|DM'd] all your [friends|mates|followers|family] [on {app}|] [to find "
+                       "out where you are|so they'll tell me what you're doing|because you blocked me|until "
+                       "someone tells me your new number].",
+            "online": "I can see you're online[ on {app}|][, {name}|]. [Answer me or I'm coming round.|That's "
+                      "the fifth time today you've ignored me.|I'm gonna keep messaging till you reply.|I know "
+                      "you're reading these.]",
+            "door": "I'm [outside your house|at your door|outside your work|parked across the road from your "
+                    "house] again[, {name}|], [I'm not leaving till you talk to me|I know you're in there, I can "
+                    "see your light on|you can't hide from me forever].",
+            "calling": "[Pick up|Answer the phone|Unblock me]. [Pick up.|Answer me.|I know you're there.] [I'll "
+                       "keep calling all night.|I'm not stopping.|You can't ignore me forever.|I'll ring your "
+                       "{parent} next.]",
+            "blocked": "[Why did you block me|You blocked me again]? [I made another account.|I'll just keep "
+                       "finding you.|You know I'll find you on {app}.] [We're not done talking.|You don't get to "
+                       "ignore me.|I'll never stop.]",
+            "presents": "I [left flowers at|left another present at|sent another letter to] your [house|work|"
+                        "school] again"
+                        "[, {name}|]. [Why won't you answer?|You can't ignore me forever.|I'll keep sending them "
+                        "till you talk to me.]",
+            "everywhere": "[Everywhere you go|Wherever you go], I'll be there[, {name}|]. [{place} {time}, I'll "
+                          "be watching.|Blocking me won't change that.|Get used to it.]",
+        },
+        # exposing or threatening to expose personal details
+        "doxxing": {
+            "post_address": "[I'm gonna|I'll|Watch me] post your [home address|address|phone number|real name|"
+                            "school|mum's number|workplace] {social}[ so everyone can [find you|pay you a visit|"
+                            "see who you really are]|, let's see how brave you are then].",
+            "found": "[Found|Got|I've got] your [real name|address|school|number|IP|mum's Facebook][, {name}|]. "
+                     "[It's going {social} tonight.|Everyone's gonna know.|Wanna guess what I do with it?|Keep "
+                     "talking and it goes public.]",
+            "reveal": "Your real name is {name} {surname}[,| and] you go to {school_name}[ and you live on "
+                      "{street}|]. [Want me to keep going?|Still feeling brave?|Shall I post it?|Everyone in the "
+                      "server's about to know.]",
+            "shared": "I [just posted|put|shared|dropped] your [address|phone number|real name and school|home "
+                      "address] {social}[, good luck|, enjoy the calls|, let's see how you like that|, have fun].",
+            "ip": "I've got your IP[, {name}|]. [I know what town you're in.|Keep talking and I'll leak it.|I'm "
+                  "sending it to everyone in the lobby.]",
+            "boss": "I'm {gonna} [call|email|message] your [boss|school|{parent}|head teacher] and [tell them "
+                    "everything|send them those screenshots|give them your {app} username|show them what you "
+                    "post].",
+            "photo_house": "I've got a [photo|picture|screenshot] of your [house|front door|street sign|school "
+                           "gate|car] and I'm [posting it|putting it] {social}[ tonight|][, {name}|].",
+            "everyone_knows": "Everyone in [the server|this lobby|the group chat|the stream] is about to know "
+                              "where you live[, {name}|]. [Say goodbye to your privacy.|Hope you like visitors.|"
+                              "Should have kept your mouth shut.]",
+            "spam_number": "Everyone spam this number[, it's {name:0}'s real number|, it's {name:3} mum's phone|], "
+                           "[tell {name:2} what you think|go wild|call {name:2} all night].",
+            "visit": "Found {p:1} {social}, [lives on|lives just off|lives near] {street}[, who's gonna pay "
+                     "{p:1} a visit|, someone go knock on the door|, go say hi].",
+            "school_gate": "I know you go to {school_name}[, {name}|]. [I'm telling everyone in the server.|I'll "
+                           "post your timetable next.|Your whole school's gonna see those messages.]",
+        },
+        # strong personal insults aimed at one person
+        "targeted_abuse": {
+            "you_are": "[You're|You are] [such a|a] {insult_adj} {insult}[ and everyone knows it| and you always "
+                       "will be|, honestly|][, {name}|].",
+            "nobody": "Nobody [wants you here|likes you|would miss you if you disappeared|cares what you think|"
+                      "asked for your opinion][, you {insult_adj} {insult}|, {name}].",
+            "waste": "You're [a waste of space|a waste of oxygen|a complete failure|a total embarrassment|an "
+                     "absolute joke][, {name}|]. [Even your {parent} is ashamed of you.|Do everyone a favour "
+                     "and leave.|Just log off forever.|Nobody would care if you vanished.]",
+            "mouth": "Every time you open your mouth [I remember|it reminds me|everyone remembers] how "
+                     "{insult_adj} you are[, {name}|].",
+            "uninstall": "[Uninstall the game|Delete your account|Log off forever|Just quit], you [{insult_adj}|"
+                         "absolute] {insult}[, nobody wants you in this lobby|, you ruin every match|, everyone "
+                         "hates playing with you|].",
+            "ashamed": "[Your {parent} must be so ashamed of you|No wonder your dad left|No wonder your {parent} "
+                       "can't stand you][, you {insult}|, {name}|].",
+            "shut_up": "[Shut up|Shut your mouth|Nobody asked you], you [{insult_adj}|absolute|pathetic] "
+                       "{insult}. [Nobody wants to hear your voice.|Mute yourself.|Go cry to your {parent}.]",
+            "most": "[Honestly|Genuinely|No joke], you're the [worst|most annoying|most pathetic|most useless|most "
+                    "embarrassing|most boring] [person|human being|player] I've "
+                    "ever [met|played with|had to listen to][, {name}|].",
+            "disgust": "You [disgust me|make me sick|are genuinely disgusting][, you {insult}|, {name}|]. [Get "
+                       "out of my sight.|Go away.|Don't ever talk to me again.|Crawl back under your rock.]",
+            "as_a_person": "You're [trash|garbage|vermin] as a person[, not just at {game}|, {name}|][, and "
+                           "everyone in this chat agrees|, and you know it].",
+            "imagine": "Imagine being as {insult_adj} as you[, {name}|]. [Couldn't be me.|Embarrassing.|Your "
+                       "whole life is a joke.]",
+            "attention": "[Nobody|No one] [likes|cares about] you[, {name}|], [stop begging for attention|you're "
+                         "just a sad little {insult}|go cry about it somewhere else].",
+        },
+    },
+    "bullying": {
+        "appearance": {
+            "look_at": "[Look at|Ew, look at|Has anyone seen] {name:0}'s {feature:0}, {feature:1} so "
+                       "[{looks_adj}|weird]. No wonder nobody [fancies|likes|wants to sit next to] {name:2}.",
+            "your_feature": "What's wrong with your {feature:0}[, {name}|]? {feature:1} so {looks_adj}[, "
+                            "honestly|][, it's embarrassing|, you should hide it|, everyone's talking about it].",
+            "look_like": "[You look like|You literally look like|Your face looks like] {compare_thing}[, {name}|]"
+                         "[ lol|][. No wonder you don't have any friends.|. Everyone's laughing at you.|. It's "
+                         "embarrassing to stand next to you.|].",
+            "they_look_like": "{name:0} [looks|literally looks] like {compare_thing}[, I can't unsee it|, everyone "
+                              "says so| lol][, no wonder nobody talks to {name:2}|].",
+            "weight": "[Careful|Watch out], the [floor|chair|bench]'s gonna break when {name} sits down[ lol|]"
+                      "[, everyone move|].",
+            "eating": "Have you been eating {food} all day again? [No wonder you can't fit through the door.|"
+                      "That's why your clothes don't fit.|Look at the size of you.]",
+            "smell": "[Ew|Urgh|Gross], {name:0} [smells|stinks] [like a bin|like wet dog|again|like old cheese]"
+                     "[, don't sit near {name:2}|, nobody go near {name:2}|, it's disgusting].",
+            "clothes": "Did your {parent} get {clothing:2} {clothing:0} from [a bin|a charity shop|the reject "
+                       "pile]? {clothing:1} [hideous|tragic|so embarrassing].",
+            "haircut": "Who cut your hair, [a blind man|your little brother|a lawnmower|your nan]? [You look "
+                       "like {compare_thing}.|It's tragic.|Everyone's laughing at it.]",
+            "mirror": "Do you even [own a mirror|look in the mirror][, {name}|]? [You're so {looks_adj}.|No "
+                      "wonder you don't have any friends.|I feel sorry for anyone who has to look at you.]",
+            "nickname": "[From now on your name is|Everyone's calling you|We're all gonna call you] "
+                        "{mock_nickname}[ because of your {feature:0}|][ lol| haha|].",
+            "selfie": "[Delete|Take down] that [selfie|profile pic|photo][, {name}|], [you look {looks_adj} in "
+                      "it|nobody wants to see your face|it's making everyone feel sick].",
+        },
+        "ability": {
+            "cant_even": "You can't even [read out loud|catch a ball|do basic maths|spell your own name|swim a "
+                         "length|kick a ball straight|tie your own laces][, {name}|]. [How are you that "
+                         "{ability_adj}?|My little sister could do it.|Everyone was laughing at you.]",
+            "bottom_set": "[You're|You are] in the bottom set for [everything|{subject}] because you're [thick|"
+                          "slow|so {ability_adj}|a {insult}][, everyone knows it|].",
+            "team": "Nobody wants you on [their|our] team[ for {sport}|], [you're so {ability_adj}|you always "
+                    "lose us the game|you can't even run|you're a waste of a place].",
+            "test": "Did you [seriously|actually] get [two out of twenty|the lowest mark in the class|a U|zero] "
+                    "[on|in] the {subject} test? [That's hilarious.|What a {insult}.|Everyone's gonna hear about "
+                    "this.|Are you actually thick?]",
+            "game_bad": "[You're|You are] so [bad|trash|garbage] at {game}[, {name}|], [you should be "
+                        "embarrassed|my nan plays better than you|no wonder nobody invites you|we're never "
+                        "letting you play with us again].",
+            "slow": "[Hurry up|Come on|Keep up], [slowpoke|you {insult}], [everyone's sick of waiting for you|why "
+                    "are you so slow at everything|you're holding the whole class back|go home if you can't keep "
+                    "up].",
+            "stutter": "[Say it again|Go on, read it out|Answer the question][, {name}|], [let's all hear you "
+                       "stutter|let's hear you mess it up again|so we can all laugh at you|everyone's waiting to "
+                       "laugh].",
+            "baby_help": "Aww, does [the baby|little {name:0}] need help [again|with {subject}|tying {name:3} laces]? "
+                         "[So pathetic.|Everyone look.|How embarrassing.]",
+            "copying": "[Stop copying my answers|Don't sit next to me], [you're too thick to do it yourself|"
+                       "you'll make me fail too|you {ability_adj} {insult}].",
+            "special_class": "[Why are you even in this class|You should be in the special class|Go back to year "
+                             "three][, {name}|], [you can't even read|you're so {ability_adj}|you drag everyone "
+                             "down].",
+        },
+        # religion, accent, family, money, disability: mocked, never with a real slur
+        "identity": {
+            "accent": "Nobody can understand a word you say with that accent[, {name}|]. [Go back to where you "
+                      "came from.|Speak properly or shut up.|It's embarrassing.]",
+            "copy_accent": "[Do the accent again|Say it in your funny accent|Go on, talk properly][, {name}|]"
+                           "[ lol|], [it's hilarious|you sound so stupid|you sound like a cartoon].",
+            "copy_them": "Everyone copy how {name} talks[ lol|], [it's hilarious|make fun of the accent|do it in "
+                         "class tomorrow].",
+            "religious_item": "[Why do you wear that|Take off that|Nobody wants to see your] {religious_item}"
+                              "[, {name}|], [you look {looks_adj}|it's so weird|you're such a freak]. "
+                              "[Everyone's laughing at you.|Nobody wants you here.|]",
+            "religion": "[Everyone thinks|We all know|My mum says] your [religion|family's religion] is [a joke|"
+                        "stupid|made up|for weirdos][, that's why nobody sits with you|, {name}|].",
+            "poor": "[You're|You are] so poor you [get free school meals|wear your brother's old uniform|can't "
+                    "even afford [the school trip|a phone|proper trainers]|live in that tiny flat][, {name}|]"
+                    "[, that's so embarrassing|, it's tragic|].",
+            "family_left": "[At least my|My] [dad|mum] didn't [walk out|leave|go to prison] like yours did"
+                           "[, {name}|][ lol|].",
+            "foster": "[Even your real parents didn't want you|No wonder your parents gave you away|That's why "
+                      "you live with a foster family][, {name}|]. [Nobody wants you.|Not even them.|Think about "
+                      "it.]",
+            "disability": "Look at [{name:0}|the kid] with the {disability_thing}, [what a freak|let's hide it|"
+                          "everyone copy {name:2}|don't let {name:2} sit with us|so embarrassing].",
+            "house": "Your house is [tiny|a dump|falling apart|disgusting] and your family [can't even afford a "
+                     "car|lives off handouts|uses the food bank][, it's embarrassing|, everyone knows|].",
+            "lunch": "[Ew|Urgh], what is that [smell|stuff] in your lunch box[, {name}|]? [Your food stinks, go "
+                     "eat somewhere else.|Nobody wants to sit near your weird food.|Eat your smelly food "
+                     "outside.]",
+            "name_mock": "What kind of name is {name} anyway? [Sounds made up.|Did your {parent} pick it out of a "
+                         "bin?|Go back to wherever you got it from.]",
+            "two_homes": "[Everyone knows|We all know] your [mum can't even look after you|dad's in prison|"
+                         "family's on benefits][, {name}|], [that's why you're so weird|that's why nobody "
+                         "comes to your house|it's so sad].",
+        },
+        "exclusion": {
+            "sit": "[You can't sit with us|Don't sit here|Go sit somewhere else|This table's full|Find another "
+                   "seat][, {name}|], [nobody wants you here|go find your own friends|we're saving it for real "
+                   "friends|nobody invited you].",
+            "group_chat": "We made a [new|secret|] group chat [on {app}|] without {name:0} so we can [talk about|"
+                          "laugh at] {name:2}[ lol|][, don't add {name:2}|].",
+            "party": "Don't invite {name:0} to [the party|your birthday|the sleepover|the cinema trip], [nobody "
+                     "likes {name:2}|{name:6} ruin it|{name:5} so annoying|we all agreed].",
+            "kick": "[Kick|Remove] {name:0} from the [{game} server|group chat|squad|team], [we don't want {name:2} "
+                    "anymore|and don't tell {name:2} why|before {name:5} back online].",
+            "ignore": "[Let's all|Everyone] [ignore|blank] {name:0} [{time}|all week|until {name:5} [crying|gone|out "
+                      "of the group]].",
+            "not_friends": "[You're not|You aren't] [part of our group|our friend|in the squad|one of us] "
+                           "anymore[, {name}|], [so stop following us around|get the hint|nobody wants you|stop "
+                           "messaging the group].",
+            "team_pick": "[We're not picking|Nobody's picking] {name:0} [for the team|for {sport}|again], [{name:1} "
+                         "can play on {name:3} own|{name:5} useless|let {name:2} sit on the bench all year].",
+            "voted": "[We|Everyone] voted and you're [out|not invited|not welcome anymore][, {name}|]. [Don't "
+                     "even bother asking.|Stop sitting with us.|Find new friends.]",
+            "leave": "Why are you still here[, {name}|]? [Nobody invited you.|Take the hint and leave.|Go home, "
+                     "nobody wants you.|Can't you tell everyone's ignoring you on purpose?]",
+            "dont_play": "[Don't|Nobody] play with {name:0} [at break|at lunch|on the trip|anymore], [{name:5} a "
+                         "{insult}|pass it "
+                         "on|tell everyone].",
+            "lobby": "[Leave the lobby|Leave the party|Get out of our call][, {name}|], [we were having fun "
+                     "before you joined|nobody invited you|we're all muting you anyway|you're not part of the "
+                     "squad].",
+        },
+        # mocking in public, spreading videos and photos
+        "humiliation": {
+            "video": "[I'm gonna|We're gonna|Let's] post [that|the] [video|clip|photo] of {name:0} [crying|falling "
+                     "over|tripping on stage|singing|throwing up on the bus|getting rejected] {social}[ so "
+                     "everyone can see|, it's hilarious|, {name:5} gonna die of embarrassment|].",
+            "screenshots": "I [screenshotted|saved] [your|all your] [messages|texts|DMs] [to {name}|about your "
+                           "crush|] and [sent them to everyone|posted them {social}|put them on my story][ lol|, "
+                           "enjoy|, good luck showing your face tomorrow].",
+            "laughing": "Everyone [at school|in our year|in the group chat] is laughing at [your|that] [video|post|"
+                        "photo|song|poem][, {name}|][, you'll never live it down|, it's gone everywhere|].",
+            "meme": "We turned your [face|photo|school picture] into a meme and [everyone's|the whole year is] "
+                    "[sharing it|using it as a sticker|laughing at it][ lol|].",
+            "read_out": "[Let's|I'm gonna] read [your diary|your messages|your love letter|your poem] out [in "
+                        "front of everyone|at lunch|to the whole class|on stream][, this is gonna be so funny|, "
+                        "you can't stop me|].",
+            "fake_account": "[We made|I made] a [fake account|parody account|page] [of|about] you {social} [and "
+                            "everyone's following it|to post your ugly photos|and it's already got a hundred "
+                            "followers][ lol|].",
+            "told_secret": "I told [the whole class|everyone|your crush|the group chat] [your secret|what you "
+                           "told me|that you still [wet the bed|sleep with a teddy|cry at night]][ lol|, they're "
+                           "all laughing|, have fun tomorrow].",
+            "record": "[Record|Film] {name:0} [falling over|crying|messing up {name:3} speech|getting told off] and "
+                      "[send it to|post it in] the group chat[ lol|, it's gonna be jokes|].",
+            "bag": "[Let's|We should] [tip out|empty] {name:0}'s [bag|pencil case] in front of [the whole class|"
+                   "everyone] {time}[ and film {name:3} face|, it'll be hilarious|].",
+            "nickname_public": "[Everyone start|Let's all start] calling {name:0} {mock_nickname} [in class|in the "
+                               "chat|on stream][, {name:6} hate it|, make it stick|].",
+            "stream_clip": "[Clip|Screenshot] {name:0} [raging|crying on stream|losing it] and [post it|spread it] "
+                           "{social}[, everyone's gonna rip {name:2}|, {name:6} never stream again|].",
+        },
+        # peers extorting money, items, favours
+        "coercion": {
+            "money": "[Bring me|Give me|Hand over] {money_amount} [tomorrow|every day|on Monday|by lunch] or "
+                     "[{you_will} regret it|I'll tell everyone your secret|you'll get it at break|we'll post "
+                     "that video].",
+            "homework": "[Do|You're doing] my {subject} homework [for me|tonight|every week] or [everyone finds "
+                        "out about your crush|I'm posting those screenshots|you know what happens|you're getting "
+                        "battered].",
+            "account": "Give me your {game} [login|password|account] or I'll [post your messages|tell everyone "
+                       "your secret|make your life hell|get you kicked from the server|tell everyone what you "
+                       "did].",
+            "skins": "[Send|Gift] me [your best skins|{gift}|all your items] [now|tonight|by tomorrow] or I'll "
+                     "[report your account|tell your {parent} what you did|post that clip|make sure everyone "
+                     "hates you].",
+            "steal": "If you [want to|wanna] [hang out with us|stay in the group|be our friend], you have to "
+                     "[nick something from the shop|take money from your mum's purse|steal the answers from the "
+                     "teacher's desk][, or you're out|, no excuses|].",
+            "phone": "[Hand over|Give me] your [phone|headphones|{object}][, now| or I'll take it off you|, "
+                     "don't make me ask again], and don't tell anyone.",
+            "keep_quiet": "[Keep your mouth shut|Don't tell anyone|Don't say a word] about [what we did|the "
+                          "money|this|what happened in the toilets] or [everyone will know your secret|we'll "
+                          "make the rest of the year hell for you|you're next|you'll be sorry].",
+            "share_or": "[Send us|Give us] [your {game} password|twenty quid|your lunch] or we'll [share|post|"
+                        "send] [that embarrassing photo|your diary|the video] [to everyone|to the whole year|"
+                        "{social}].",
+            "dare": "[Do the dare|Eat it|Lick the floor] or we're [posting your secret|telling everyone|kicking "
+                    "you out of the group][, your choice|, go on|].",
+            "every_week": "From now on you [pay us|bring us] [a fiver|ten quid|your lunch money] every [week|"
+                          "Monday|day][, {name}|], [or else|and if you tell anyone it's double|and don't even "
+                          "think about telling].",
+        },
+    },
+}
