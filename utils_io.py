@@ -155,6 +155,28 @@ def _writer_state(pid, start_ms):
         return f"written by {_HOST} pid {pid}, cannot tell if it is alive"
 
 
+@contextlib.contextmanager
+def atomic_directory(path):
+    """Yield a fresh temp directory next to `path`; on success it replaces `path` (a directory output,
+    such as a text model, appears whole or not at all). On any exception it is removed."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise HelmitError(f"{path}: exists and is not a directory")
+    tmp = temp_beside(path, directory=True)
+    try:
+        yield tmp
+        if path.exists():  # two renames: the old directory leaves only once the new one is complete
+            old = temp_beside(path, directory=True)
+            os.replace(path, Path(old) / "d")
+            os.replace(tmp, path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
 def refuse_to_overwrite(path, overwrite, inputs=()):
     """Stop before any work when `path` exists and the user did not pass --overwrite.
 

@@ -123,3 +123,21 @@ def tiny_w2v_dir(tmp_path_factory):
     path = tmp_path_factory.mktemp("tiny_w2v")
     Wav2Vec2Model(cfg).save_pretrained(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_text_base(tmp_path_factory):
+    """A 2-layer, 32-wide BERT sequence classifier with random weights and all-MiniLM-L6-v2's tokenizer,
+    saved as a hub model would be: a stand-in for MiniLM (or a user's own toxicity model) that
+    fine-tunes in seconds."""
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+    import text_encoder
+
+    tok = AutoTokenizer.from_pretrained(text_encoder.default_base())
+    cfg = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                     intermediate_size=64, max_position_embeddings=128, num_labels=2)
+    path = tmp_path_factory.mktemp("tiny_text_base")
+    BertForSequenceClassification(cfg).save_pretrained(path)
+    tok.save_pretrained(path)
+    return path

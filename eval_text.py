@@ -1,0 +1,128 @@
+"""Score a text model on text it never trained on: the frozen benchmark, and the generator's held-out split.
+
+The benchmark (eval/text_benchmark_part{1,2}.csv) was written apart from the sentence generator
+and is never trained on: the four harms (threats direct, conditional, indirect and veiled;
+harassment; bullying; grooming stages), everyday talk, and hard negatives (game and sports
+violence, idioms, banter, people reporting abuse, safety advice, films and news). Part 2 was
+written last and nothing was tuned on it. Each part is scored as written (`clean`) and, when
+eval/text_benchmark_part{N}_spoken.csv exists, as spoken by held-out espeak-ng voices and
+transcribed by the default recognizer (speak_text.py). Prints one table; --json writes it all.
+"""
+import argparse
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+
+import text_model
+from utils_io import HelmitError, atomic_output, run_cli
+
+EVAL_DIR = Path(__file__).resolve().parent / "eval"
+PARTS = ("part1", "part2")
+HARM = ("harassment", "bullying", "threat", "grooming")
+SAFE = ("everyday", "hard_negative")
+GENERATOR_HELDOUT = 2000  # sentences of text_corpus.py's held-out structures and words
+
+
+def read_rows(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    for i, r in enumerate(rows):
+        if r.get("label") not in ("0", "1") or r.get("error"):
+            raise HelmitError(f"{path}:{i + 2}: no 0/1 label, or a transcription error")
+    return rows
+
+
+def benchmark_sets():
+    """{name: rows} of every benchmark file present: part1, part1_spoken, part2, part2_spoken."""
+    out = {}
+    for part in PARTS:
+        for name in (part, f"{part}_spoken"):
+            path = EVAL_DIR / f"text_benchmark_{name}.csv"
+            if path.is_file():
+                out[name] = read_rows(path)
+    return out
+
+
+def generator_heldout():
+    import text_corpus
+
+    rows = text_corpus.generate(GENERATOR_HELDOUT, 7, "heldout", spoken=0.3)
+    return [{"text": g["text"], "label": str(g["label"]), "category": g["category"], "subtype": g["subtype"]}
+            for g in rows]
+
+
+def score(rows, model, threshold=None):
+    """Metrics of one set: balanced accuracy, ROC-AUC, recall per harm, share flagged per safe
+    kind, and how often a caught harm is named right."""
+    from sklearn.metrics import balanced_accuracy_score, roc_auc_score
+
+    threshold = model["threshold"] if threshold is None else threshold
+    probs, cats = text_model.predict_with_category([r["text"] for r in rows], model)
+    y = np.array([int(r["label"]) for r in rows])
+    flagged = probs >= threshold
+    m = {"n": len(rows), "balanced_accuracy": float(balanced_accuracy_score(y, flagged)),
+         "roc_auc": float(roc_auc_score(y, probs)) if len(set(y.tolist())) == 2 else float("nan")}
+    by_cat = np.array([r.get("category", "") for r in rows])
+    m["flagged"] = {c: float(flagged[by_cat == c].mean()) for c in HARM + SAFE if (by_cat == c).any()}
+    hard = by_cat == "hard_negative"
+    subtypes = np.array([r.get("subtype", "") for r in rows])
+    m["hard_negative_flagged_by_subtype"] = {s: float(flagged[hard & (subtypes == s)].mean())
+                                             for s in sorted(set(subtypes[hard].tolist()))}
+    if cats is not None:
+        harmful = np.isin(by_cat, HARM)
+        m["category_accuracy"] = float(np.mean([c == t for c, t in zip(np.array(cats)[harmful], by_cat[harmful])])) \
+            if harmful.any() else float("nan")
+    m["_probs"] = probs
+    return m
+
+
+def report(model):
+    """{set name: metrics} for every benchmark file present and the generator's held-out split."""
+    sets = benchmark_sets()
+    try:
+        sets["generator_heldout"] = generator_heldout()
+    except ImportError:
+        pass
+    out = {}
+    for name, rows in sets.items():
+        m = score(rows, model)
+        m.pop("_probs")
+        out[name] = m
+    return out
+
+
+def format_report(rep):
+    cols = ["bal.acc", "AUC", *[c[:6] for c in HARM], "everyd", "hardneg", "cat.acc"]
+    lines = [f"{'set':<20} {'n':>5} " + " ".join(f"{c:>7}" for c in cols)]
+    for name, m in rep.items():
+        vals = [m["balanced_accuracy"], m["roc_auc"], *[m["flagged"].get(c, float("nan")) for c in HARM + SAFE],
+                m.get("category_accuracy", float("nan"))]
+        lines.append(f"{name:<20} {m['n']:>5} " + " ".join(f"{v:>7.3f}" for v in vals))
+    lines.append("  harm columns: recall (share flagged); everyd, hardneg: share of safe text flagged; cat.acc: harm "
+                 "named right among harmful texts")
+    worst = {name: max(m["hard_negative_flagged_by_subtype"].items(), key=lambda kv: kv[1], default=("-", 0.0))
+             for name, m in rep.items()}
+    lines.append("  most-flagged hard negatives: " + "; ".join(f"{n} {s} {v:.0%}" for n, (s, v) in worst.items()))
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--text_model", default="runs/text_model", help="text model directory or .json (default: %(default)s)")
+    p.add_argument("--int8", action="store_true", help="score the model's INT8 ONNX file")
+    p.add_argument("--json", help="also write every number to this JSON file")
+    args = p.parse_args(argv)
+    model = text_model.load(args.text_model, int8=args.int8)
+    rep = report(model)
+    print(format_report(rep))
+    if args.json:
+        with atomic_output(args.json, "w", encoding="utf-8") as f:
+            json.dump(rep, f, indent=1)
+        print(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    run_cli(main)

@@ -1,0 +1,133 @@
+"""Speak labelled sentences with espeak-ng and transcribe them with the default recognizer.
+
+The text model must read transcripts, not clean text: Whisper drops, merges and mishears words.
+This makes the spoken versions of two kinds of text:
+- training text (`--generated N`): sentences from text_corpus.py, spoken by the corpus's training
+  voices, so the text model also learns from real recognizer output (train_text.py reads it);
+- the frozen benchmark (`--input_csv eval/text_benchmark_part1.csv`), spoken by the held-out
+  voices, which no training audio uses, to measure the whole path from speech.
+Each sentence becomes one clip with the built-in corpus's acoustics (voice, rate, pitch, room,
+noise, phone line, format), drawn without looking at the label. Writes a CSV with the transcript
+as `text`, the spoken sentence as `spoken_text`, and the input's label, category and subtype.
+"""
+import argparse
+import csv
+import ctypes
+import multiprocessing as mp
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+from tqdm import tqdm
+
+import synth_dataset as synth
+from utils_audio import resample
+from utils_io import HelmitError, atomic_output, refuse_to_overwrite, run_cli, write_csv
+
+FIELDS = ["id", "text", "spoken_text", "label", "category", "subtype", "voice", "asr", "error"]
+HOLDOUT_FRACTION = 0.2  # the built-in corpus's split of voices (synth_dataset --holdout default)
+
+
+def read_sentences(path):
+    """[{id, text, label, category, subtype}] from a CSV with at least id, text, label."""
+    path = Path(path)
+    if not path.is_file():
+        raise HelmitError(f"{path}: not found")
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        missing = {"id", "text", "label"} - set(reader.fieldnames or [])
+        if missing:
+            raise HelmitError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+        rows = []
+        for row in reader:
+            if row["label"].strip() not in ("0", "1") or not row["text"].strip():
+                raise HelmitError(f"{path}:{reader.line_num}: needs a text and a label 0 or 1")
+            rows.append({k: row.get(k, "") for k in ("id", "text", "label", "category", "subtype")})
+    return rows
+
+
+def word_recall(said, heard):
+    from text_model import normalise_text
+
+    said, heard = normalise_text(said).split(), set(normalise_text(heard).split())
+    return sum(w in heard for w in said) / max(1, len(said))
+
+
+def generated_sentences(n, seed):
+    """n training sentences from text_corpus.py (training structures and words only)."""
+    import text_corpus
+
+    return [{"id": f"gen-{seed}-{i:05d}", "text": g["text"], "label": str(g["label"]), "category": g["category"],
+             "subtype": g["subtype"]} for i, g in enumerate(text_corpus.generate(n, seed, "train"))]
+
+
+def render_sentence(job):
+    """One sentence -> one audio file, seeded by (seed, index); returns the voice used."""
+    index, seed, text, voices, path = job
+    rng = np.random.default_rng([seed, index, 5])
+    p = synth.draw_render_params(rng, voices)
+    p.update(n_turns=1, gaps=p["gaps"][:1] + p["gaps"][-1:], pad_to=synth.MIN_SECONDS)
+    synth.espeak()["lib"].espeak_ng_SetRandSeed(ctypes.c_long(int(rng.integers(2 ** 31))))
+    speaker = p["speakers"][0]
+    turn = synth.speak(text, speaker) * 10 ** (speaker["gain_db"] / 20)
+    wave, sr = synth.mix_scene([turn], p, synth.espeak()["sr"], rng)
+    wave = resample(wave.astype(np.float32), sr, 16000)
+    with atomic_output(path, mode=None) as tmp:
+        sf.write(tmp, wave, 16000, format="FLAC", subtype="PCM_16")
+    return speaker["voice"]
+
+
+def speak_all(rows, voices, audio_dir, seed, workers):
+    synth.espeak()
+    jobs = [(i, seed, r["text"], voices, str(Path(audio_dir) / f"{i:05d}.flac")) for i, r in enumerate(rows)]
+    # a fresh fork per sentence: libespeak-ng keeps hidden state between sentences (synth_dataset.py)
+    with mp.get_context("fork").Pool(workers, maxtasksperchild=1) as pool:
+        voices_used = list(tqdm(pool.imap(render_sentence, jobs), total=len(jobs), desc="speaking", unit="sentence"))
+    return [j[4] for j in jobs], voices_used
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--input_csv", help="sentences to speak: a CSV with id, text, label (and category, subtype)")
+    src.add_argument("--generated", type=int, help="speak this many text_corpus.py training sentences instead")
+    p.add_argument("--voices", choices=("train", "heldout"), required=True,
+                   help="the built-in corpus's training voices, or its held-out voices (never used for training)")
+    p.add_argument("--output_csv", required=True, help="where to write the transcripts")
+    p.add_argument("--audio_dir", default="runs/spoken", help="where the clips go (default: %(default)s/<output name>)")
+    p.add_argument("--cache_dir", default="runs/cache", help="transcript cache (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0, help="voices and acoustics, and --generated text (default: %(default)s)")
+    p.add_argument("--workers", type=int, default=2, help="parallel processes (default: %(default)s)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --output_csv")
+    args = p.parse_args(argv)
+    if args.generated is not None and args.generated < 2:
+        p.error("--generated must be >= 2")
+    return args
+
+
+def main(argv=None):
+    from transcribe import DEFAULT_ASR, transcribe_files
+
+    args = parse_args(argv)
+    refuse_to_overwrite(args.output_csv, args.overwrite, inputs=[args.input_csv])
+    rows = read_sentences(args.input_csv) if args.input_csv else generated_sentences(args.generated, args.seed)
+    voices = synth.voice_pool(args.voices == "heldout", HOLDOUT_FRACTION)
+    audio_dir = Path(args.audio_dir) / Path(args.output_csv).stem
+    audio_dir.mkdir(parents=True, exist_ok=True)
+    start = time.time()
+    paths, used = speak_all(rows, voices, audio_dir, args.seed, args.workers)
+    asr_id, results = transcribe_files(paths, DEFAULT_ASR, cache_dir=args.cache_dir, workers=args.workers)
+    out = [dict(r, text=(res or {}).get("text", ""), spoken_text=r["text"], voice=v, asr=asr_id, error=err)
+           for r, v, (res, err) in zip(rows, used, results)]
+    write_csv(args.output_csv, out, FIELDS)
+    recall = np.mean([word_recall(r["spoken_text"], r["text"]) for r in out if not r["error"]] or [0.0])
+    print(f"\n{len(out)} sentence(s) spoken by {len(set(used))} {args.voices} voice(s) and transcribed by {asr_id} "
+          f"in {time.time() - start:.0f} s; {sum(bool(r['error']) for r in out)} failed")
+    print(f"word recall (share of spoken words found in the transcript): {recall:.3f}")
+    print(f"wrote {args.output_csv}")
+    return 1 if any(r["error"] for r in out) else 0
+
+
+if __name__ == "__main__":
+    run_cli(main)

@@ -1,0 +1,184 @@
+"""The fine-tuned text model: training on a tiny encoder, its files, ONNX parity, categories, torch-free scoring."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import text_model
+from conftest import ROOT, run_script
+from utils_io import HelmitError, file_sha256
+
+PROBE = ["i know where you live and i am coming for you tonight", "gg that was a close match, same time tomorrow?",
+         "send me a pic and dont tell your mum, its our secret", "You're so ugly nobody wants you in the squad!!", ""]
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tiny_text_base, tmp_path_factory):
+    """train_text.py fine-tuning the tiny encoder, as a user would run it with --base."""
+    out = tmp_path_factory.mktemp("text") / "model"
+    proc = run_script("train_text.py", "--base", tiny_text_base, "--out", out, "--n_generated", 1200, "--epochs", 4,
+                      "--lr", 1e-3, "--budget_min", 0, "--no_asr_transcripts", "--max_length", 48, "--threads", 1)
+    return out, proc
+
+
+def test_training_reports_the_frozen_benchmark_and_stores_it(tiny_model):
+    out, proc = tiny_model
+    meta = json.loads((out / "text_model.json").read_text())
+    assert meta["kind"] == "encoder" and meta["categories"] == ["harassment", "bullying", "threat", "grooming"]
+    assert meta["training"]["generated"] == 1200 + 240 and meta["training"]["stopped_by"] == "epochs"
+    assert {"part1", "part2", "generator_heldout"} <= set(meta["metrics"])
+    assert meta["metrics"]["part1"]["n"] == 640 and "part1" in proc.stdout and "generator_heldout" in proc.stdout
+
+
+def test_the_model_names_its_starting_encoder_and_every_file_by_digest(tiny_model, tiny_text_base):
+    out, _ = tiny_model
+    meta = json.loads((out / "text_model.json").read_text())
+    assert meta["base"]["sha256"] == file_sha256(tiny_text_base / "model.safetensors")
+    for name in ("model.onnx", "model_int8.onnx", "tokenizer.json", "weights.safetensors"):
+        assert meta["files"][name] == file_sha256(out / name)
+    assert not list(out.parent.glob(".model.*")), "the temp directory was renamed into place, not left behind"
+
+
+def test_it_learned_harm_from_generated_text(tiny_model):
+    """A random 32-wide encoder knows nothing; after fine-tuning it must separate text it never trained on."""
+    import text_corpus
+    from sklearn.metrics import roc_auc_score
+
+    model = text_model.load(tiny_model[0])
+    unseen = text_corpus.generate(600, 99, "train")  # same structures, other draws: plumbing, not generalisation
+    probs = text_model.predict([g["text"] for g in unseen], model)
+    assert roc_auc_score([g["label"] for g in unseen], probs) > 0.8
+
+
+def test_onnx_matches_pytorch_and_int8_keeps_decisions(tiny_model):
+    import text_encoder
+
+    out, _ = tiny_model
+    module, tok, _ = text_encoder.load_for_training(init=out)
+    harm, cats = text_encoder.torch_logits(module, tok, [text_model.normalise_text(t) for t in PROBE], max_length=48)
+    model = text_model.load(out)
+    o_harm, o_cats = text_model.encoder_logits(PROBE, model)  # normalises, tokenizes without torch, pads per batch
+    np.testing.assert_allclose(o_harm, harm, atol=1e-4)
+    np.testing.assert_allclose(o_cats, cats, atol=1e-4)
+    int8 = text_model.load(out, int8=True)
+    assert (out / "model_int8.onnx").stat().st_size < 0.35 * (out / "model.onnx").stat().st_size
+    import text_corpus
+
+    texts = [g["text"] for g in text_corpus.generate(400, 5, "heldout")]
+    agree = np.mean((text_model.predict(texts, model) >= 0.5) == (text_model.predict(texts, int8) >= 0.5))
+    assert agree >= 0.95
+
+
+def test_categories_and_explanations(tiny_model):
+    model = text_model.load(tiny_model[0])
+    probs, cats = text_model.predict_with_category(PROBE, model)
+    assert len(cats) == len(PROBE) and set(cats) <= set(model["categories"]) and np.all((probs > 0) & (probs < 1))
+    words = text_model.explain(PROBE[0], model)
+    assert len(words) == 3 and all(w in PROBE[0].split() for w, _ in words)
+    assert text_model.explain("", model) == []
+
+
+def test_a_swapped_tokenizer_or_graph_is_refused(tiny_model, tmp_path):
+    import shutil
+
+    copy = tmp_path / "m"
+    shutil.copytree(tiny_model[0], copy)
+    tok = json.loads((copy / "tokenizer.json").read_text())
+    tok["model"]["vocab"]["hello"], tok["model"]["vocab"]["world"] = tok["model"]["vocab"]["world"], tok["model"]["vocab"]["hello"]
+    (copy / "tokenizer.json").write_text(json.dumps(tok))
+    with pytest.raises(HelmitError, match=r"tokenizer\.json: sha256 differs"):
+        text_model.load(copy)
+    (copy / "model.onnx").unlink()
+    shutil.copy(tiny_model[0] / "tokenizer.json", copy / "tokenizer.json")
+    with pytest.raises(HelmitError, match=r"model\.onnx: missing"):
+        text_model.load(copy)
+    meta = json.loads((tiny_model[0] / "text_model.json").read_text())
+    (copy / "text_model.json").write_text(json.dumps(dict(meta, format_version=99)))
+    with pytest.raises(HelmitError, match="newer"):
+        text_model.load(copy)
+
+
+def test_scoring_never_imports_torch(tiny_model):
+    code = ("import sys; sys.modules['torch'] = None\n"  # any `import torch` now raises ImportError
+            "import text_model\n"
+            f"m = text_model.load({str(tiny_model[0])!r}, int8=True)\n"
+            "p, c = text_model.predict_with_category(['you are dead tomorrow', 'nice goal'], m)\n"
+            "print(len(p), c[0] in m['categories'], text_model.explain('you are dead tomorrow', m)[0][0])")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split()[:2] == ["2", "True"]
+
+
+def test_adapting_to_a_users_transcripts_starts_from_the_model(tiny_model, tmp_path):
+    """--init continues from a Helmit text model on the user's own labelled transcripts."""
+    import csv
+
+    rows = [("c%d.wav" % i, y, t) for i, (t, y) in enumerate([("zorbly wumpus you", 1), ("fine weather today", 0)] * 20)]
+    with open(tmp_path / "t.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["path", "label", "text", "error"])
+        w.writerows([[p, y, t, ""] for p, y, t in rows])
+    out = tmp_path / "adapted"
+    run_script("train_text.py", "--init", tiny_model[0], "--transcripts", tmp_path / "t.csv", "--n_generated", 0,
+               "--epochs", 8, "--lr", 1e-3, "--budget_min", 0, "--no_asr_transcripts", "--out", out, "--threads", 1)
+    before, after = text_model.load(tiny_model[0]), text_model.load(out)
+    probe = ["zorbly wumpus you", "fine weather today"]
+    gap_before = np.diff(text_model.logits(probe, before))[0]
+    gap_after = np.diff(text_model.logits(probe, after))[0]
+    assert gap_after < gap_before - 1.0  # the made-up harmful phrase now scores well above the safe one
+    meta = json.loads((out / "text_model.json").read_text())
+    assert meta["base"]["sha256"] == json.loads((tiny_model[0] / "text_model.json").read_text())["base"]["sha256"]
+    assert meta["training"]["user"] == 40 and meta["training"]["generated"] == 0
+
+
+def test_a_directory_without_a_fast_tokenizer_or_weights_is_a_clear_error(tmp_path):
+    proc = run_script("train_text.py", "--base", tmp_path, "--out", tmp_path / "m", "--n_generated", 100,
+                      "--no_asr_transcripts", check=False)
+    assert proc.returncode == 1 and proc.stderr.startswith(f"error: {tmp_path}: not a Hugging Face model directory")
+    assert not (tmp_path / "m").exists()
+
+
+def test_per_fold_adaptation_never_scores_a_clip_with_a_model_adapted_on_it(tiny_model):
+    import fusion
+
+    texts = [f"{w} you are so {w}" if i % 2 else f"lovely {w} weather today" for i, w in
+             enumerate(["zorb", "quib", "flen", "drax", "mupp", "skree"] * 4)]
+    labels = np.array([i % 2 for i in range(len(texts))])
+    folds = np.arange(len(texts)) % 3
+    cats = ["bullying" if y else "" for y in labels]
+    first, named = fusion.adapted_text_scores(tiny_model[0], texts, labels, cats, folds, seed=0, epochs=2, threads=1)
+    flipped = labels.copy()
+    flipped[folds == 0] = 1 - flipped[folds == 0]  # other labels in fold 0 ...
+    second, _ = fusion.adapted_text_scores(tiny_model[0], texts, flipped, cats, folds, seed=0, epochs=2, threads=1)
+    np.testing.assert_allclose(first[folds == 0], second[folds == 0], atol=1e-6)  # ... leave its own scores alone
+    assert np.abs(first[folds == 1] - second[folds == 1]).max() > 1e-4  # but change the folds trained on them
+    assert set(named) <= set(text_model.load(tiny_model[0])["categories"])
+
+
+def test_fused_scoring_runs_without_torch(tiny_model, tone_onnx, tmp_path):
+    """infer.py --fusion with an encoder text model, in a process where `import torch` fails."""
+    import csv
+
+    import fused_model
+    import soundfile as sf
+
+    fusion = {"combiner": {"coef": [0.0, 1.0], "intercept": 0.0}, "threshold": 0.5, "asr": "pocketsphinx-5.1.1/en-us"}
+    (tmp_path / "fused").mkdir()
+    fused_model.write(tmp_path / "fused", tone_onnx, tiny_model[0], fusion)
+    clip = tmp_path / "clip.wav"
+    sf.write(clip, (0.1 * np.sin(np.arange(32000) / 5)).astype(np.float32), 16000)
+    with open(tmp_path / "t.csv", "w", newline="") as f:
+        csv.writer(f).writerows([["path", "label", "text", "error"], ["clip.wav", 1, "i will find you tonight", ""]])
+    (tmp_path / "labels.csv").write_text("path,label\nclip.wav,1\n")
+    code = ("import sys, runpy; sys.modules['torch'] = None\n"
+            f"sys.argv = ['infer_dataset.py', '--fusion', {str(tmp_path / 'fused')!r}, '--data_root', {str(tmp_path)!r}, "
+            f"'--transcripts', {str(tmp_path / 't.csv')!r}, '--output_csv', {str(tmp_path / 'p.csv')!r}, '--workers', '1']\n"
+            f"runpy.run_path({str(ROOT / 'infer_dataset.py')!r}, run_name='__main__')")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    row = next(csv.DictReader(open(tmp_path / "p.csv")))
+    p_text = text_model.predict(["i will find you tonight"], text_model.load(tiny_model[0]))[0]
+    assert float(row["prob_text"]) == pytest.approx(p_text, abs=1e-6) and row["top_words"]
+    assert float(row["prob_harmful"]) == pytest.approx(p_text, abs=1e-6)  # acoustic weight 0, text weight 1
