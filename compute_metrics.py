@@ -144,6 +144,7 @@ def read_predictions(path):
                     "prob_harmful": _number(row, "prob_harmful", where, 0.0, 1.0),
                     "category": (row.get("category") or "").strip(),
                     "fold": (row.get("fold") or "").strip(),
+                    **({"pred_category": (row.get("pred_category") or "").strip()} if "pred_category" in row else {}),
                 })
     except (UnicodeDecodeError, csv.Error) as e:
         raise HelmitError(f"{path}: not a readable UTF-8 CSV ({e})") from None
@@ -224,6 +225,14 @@ def compute_metrics(rows):
                 "accuracy": float((y[mask] == pred[mask]).mean()),
                 "share_pred_harmful": float(pred[mask].mean()),
             }
+    named = [r for r in rows if "pred_category" in r and r["label"] == 1 and r["pred"] == 1 and r.get("category")]
+    if named:  # which harm the model named, for the harmful clips it caught
+        truth = sorted({r["category"] for r in named})
+        names = sorted({r["pred_category"] or "(none)" for r in named} | set(truth))
+        metrics["category_confusion"] = {"true": truth, "pred": names, "counts": [
+            [sum(r["category"] == t and (r["pred_category"] or "(none)") == p for r in named) for p in names]
+            for t in truth]}
+        metrics["category_accuracy"] = float(np.mean([r["category"] == r["pred_category"] for r in named]))
     return metrics
 
 
@@ -274,6 +283,14 @@ def format_section(title, rows, metrics):
         for cat, c in m["per_category"].items():
             lines.append(_line(f"  {cat}", f"{c['n']:>6} {c['accuracy']:>9.4f} "
                                            f"{c['share_pred_harmful']:>16.1%}"))
+        lines.append("  (flagged harmful is the recall of a harm category, the false-alarm rate of a safe one)")
+    if "category_confusion" in m:
+        cc = m["category_confusion"]
+        lines.append(_line("harm named", f"{m['category_accuracy']:.4f}",
+                           f"(of {sum(map(sum, cc['counts']))} harmful clips caught, named as their true category)"))
+        lines.append(_line("  true \\ named", " ".join(f"{p[:10]:>10}" for p in cc["pred"])))
+        for t, counts in zip(cc["true"], cc["counts"]):
+            lines.append(_line(f"  {t}", " ".join(f"{c:>10}" for c in counts)))
     return lines
 
 

@@ -1,37 +1,35 @@
-"""Fit the fusion of acoustic and transcript evidence, and measure it honestly.
+"""Fit the fusion of acoustic and transcript evidence, measure it honestly, and write the deployable model.
 
 Reads the acoustic model's predictions on labelled clips it did not train on (train.py --folds
 writes out-of-fold ones; infer_dataset.py's val/test rows also qualify), the transcripts of the
 same clips (transcribe.py) and a text model (train_text.py). A two-input logistic regression on
 the two scores' logits, with balanced class weights and no negative weight, calibrates and
-combines them in one step.
+combines them in one step. An acoustic model whose scores do not separate the classes (a
+one-sided rank test on the clips the fusion is fit on) gets no weight at all.
 
-It first cross-validates itself by fold (the acoustic CSV's `fold` column, else stratified K
-folds): for each fold the fusion, and a one-input calibration of each source alone, are fit on the
-other folds and scored on this one, so no clip is ever scored by a fusion fit on it. It prints and
-writes the per-fold comparison, writes the out-of-fold predictions of each source and of the fusion
-as predictions CSVs for compute_metrics.py, then fits the final fusion on every clip and saves it,
-with the text model inside, as one self-describing JSON for infer.py / infer_dataset.py --fusion.
+It first cross-validates the whole system by fold (the acoustic CSV's `fold` column, else
+stratified K folds): for each fold, the text model is adapted to the other folds' transcripts
+(`--adapt`, an encoder text model), the calibrations and the fusion are fit on the other folds,
+and this fold is scored, so no clip is ever scored by anything fit on it. It prints the per-fold
+comparison of acoustic, text and fused, writes their out-of-fold predictions for
+compute_metrics.py, then adapts and fits on every clip and writes one fused model directory
+(fused_model.py: acoustic ONNX, text model, fusion, recognizer, digests) for infer.py and
+infer_dataset.py --fusion.
 """
 import argparse
-import json
-import math
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
+import fused_model
 import text_model
-from utils_io import HelmitError, atomic_output, refuse_to_overwrite, run_cli, write_csv
+from fused_model import combine, logit
+from utils_io import HelmitError, atomic_directory, refuse_to_overwrite, run_cli, write_csv
 
-FORMAT = "helmit-fusion"
-FORMAT_VERSION = 1
 SOURCES = ("acoustic", "text", "fused")
-EPS = 1e-4  # scores are clipped to [EPS, 1 - EPS] before the logit: a 0 or 1 would be infinite
-
-
-def logit(p):
-    p = np.clip(np.asarray(p, dtype=np.float64), EPS, 1 - EPS)
-    return np.log(p / (1 - p))
+CHANCE_P = 0.05  # an acoustic model whose harmful clips do not outrank safe ones at this level gets no weight
+REPLAY = 200  # generated sentences mixed into each adaptation so a few dozen transcripts do not erase the rest
 
 
 def fit_combiner(columns, labels, C=1.0):
@@ -68,35 +66,6 @@ def fit_combiner(columns, labels, C=1.0):
     return {"coef": fit.x[:-1].tolist(), "intercept": float(fit.x[-1])}
 
 
-def combine(params, *columns):
-    z = np.column_stack([logit(c) for c in columns]) @ np.asarray(params["coef"]) + params["intercept"]
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-def fused_prob(fusion, p_acoustic, p_text):
-    """P(harmful) from the two sources' scores under a saved fusion."""
-    return combine(fusion["combiner"], np.atleast_1d(p_acoustic), np.atleast_1d(p_text))
-
-
-def fused_scores(fusion, p_acoustic, transcript):
-    """{prob_harmful (fused), prob_acoustic, prob_text, transcript, top_words} for one clip."""
-    p_text = float(text_model.predict([transcript["text"]], fusion["text_model"])[0])
-    return {"prob_harmful": float(fused_prob(fusion, p_acoustic, p_text)[0]), "prob_acoustic": float(p_acoustic),
-            "prob_text": p_text, "transcript": transcript["text"],
-            "top_words": text_model.explain(transcript["text"], fusion["text_model"])}
-
-
-def fuse_result(fusion, result, transcript):
-    """An acoustic result dict (infer.classify_file) with the transcript evidence and the fused
-    decision: label/probability/prob_harmful/threshold become the fused ones, the acoustic ones are
-    kept as prob_acoustic/acoustic_threshold."""
-    scores = fused_scores(fusion, result["prob_harmful"], transcript)
-    p, harmful = scores["prob_harmful"], scores["prob_harmful"] >= fusion["threshold"]
-    return {**result, **scores, "label": "harmful" if harmful else "safe", "probability": p if harmful else 1 - p,
-            "threshold": fusion["threshold"], "acoustic_threshold": result["threshold"],
-            "asr_confidence": transcript["confidence"]}
-
-
 def fold_ids(rows, k, seed):
     """The acoustic CSV's own folds when it has them (train.py --folds), else stratified K folds."""
     if all(str(r.get("fold", "")).strip() for r in rows):
@@ -110,10 +79,43 @@ def fold_ids(rows, k, seed):
     return ids
 
 
-def cross_validate(p_a, p_t, labels, folds):
-    """Out-of-fold probabilities per source and per-fold metrics; each fold scored by fits on the others."""
+def text_scores(rows, transcripts, model, transcripts_path):
+    missing = [r["path"] for r in rows if r["path"] not in transcripts]
+    if missing:
+        raise HelmitError(f"{transcripts_path}: no transcript for {len(missing)} clip(s) of the acoustic CSV, "
+                          f"e.g. {missing[0]}; run transcribe.py on the same labels.csv")
+    failed = [p for p in (r["path"] for r in rows) if transcripts[p].get("error")]
+    if failed:
+        raise HelmitError(f"{transcripts_path}: {failed[0]} has a transcription error; fix or drop it first")
+    return text_model.predict_with_category([transcripts[r["path"]]["text"] for r in rows], model)
+
+
+def acoustic_at_chance(p_a, labels):
+    """(at chance?, p-value): do harmful clips' acoustic scores outrank safe ones' (Mann-Whitney, one-sided)?"""
+    from scipy.stats import mannwhitneyu
+
+    labels = np.asarray(labels)
+    p = float(mannwhitneyu(p_a[labels == 1], p_a[labels == 0], alternative="greater").pvalue)
+    return p >= CHANCE_P, p
+
+
+def fit_fusion(p_a, p_t, labels):
+    """The combiner of both sources; the acoustic weight is 0 when its scores are at chance here."""
+    if acoustic_at_chance(p_a, labels)[0]:
+        c = fit_combiner([p_t], labels)
+        return {"coef": [0.0, c["coef"][0]], "intercept": c["intercept"]}
+    return fit_combiner([p_a, p_t], labels)
+
+
+def cross_validate(p_a, p_t, labels, folds, p_t_fold=None):
+    """Out-of-fold probabilities per source and per-fold metrics; each fold scored by fits on the others.
+
+    `p_t_fold`: the text scores of each clip from a text model adapted on the other folds only
+    (`adapted_text_scores`). The calibrations are fit on the unadapted model's scores of the other
+    folds, which no model fit on those clips produced; the adapted model scores this fold."""
     from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
+    p_t_fold = p_t if p_t_fold is None else p_t_fold
     oof = {s: np.zeros(len(labels)) for s in SOURCES}
     per_fold = []
     for f in sorted(set(folds.tolist())):
@@ -121,8 +123,8 @@ def cross_validate(p_a, p_t, labels, folds):
         if len(set(labels[train].tolist())) < 2:
             raise HelmitError(f"fold {f}: the other folds hold one class only; use fewer folds")
         oof["acoustic"][test] = combine(fit_combiner([p_a[train]], labels[train]), p_a[test])
-        oof["text"][test] = combine(fit_combiner([p_t[train]], labels[train]), p_t[test])
-        oof["fused"][test] = combine(fit_combiner([p_a[train], p_t[train]], labels[train]), p_a[test], p_t[test])
+        oof["text"][test] = combine(fit_combiner([p_t[train]], labels[train]), p_t_fold[test])
+        oof["fused"][test] = combine(fit_fusion(p_a[train], p_t[train], labels[train]), p_a[test], p_t_fold[test])
         row = {"fold": int(f), "n": int(test.sum())}
         for s in SOURCES:
             row[f"{s}_balanced_accuracy"] = float(balanced_accuracy_score(labels[test], oof[s][test] >= 0.5))
@@ -132,41 +134,41 @@ def cross_validate(p_a, p_t, labels, folds):
     return oof, per_fold
 
 
-def text_scores(rows, transcripts, model, transcripts_path):
-    missing = [r["path"] for r in rows if r["path"] not in transcripts]
-    if missing:
-        raise HelmitError(f"{transcripts_path}: no transcript for {len(missing)} clip(s) of the acoustic CSV, "
-                          f"e.g. {missing[0]}; run transcribe.py on the same labels.csv")
-    failed = [p for p in (r["path"] for r in rows) if transcripts[p].get("error")]
-    if failed:
-        raise HelmitError(f"{transcripts_path}: {failed[0]} has a transcription error; fix or drop it first")
-    return text_model.predict([transcripts[r["path"]]["text"] for r in rows], model)
+# ---------------------------------------------------------------- adapting the text model to these clips
+def adapt(text_dir, texts, labels, categories, seed, epochs, threads=None):
+    """(module, tokenizer): the encoder text model at `text_dir` fine-tuned on these transcripts, with
+    REPLAY generated sentences mixed in."""
+    import text_corpus
+    import text_encoder
+    from train_text import category_index
+
+    replay = text_corpus.generate(REPLAY, seed, "train", spoken=0.3)
+    module, tokenizer, _ = text_encoder.load_for_training(init=text_dir)
+    x = [text_model.normalise_text(t) for t in texts] + [text_model.normalise_text(g["text"]) for g in replay]
+    y = list(labels) + [g["label"] for g in replay]
+    c = [category_index(k, v) for k, v in zip(categories, labels)] + [category_index(g["category"], g["label"])
+                                                                     for g in replay]
+    w = [3.0] * len(texts) + [1.0] * len(replay)  # the user's clips count more: they look like what will be scored
+    text_encoder.fine_tune(module, tokenizer, x, y, c, w, epochs=epochs, lr=3e-5, seed=seed, progress=False,
+                           threads=threads)
+    return module, tokenizer
 
 
-def load(path):
-    """A saved fusion (its text model inside), checked; raises HelmitError naming the file."""
-    path = Path(path)
-    if not path.is_file():
-        raise HelmitError(f"{path}: fusion file not found (run fusion.py)")
-    try:
-        fusion = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as e:
-        raise HelmitError(f"{path}: not a Helmit fusion file ({e})") from None
-    if not isinstance(fusion, dict) or fusion.get("format") != FORMAT:
-        raise HelmitError(f"{path}: not a Helmit fusion file (format is not {FORMAT!r})")
-    if not isinstance(fusion.get("format_version"), int) or fusion["format_version"] > FORMAT_VERSION:
-        raise HelmitError(f"{path}: fusion format_version {fusion.get('format_version')!r} is newer than this Helmit "
-                          f"reads ({FORMAT_VERSION}); update Helmit")
-    try:
-        coef = [float(c) for c in fusion["combiner"]["coef"]]
-        ok = len(coef) == 2 and all(map(math.isfinite, coef + [float(fusion["combiner"]["intercept"])]))
-        ok = ok and 0.0 <= float(fusion["threshold"]) <= 1.0 and isinstance(fusion.get("asr"), str)
-    except (KeyError, TypeError, ValueError):
-        ok = False
-    if not ok:
-        raise HelmitError(f"{path}: fusion file is damaged or edited (combiner, threshold or asr)")
-    text_model.check(fusion.get("text_model"), path)
-    return fusion
+def adapted_text_scores(text_dir, texts, labels, categories, folds, seed, epochs, threads=None):
+    """Each clip's (P(harmful), named harm) from the text model adapted on the other folds' transcripts only."""
+    import text_encoder
+    from tqdm import tqdm
+
+    out, named = np.zeros(len(texts)), [""] * len(texts)
+    for f in tqdm(sorted(set(folds.tolist())), desc="adapting the text model per fold", unit="fold"):
+        train, test = np.flatnonzero(folds != f), np.flatnonzero(folds == f)
+        module, tok = adapt(text_dir, [texts[i] for i in train], labels[train], [categories[i] for i in train],
+                            seed + f, epochs, threads)
+        harm, cat = text_encoder.torch_logits(module, tok, [text_model.normalise_text(texts[i]) for i in test])
+        out[test] = 1.0 / (1.0 + np.exp(-harm))
+        for i, c in zip(test, cat.argmax(1)):
+            named[i] = text_encoder.HARM_CATEGORIES[c]
+    return out, named
 
 
 def parse_args(argv=None):
@@ -175,17 +177,40 @@ def parse_args(argv=None):
                    help="acoustic predictions on clips the acoustic model did not train on: train.py --folds "
                         "out-of-fold CSV, or infer_dataset.py output (its train rows are refused)")
     p.add_argument("--transcripts", required=True, help="transcripts CSV of the same clips (transcribe.py)")
-    p.add_argument("--text_model", default="runs/text_model.json", help="text model from train_text.py (default: %(default)s)")
-    p.add_argument("--out", default="runs/fusion.json", help="the fitted fusion, text model inside (default: %(default)s)")
+    p.add_argument("--text_model", default="runs/text_model", help="text model from train_text.py (default: %(default)s)")
+    p.add_argument("--acoustic_onnx", default="runs/lite_cnn.onnx",
+                   help="the acoustic ONNX model that goes into the fused model (default: %(default)s)")
+    p.add_argument("--out", default="runs/helmit_fused", help="the fused model directory to write (default: %(default)s)")
+    p.add_argument("--adapt", action="store_true",
+                   help="adapt the (encoder) text model to these clips' transcripts: inside each fold on that fold's "
+                        "training clips only, then on all of them for the fused model")
+    p.add_argument("--adapt_epochs", type=float, default=2.0, help="passes over the transcripts when adapting (default: %(default)s)")
     p.add_argument("--oof_prefix", help="write <prefix>_{acoustic,text,fused}_predictions.csv with the out-of-fold "
                                         "scores for compute_metrics.py (default: beside --acoustic_csv, named 'fusion_cv')")
     p.add_argument("--folds", type=int, default=5, help="folds when the acoustic CSV has no fold column (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=42, help="seed of those folds (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=42, help="seed of those folds and of adaptation (default: %(default)s)")
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     args = p.parse_args(argv)
     if args.folds < 2:
         p.error("--folds must be >= 2")
     return args
+
+
+def report(per_fold, fused, n, at_chance, p_value, out):
+    print(f"\n{n} clips, {len(per_fold)} folds; each fold scored by a text model, calibrations and a fusion fit on the others")
+    print(f"{'fold':>5} {'n':>4}  " + "  ".join(f"{s + ' bacc':>13} {'AUC':>6}" for s in SOURCES))
+    for r in per_fold:
+        print(f"{r['fold']:>5} {r['n']:>4}  " + "  ".join(f"{r[s + '_balanced_accuracy']:>13.3f} {r[s + '_roc_auc']:>6.3f}"
+                                                      for s in SOURCES))
+    means = {s: (np.mean([r[s + "_balanced_accuracy"] for r in per_fold]), np.std([r[s + "_balanced_accuracy"] for r in per_fold]))
+             for s in SOURCES}
+    print(f"{'mean':>10}  " + "  ".join(f"{m:>7.3f}+-{sd:.3f} {'':>6}" for m, sd in means.values()))
+    if at_chance:
+        print(f"the acoustic model is at chance on these clips (its harmful clips do not outrank the safe ones, "
+              f"p = {p_value:.2f}): the fusion gives it no weight")
+    c = fused["combiner"]["coef"]
+    print(f"final fusion on all {n} clips: logit = {c[0]:.2f} * acoustic + {c[1]:.2f} * text "
+          f"{fused['combiner']['intercept']:+.2f}; saved {out}")
 
 
 def main(argv=None):
@@ -194,9 +219,12 @@ def main(argv=None):
 
     args = parse_args(argv)
     prefix = args.oof_prefix or str(Path(args.acoustic_csv).parent / "fusion_cv")
-    outputs = [Path(args.out)] + [Path(f"{prefix}_{s}_predictions.csv") for s in SOURCES]
-    for out in outputs:
-        refuse_to_overwrite(out, args.overwrite, inputs=[args.acoustic_csv, args.transcripts, args.text_model])
+    inputs = [args.acoustic_csv, args.transcripts, args.text_model, args.acoustic_onnx]
+    for out in [Path(args.out)] + [Path(f"{prefix}_{s}_predictions.csv") for s in SOURCES]:
+        refuse_to_overwrite(out, args.overwrite, inputs=inputs)
+    from scoring import read_metadata
+
+    read_metadata(args.acoustic_onnx)  # a missing or foreign acoustic model fails now, not after the CV
     rows, unscored = read_predictions(args.acoustic_csv)
     if unscored:
         print(f"warning: {args.acoustic_csv}: {len(unscored)} clip(s) the acoustic model could not score are left out, "
@@ -206,43 +234,52 @@ def main(argv=None):
         raise HelmitError(f"{args.acoustic_csv}: {len(trained_on)} row(s) with split=train (e.g. {trained_on[0]}); a "
                           "fusion fit on scores of clips the acoustic model trained on would trust it too much")
     model = text_model.load(args.text_model)
+    if args.adapt and model["kind"] != "encoder":
+        raise HelmitError(f"{args.text_model}: --adapt needs an encoder text model (train_text.py --kind encoder)")
     transcripts = read_transcripts(args.transcripts)
     labels = np.array([int(r["label"]) for r in rows])
     p_a = np.array([float(r["prob_harmful"]) for r in rows])
-    p_t = text_scores(rows, transcripts, model, args.transcripts)
+    p_t, named = text_scores(rows, transcripts, model, args.transcripts)
     folds = fold_ids(rows, args.folds, args.seed)
+    texts = [transcripts[r["path"]]["text"] for r in rows]
+    categories = [r.get("category", "") for r in rows]
 
-    oof, per_fold = cross_validate(p_a, p_t, labels, folds)
+    p_t_fold = None
+    if args.adapt:
+        p_t_fold, named = adapted_text_scores(args.text_model, texts, labels, categories, folds, args.seed,
+                                              args.adapt_epochs)
+    oof, per_fold = cross_validate(p_a, p_t, labels, folds, p_t_fold)
     for s in SOURCES:
+        names = named if named is not None and s != "acoustic" else [""] * len(rows)
         write_csv(f"{prefix}_{s}_predictions.csv",
                   [{"path": r["path"], "label": r["label"], "pred": int(q >= 0.5), "prob": max(q, 1 - q),
-                    "prob_harmful": q, "split": "test", "fold": f, "category": r.get("category", "")}
-                   for r, q, f in zip(rows, oof[s], folds)],
-                  ["path", "label", "pred", "prob", "prob_harmful", "split", "fold", "category"])
+                    "prob_harmful": q, "split": "test", "fold": f, "category": r.get("category", ""),
+                    "pred_category": n if q >= 0.5 else ""}
+                   for r, q, f, n in zip(rows, oof[s], folds, names)],
+                  ["path", "label", "pred", "prob", "prob_harmful", "split", "fold", "category"]
+                  + (["pred_category"] if named is not None and s != "acoustic" else []))
     asr = {t.get("asr", "") for t in transcripts.values()} - {""}
-    fusion = {"format": FORMAT, "format_version": FORMAT_VERSION,
-              "combiner": fit_combiner([p_a, p_t], labels), "threshold": 0.5,
+    at_chance, p_value = acoustic_at_chance(p_a, labels)
+    fusion = {"combiner": fit_fusion(p_a, p_t, labels), "threshold": 0.5,
               "asr": sorted(asr)[0] if len(asr) == 1 else ",".join(sorted(asr)),
+              "acoustic_at_chance": at_chance, "acoustic_rank_test_p": p_value, "text_adapted": bool(args.adapt),
               "fit_on": {"acoustic_csv": str(args.acoustic_csv), "transcripts": str(args.transcripts), "n": len(rows),
                          "harmful": int(labels.sum())},
-              "cross_validation": per_fold, "text_model": model}
-    with atomic_output(args.out, "w", encoding="utf-8") as f:
-        json.dump(fusion, f)
+              "cross_validation": per_fold}
+    with atomic_directory(args.out) as tmp, tempfile.TemporaryDirectory() as work:
+        text_dir = args.text_model
+        if args.adapt:
+            import text_encoder
 
-    print(f"\n{len(rows)} clips, {len(per_fold)} folds; each fold scored by calibrations and a fusion fit on the others")
-    print(f"{'fold':>5} {'n':>4}  " + "  ".join(f"{s + ' bacc':>13} {'AUC':>6}" for s in SOURCES))
-    for r in per_fold:
-        print(f"{r['fold']:>5} {r['n']:>4}  " + "  ".join(f"{r[s + '_balanced_accuracy']:>13.3f} {r[s + '_roc_auc']:>6.3f}"
-                                                      for s in SOURCES))
-    means = {s: (np.mean([r[s + "_balanced_accuracy"] for r in per_fold]), np.std([r[s + "_balanced_accuracy"] for r in per_fold]))
-             for s in SOURCES}
-    print(f"{'mean':>10}  " + "  ".join(f"{m:>7.3f}+-{sd:.3f} {'':>6}" for m, sd in means.values()))
-    worst = min(r["fused_balanced_accuracy"] - max(r["acoustic_balanced_accuracy"], r["text_balanced_accuracy"])
-                for r in per_fold)
-    print(f"fused minus the better source, worst fold: {worst:+.3f}")
-    c = fusion["combiner"]["coef"]
-    print(f"final fusion on all {len(rows)} clips: logit = {c[0]:.2f} * acoustic + {c[1]:.2f} * text "
-          f"{fusion['combiner']['intercept']:+.2f}; saved {args.out}")
+            module, tok = adapt(args.text_model, texts, labels, categories, args.seed, args.adapt_epochs)
+            meta = {k: v for k, v in model.items() if not k.startswith("_") and k not in ("files", "metrics")}
+            meta["training"] = dict(meta.get("training", {}), adapted_on=str(args.transcripts), adapted_clips=len(rows))
+            text_dir = Path(work) / "text"
+            text_encoder.save_model_dir(text_dir, module, tok, meta)
+            # the fusion was fit on the unadapted model's scores; refit it on the adapted model's out-of-fold ones
+            fusion["combiner"] = fit_fusion(p_a, p_t_fold, labels)
+        fused_model.write(tmp, args.acoustic_onnx, text_dir, fusion)
+    report(per_fold, fusion, len(rows), at_chance, p_value, args.out)
     print(f"out-of-fold predictions: {prefix}_{{acoustic,text,fused}}_predictions.csv (compute_metrics.py reads them)")
     return 0
 

@@ -4,9 +4,10 @@ Clips longer than the model's window are scored in sliding windows; a clip is ha
 window's P(harmful) reaches the model's threshold (chosen on validation data at training time
 and read from the ONNX metadata), and the output names those time ranges.
 
-With --fusion (from fusion.py) the clip is also transcribed offline, and the decision fuses the
-acoustic score with the transcript's: the output shows the transcript, the words that drove the
-text score, both scores and the fused decision.
+With --fusion (a fused model directory from fusion.py, which holds its own acoustic model) the
+clip is also transcribed offline, and the decision fuses the acoustic score with the transcript's:
+the output shows the decision, the harm it names, the transcript, the words that drove the text
+score, and both scores.
 """
 import argparse
 import json
@@ -59,7 +60,8 @@ def classify_file(sess, meta, path, window, stride, threshold=None):
 
 def describe(result):
     fused = "prob_text" in result
-    lines = [f"{result['path']}: {result['label'].upper()} (probability {result['probability']:.2f}; "
+    harm = f" ({result['category']})" if result.get("category") else ""
+    lines = [f"{result['path']}: {result['label'].upper()}{harm} (probability {result['probability']:.2f}; "
              f"{'fused ' if fused else ''}P(harmful) {result['prob_harmful']:.2f} vs threshold {result['threshold']:.2f}; "
              f"{result['duration_s']:.1f}s, {result['n_windows']} window(s))"]
     if fused:
@@ -74,39 +76,50 @@ def describe(result):
     return "\n".join(lines)
 
 
-def fusion_step(args):
-    """result, path -> fused result, with the fusion and recognizer loaded once."""
-    import fusion
+def fusion_step(fused, args):
+    """result, path -> fused result, with the recognizer loaded once."""
+    from fused_model import fuse_result
     from transcribe import fusion_recognizer, transcript_of
 
-    fused = fusion.load(args.fusion)
     _, asr_id, transcribe = fusion_recognizer(fused, args.fusion, args.asr, args.asr_model)
-    return lambda result, path: fusion.fuse_result(fused, result, transcript_of(path, asr_id, transcribe, args.cache_dir))
+    return lambda result, path: fuse_result(fused, result, transcript_of(path, asr_id, transcribe, args.cache_dir))
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--audio_path", nargs="+", required=True, help="audio file(s) to classify")
-    p.add_argument("--onnx", default="runs/lite_cnn.onnx", help="Helmit ONNX model (FP32 or INT8)")
+    p.add_argument("--onnx", default=None,
+                   help="Helmit ONNX model (FP32 or INT8) for acoustic-only scoring (default: runs/lite_cnn.onnx, or the "
+                        "acoustic model inside --fusion)")
     p.add_argument("--window_sec", type=float, default=None, help="window length (default: the model's training window)")
     p.add_argument("--stride_sec", type=float, default=None, help="hop between windows (default: half a window)")
     p.add_argument("--threshold", type=float, default=None, help="override the model's P(harmful) threshold")
     p.add_argument("--threads", type=int, default=0, help="ONNX Runtime threads (0 = all cores)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    p.add_argument("--fusion", help="fusion file from fusion.py: also transcribe each clip and fuse the acoustic "
-                                    "and transcript scores (default: acoustic only)")
+    p.add_argument("--fusion", help="fused model directory from fusion.py (e.g. runs/helmit_fused): also transcribe "
+                                    "each clip, fuse the acoustic and transcript scores and name the harm "
+                                    "(default: acoustic only)")
     add_recognizer_args(p, for_fusion=True)
     args = p.parse_args(argv)
     if args.threshold is not None and not math.isfinite(args.threshold):
         raise HelmitError(f"--threshold {args.threshold}: not a finite number; give a P(harmful) cut-off such as 0.5")
+    fused = None
+    if args.fusion:
+        if args.onnx:
+            raise HelmitError(f"--onnx {args.onnx}: a fused model holds its own acoustic model; give --fusion or --onnx")
+        from fused_model import load as load_fused
+
+        fused = load_fused(args.fusion)
+        args.onnx = fused["acoustic_onnx"]
+    args.onnx = args.onnx or "runs/lite_cnn.onnx"
     sess, meta = load_onnx(args.onnx, args.threads)
     window, stride = window_and_stride(meta, args.window_sec, args.stride_sec)  # fails before any file is read
     trained = float(meta["window_seconds"])
     if args.window_sec is not None and not math.isclose(args.window_sec, trained):
         print(f"warning: --window_sec {args.window_sec:g} differs from the {trained:g}-s window {args.onnx} was "
               "trained on; its threshold was chosen for that window, so decisions may shift", file=sys.stderr)
-    fuse = fusion_step(args) if args.fusion else (lambda result, path: result)
+    fuse = fusion_step(fused, args) if fused else (lambda result, path: result)
     results, failed = [], 0
     for path in args.audio_path:
         try:

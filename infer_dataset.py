@@ -29,7 +29,7 @@ from utils_audio import stream_windows
 from utils_io import HelmitError, atomic_output, read_labels_csv, refuse_to_overwrite, run_cli
 
 FIELDS = ["path", "label", "pred", "prob", "prob_harmful", "split", "error"]
-FUSED_FIELDS = ["prob_acoustic", "prob_text", "transcript", "top_words"]  # with --fusion
+FUSED_FIELDS = ["prob_acoustic", "prob_text", "pred_category", "transcript", "top_words"]  # with --fusion
 # Clips per task sent to a worker. Small enough that the workers stay evenly loaded to the end and
 # Ctrl-C waits for at most one chunk each; large enough that passing a task between processes
 # (~1 ms) is noise next to its work, and that a --batch_size above 1 can gather several clips.
@@ -217,18 +217,22 @@ def clip_transcripts(args, all_rows, rows, fused):
 
 def fused_row(row, fused, transcript):
     """A prediction row decided by the fusion, with the evidence beside it."""
-    from fusion import fused_scores
+    from fused_model import fused_scores
 
     scores = fused_scores(fused, row["prob_harmful"], transcript)
-    return {**row, **decision(scores["prob_harmful"], fused["threshold"]), "prob_acoustic": scores["prob_acoustic"],
-            "prob_text": scores["prob_text"], "transcript": scores["transcript"],
-            "top_words": " ".join(f"{w}:{d:+.2f}" for w, d in scores["top_words"])}
+    out = {**row, **decision(scores["prob_harmful"], fused["threshold"]), "prob_acoustic": scores["prob_acoustic"],
+           "prob_text": scores["prob_text"], "transcript": scores["transcript"],
+           "top_words": " ".join(f"{w}:{d:+.2f}" for w, d in scores["top_words"])}
+    out["pred_category"] = scores["category"] if out["pred"] == 1 else ""  # a harm is named only for a harmful clip
+    return out
 
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--onnx", default="runs/lite_cnn.onnx", help="Helmit ONNX model (FP32 or INT8)")
+    p.add_argument("--onnx", default=None,
+                   help="Helmit ONNX model (FP32 or INT8) for acoustic-only scoring (default: runs/lite_cnn.onnx, or the "
+                        "acoustic model inside --fusion)")
     p.add_argument("--data_root", default="data", help="folder the paths in labels.csv are relative to")
     p.add_argument("--labels_csv", default=None, help="clips to score (default: <data_root>/labels.csv)")
     p.add_argument("--output_csv", default=None,
@@ -252,14 +256,17 @@ def parse_args(argv):
                         "order), so the shards cover every clip exactly once")
     p.add_argument("--shard_index", type=int, default=0, help="which shard to score, 0 to --num_shards - 1")
     p.add_argument("--overwrite", action="store_true", help="replace an existing predictions CSV")
-    p.add_argument("--fusion", help="fusion file from fusion.py: also transcribe each clip and decide on the fused "
-                                    "score; adds the columns " + ",".join(FUSED_FIELDS))
+    p.add_argument("--fusion", help="fused model directory from fusion.py (e.g. runs/helmit_fused): also transcribe each "
+                                    "clip, decide on the fused score and name the harm; adds the columns "
+                                    + ",".join(FUSED_FIELDS))
     p.add_argument("--transcripts", help="with --fusion: read transcripts from this transcribe.py CSV instead of "
                                          "running the recognizer")
     add_recognizer_args(p, for_fusion=True)
     args = p.parse_args(argv)
     if args.transcripts and not args.fusion:
         p.error("--transcripts is only used with --fusion")
+    if args.onnx and args.fusion:
+        p.error("give --onnx or --fusion: a fused model holds its own acoustic model")
     for flag in ("batch_size", "num_shards"):
         if getattr(args, flag) < 1:
             p.error(f"--{flag} must be at least 1 (got {getattr(args, flag)})")
@@ -281,10 +288,18 @@ def parse_args(argv):
 def main(argv=None):
     args = parse_args(argv)
     labels_csv = Path(args.labels_csv or Path(args.data_root) / "labels.csv")
-    out = Path(args.output_csv or Path(args.data_root) / f"{Path(args.onnx).stem}_predictions.csv")
+    model_name = Path(args.fusion).name if args.fusion else Path(args.onnx or "runs/lite_cnn.onnx").stem
+    out = Path(args.output_csv or Path(args.data_root) / f"{model_name}_predictions.csv")
     if args.num_shards > 1 and not args.output_csv:
         out = shard_csv_path(out, args.shard_index, args.num_shards)
-    refuse_to_overwrite(out, args.overwrite, inputs=[labels_csv, args.onnx, args.fusion, args.transcripts])
+    refuse_to_overwrite(out, args.overwrite, inputs=[labels_csv, args.onnx, args.transcripts])
+    fused = None
+    if args.fusion:
+        from fused_model import load as load_fused
+
+        fused = load_fused(args.fusion)
+        args.onnx = fused["acoustic_onnx"]
+    args.onnx = args.onnx or "runs/lite_cnn.onnx"
     meta = read_metadata(args.onnx)
     window, stride = window_and_stride(meta, None, args.stride_sec)  # fails before any clip is read
     threshold = float(meta["threshold"])
@@ -292,11 +307,8 @@ def main(argv=None):
     rows = shard_rows([{**r, "index": i} for i, r in enumerate(all_rows)], args.num_shards, args.shard_index)
     split_of = split_lookup(meta)
     extra = [c for c in ("category", "fold") if c in all_rows[0]]  # from all rows: every shard gets the same columns
-    fused = transcripts = None
-    if args.fusion:
-        from fusion import load as load_fusion
-
-        fused = load_fusion(args.fusion)
+    transcripts = None
+    if fused:
         transcripts = clip_transcripts(args, all_rows, rows, fused)
         extra += FUSED_FIELDS
     workers = args.workers or default_workers(meta)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+import fused_model
 import fusion
 import text_model
 from conftest import run_script
@@ -154,28 +155,32 @@ def test_a_fusion_names_the_recognizer_to_use_or_asks_for_one():
             recognizer_of(unclear)
 
 
+def sentences(n, seed, holdout=False):
+    """[(text, label, category)] of the audio corpus's templates."""
+    from synth_dataset import generate_sentences
+
+    return [(t, y, c) for t, y, c, _ in generate_sentences(n, seed, holdout=holdout)]
+
+
 @pytest.fixture(scope="module")
 def small_text_model():
-    from train_text import generated_conversations
-
-    data = generated_conversations(400, 0)
+    """The light n-gram text model: seconds to train, enough for the fusion's plumbing."""
+    data = sentences(400, 0)
     return text_model.fit([t for t, _, _ in data], [y for _, y, _ in data], "char_ngrams")
 
 
-def test_text_model_generalises_to_held_out_templates(small_text_model):
+def test_ngram_text_model_generalises_to_held_out_templates(small_text_model):
     from sklearn.metrics import roc_auc_score
-    from train_text import generated_conversations
 
-    heldout = generated_conversations(300, 1, holdout=True)
+    heldout = sentences(300, 1, holdout=True)
     probs = text_model.predict([t for t, _, _ in heldout], small_text_model)
-    assert roc_auc_score([y for _, y, _ in heldout], probs) > 0.7  # chance is 0.5; measured ~0.8 at this size
+    assert roc_auc_score([y for _, y, _ in heldout], probs) > 0.7  # chance is 0.5
 
 
 def test_text_model_round_trips_and_rebuilds_tfidf_exactly(small_text_model, tmp_path):
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from train_text import generated_conversations
 
-    texts = [t for t, _, _ in generated_conversations(400, 0)]
+    texts = [t for t, _, _ in sentences(400, 0)]
     ref = TfidfVectorizer(analyzer="char_wb", ngram_range=text_model.NGRAM_RANGE, sublinear_tf=True, min_df=2,
                           lowercase=False).fit([text_model.normalise_text(t) for t in texts])
     probe = ["you are a total loser", "see you at the park after school"]
@@ -195,6 +200,9 @@ def test_damaged_text_model_is_refused(small_text_model, tmp_path):
     (tmp_path / "new.json").write_text(json.dumps(dict(small_text_model, format_version=99)))
     with pytest.raises(HelmitError, match="newer"):
         text_model.load(tmp_path / "new.json")
+    (tmp_path / "old.json").write_text(json.dumps(dict(small_text_model, features="minilm", format_version=1)))
+    with pytest.raises(HelmitError, match="no longer supported .* retrain"):
+        text_model.load(tmp_path / "old.json")
 
 
 def test_fusion_cross_validation_never_scores_a_clip_with_a_fit_on_it():
@@ -221,7 +229,7 @@ def test_the_fusion_fits_sklearns_logistic_regression_but_never_weights_a_source
     score = lambda strength: 1 / (1 + np.exp(-(strength * (2 * labels - 1) + rng.standard_normal(200))))  # noqa: E731
     p_a, p_t = score(0.8), score(1.5)
     ours = fusion.fit_combiner([p_a, p_t], labels)
-    x = np.column_stack([fusion.logit(p_a), fusion.logit(p_t)])
+    x = np.column_stack([fused_model.logit(p_a), fused_model.logit(p_t)])
     ref = LogisticRegression(class_weight="balanced", tol=1e-10, max_iter=10_000).fit(x, labels)
     np.testing.assert_allclose(ours["coef"], ref.coef_[0], rtol=1e-4)  # both weights positive: the same fit
     assert ours["intercept"] == pytest.approx(ref.intercept_[0], abs=1e-4)
@@ -236,13 +244,23 @@ def test_the_fusion_fits_sklearns_logistic_regression_but_never_weights_a_source
         fusion.fit_combiner([p_t[:3]], np.ones(3, dtype=int))
 
 
-@pytest.fixture(scope="module")
-def fusion_file(small_text_model, tmp_path_factory):
-    from train_text import generated_conversations
+def test_an_acoustic_model_at_chance_gets_no_weight_in_the_fusion():
+    rng = np.random.default_rng(3)
+    labels = np.array([0, 1] * 50)
+    p_t = np.clip(0.5 + (labels - 0.5) * 0.5 + rng.normal(0, 0.2, 100), 0.01, 0.99)
+    at_chance = rng.random(100)
+    assert fusion.acoustic_at_chance(at_chance, labels)[0]
+    assert fusion.fit_fusion(at_chance, p_t, labels)["coef"][0] == 0.0
+    informative = np.clip(0.5 + (labels - 0.5) * 0.4 + rng.normal(0, 0.2, 100), 0.01, 0.99)
+    assert not fusion.acoustic_at_chance(informative, labels)[0]
+    assert fusion.fit_fusion(informative, p_t, labels)["coef"][0] > 0.1
 
+
+@pytest.fixture(scope="module")
+def fusion_dir(small_text_model, tone_onnx, tmp_path_factory):
     root = tmp_path_factory.mktemp("fusion")
     text_model.save(root / "text.json", small_text_model)
-    data = generated_conversations(60, 5)
+    data = sentences(60, 5)
     rng = np.random.default_rng(1)
     with open(root / "acoustic.csv", "w", newline="") as f:
         w = csv.writer(f)
@@ -255,56 +273,72 @@ def fusion_file(small_text_model, tmp_path_factory):
         w.writerow(["path", "label", "text", "confidence", "words", "duration_s", "asr", "error"])
         w.writerows([[f"c{i}.wav", y, t, 0.5, "[]", 3.0, "pocketsphinx-5.1.1/en-us", ""] for i, (t, y, _) in enumerate(data)])
     proc = run_script("fusion.py", "--acoustic_csv", root / "acoustic.csv", "--transcripts", root / "transcripts.csv",
-                      "--text_model", root / "text.json", "--out", root / "fusion.json")
-    assert "3 folds" in proc.stdout and "worst fold" in proc.stdout
+                      "--text_model", root / "text.json", "--acoustic_onnx", tone_onnx, "--out", root / "fused")
+    assert "3 folds" in proc.stdout and "at chance on these clips" in proc.stdout  # random acoustic scores
     fused = {r["path"]: r for r in csv.DictReader(open(root / "fusion_cv_fused_predictions.csv"))}
     assert len(fused) == 60 and {r["fold"] for r in fused.values()} == {"0", "1", "2"}
-    return root / "fusion.json"
+    manifest = json.loads((root / "fused" / "manifest.json").read_text())
+    assert set(manifest["files"]) == {"acoustic.onnx", "fusion.json", "text/text_model.json"}
+    assert manifest["asr"] == "pocketsphinx-5.1.1/en-us"
+    return root / "fused"
 
 
-def test_fusion_refuses_scores_of_training_clips(fusion_file, tmp_path):
-    rows = list(csv.reader(open(fusion_file.parent / "acoustic.csv")))
+def test_a_damaged_or_swapped_file_in_the_fused_model_is_refused(fusion_dir, tmp_path):
+    import shutil
+
+    copy = tmp_path / "fused"
+    shutil.copytree(fusion_dir, copy)
+    (copy / "acoustic.onnx").write_bytes((copy / "acoustic.onnx").read_bytes() + b"x")
+    with pytest.raises(HelmitError, match=r"acoustic\.onnx: sha256 differs"):
+        fused_model.load(copy)
+    with pytest.raises(HelmitError, match="is a directory .* this is a file"):
+        fused_model.load(copy / "fusion.json")
+
+
+def test_fusion_refuses_scores_of_training_clips(fusion_dir, tone_onnx, tmp_path):
+    rows = list(csv.reader(open(fusion_dir.parent / "acoustic.csv")))
     rows[1][5] = "train"
     with open(tmp_path / "a.csv", "w", newline="") as f:
         csv.writer(f).writerows(rows)
     proc = run_script("fusion.py", "--acoustic_csv", tmp_path / "a.csv", "--transcripts",
-                      fusion_file.parent / "transcripts.csv", "--text_model", fusion_file.parent / "text.json",
-                      "--out", tmp_path / "f.json", check=False)
-    assert proc.returncode == 1 and "split=train" in proc.stderr and not (tmp_path / "f.json").exists()
+                      fusion_dir.parent / "transcripts.csv", "--text_model", fusion_dir.parent / "text.json",
+                      "--acoustic_onnx", tone_onnx, "--out", tmp_path / "f", check=False)
+    assert proc.returncode == 1 and "split=train" in proc.stderr and not (tmp_path / "f").exists()
 
 
-def test_fused_inference_shows_transcript_words_and_both_scores(fusion_file, spoken_corpus, tone_onnx, tmp_path):
+def test_fused_inference_shows_transcript_words_and_both_scores(fusion_dir, spoken_corpus, tmp_path):
     clip = spoken_corpus / "harmful" / "loser.wav"
-    proc = run_script("infer.py", "--onnx", tone_onnx, "--fusion", fusion_file, "--audio_path", clip,
-                      "--cache_dir", tmp_path, "--json")
+    proc = run_script("infer.py", "--fusion", fusion_dir, "--audio_path", clip, "--cache_dir", tmp_path, "--json")
     out = json.loads(proc.stdout)
-    saved = fusion.load(fusion_file)
+    saved = fused_model.load(fusion_dir)
     expect_text = text_model.predict([out["transcript"]], saved["text_model"])[0]
     assert out["prob_text"] == pytest.approx(expect_text, abs=1e-9)
-    assert out["prob_harmful"] == pytest.approx(fusion.fused_prob(saved, out["prob_acoustic"], out["prob_text"])[0], abs=1e-9)
+    assert out["prob_harmful"] == pytest.approx(fused_model.fused_prob(saved, out["prob_acoustic"], out["prob_text"])[0], abs=1e-9)
     assert out["label"] == ("harmful" if out["prob_harmful"] >= saved["threshold"] else "safe")
     assert out["transcript"] and out["top_words"] and all(w in out["transcript"].split() for w, _ in out["top_words"])
-    text = run_script("infer.py", "--onnx", tone_onnx, "--fusion", fusion_file, "--audio_path", clip,
-                      "--cache_dir", tmp_path).stdout
+    text = run_script("infer.py", "--fusion", fusion_dir, "--audio_path", clip, "--cache_dir", tmp_path).stdout
     assert "transcript:" in text and "words that drove" in text and "acoustic P(harmful)" in text
+    both = run_script("infer.py", "--fusion", fusion_dir, "--onnx", fusion_dir / "acoustic.onnx", "--audio_path", clip,
+                      check=False)
+    assert both.returncode == 1 and "give --fusion or --onnx" in both.stderr
 
 
-def test_infer_dataset_fused_columns_match_the_fusion(fusion_file, spoken_corpus, tone_onnx, transcripts, tmp_path):
+def test_infer_dataset_fused_columns_match_the_fusion(fusion_dir, spoken_corpus, transcripts, tmp_path):
     out, reused = tmp_path / "fused.csv", tmp_path / "reused.csv"
-    proc = run_script("infer_dataset.py", "--onnx", tone_onnx, "--data_root", spoken_corpus, "--fusion", fusion_file,
+    proc = run_script("infer_dataset.py", "--data_root", spoken_corpus, "--fusion", fusion_dir,
                       "--cache_dir", tmp_path / "cache", "--output_csv", out, check=False)
     assert proc.returncode == 1 and "decided by the fusion" in proc.stdout  # the broken clip fails its own row
     rows = {r["path"]: r for r in csv.DictReader(open(out))}
     assert "broken.wav" in rows["safe/broken.wav"]["error"]
-    saved = fusion.load(fusion_file)
+    saved = fused_model.load(fusion_dir)
     for rel in SPOKEN:
         r = rows[rel]
-        assert r["transcript"] and r["top_words"]
+        assert r["transcript"] and r["top_words"] and r["pred_category"] == ""  # the n-gram model names no harm
         assert float(r["prob_text"]) == pytest.approx(text_model.predict([r["transcript"]], saved["text_model"])[0])
-        fused_p = fusion.fused_prob(saved, float(r["prob_acoustic"]), float(r["prob_text"]))[0]
+        fused_p = fused_model.fused_prob(saved, float(r["prob_acoustic"]), float(r["prob_text"]))[0]
         assert float(r["prob_harmful"]) == pytest.approx(fused_p) and int(r["pred"]) == int(fused_p >= saved["threshold"])
     # the same clips from a transcripts CSV instead of the recognizer: the same rows
-    run_script("infer_dataset.py", "--onnx", tone_onnx, "--data_root", spoken_corpus, "--fusion", fusion_file,
+    run_script("infer_dataset.py", "--data_root", spoken_corpus, "--fusion", fusion_dir,
                "--transcripts", transcripts[0], "--output_csv", reused, check=False)
     again = {r["path"]: r for r in csv.DictReader(open(reused))}
     assert all(again[p] == rows[p] for p in SPOKEN)

@@ -1,0 +1,122 @@
+"""The deployable fused model: one directory holding everything a fused decision needs, checked on load.
+
+    runs/helmit_fused/
+      manifest.json    what it is, the recognizer it needs, the sha256 of every file below
+      acoustic.onnx    the acoustic model (export_onnx.py), waveform in, logits out
+      fusion.json      the calibrated combination of the acoustic and text scores, with its CV numbers
+      text/            the text model (text_model.json, model.onnx, model_int8.onnx, tokenizer.json)
+
+fusion.py writes it; infer.py and infer_dataset.py take it with --fusion. Scoring imports no torch.
+"""
+import json
+import math
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+import text_model
+from utils_io import HelmitError, file_sha256
+
+FORMAT = "helmit-fused-model"
+FORMAT_VERSION = 1
+EPS = 1e-4  # scores are clipped to [EPS, 1 - EPS] before the logit: a 0 or 1 would be infinite
+TEXT_FILES = ("text_model.json", "model.onnx", "model_int8.onnx", "tokenizer.json")  # what scoring needs
+
+
+def logit(p):
+    p = np.clip(np.asarray(p, dtype=np.float64), EPS, 1 - EPS)
+    return np.log(p / (1 - p))
+
+
+def combine(params, *columns):
+    """P(harmful) from score columns under {coef, intercept} (fusion.fit_combiner)."""
+    z = np.column_stack([logit(c) for c in columns]) @ np.asarray(params["coef"]) + params["intercept"]
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def write(out_dir, acoustic_onnx, text_dir, fusion):
+    """Fill `out_dir` (a fresh directory) with the bundle; returns the manifest."""
+    out_dir = Path(out_dir)
+    shutil.copy(acoustic_onnx, out_dir / "acoustic.onnx")
+    (out_dir / "text").mkdir()
+    text_dir = Path(text_dir)
+    names = TEXT_FILES if text_dir.is_dir() else ()
+    for name in names:
+        if (text_dir / name).is_file():
+            shutil.copy(text_dir / name, out_dir / "text" / name)
+    if not text_dir.is_dir():  # an n-gram text model is one JSON file
+        shutil.copy(text_dir, out_dir / "text" / "text_model.json")
+    (out_dir / "fusion.json").write_text(json.dumps(fusion, indent=1), encoding="utf-8")
+    files = sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file())
+    manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "asr": fusion["asr"],
+                "files": {f: file_sha256(out_dir / f) for f in files}}
+    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    return manifest
+
+
+def load(path, int8_text=False):
+    """{manifest, fusion, text_model, acoustic_onnx (path), asr, threshold}, every file checked
+    against its digest; raises HelmitError naming the file."""
+    path = Path(path)
+    if path.is_file():
+        raise HelmitError(f"{path}: a fused model is a directory (fusion.py --out DIR); this is a file")
+    if not (path / "manifest.json").is_file():
+        raise HelmitError(f"{path}: not a Helmit fused model (no manifest.json; run fusion.py)")
+    try:
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        fusion = json.loads((path / "fusion.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError) as e:
+        raise HelmitError(f"{path}: damaged fused model ({e})") from None
+    if manifest.get("format") != FORMAT:
+        raise HelmitError(f"{path}: not a Helmit fused model (format is not {FORMAT!r})")
+    if not isinstance(manifest.get("format_version"), int) or manifest["format_version"] > FORMAT_VERSION:
+        raise HelmitError(f"{path}: fused model format_version {manifest.get('format_version')!r} is newer than this "
+                          f"Helmit reads ({FORMAT_VERSION}); update Helmit")
+    for name, digest in manifest.get("files", {}).items():
+        if not (path / name).is_file():
+            raise HelmitError(f"{path / name}: missing from the fused model")
+        if file_sha256(path / name) != digest:
+            raise HelmitError(f"{path / name}: sha256 differs from the fused model's manifest (damaged, edited or "
+                              "swapped); rebuild it with fusion.py")
+    for name in ("acoustic.onnx", "fusion.json", "text/text_model.json"):
+        if name not in manifest.get("files", {}):
+            raise HelmitError(f"{path}: the fused model's manifest does not list {name}")
+    try:
+        coef = [float(c) for c in fusion["combiner"]["coef"]]
+        ok = len(coef) == 2 and all(map(math.isfinite, coef + [float(fusion["combiner"]["intercept"])]))
+        ok = ok and 0.0 <= float(fusion["threshold"]) <= 1.0 and isinstance(fusion.get("asr"), str)
+    except (KeyError, TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise HelmitError(f"{path / 'fusion.json'}: damaged or edited (combiner, threshold or asr)")
+    text = path / "text"
+    tm = text_model.load(text if (text / "model.onnx").is_file() else text / "text_model.json", int8=int8_text)
+    return {"manifest": manifest, "fusion": fusion, "text_model": tm, "acoustic_onnx": path / "acoustic.onnx",
+            "asr": fusion["asr"], "threshold": float(fusion["threshold"]), "path": path}
+
+
+def fused_prob(fused, p_acoustic, p_text):
+    """P(harmful) from the two sources' scores under a loaded fused model."""
+    return combine(fused["fusion"]["combiner"], np.atleast_1d(p_acoustic), np.atleast_1d(p_text))
+
+
+def fused_scores(fused, p_acoustic, transcript, explain=True):
+    """{prob_harmful (fused), prob_acoustic, prob_text, category, transcript, top_words} for one clip."""
+    p_text, cats = text_model.predict_with_category([transcript["text"]], fused["text_model"])
+    p_text = float(p_text[0])
+    out = {"prob_harmful": float(fused_prob(fused, p_acoustic, p_text)[0]), "prob_acoustic": float(p_acoustic),
+           "prob_text": p_text, "category": cats[0] if cats else "", "transcript": transcript["text"]}
+    out["top_words"] = text_model.explain(transcript["text"], fused["text_model"]) if explain else []
+    return out
+
+
+def fuse_result(fused, result, transcript):
+    """An acoustic result dict (infer.classify_file) with the transcript evidence and the fused
+    decision: label/probability/prob_harmful/threshold become the fused ones, the acoustic ones are
+    kept as prob_acoustic/acoustic_threshold. The harm category is named only for a harmful clip."""
+    scores = fused_scores(fused, result["prob_harmful"], transcript)
+    p, harmful = scores["prob_harmful"], scores["prob_harmful"] >= fused["threshold"]
+    return {**result, **scores, "label": "harmful" if harmful else "safe", "probability": p if harmful else 1 - p,
+            "category": scores["category"] if harmful else "", "threshold": fused["threshold"],
+            "acoustic_threshold": result["threshold"], "asr_confidence": transcript["confidence"]}
