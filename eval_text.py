@@ -93,6 +93,14 @@ def report(model):
     return out
 
 
+def int8_agreement(model_dir):
+    """Share of the benchmark's and held-out generator texts on which model_int8.onnx decides as model.onnx."""
+    fp32, int8 = text_model.load(model_dir), text_model.load(model_dir, int8=True)
+    texts = [r["text"] for rows in benchmark_sets().values() for r in rows] + [g["text"] for g in generator_heldout()]
+    same = (text_model.predict(texts, fp32) >= fp32["threshold"]) == (text_model.predict(texts, int8) >= int8["threshold"])
+    return float(np.mean(same)), len(texts)
+
+
 def format_report(rep):
     cols = ["bal.acc", "AUC", *[c[:6] for c in HARM], "everyd", "hardneg", "cat.acc"]
     lines = [f"{'set':<20} {'n':>5} " + " ".join(f"{c:>7}" for c in cols)]

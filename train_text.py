@@ -19,6 +19,7 @@ held-out structures, and stores those numbers in the model.
 """
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from utils_io import HelmitError, atomic_directory, refuse_to_overwrite, run_cli
 
 DEFAULT_ASR_TRANSCRIPTS = Path(__file__).resolve().parent / "textdata" / "espeak_whisper_train.csv"
 HARM = ("harassment", "bullying", "threat", "grooming")
+INT8_AGREEMENT = 0.99  # as for the acoustic models: INT8 must not change more decisions than this
 
 
 def generated_text(n, seed):
@@ -69,6 +71,18 @@ def evaluate(model, quiet=False):
     if not quiet:
         print(eval_text.format_report(report))
     return report
+
+
+def check_int8(model_dir):
+    """How often the INT8 file decides as the FP32 one, printed and stored; a warning below 99%."""
+    import eval_text
+
+    share, n = eval_text.int8_agreement(model_dir)
+    print(f"INT8 decides as FP32 on {share:.1%} of {n} benchmark and held-out texts")
+    if share < INT8_AGREEMENT:
+        print(f"warning: INT8 agreement below {INT8_AGREEMENT:.0%}: score with model.onnx (the default), not --int8",
+              file=sys.stderr)
+    return {"share": share, "n": n}
 
 
 def train_encoder(args, data):
@@ -167,6 +181,8 @@ def main(argv=None):
         with atomic_directory(args.out) as tmp:
             text_encoder.save_model_dir(tmp, module, tokenizer, meta, int8=not args.no_int8)
             meta["metrics"] = evaluate(text_model.load(tmp))
+            if not args.no_int8:
+                meta["metrics"]["int8_agreement"] = check_int8(tmp)
             manifest = Path(tmp) / text_model.MANIFEST
             manifest.write_text(json.dumps(dict(json.loads(manifest.read_text()), metrics=meta["metrics"]), indent=1))
         t = meta["training"]

@@ -19,7 +19,7 @@ from conftest import ROOT, run_script
 
 SCRIPTS = ["synth_dataset.py", "download_from_drive.py", "prep_dataset.py", "train.py", "export_onnx.py",
            "quantize_onnx.py", "infer.py", "infer_dataset.py", "compute_metrics.py", "transcribe.py",
-           "train_text.py", "fusion.py"]
+           "train_text.py", "fusion.py", "eval_text.py", "speak_text.py", "text_corpus.py"]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)

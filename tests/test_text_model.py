@@ -182,3 +182,21 @@ def test_fused_scoring_runs_without_torch(tiny_model, tone_onnx, tmp_path):
     p_text = text_model.predict(["i will find you tonight"], text_model.load(tiny_model[0]))[0]
     assert float(row["prob_text"]) == pytest.approx(p_text, abs=1e-6) and row["top_words"]
     assert float(row["prob_harmful"]) == pytest.approx(p_text, abs=1e-6)  # acoustic weight 0, text weight 1
+
+
+def test_same_seed_same_model_within_a_stated_tolerance_across_thread_counts(tiny_text_base):
+    """Fine-tuning is exact for one machine and thread count, not across them: float sums run in
+    another order. Two thread counts stand in for another machine; the scores must agree closely."""
+    import text_corpus
+    import text_encoder
+
+    data = text_corpus.generate(96, 3, "train")
+    texts = [text_model.normalise_text(g["text"]) for g in data]
+    scores = []
+    for threads in (1, 1, 2):
+        module, tok, _ = text_encoder.load_for_training(base=tiny_text_base)
+        text_encoder.fine_tune(module, tok, texts, [g["label"] for g in data], [-1] * len(data), epochs=1, lr=1e-3,
+                               seed=0, progress=False, threads=threads)
+        scores.append(text_encoder.torch_logits(module, tok, texts[:32])[0])
+    assert np.array_equal(scores[0], scores[1])  # same seed, same threads: bit for bit
+    assert np.abs(scores[0] - scores[2]).max() < 1e-3  # another summation order: logits within 1e-3
