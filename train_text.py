@@ -43,18 +43,27 @@ def generated_text(n, seed):
     return out + [(t, y, c) for t, y, c, _ in generate_sentences(n // 5, seed)]
 
 
-def labelled_csv(path, weight_name):
-    """[(text, label, category)] from a transcripts CSV with a label column (category optional);
-    rows with an error are skipped."""
-    from transcribe import read_transcripts
+def labelled_csv(path, flag):
+    """[(text, label, category)] from a CSV with text and label columns (a transcribe.py CSV of a
+    labels.csv, or speak_text.py's); a category column is used when present, rows with an error skipped."""
+    import csv
 
-    out = []
-    for key, row in read_transcripts(path).items():
-        if row.get("error"):
-            continue
-        if str(row.get("label", "")).strip() not in ("0", "1"):
-            raise HelmitError(f"{path}: row {key} has no 0/1 label; {weight_name} must be labelled")
-        out.append((row["text"], int(row["label"]), row.get("category", "")))
+    path = Path(path)
+    if not path.is_file():
+        raise HelmitError(f"{path}: {flag} file not found")
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        missing = {"text", "label"} - set(reader.fieldnames or [])
+        if missing:
+            raise HelmitError(f"{path}: missing column(s) {', '.join(sorted(missing))}; {flag} must be labelled "
+                              "transcripts (transcribe.py on a labels.csv)")
+        out = []
+        for row in reader:
+            if (row.get("error") or "").strip():
+                continue
+            if str(row["label"]).strip() not in ("0", "1"):
+                raise HelmitError(f"{path}:{reader.line_num}: label {row['label']!r} is not 0 or 1")
+            out.append((row["text"] or "", int(row["label"]), (row.get("category") or "").strip()))
     return out
 
 
