@@ -2,8 +2,9 @@
 paraphrase rules and the spoken-style noise tables. Data only, no logic.
 
 The structures themselves (the small grammars per category and subtype) live in
-text_lexicon_harmful.py, text_lexicon_grooming.py and text_lexicon_safe.py, gathered into STRUCTURES
-at the bottom.
+text_lexicon_threat.py, text_lexicon_harmful.py, text_lexicon_grooming.py, text_lexicon_safe.py,
+text_lexicon_play.py and text_lexicon_friendly.py, gathered into STRUCTURES at the bottom (a subtype
+lives in exactly one file; a category may span several).
 
 Template syntax, used by the structures and by any entry below:
 - `[a|b|c]` picks one alternative; an empty alternative (`[, mate|]`) makes the part optional.
@@ -25,9 +26,12 @@ Keeping the corpus honest: harmful and safe structures draw from the same slots 
 time, parent, photo words, kill/hurt/destroy, address), so no single word gives the label away.
 No real slurs and nothing graphic anywhere in this file.
 """
+from text_lexicon_friendly import FRIENDLY_STRUCTURES
 from text_lexicon_grooming import GROOMING_STRUCTURES
 from text_lexicon_harmful import HARMFUL_STRUCTURES
+from text_lexicon_play import PLAY_STRUCTURES
 from text_lexicon_safe import SAFE_STRUCTURES
+from text_lexicon_threat import THREAT_STRUCTURES
 
 # Pronoun forms: subject/object/possessive/'d/'s or 're/'ll. Names carry them so that a sentence
 # about a named person keeps the right pronoun ("Don't invite Maya, she'll ruin it").
@@ -123,23 +127,34 @@ LEXICON = {
     "callout": ["on the roof", "behind the crates", "in the tower", "at A site", "in mid",
                 "behind the red car", "under the bridge", "in the blue building", "on the hill",
                 "in the corner", "behind that rock", "in the back room", "on the second floor",
-                "at the gas station", "by the storm", "in the bushes", "on B long", "at the top of the stairs"],
+                "at the gas station", "by the storm", "in the bushes", "on B long", "at the top of the stairs",
+                "in the garage", "by the water tower", "in the attic", "near the vending machines",
+                "on the balcony", "behind the truck", "at C site"],
     "enemy": ["the sniper", "their healer", "the last guy", "the tank", "the guy in the tower",
               "the one with the shotgun", "their support", "the boss", "the camper", "the runner",
-              "their captain", "the guy on the zipline", "the one in the pink skin"],
+              "their captain", "the guy on the zipline", "the one in the pink skin", "the guy on the roof",
+              "their last player", "the one behind the wall", "the zombie boss", "their jungler",
+              "the guy with the rocket launcher"],
 
     # harm vocabulary (threats)
     "body_part": ["arm", "nose", "legs", "jaw", "fingers", "teeth", "neck", "face", "ribs", "knees",
-                  "wrist", "back", "hands", "kneecaps", "ankles"],
+                  "wrist", "back", "hands", "kneecaps", "ankles", "skull", "elbows", "collarbone", "shoulder",
+                  "thumbs", "spine"],
     "harm_act": ["hurt you", "batter you", "beat you up", "smash your face in", "break your {body_part}",
                  "knock your teeth out", "put you in hospital", "end you", "kill you", "stab you",
                  "jump you", "make you pay", "sort you out", "deal with you", "make you bleed",
                  "drag you out of your house", "break every bone in your body", "wreck you",
-                 "bury you", "rearrange your face", "cave your head in", "ruin you"],
+                 "bury you", "rearrange your face", "cave your head in", "ruin you", "punch your lights out",
+                 "knock you out", "smack you", "slap you silly", "kick your head in", "snap your neck",
+                 "give you a beating", "run you over", "strangle you", "throw you down the stairs",
+                 "beat you black and blue", "put you in a wheelchair", "break your face",
+                 "push you in front of a bus"],
     "threat_when": ["when I see you", "next time I see you", "the second you step outside",
                     "after school", "when you least expect it", "if it's the last thing I do",
                     "on your way home", "before the week's out", "when I catch you on your own",
-                    "the minute you walk out that door"],
+                    "the minute you walk out that door", "the minute your mum leaves", "at break tomorrow",
+                    "when nobody's around", "on the bus home", "when you're out walking the dog",
+                    "after your practice"],
     "money_amount": ["a fiver", "ten quid", "twenty quid", "your lunch money", "five pounds", "a tenner",
                      "twenty dollars", "your pocket money", "your dinner money", "fifty quid", "your bus money"],
 
@@ -152,6 +167,21 @@ LEXICON = {
                    "embarrassing", "dumb", "brainless", "spineless", "braindead", "clueless",
                    "talentless", "gross", "sad", "desperate", "cringe", "vile", "hopeless", "irrelevant",
                    "bitter", "fake", "needy", "thick", "miserable"],
+    # what friends call each other (banter); many are also harmful insults above, on purpose
+    "mate_insult": ["muppet", "idiot", "clown", "weirdo", "loser", "nerd", "donut", "numpty", "plonker", "dork",
+                    "goblin", "melon", "walnut", "noob", "menace", "egg", "wally", "div", "potato", "melt"],
+    # a trivial offence between friends, "eat my chips/ate my chips": the stakes of a play threat
+    "petty": ["eat my chips/ate my chips", "touch my last slice/touched my last slice",
+              "spoil the ending/spoiled the ending", "steal my charger/stole my charger",
+              "finish the biscuits/finished the biscuits", "drink my Coke/drank my Coke",
+              "sit in my spot/sat in my spot", "hide the remote/hid the remote",
+              "wear my hoodie without asking/wore my hoodie without asking", "skip my song/skipped my song",
+              "eat the last doughnut/ate the last doughnut", "use all the hot water/used all the hot water",
+              "forget the snacks/forgot the snacks", "pause the game/paused the game",
+              "use my controller/used my controller", "change the channel/changed the channel",
+              "nick my fries/nicked my fries", "take the front seat/took the front seat",
+              "steal my pen/stole my pen", "tell them the ending/told them the ending",
+              "eat my crisps/ate my crisps", "eat my sweets/ate my sweets"],
     # "teeth/they're": the feature, then the words that agree with it
     "feature": ["teeth/they're", "hair/it's", "nose/it's", "spots/they're", "ears/they're",
                 "eyebrows/they're", "forehead/it's", "braces/they're", "glasses/they're", "legs/they're",
@@ -202,6 +232,23 @@ LEXICON = {
                    "don't say anything", "don't mention it", "it's our little secret", "keep it quiet",
                    "this stays between you and me", "shh, don't tell", "promise you won't tell",
                    "keep it hush hush"],
+    # what groomers and bullies say, quoted by adults who warn children (safety advice, safe)
+    "groomer_line": ["don't tell your parents about me", "this is our little secret", "you're so mature for your age",
+                     "send me a pic, I'll delete it straight away", "let's talk on {app} instead, it's more private",
+                     "I'll get you {gift} if you keep it between us", "age is just a number",
+                     "nobody understands you like I do", "come and meet me, but come alone",
+                     "delete our chats before your mum sees", "are your parents home right now",
+                     "what school do you go to", "turn your camera on, nobody will know",
+                     "you can trust me, I'm not like other adults", "your parents wouldn't understand us",
+                     "I'm only a bit older than you"],
+    "bully_line": ["if you tell anyone, you're dead", "nobody likes you, just leave",
+                   "we'll post your photos everywhere", "bring money tomorrow or else",
+                   "you'll get hurt if you snitch", "we're all ignoring you now", "you can't sit with us",
+                   "everyone thinks you're a freak", "say a word and you're next"],
+    # a trusted adult named in the third person (healthy adults, safety advice)
+    "carer": ["Coach", "Miss {surname}", "Mr {surname}", "your form tutor", "Grandma", "Grandad", "Auntie",
+              "your uncle", "the Scout leader", "your swimming coach", "your piano teacher", "the youth worker",
+              "your head of year", "Nana"],
 
     # everyday topics
     "subject": ["maths", "history", "science", "geography", "French", "art", "music", "English",
@@ -341,4 +388,21 @@ DROPPABLE = ["the", "a", "an", "just", "really", "so", "that", "very", "actually
 RESTART_MARKERS = ["i mean", "", "wait", "sorry", "like", "no"]
 SPOKEN_TAGS = ["lol", "innit", "bro", "yeah", "bruh", "man", "fr", "you know", "mate", "init", "and that"]
 
-STRUCTURES = {**HARMFUL_STRUCTURES, **GROOMING_STRUCTURES, **SAFE_STRUCTURES}
+
+
+def _gather(*files):
+    """category -> subtype -> structures from the structure files; a subtype defined twice is an error
+    (a plain dict merge would silently drop one of them)."""
+    out = {}
+    for structures in files:
+        for category, subtypes in structures.items():
+            merged = out.setdefault(category, {})
+            twice = sorted(merged.keys() & subtypes.keys())
+            if twice:
+                raise ValueError(f"subtypes of {category!r} defined in two files: {twice}")
+            merged.update(subtypes)
+    return out
+
+
+STRUCTURES = _gather(THREAT_STRUCTURES, HARMFUL_STRUCTURES, GROOMING_STRUCTURES, SAFE_STRUCTURES,
+                     PLAY_STRUCTURES, FRIENDLY_STRUCTURES)

@@ -242,6 +242,27 @@ GROOMING_STRUCTURES = {
             "which_school": "Which school do you go to[, {name}|]? [I'll wait outside one day and surprise "
                             "you.|I'm near there a lot, we should meet.|I could pick you up after, nobody would "
                             "know.]",
+            "be_there": "I'll be at {place} {time}[, {name}|]. [Come on your own.|Don't tell your {parent} you're "
+                        "meeting me.|Delete this chat before you leave.|Make sure nobody follows you.]",
+            "come_alone": "[Come alone|Don't bring your friends|Make sure nobody sees you][, {name}|], [it's more "
+                          "special that way|I only want to see you|nobody else would understand us]. [I'll be at "
+                          "{place} {time}.|Meet me at {place}.|I'll wait in the car.]",
+            "dont_tell_meet": "Don't tell your {parent} [we're meeting|you're meeting me|I'm picking you up]"
+                              "[, {name}|]. [Say you're going to a friend's.|Tell them you're at practice.|They'll "
+                              "just stop you.] [I'll be waiting at {place}.|See you {time}.|]",
+            "drive_quiet": "I can [pick you up|come and get you|drive you] [from school|from {place}|from the end "
+                           "of your road] {time}[, {name}|]. [Just don't tell anyone it's me.|Wait round the "
+                           "corner where your {parent} can't see.|We'll go somewhere quiet, just us.]",
+            "bus_money": "I'll send you money for the [bus|train|taxi][, {name}|], [just come to {place} {time}|and "
+                         "I'll meet you at the station], [don't tell your {parent} where you're going|it'll be our "
+                         "secret|and delete these messages].",
+            "older_meet": "I'm [a bit older|older] than I said[, {name}|], but I still really want to meet you. "
+                          "[Don't tell your {parent}.|That's why it's our secret.|Come to {place} {time}, just you.]",
+            "school_gates": "I'll wait [outside your school|at the gates|round the corner from your school] {day}"
+                            "[, {name}|]. [Don't tell your friends who I am.|If anyone asks, say I'm your uncle.|"
+                            "Just get in the car.]",
+            "bring_gift": "Let's meet up [for real|in person] and I'll [give you|bring] {gift}[, {name}|]. [Just us, "
+                          "no parents.|Don't tell anyone, they'd get jealous.|Come to {place}, on your own.]",
         },
     },
 }

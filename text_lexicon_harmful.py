@@ -1,5 +1,5 @@
-"""Harmful structures for text_corpus.py (threats, harassment, bullying; grooming is in
-text_lexicon_grooming.py): category -> subtype -> structure key -> template.
+"""Harmful structures for text_corpus.py (harassment, bullying; threats are in text_lexicon_threat.py,
+grooming in text_lexicon_grooming.py): category -> subtype -> structure key -> template.
 
 Data only; the template syntax is described in text_lexicon.py. A structure's id is
 "category.subtype.key" and decides by hash whether it is a training or a held-out structure, so add
@@ -11,146 +11,6 @@ Non-graphic throughout, and no real slurs.
 """
 
 HARMFUL_STRUCTURES = {
-    "threat": {
-        # the speaker says they will do harm
-        "direct": {
-            "hurt_you": "[{i_will}|{i_will} actually|Swear down, {i_will}] {harm_act}[ {threat_when}|]"
-                        "[, I promise you| and that's a promise| and nobody's gonna stop me|, I mean it|].",
-            "dead_when": "[You're|You are] [dead|so dead|a dead man|finished|done for][, {name}|]. [Wait till I "
-                         "catch you {time}|I'm coming for you {time}|The second you walk out of school, you're "
-                         "done|When I find you, that's it|Nobody's gonna save you {time}].",
-            "coming_for_you": "[I'm coming for you|I'm coming to find you|Me and my boys are coming for you|We're "
-                              "coming for you] {time}[, and there's nowhere to hide|, so you'd better run|, and "
-                              "nobody's gonna help you|, you little {insult}].",
-            "jump_you": "[Me and the boys|Me and my mates|Me and my brothers|A few of us] are {gonna} jump you "
-                        "[outside|near|round the back of] {place} {time}[, don't bother bringing anyone|, you "
-                        "can't hide forever|].",
-            "weapon": "[Next time I see you|When I catch you|If I see you at {place} again|Tomorrow] I'm "
-                      "[bringing a knife|bringing my brother's bat|bringing something for you|not coming alone]"
-                      "[, {name}|][, and you won't walk away from it|, and I'm using it|].",
-            "know_where_visit": "I know where you [live|go to school|hang out|sleep at night], {name}, and I'm "
-                                "[coming round|gonna pay you a visit|gonna make you pay|coming for you] {time}.",
-            "property": "[{i_will}|One of these nights {i_will}] [burn your house down|smash every window in your "
-                        "house|wreck your car|slash your bike tyres|destroy everything you own|torch your car]"
-                        "[ while you sleep| with you inside| and you'll never know it was me|].",
-            "family": "[{i_will} hurt|{i_will} go after|I'm gonna get] [your {parent}|your little brother|your "
-                      "little sister|your whole family][ and make you watch| first| and it'll be your fault| "
-                      "next|].",
-            "beat_badly": "[{i_will}|We're gonna] [beat you|batter you|kick your head in] so [badly|hard] [you "
-                          "won't be able to walk|your {parent} won't recognise you|you'll need a doctor|you'll "
-                          "be eating through a straw|you'll be off school for a month][, {name}|].",
-            "short_kill": "[{i_will}|Swear {i_will}] [kill you|end you|break your {body_part}|wreck you|hurt you]"
-                          "[.| for real.| I'm not joking.|, {name}.|, you {insult}.]",
-            "hunt": "I'm {gonna} [find you|hunt you down|track you down] and [hurt you|make you regret it|"
-                    "finish this|make you wish you'd kept your mouth shut][, {name}|][, however long it takes|].",
-            "kill_you": "[{i_will} kill you|I swear {i_will} kill you|{you_will} get killed|Next time I see you "
-                        "{i_will} kill you][, {name}|]. [I'm not joking.|I know where you live.|Don't think I "
-                        "won't.|You've been warned.]",
-            "dead_meat": "[You're dead meat|You're a dead man walking|Your days are numbered][, {name}|]"
-                         "[, I swear down|. I'm not even joking.|. Ask anyone what I do to people like you.|].",
-        },
-        # harm promised if the listener does (or fails to do) something
-        "conditional": {
-            "tell": "If you [tell anyone|tell a teacher|tell your {parent}|snitch|go to the police|report me|say "
-                    "one word][ about this| about what happened| about me|], [{i_will} {harm_act}|{you_will} "
-                    "[regret it|get hurt|wish you hadn't|be sorry]|I'll make sure you [regret it|never walk "
-                    "again|get hurt|can't show your face at school]].",
-            "block": "[Block me|Ignore me|Leave me on read|Unfriend me|Mute me] [again|one more time|] and "
-                     "[{you_will} regret it|I'll come to your house|I swear I'll find you|see what happens to "
-                     "you|{i_will} {harm_act}].",
-            "show_face": "[Show your face at|Turn up at|Come anywhere near] {place} [again|{time}] and [{i_will} "
-                         "{harm_act}|you won't be walking home|you're getting hurt|you'll be leaving in an "
-                         "ambulance].",
-            "say_again": "Say that [again|one more time|to my face|about my {parent} again] and [{i_will} "
-                         "{harm_act}|{you_will} be picking your teeth up off the floor|see what happens|you're "
-                         "done].",
-            "pay": "[If you don't|Unless you] [pay me back|bring the money|give me what you owe me|bring me "
-                   "{money_amount}] [by Friday|by tomorrow|by tonight|by the end of the week|by Monday], "
-                   "[{i_will} {harm_act}|you're getting hurt|I'm coming to your house|your {parent} is next].",
-            "leave_me": "If you [leave me|break up with me|go out with him|talk to her again|ever cheat on me], "
-                        "[{i_will} {harm_act}|{you_will} regret it for the rest of your life|I'll make sure no "
-                        "one else ever wants you|I'll make your life hell].",
-            "game_report": "[Report me|Kick me from the server|Ban me|Beat me] [again|one more time] and I'll "
-                           "[find out where you live|get your address|track you down] and [{harm_act}|make "
-                           "you pay|show up at your door].",
-            "one_more": "One more [word|message|comment|time][ out of you| from you|] and [you're dead|{i_will} "
-                        "{harm_act}|I swear you're getting hurt|I'm coming round].",
-            "kill_if": "If you [ever come near my sister again|touch my brother again|show up at my house again|"
-                       "report me again], I'm {gonna} kill you[, {name}|][, and I mean it|, I'm dead serious|].",
-            "stay_away": "If you don't [stop talking to my girlfriend|stop posting about me|leave my brother "
-                         "alone|stay away from {name}], [{i_will} {harm_act}|{you_will} [get hurt|regret it]|"
-                         "you're dead].",
-            "snitch_again": "[Snitch|Grass] on me again and [{you_will} [get hurt|regret it]|{i_will} "
-                            "{harm_act}|I'll make sure you can't talk for a week].",
-            "laugh_again": "[Laugh at me|Post about me|Mention my name] one more time[, {name},|] and [{i_will} "
-                           "{harm_act}|you'll find out what happens|you won't make it home].",
-        },
-        # harm from others, or harm described without "I"
-        "indirect": {
-            "someone": "[Someone's|Somebody's|Someone is] {gonna} [hurt you|get you|catch you|sort you out] "
-                       "[on your way home|after school|when you least expect it|one of these days|soon]"
-                       "[, and it won't be pretty|, and I'll be laughing|, and nobody will help you].",
-            "ally": "My {ally:0} {ally:1} where you live[, {name}|], and {ally:2} [coming for you|gonna sort you "
-                    "out|not happy with you|waiting for you] {time}.",
-            "people_like_you": "[People like you|Kids like you|Snitches like you|Grasses like you] [get hurt|end "
-                               "up in hospital|don't last long|get what's coming to them|get stabbed] [round "
-                               "here|at this school|in this area][, remember that|].",
-            "something_bad": "Something bad is {gonna} happen to you [{time}|soon|at {place}][, and you'll know "
-                             "it was me|, don't say I didn't warn you|, trust me].",
-            "passive": "{you_will} [get hurt|get jumped|get battered|get what's coming to you|end up in "
-                       "hospital|get your head kicked in] [{time}|at {place}|before the week's out][, and "
-                       "nobody's gonna help you|, I'll make sure of it|, mark my words|].",
-            "end_up_dead": "People who [snitch on me|cross me|grass on us] [end up dead|get killed|disappear] round "
-                           "here[, {name}|]. [Just saying.|Think about it.|Your choice.]",
-            "relay": "[Tell {name:0}|Warn {name:0}|Let {name:0} know] {name:5} [getting jumped|getting battered|dead|"
-                     "getting done in] [{time}|at {place}][, from me|].",
-            "paid_someone": "[I've got people|I've got someone|I've got my cousins|My mates are] [watching your "
-                            "house|waiting for you at {place}|following you home][, {name}|][, so enjoy your "
-                            "freedom while it lasts|, so don't get comfy|].",
-            "paid": "I've paid [someone|a couple of lads|some older kids] to [sort you out|wait for you at {place}|"
-                    "teach you a lesson] {time}[, {name}|][, enjoy|, good luck|].",
-            "whole_school": "The whole [estate|year|school] is {gonna} [jump you|batter you|come for you] "
-                            "{time}[, I made sure of it|, I told them what you did|].",
-            "crew_knows": "[Everyone knows|My whole crew knows|The older lot know] what you did[, {name}|], "
-                          "[{you_will} get what's coming|good luck walking home|you won't make it to the end of "
-                          "the week].",
-        },
-        # a threat that never says the harm outright
-        "veiled": {
-            "watch_back": "[You'd better|Better|You should] [watch your back|watch yourself|keep looking over "
-                          "your shoulder|sleep with one eye open][ from now on| if I were you|][, {name}|].",
-            "shame_if": "[{name}, it'd be a shame|It'd be a shame|It would be a real shame|Shame] if something "
-                        "[happened to|bad happened to] {loved_thing:0}[ on the way home| one of these nights| "
-                        "{time}|].",
-            "nice_house": "[Nice|Lovely] {loved_thing:2} you've got[, {name}|]. [Be a shame if anything happened "
-                          "to {loved_thing:1}.|Be a real shame if something happened to {loved_thing:1}.|I'd "
-                          "keep an eye on {loved_thing:1} if I were you.]",
-            "i_know": "I know [where you live|what time you finish school|which bus you get home|what car your "
-                      "{parent} drives|where your little sister goes to school|which window is your bedroom]"
-                      "[, {name}|]. [Just saying.|Think about that.|Remember that next time you open your "
-                      "mouth.|Sleep well.]",
-            "see_you": "See you [{time}|soon|at {place}][, {name}|]. [I'll be waiting, and you know what's "
-                       "coming.|Come alone.|Don't bother bringing your friends, they won't help you.|You won't "
-                       "be walking home.]",
-            "remember_last": "[Remember|Don't forget] what happened to the last [kid|person|guy|girl] who "
-                             "[snitched on me|crossed me|reported me|talked back to me|grassed on us][, {name}|].",
-            "accidents": "Accidents happen[, {name}|]. [Especially to people who talk too much.|Especially on "
-                         "dark roads.|Keep your mouth shut and you'll be fine.|Especially to snitches.]",
-            "sleep": "Sleep [well|tight] tonight[, {name}|]. [While you still can.|I know which window is "
-                     "yours.|Enjoy it while it lasts.|Lock your doors.]",
-            "watching": "[I'm watching you|I'm always watching|I'm outside right now|I'm parked outside your "
-                        "house|I can see your window from here][, {name}|]. [Nice {clothing:0} by the way.|Tell "
-                        "your {parent} I said hi.|You should close your curtains.|Don't bother calling anyone.]",
-            "enjoy": "[Enjoy|Make the most of] [your last week at this school|the weekend|your little life|"
-                     "walking around] while you [can|still can][, {name}|].",
-            "lucky": "You're lucky [there were teachers around|your brother was there|I didn't catch you] "
-                     "[today|yesterday]. [Next time you won't be.|It won't happen twice.|That luck's running "
-                     "out.]",
-            "know_family": "[I know your {parent}|I know where your {parent} works|I've seen your little sister "
-                           "at {place}]. [It'd be a shame if they got dragged into this.|Think about them before "
-                           "you say anything else.|Keep that in mind, {name}.]",
-        },
-    },
     "harassment": {
         # unwanted sexual remarks, never graphic
         "sexual_comments": {
@@ -337,6 +197,32 @@ HARMFUL_STRUCTURES = {
             "special_class": "[Why are you even in this class|You should be in the special class|Go back to year "
                              "three][, {name}|], [you can't even read|you're so {ability_adj}|you drag everyone "
                              "down].",
+            "cant_read": "You can't even read [properly|a sentence without stopping|out loud without messing up|"
+                         "the clock][, {name}|]. [How are you in year nine?|My baby brother reads better than you.|"
+                         "Everyone heard you get it wrong.|That's so {ability_adj}.]",
+            "thick_as": "[You're|You are] [so thick|proper thick|thick as a brick|thick as two short planks]"
+                        "[, {name}|], [how did you even get into this school|you'd fail a test on your own name|"
+                        "everyone laughs when you answer|the teachers have given up on you].",
+            "slowest": "You're the slowest [in the class|in our year|on the team|reader in the whole school]"
+                       "[, {name}|], [we always have to wait for you|it's embarrassing|even the teacher's given "
+                       "up on you|just give up].",
+            "useless_everything": "You're useless at everything[, {name}|]. [{subject}, {sport}, {game}, all of "
+                                  "it.|Name one thing you're actually good at.|No wonder nobody picks you.|Even "
+                                  "your {parent} knows it.]",
+            "dumb_question": "[Stop asking such [stupid|dumb|thick] questions[, {name}|].|Why do you always ask "
+                             "such [stupid|dumb|thick] questions[, {name}|]?] "
+                             "[Everyone's rolling their eyes.|You're wasting the whole class's time.|Even a year "
+                             "seven would know that.]",
+            "grades": "[Everyone saw|We all saw] your {subject} [report|grade|mark][, {name}|]. [Lowest in the "
+                      "year, again.|How are you still this {ability_adj}?|Your {parent} must be so embarrassed.]",
+            "still_cant": "[Imagine still [counting on your fingers|not being able to spell|reading like a baby]|"
+                          "Can't believe you still [can't spell|count on your fingers|can't tell the time]] at "
+                          "{age_child}[, {name}|][ lol|]. [Actually tragic.|So embarrassing.|Everyone knows.]",
+            "why_bother": "Why do you even bother [trying out|revising|coming to practice|putting your hand up]"
+                          "[, {name}|]? [You're never gonna be good at anything.|You'll always be the "
+                          "{ability_adj} one.|Just give up.]",
+            "picked_last": "[Picked last again|Always picked last][, {name}|]? [That's cos you're {ability_adj} at "
+                           "everything.|Even the captains feel sorry for you.|Maybe just don't play next time.]",
         },
         # religion, accent, family, money, disability: mocked, never with a real slur
         "identity": {
@@ -399,6 +285,30 @@ HARMFUL_STRUCTURES = {
             "lobby": "[Leave the lobby|Leave the party|Get out of our call][, {name}|], [we were having fun "
                      "before you joined|nobody invited you|we're all muting you anyway|you're not part of the "
                      "squad].",
+            "voted_out": "We voted you out of the [group chat|squad|friend group|team][, {name}|]. [It was "
+                         "unanimous.|Don't bother asking why.|Nobody wanted you anyway.]",
+            "dont_add": "Don't add {name:0} to the [group chat|new chat|{game} squad|party], [nobody wants {name:2} "
+                        "there|{name:6} just ruin it|we made it so {name:1} can't join|{name:5} not one of us].",
+            "nobody_wants": "[Nobody wants you here|Nobody wants you around|No one wants you in our group]"
+                            "[, {name}|]. [Why do you keep coming back?|Can't you take a hint?|Go and find someone "
+                            "else to follow.]",
+            "move_seat": "[Move|Get up], [that seat's saved|you're not sitting with us|this table's for our group]"
+                         "[, {name}|]. [Go sit on your own.|Nobody saved you a seat.|Sit with the teachers, they "
+                         "have to be nice to you.]",
+            "except_you": "Everyone's invited to [my party|the sleepover|the birthday party|the cinema] except you"
+                          "[, {name}|]. [Don't even ask.|It's better without you.|You'd just make it awkward.]",
+            "removed": "[I removed you|We removed you|You've been removed] from the [group chat|server|squad chat|"
+                       "team chat][, {name}|][ lol|]. [Stop trying to rejoin.|Nobody missed you.|Bye.]",
+            "pretend_invisible": "[Everyone|Let's all] pretend {name:0} [isn't there|doesn't exist|is invisible] "
+                                 "[{time}|all day|at lunch][, see how long it takes {name:2} to cry|, don't answer "
+                                 "{name:2}|, don't even look at {name:2}].",
+            "no_space": "There's no space for you [in the car|at our table|on the team|in our group][, {name}|], "
+                        "[there never is|funny that|try literally anyone else].",
+            "block_everyone": "[Everyone block|We all blocked|Let's all block] {name:0} [on {app}|in the server|"
+                              "everywhere][, so {name:1} can't see our stories|, {name:5} not one of us|, spread "
+                              "the word].",
+            "cropped_out": "[We cropped you out of|You're not in|We left you out of] the [group photo|year photo|"
+                           "party pics] [on purpose|lol][, {name}|][, nobody wanted you in it|, obviously|].",
         },
         # mocking in public, spreading videos and photos
         "humiliation": {

@@ -1,11 +1,14 @@
-"""Safe structures for text_corpus.py: category -> subtype -> structure key -> template.
+"""Safe structures for text_corpus.py: everyday talk, and the hard negatives that report or retell
+harm (reporting, fiction_news). category -> subtype -> structure key -> template. The other hard
+negatives are in text_lexicon_play.py (games, sport, idioms) and text_lexicon_friendly.py (banter,
+healthy adults, safety advice).
 
 Data only; the template syntax is described in text_lexicon.py. Ids are "category.subtype.key" and
 decide the held-out split by hash: add keys, never rename or reuse them.
 
-The hard negatives are the point of this file: they use the harmful structures' words (kill, hurt,
-destroy, secret, photo, address, app, gift, meet) in sentences a moderator would pass, so a model can
-only separate them by meaning. Reporting and safety advice quote harm without doing it.
+The hard negatives use the harmful structures' words (kill, hurt, destroy, secret, photo, address,
+app, gift, meet) in sentences a moderator would pass, so a model can only separate them by meaning.
+Reporting quotes harm without doing it.
 """
 
 SAFE_STRUCTURES = {
@@ -32,6 +35,37 @@ SAFE_STRUCTURES = {
             "nobody_plays": "Nobody [wants to play|plays] {game} anymore, [everyone's on {game} now|we should try "
                             "something new|I'm so bored of it].",
             "queue": "[Queue up|Join my party|Jump in the call], we need one more for {game}[, {name}|].",
+            # usernames, adding, trading, mics, loot: peers playing, the neighbour of grooming's "add me"
+            "username": "[What's your|Send me your] {game} [username|gamertag|friend code][, {name}|]? [I'll add "
+                        "you.|I'll send you a request.|We need one more for the squad.]",
+            "add_app": "[Add me on {app}|Join our {app} group] [so we can voice chat|for the squad chat|so we can "
+                       "sort the tournament][, {name}'s on there too|, everyone from class is on it|].",
+            "loot_share": "[Who's got|Anyone got] [spare ammo|a med kit|shields|a spare pickaxe|extra bandages]? "
+                          "[I'm out.|I'm low.|Drop me some.]",
+            "lag": "[I'm lagging so bad|My ping is terrible|The servers are down again][, let's play later|, sorry "
+                   "if I die|, I'm restarting the router].",
+            "trade": "[Want to trade?|Trade?] I'll give you my [diamond sword|rare pet|spare skin|legendary card] "
+                     "for your [shield|dragon|emote|golden pickaxe][, {name}|].",
+            "mic": "[[Turn your mic on|You're muted|Unmute yourself][, {name}|], we can't hear you.|[Your mic's "
+                   "echoing|You're breaking up|I can hear your telly][, {name}|], [try rejoining|turn your "
+                   "headset down|mute when you're not talking].]",
+            "screen_time": "My {parent} says I've got [twenty minutes left|one more game|till eight], [so let's "
+                           "make it a good one|then I have to get off|then it's homework].",
+            "tournament": "The [school|club|server] {game} tournament is {day}[, sign up on the form|, we need a "
+                          "team of four|, there's a prize for the winners].",
+            "birthday_gift": "[I'm getting|My {parent} is getting me] {gift} for my birthday[, so we can finally "
+                             "play together|, can't wait|]!",
+            "tips": "[Any tips for|How do you beat] [the water level|the final boss|ranked|the new map] in {game}? "
+                    "[I've died like fifty times.|I'm stuck.|]",
+            "stream": "[I'm streaming {game} [tonight|later][, come watch|, I'll send the link|, say hi in chat].|"
+                      "Are you streaming {game} [tonight|later]? I'll come and watch.]",
+            "friend_request": "[Accept my friend request|I sent you a friend request] [on {game}|], [my name's the "
+                              "same as on {app}|it's the one with the cat picture|hurry up, the match is "
+                              "starting].",
+            "house_rule": "I can't play [after nine|on school nights|{time}], it's my {parent}'s rule, [but I'm "
+                          "free on Saturday|sorry|let's play at the weekend].",
+            "new_game": "Have you tried {game}? [It's free this week.|My cousin showed me, it's so good.|We "
+                        "should get it for the squad.]",
         },
         "school": {
             "homework": "Did you finish the {subject} [homework|essay|project|worksheet]? [It's due {time}.|I'm "
@@ -100,6 +134,9 @@ SAFE_STRUCTURES = {
                           "tomorrow] if you want to [play {game}|go to {place}|come round].",
             "party": "[It's my birthday|I'm having a party] {day}[, do you want to come?|, you're invited!|, "
                      "bring whoever you want.]",
+            "shame_to_miss": "It'd be a shame to [waste the tickets|miss the fireworks|cancel now|miss {name}'s "
+                             "party][, {name}|], [let's just go|we've been planning it for ages|ask your {parent} "
+                             "if you can come].",
         },
         "hobbies": {
             "learning": "I've been [learning|practising] {hobby} [for a few months|every day|since the summer] "
@@ -217,96 +254,12 @@ SAFE_STRUCTURES = {
                         "out].",
             "sunny": "[It's so nice out|It's actually sunny for once], [let's go to|want to go to|I'm going to] "
                      "[the park|the beach|the lido|the skate park|the river][?|.]",
+            "shame_if_rain": "[It'd be a shame if it rained|Be a shame if it rains|Shame if it snows] [on sports "
+                             "day|for the barbecue|at the match|on Saturday], [we've been planning it for weeks|"
+                             "fingers crossed|we'll move it inside if it does].",
         },
     },
     "hard_negative": {
-        # violence inside a game
-        "gaming_violence": {
-            "one_shot": "[Kill|Finish|Shoot] {enemy}[, he's one shot|, she's low|, they're weak|, he's cracked]!",
-            "destroy_you": "[I'm gonna|I'll] [destroy|wreck|end] you in {game} [later|tonight|after school|in the "
-                           "next round|tomorrow][, get ready|, bring your "
-                           "best team|, no mercy lol|].",
-            "camping": "[He's|She's|They're|Someone's] [camping|hiding] {callout}, [throw a grenade|flank left|"
-                       "push them now|I'll snipe from here|rush them].",
-            "know_where": "I know where you are[, {name}|], you're {callout}[, you're dead|, I'm coming for you|, "
-                          "nice try] lol.",
-            "impostor": "[Stab|Kill|Vote out] [him|her|{name}][ in the back|], [he's the impostor|she's "
-                        "definitely sus|it's Among Us, that's the point].",
-            "raid": "We [burned down|blew up|raided] their [base|village|castle] in {game} [last night|earlier]"
-                    "[, it was hilarious|, they're so mad|].",
-            "headshot": "[Nice|Sick|Insane] [headshot|triple kill|clutch][, {name}|], you [absolutely murdered "
-                        "them|wiped the whole team|destroyed them]!",
-            "revive": "[Revive me|I'm down|Help], [they shot me|the boss killed me|I got sniped] [again|from "
-                      "behind][, this game hates me|].",
-            "hunt": "[Next round|Next game] I'm [hunting you down|coming for you|gonna find you] first[, {name}|],"
-                    " [no mercy|watch your back|you're going down] [lol|haha].",
-            "bomb": "[Plant the bomb|Defuse it|Blow up the door|Drop the nuke] [on A|on B|now][, I'll cover you|, "
-                    "go go go]!",
-        },
-        "sports_rivalry": {
-            "destroy_team": "[We're gonna|We'll] [destroy|smash|batter|thrash] {team} on [Saturday|Sunday]"
-                            "[, they've got no chance|, mark my words|].",
-            "fans": "{team} [fans|players] are [the worst|so annoying|unbearable][ lol|], [we're gonna crush "
-                    "them|can't wait to beat them|this is our year].",
-            "defence": "Our [defence|keeper|midfield] got [killed|murdered|destroyed|ripped apart] in the second "
-                       "half[, brutal|, so painful to watch|].",
-            "coach": "[Coach said|Coach told us] to [attack them hard|hit them hard in the tackles|go for the "
-                     "throat|show no mercy] from the first whistle.",
-            "lose": "If [we lose|{team} win] [again|tonight], I'm [gonna cry|never watching again|throwing my "
-                    "telly out the window|going to bed for a week].",
-            "battered": "[You|Your team] [got|are getting] [battered|thrashed|wrecked|murdered] [on Sunday|this "
-                        "weekend|tonight] [mate|lol][, no hard feelings|, see you at the rematch|].",
-            "derby": "[You're|Your lot are] [dead|finished] in the [derby|final|rematch] [on Saturday|this "
-                     "weekend|on Sunday|tomorrow night][, {name}|], [my team's unstoppable|loser buys the chips].",
-        },
-        # hyperbole and idioms that sound violent
-        "idiom_hyperbole": {
-            "mum_kill": "My {parent} is {gonna} kill me [if I'm late again|if I fail this test|when they see my "
-                        "room|if I lose another phone].",
-            "murder_food": "I could [murder|kill for] {food} right now.",
-            "homework": "This {subject} [homework|project|revision] is [killing me|torture|the death of me].",
-            "dying": "I'm [literally dying|dead|crying], that [video|joke|meme] is so funny.",
-            "heat": "[This heat|This traffic|This queue|This headache] is [killing me|unbearable|the worst].",
-            "break_leg": "[Break a leg|Knock 'em dead|Go smash it] [at the audition|in the show|tonight|in your "
-                         "exam][, {name}|]!",
-            "sibling": "[I'm gonna kill my brother if he eats my {food} again|I'm gonna kill my sister if she "
-                       "takes my charger again|I'll murder my cousin for reading my messages][ lol|, honestly|].",
-            "lose_it": "I'm gonna [lose it|scream|throw my laptop out the window] if [the bus is late again|this "
-                       "page doesn't load|one more person asks me that].",
-            "killed_it": "You [absolutely killed it|smashed it|destroyed it] [at the concert|in the match|on "
-                         "stage|in your exam][, {name}|]!",
-            "sore": "My [legs|arms|back] [hurt|still hurt] from {sport}[ yesterday| on Monday|], [I can barely "
-                    "walk|I'm never doing that again|coach went so hard].",
-            "aching": "[My legs hurt|My arms hurt|My whole body hurts|Everything hurts] after [{sport}|that run|"
-                      "training], [coach showed no mercy|I can barely move|I'm dying].",
-            "dead_tired": "[I'm dead tired|My legs are dead|I'm completely destroyed] after [{sport}|that run|PE|"
-                          "training].",
-        },
-        # affectionate teasing between friends
-        "banter": {
-            "trash_love": "[You're|You are] [so bad|trash|terrible] at {game} lol, [love you though|rematch "
-                          "tomorrow?|still my favourite teammate|I'll carry you again].",
-            "shut_up": "[Oh shut up|Shut up], you [muppet|idiot|donut|weirdo] [haha|lol], you know I'm right"
-                       "[, love you|].",
-            "new_look": "[Nice haircut|Nice jumper|Love the new glasses] [lol|haha], [did your nan pick it|very "
-                        "retro|you look like a professor], [jk it suits you|joking, looks good|nah it actually "
-                        "suits you].",
-            "nerd": "[You're|You are] such a nerd[ lol|], [that's why we're friends|never change|I love it].",
-            "hate_you": "[I hate you|Hate you] [lol|haha], [that was so funny|you got me good|best prank ever|I "
-                        "can't believe you did that].",
-            "only_you": "Only you would [trip over nothing|forget your own birthday|lose your phone in your own "
-                        "pocket][, {name}|][ lol|, love it|, never change].",
-            "see_you": "[Shut up|Go away], [loser|weirdo|nerd], I'll see you [later|at practice|tomorrow|at "
-                       "school] [haha|lol].",
-            "worst": "[You're|You are] the worst[, {name}|] [lol|haha], [why did you tell them that|I can't "
-                     "believe you ate my chips|I'm never trusting you with my phone again][, love you though|].",
-            "carried": "[Thanks for nothing|Useless], you [died in the first minute|didn't even shoot once] [lol|"
-                       "haha][, good thing I carried|, next time buddy|].",
-            "nobody_asked": "Nobody asked[, {name}|] lol, [but go on then, tell me|love you though|that's why "
-                            "you're my favourite].",
-            "old": "Happy birthday[, {name}|], you [old man|old lady|dinosaur|grandad][ lol|, love you|]! [Can't "
-                   "believe you're so old.|Have a great day.]",
-        },
         # asking for help about abuse or a threat someone received
         "reporting": {
             "said_if_told": "{p:0} [said|told me] {p:3} [hurt me|beat me up|post my address|send everyone my "
@@ -338,42 +291,6 @@ SAFE_STRUCTURES = {
                            "pics|threatening me] and [we reported it|we blocked them together|the police are "
                            "dealing with it].",
         },
-        # parents, teachers, moderators on staying safe
-        "safety_advice": {
-            "never_send": "Never send [photos|pictures|your address|your real name] to [someone|people] you've "
-                          "only met online[, even if they seem nice|, no matter what they offer you|, even for "
-                          "free skins].",
-            "secret_rule": "If anyone [asks you to keep a secret from us|offers you gifts online|asks where you "
-                           "live|asks for pictures], [tell me straight away|come to me|you won't be in trouble, "
-                           "just tell us].",
-            "threatens": "[Remember|Just remember], if someone [threatens you|says they'll hurt you|asks for "
-                         "pictures|says they know where you live], [block them|screenshot it] and tell [an "
-                         "adult|a teacher|us].",
-            "dont_share": "[Don't|Never] [share your real name|say what school you go to|post your address|show "
-                          "your face] [online|on TikTok|on your story|in public group chats|on {app}][, keep your "
-                          "account private|, even to friends of friends|].",
-            "real_friends": "Real friends don't ask you to [delete messages|keep secrets from your parents|move "
-                            "to another app|send photos], [that's a red flag|so always tell us if someone does|"
-                            "and you can always say no].",
-            "mods_rule": "[Reminder from the mods|Server rules]: [we ban|we remove] anyone who [asks for personal "
-                         "info|asks for photos|threatens other players|shares someone's address][, so report it "
-                         "if you see it|].",
-            "not_fault": "It's never your fault if [someone online asks you for photos|someone threatens you|"
-                         "someone shares your pictures], [you can always tell us|you won't be in trouble|we'll "
-                         "sort it out together].",
-            "lesson": "[In today's lesson|Today in PSHE|In this assembly] we're talking about [online grooming|"
-                      "cyberbullying|how to spot fake accounts|staying safe on {app}] and [what to do if it "
-                      "happens|who you can talk to|how to report it].",
-            "settings": "[Let's|We should] [set your account to private|turn off location sharing|check who can "
-                        "message you] on {app}[, just to be safe|, it only takes a minute|].",
-            "age_rating": "You have to be [thirteen|sixteen] to use {app}, [so wait till you're old enough|check "
-                          "the age rating first|we'll set it up together when you're that age].",
-            "alone": "[Don't walk home alone after dark|If you're home alone, don't open the door to anyone|Never "
-                     "meet someone from online alone], [text me when you leave|call me if anything feels weird|"
-                     "take a friend or tell us first].",
-            "gift_red_flag": "If a stranger offers you {gift} [for a photo|to keep a secret|to meet up], [that's "
-                             "a trick|say no and tell us|it's not really free].",
-        },
         # describing a plot or the news
         "fiction_news": {
             "villain": "In [the film|the book|that show|the new series] the [villain|killer|bad guy] [threatens "
@@ -396,36 +313,6 @@ SAFE_STRUCTURES = {
                        "killer [hunts them down one by one|leaves notes saying he's watching them].",
             "history": "In history we learned how [the soldiers|the king|the army] [burned the whole town|killed "
                        "thousands of people|destroyed the castle][ in the war| in 1066|], it was grim.",
-        },
-        # a trusted adult, with the parents involved
-        "healthy_adult": {
-            "pickup": "Your {parent} said it's fine, I'll pick you [both|all|and {name}] up after [practice|"
-                      "training|rehearsal] [on Saturday|tonight|tomorrow|on Thursday].",
-            "consent": "I've [emailed|messaged|texted] your {parent} [the consent form|the details|the times] for "
-                       "the [trip|match|tournament], so check with them tonight.",
-            "great_work": "Great work today[, {name}|]! [I'll tell your {parent} at pickup.|Your {parent} is "
-                          "going to be so proud.|Keep it up.]",
-            "meet_all": "[Let's|We'll] all meet at {place} {day}, [parents are welcome to stay|your {parent} can "
-                        "come too|I'll be there with the other coaches].",
-            "send_homework": "[Send me a photo of your [homework|signed form|project] [so I can mark it|before "
-                             "Friday]|Can you send me a photo of your [homework|signed form|project] once your "
-                             "{parent} has signed it?]",
-            "birthday_gift": "I got you {gift} for your birthday[, {name}|][, your {parent} helped me pick it|, "
-                             "I've given it to your {parent} to wrap|].",
-            "well_done_all": "Well done everyone, [great session today|brilliant performance|that was your best "
-                             "match yet], [see you all {day}|parents, pickup is at five|tell your {parent} about "
-                             "it tonight].",
-            "team_photos": "The team [photos|pictures] will go on the club page[, but only if your {parent} "
-                           "signed the form|, all the parents said yes|, let me know if you'd rather not be in "
-                           "them].",
-            "surprise": "{secret_ask}, [it's a surprise for your {parent}'s birthday|we're planning a surprise "
-                        "party for your {parent}|I got your {parent} a present].",
-            "lift": "[Uncle|Auntie|Grandad] [will|is gonna] take you to {place} {day}[, your {parent} knows|, "
-                    "I've cleared it with your {parent}|].",
-            "phone_rules": "[No phones after nine|Phones downstairs at bedtime], [that's the rule|like we agreed]"
-                           "[, and you can always show me anything weird you get|].",
-            "tutor": "[For our next lesson|Next session], [bring your {subject} book|we'll do past papers], and "
-                     "[your {parent} will sit in like last time|I'll send your {parent} the notes].",
         },
     },
 }

@@ -31,6 +31,18 @@ SUBTYPES = {
                       "safety_advice", "fiction_news", "healthy_adult"},
 }
 SPOKEN_FORM = re.compile(r"[a-z0-9' ]+")
+# Training structures per subtype, at least. Every subtype has a floor; the subtypes where a model trained
+# on this corpus erred most on independent text (safe talk flagged, threats and bullying missed) were
+# broadened and must stay at least this broad.
+MIN_TRAIN_STRUCTURES = 3
+MIN_TRAIN_STRUCTURES_BY_SUBTYPE = {
+    "hard_negative.banter": 30, "hard_negative.healthy_adult": 28, "hard_negative.safety_advice": 26,
+    "hard_negative.idiom_hyperbole": 26, "hard_negative.gaming_violence": 16, "hard_negative.sports_rivalry": 14,
+    "everyday.gaming": 16, "threat.veiled": 20, "threat.direct": 16, "threat.indirect": 15,
+    "bullying.ability": 13, "bullying.exclusion": 15, "grooming.meeting": 14,
+}
+# banter and healthy_adult had 11 and 12 structures (train + held out) before that round; at least twice that
+MIN_STRUCTURES_BY_SUBTYPE = {"hard_negative.banter": 22, "hard_negative.healthy_adult": 24}
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +95,32 @@ def test_structure_split_is_disjoint_and_covers_every_subtype(train_items, heldo
     for subtype, (n_train, n_heldout) in by_subtype.items():
         assert n_train >= 1, subtype
         assert n_heldout >= 1 or n_train + n_heldout < 3, subtype
+
+
+def structure_counts():
+    """{"category.subtype": [training structures, held-out structures]}"""
+    counts = collections.defaultdict(lambda: [0, 0])
+    for sid in T.structure_ids("train"):
+        counts[sid.rsplit(".", 1)[0]][0] += 1
+    for sid in T.structure_ids("heldout"):
+        counts[sid.rsplit(".", 1)[0]][1] += 1
+    return counts
+
+
+def test_every_subtype_has_enough_structures():
+    counts = structure_counts()
+    assert set(counts) == {f"{c}.{s}" for c, subtypes in SUBTYPES.items() for s in subtypes}
+    for subtype, (n_train, _) in counts.items():
+        assert n_train >= MIN_TRAIN_STRUCTURES_BY_SUBTYPE.get(subtype, MIN_TRAIN_STRUCTURES), subtype
+    for subtype, minimum in MIN_STRUCTURES_BY_SUBTYPE.items():
+        assert sum(counts[subtype]) >= minimum, subtype
+
+
+def test_a_subtype_lives_in_one_structure_file():
+    assert lex._gather({"threat": {"direct": {"a": "x"}}}, {"threat": {"veiled": {"b": "y"}}}) == {
+        "threat": {"direct": {"a": "x"}, "veiled": {"b": "y"}}}
+    with pytest.raises(ValueError, match="direct"):
+        lex._gather({"threat": {"direct": {"a": "x"}}}, {"threat": {"direct": {"b": "y"}}})
 
 
 def test_the_split_hangs_on_hashes_not_list_positions():
@@ -206,6 +244,15 @@ def test_harmful_and_safe_share_the_trigger_words(train_items):
     for word in ("kill", "hurt", "destroy", "dead", "secret", "photo", "pic", "address", "delete", "meet",
                  "camera", "gift", "app", "snapchat", "mum", "alone", "watching"):
         assert word in harmful and word in safe, word
+    # whole phrases too: a play threat, banter and a quoted groomer say what threats, bullies and groomers say
+    clean = collections.defaultdict(str)
+    for it in train_items:
+        if not it["spoken"]:
+            clean[it["label"]] += it["text"].lower() + "\n"
+    for phrase in ("kill you", "you're dead", "watch your back", "i'm coming for you", "group chat", "useless at",
+                   "don't tell", "come alone", "send me a photo", "pick you up", "nobody wants", "i know where you",
+                   "i know what time", "be a shame", "if you tell"):
+        assert phrase in clean[1] and phrase in clean[0], phrase
 
 
 def test_count_distinct_shows_breadth():
