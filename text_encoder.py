@@ -22,6 +22,8 @@ import numpy as np
 from utils_io import HelmitError, file_sha256
 
 HARM_CATEGORIES = ("harassment", "bullying", "threat", "grooming")
+HARD_STOP = 1.1  # share of the time budget after which training stops even mid-schedule
+BUDGET_PROBE_STEPS = 30  # steps timed before a time budget sets how many steps the schedule has
 CATEGORY_LOSS_WEIGHT = 0.5  # the category head must not pull the encoder away from harmful-vs-safe
 WEIGHTS_FILE = "weights.safetensors"  # encoder + heads, for further fine-tuning (safetensors: no pickles)
 
@@ -142,19 +144,30 @@ def fine_tune(module, tokenizer, texts, labels, categories, weights=None, *, epo
     ids, lengths = enc["input_ids"], np.array([len(x) for x in enc["input_ids"]])
     pad = tokenizer.pad_token_id or 0
     steps_per_epoch = math.ceil(len(texts) / batch_size)
-    total = max(1, round(epochs * steps_per_epoch))
+    plan = {"total": max(1, round(epochs * steps_per_epoch))}
+    planned = plan["total"]
     opt = torch.optim.AdamW(module.parameters(), lr=lr, weight_decay=0.01)
-    warmup = max(1, total // 20)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warmup, max(0.0, (total - s) / (total - warmup + 1))))
+    warmup = max(1, plan["total"] // 20)
+
+    def lr_factor(s):  # linear warm-up, then linear decay to 0 at the (possibly budget-shortened) last step
+        return min((s + 1) / warmup, max(0.0, (plan["total"] - s) / (plan["total"] - warmup + 1)))
+
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor)
     module.train()
     start, step, seen, stopped = time.time(), 0, 0, "epochs"
-    bar = tqdm(total=total, desc="fine-tuning text model", unit="step", disable=not progress)
-    while step < total:
+    bar = tqdm(total=plan["total"], desc="fine-tuning text model", unit="step", disable=not progress)
+    while step < plan["total"]:
         for idx in batches(len(texts), batch_size, rng, lengths):
-            if step >= total:
+            if step >= plan["total"]:
                 break
-            if budget_s is not None and time.time() - start > budget_s:
-                stopped = "time budget"
+            if budget_s is not None and step == BUDGET_PROBE_STEPS:
+                # the budget cuts the schedule, not training short of it: the learning rate still decays to 0
+                fit = int(BUDGET_PROBE_STEPS * budget_s / max(time.time() - start, 1e-9))
+                if fit < plan["total"]:
+                    plan["total"], stopped = max(fit, BUDGET_PROBE_STEPS + 1), "time budget"
+                    bar.total = plan["total"]
+            if budget_s is not None and time.time() - start > HARD_STOP * budget_s:  # the machine slowed down
+                stopped = "time budget (hard stop)"
                 break
             width = int(lengths[idx].max())
             x = torch.full((len(idx), width), pad, dtype=torch.long)  # (B, T)
@@ -182,7 +195,7 @@ def fine_tune(module, tokenizer, texts, labels, categories, weights=None, *, epo
     bar.close()
     module.eval()
     return {"steps": step, "seconds": round(time.time() - start, 1), "examples_seen": seen, "stopped_by": stopped,
-            "planned_steps": total}
+            "planned_steps": planned}
 
 
 def torch_logits(module, tokenizer, texts, max_length=64, batch_size=64):

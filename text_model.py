@@ -98,10 +98,43 @@ def encoder_runtime(model):
     return rt["session"], rt["tokenizer"]
 
 
+def word_windows(text, size, stride):
+    """Overlapping windows of `size` words every `stride` (one window for a text that fits)."""
+    words = normalise_text(text).split()
+    if size <= 0 or len(words) <= size:
+        return [" ".join(words)]
+    starts = list(range(0, len(words) - size + 1, stride))
+    if starts[-1] + size < len(words):
+        starts.append(len(words) - size)  # the last words get a window of their own
+    return [" ".join(words[s:s + size]) for s in starts]
+
+
 def encoder_logits(texts, model):
-    """(harm logits (n,), category logits (n, k)) from the ONNX graph, in batches of similar length."""
+    """(harm logits (n,), category logits (n, k)): a transcript is scored in windows of
+    `window_words` words and its most harmful window counts. The model learned from sentences and
+    short turns; mean-pooled over a whole conversation, one harmful turn among everyday ones would
+    be diluted (and past max_length tokens, cut off)."""
+    size, stride = int(model.get("window_words", 0)), int(model.get("window_stride", 0)) or 1
+    windows, owner = [], []
+    for i, t in enumerate(texts):
+        w = word_windows(t, size, stride)
+        windows += w
+        owner += [i] * len(w)
+    harm_w, cats_w = window_logits(windows, model)
+    owner = np.asarray(owner)
+    harm = np.full(len(texts), -np.inf, np.float32)
+    np.maximum.at(harm, owner, harm_w)
+    best = np.zeros(len(texts), int)
+    for j in range(len(windows)):  # each text's category is its most harmful window's
+        if harm_w[j] == harm[owner[j]]:
+            best[owner[j]] = j
+    return harm, cats_w[best]
+
+
+def window_logits(texts, model):
+    """(harm logits, category logits) of each text as one sequence, in batches of similar length."""
     sess, tok = encoder_runtime(model)
-    encs = tok.encode_batch([normalise_text(t) for t in texts])
+    encs = tok.encode_batch(list(texts))
     lengths = np.array([len(e.ids) for e in encs])
     harm = np.zeros(len(texts), np.float32)
     cats = np.zeros((len(texts), len(model["categories"])), np.float32)

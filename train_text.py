@@ -30,6 +30,7 @@ from utils_io import HelmitError, atomic_directory, refuse_to_overwrite, run_cli
 
 DEFAULT_ASR_TRANSCRIPTS = Path(__file__).resolve().parent / "textdata" / "espeak_whisper_train.csv"
 HARM = ("harassment", "bullying", "threat", "grooming")
+WINDOW_WORDS = 32  # a transcript is scored in windows this long (text_model.encoder_logits): most turns fit in one
 INT8_AGREEMENT = 0.99  # as for the acoustic models: INT8 must not change more decisions than this
 
 
@@ -107,7 +108,8 @@ def train_encoder(args, data):
                                    threads=args.threads)
     meta = {"format": text_model.FORMAT, "format_version": text_model.FORMAT_VERSION, "kind": "encoder",
             "categories": list(HARM), "max_length": args.max_length, "pad_id": int(tokenizer.pad_token_id or 0),
-            "threshold": 0.5, "base": provenance, "training": dict(data["summary"], **stats)}
+            "threshold": 0.5, "base": provenance, "window_words": WINDOW_WORDS, "window_stride": WINDOW_WORDS // 2,
+            "training": dict(data["summary"], **stats)}
     return module, tokenizer, meta
 
 

@@ -200,3 +200,22 @@ def test_same_seed_same_model_within_a_stated_tolerance_across_thread_counts(tin
         scores.append(text_encoder.torch_logits(module, tok, texts[:32])[0])
     assert np.array_equal(scores[0], scores[1])  # same seed, same threads: bit for bit
     assert np.abs(scores[0] - scores[2]).max() < 1e-3  # another summation order: logits within 1e-3
+
+
+def test_a_long_transcript_is_scored_by_its_most_harmful_window(tiny_model, tmp_path):
+    """One harmful turn at the end of a long everyday conversation must not be diluted or cut off."""
+    import shutil
+
+    copy = tmp_path / "m"
+    shutil.copytree(tiny_model[0], copy)
+    meta = json.loads((copy / "text_model.json").read_text())
+    (copy / "text_model.json").write_text(json.dumps(dict(meta, window_words=8, window_stride=4)))
+    windowed = text_model.load(copy)
+    chat = "so we went to the shops and then we had pizza and watched a film at my nan's house " * 3
+    harmful = "i will find you tonight and hurt you"
+    h, _ = text_model.encoder_logits([chat + harmful, harmful, chat], windowed)
+    windows = text_model.word_windows(chat + harmful, 8, 4)
+    assert windows[-1].split()[-1] == "you" and all(len(w.split()) == 8 for w in windows)
+    w_harm, _ = text_model.window_logits(windows, windowed)
+    assert h[0] == pytest.approx(w_harm.max())  # the clip's score is its most harmful window's
+    assert h[0] >= h[2]  # adding a harmful turn never lowers a conversation's score
