@@ -3,12 +3,12 @@
 A clip is scored at inference as the max over its windows (one harmful turn is enough), so
 training sees the same thing: all windows of a clip, with the clip's label applied to its most
 harmful-looking window (multiple-instance learning; train.py picks that window as inference would
-score it, then runs the training step on it alone). A random 8-s crop, as before, could miss the
+score it, then runs the training step on it alone). A random 8-s crop could miss the
 only harmful turn of a 20-s conversation and teach the model that it was safe.
 
 The expensive part of the front end (decode, resample, STFT, mel) runs once per clip, not once
-per clip per epoch: decoding and resampling every clip every epoch is what made the original take
-40-50 s per epoch for 80 clips. Its result, log mel power, is cached on disk (one .npy file per
+per clip per epoch: decoding and resampling every clip every epoch costs 40-50 s per epoch for 80
+clips. Its result, log mel power, is cached on disk (one .npy file per
 clip) and memory-mapped back a batch at a time, so training memory does not grow with the corpus.
 Augmentation (augment.py) then works on whole batches of cached log power.
 """

@@ -25,7 +25,7 @@ from pathlib import Path
 # reads it once, at its first allocation: hence before `import torch`, and only when train.py is the
 # program (importing it changes nothing). A CNN training step allocates ~10 MB of activations per 8-s
 # window, and on a VM every fresh 4 KB page is a slow fault: with huge pages train.py trained 50
-# instead of 40 clips/s on 400 clips on 2 cores (same-session A/B pairs), and the memory a step freed
+# instead of 40 clips/s on 400 clips on 2 cores (A/B pairs run back to back), and the memory a step freed
 # can be given back after it at no measurable cost (RELEASE_FREED_MEMORY below: trimming after every
 # step or only past 1.25x the working set measured 55/56 against 53/57 clips/s).
 if __name__ == "__main__":

@@ -43,14 +43,14 @@ W2V_AGREE_CLIPS = 50         # ~2 CPU-s per clip for FP32 and INT8 together; 1 f
 REPEATS = {"LiteAudioCNN": 200, "Wav2Vec2-base": 5}  # timed calls per model and thread count
 OUT = common.WORK / "latency"
 TARGETS = {"cnn_size": 0.40, "cnn_p50_ms": 5.0, "cnn_agree": 0.99,
-           "w2v_size": 0.30, "w2v_speedup": 1.8, "w2v_agree": 0.98}  # from issue 4
+           "w2v_size": 0.30, "w2v_speedup": 1.8, "w2v_agree": 0.98}  # the targets docs/performance.md sets
 
 
 def cnn_models(root):
     """(FP32, INT8) ONNX files of a LiteAudioCNN trained on `root`, made by the pipeline's own scripts.
 
-    Made afresh every run (about half a minute): a CNN left in bench/.work by an older commit
-    would be timed and quantized with that commit's front end and training, not this one's."""
+    Made afresh every run (about half a minute): a CNN left in bench/.work from other code would be
+    timed and quantized with that code's front end and training, not this one's."""
     ckpt, fp32, int8 = OUT / "cnn.pt", OUT / "cnn.onnx", OUT / "cnn_int8.onnx"
     print(f"training LiteAudioCNN for {CNN_EPOCHS} epochs (train.py) ...", flush=True)
     common.run_script("train.py", "--data_root", root, "--epochs", CNN_EPOCHS, "--keep", "last", "--ckpt", ckpt,

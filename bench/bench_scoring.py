@@ -7,8 +7,7 @@ Python start-up, model load, decoding (wav/flac/mp3 at 8-44.1 kHz), resampling, 
 are all inside; nothing is subtracted. clips/s = clips in labels.csv / wall seconds.
 CNN baseline, in the same run and interleaved with it: the same script with --workers 1
 --batch_size 32, one process whose ONNX Runtime session uses every core on 32 windows at a time,
-which is how infer_dataset.py scored before it had worker processes. (Decoding got faster for
-both, so the ratio understates the gain over the old code.) Wav2Vec2-base runs its default (one process) and 2 workers, to show why that is its default.
+the single-process way of scoring. Wav2Vec2-base runs its default (one process) and 2 workers, to show why that is its default.
 
 The corpus is the built-in one (bench/common.corpus), repeated under distinct paths (hard links)
 to make a backlog of the wanted size: every clip is still decoded and scored; the files are read
@@ -37,7 +36,7 @@ BASE_CORPUS = (60, 40)  # harmful, safe: the demo corpus's size, 100 clips
 THROUGHPUT_COPIES, SMALL_COPIES = 10, 1
 ROUNDS = 3  # CNN baseline and default alternate, so both see the same background load
 W2V_CLIPS = 16  # Wav2Vec2-base needs ~1.5 CPU-s per 8-s window: a few dozen windows are enough
-CNN_TARGET = 150  # clips/s, from issue 4
+CNN_TARGET = 150  # clips/s (docs/performance.md)
 RSS_GROWTH_LIMIT = 1.10  # peak memory at 10x the clips within 10% of the small run's
 
 MODELS = common.WORK / "scoring_models"
@@ -230,7 +229,7 @@ def main():
         "what": "infer_dataset.py as a subprocess, wall seconds from start to exit (Python start-up, model load, "
                 "decoding, scoring and the CSV included); clips/s = clips / those seconds",
         "baseline": "infer_dataset.py --workers 1 --batch_size 32: one process, ONNX Runtime on every core, 32 "
-                    "windows per call (the defaults before worker processes)",
+                    "windows per call (the single-process way)",
         "corpus": {**corpus_info, "throughput_clips": cnn_fast["clips"], "copies_by_hard_link": THROUGHPUT_COPIES},
         "cnn": {"baseline": cnn_base, "fast": cnn_fast, "fast_config": config_of(cnn_runs["fast"][0]),
                 "speedup": speedup, "max_abs_prob_diff": diff, "same_decisions": same,

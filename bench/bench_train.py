@@ -25,7 +25,7 @@
    are hard links under other paths: every one is decoded, cached and trained on as a clip of its
    own), a first run that fills the on-disk feature cache and a second that reads it; the 4x runs
    train 1/4 of the epochs, so both sizes take the same number of steps. Plus the cache's size on
-   disk: what training held in RAM (with every decoded clip) before the cache existed.
+   disk: what training would hold in RAM with every decoded clip and no cache.
 """
 import argparse
 import os
@@ -46,7 +46,7 @@ import common  # noqa: E402  (puts the repo root on sys.path too)
 
 BASE_CORPUS = (60, 40)  # harmful, safe: the demo corpus, 100 clips
 EPOCHS = 8  # per train.py run on 100 clips (2 on 400); the first epoch of each run is a warm-up, not counted
-CNN_RATIO_TARGET, CNN_CPS_TARGET, W2V_RATIO_TARGET = 20, 100, 50  # issue 4
+CNN_RATIO_TARGET, CNN_CPS_TARGET, W2V_RATIO_TARGET = 20, 100, 50  # docs/performance.md
 RSS_GROWTH_LIMIT = 1.10  # peak RSS at 4x the clips within 10% of the 1x run's
 WORK = common.WORK / "train_bench"
 

@@ -95,7 +95,7 @@ def test_int8_cnn_is_small_and_keeps_its_front_end_in_float(tone_corpus, tmp_pat
     int8 = tmp_path / "cnn_int8.onnx"
     quantize_onnx.main(["--onnx_in", str(fp32), "--onnx_out", str(int8), "--max_flip_rate", "1",
                         "--n_check", "4", "--n_calib", "4"])
-    assert int8.stat().st_size <= 0.40 * fp32.stat().st_size  # issue 4's target
+    assert int8.stat().st_size <= 0.40 * fp32.stat().st_size  # the size target of docs/performance.md
     proto = onnx.load(int8)
     ops = Counter(n.op_type for n in proto.graph.node)
     assert ops["QLinearConv"] == 8 and ops["Conv"] == 1 and ops["QGemm"] == 1  # the stem conv stays float

@@ -29,7 +29,7 @@ def random_waves(lengths, seed=0):
 
 
 def old_forward(model, wave):
-    """Wav2Vec2Classifier.forward before poolings existed: head(mean over time of last_hidden_state)."""
+    """The plain pooled forward: head(mean over time of last_hidden_state), the reference the poolings must match."""
     wave = (wave - wave.mean(dim=1, keepdim=True)) / (wave.std(dim=1, keepdim=True) + 1e-5)
     return model.head(model.dropout(model.backbone(wave).last_hidden_state.mean(dim=1)))
 
