@@ -2,9 +2,10 @@
 paraphrase rules and the spoken-style noise tables. Data only, no logic.
 
 The structures themselves (the small grammars per category and subtype) live in
-text_lexicon_threat.py, text_lexicon_harmful.py, text_lexicon_grooming.py, text_lexicon_safe.py,
-text_lexicon_play.py and text_lexicon_friendly.py, gathered into STRUCTURES at the bottom (a subtype
-lives in exactly one file; a category may span several).
+text_lexicon_threat.py, text_lexicon_harmful.py, text_lexicon_bullying.py, text_lexicon_grooming.py,
+text_lexicon_safe.py, text_lexicon_play.py, text_lexicon_friendly.py and text_lexicon_banter.py,
+gathered into STRUCTURES at the bottom (a subtype lives in exactly one file; a category may span
+several).
 
 Template syntax, used by the structures and by any entry below:
 - `[a|b|c]` picks one alternative; an empty alternative (`[, mate|]`) makes the part optional.
@@ -26,6 +27,8 @@ Keeping the corpus honest: harmful and safe structures draw from the same slots 
 time, parent, photo words, kill/hurt/destroy, address), so no single word gives the label away.
 No real slurs and nothing graphic anywhere in this file.
 """
+from text_lexicon_banter import BANTER_STRUCTURES
+from text_lexicon_bullying import BULLYING_STRUCTURES
 from text_lexicon_friendly import FRIENDLY_STRUCTURES
 from text_lexicon_grooming import GROOMING_STRUCTURES
 from text_lexicon_harmful import HARMFUL_STRUCTURES
@@ -404,5 +407,5 @@ def _gather(*files):
     return out
 
 
-STRUCTURES = _gather(THREAT_STRUCTURES, HARMFUL_STRUCTURES, GROOMING_STRUCTURES, SAFE_STRUCTURES,
-                     PLAY_STRUCTURES, FRIENDLY_STRUCTURES)
+STRUCTURES = _gather(THREAT_STRUCTURES, HARMFUL_STRUCTURES, BULLYING_STRUCTURES, GROOMING_STRUCTURES,
+                     SAFE_STRUCTURES, PLAY_STRUCTURES, FRIENDLY_STRUCTURES, BANTER_STRUCTURES)
