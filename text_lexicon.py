@@ -27,7 +27,7 @@ Keeping the corpus honest: harmful and safe structures draw from the same slots 
 time, parent, photo words, kill/hurt/destroy, address), so no single word gives the label away.
 No real slurs and nothing graphic anywhere in this file.
 """
-from text_lexicon_banter import BANTER_STRUCTURES
+from text_lexicon_banter import BANTER_LEXICON, BANTER_PHRASES, BANTER_STRUCTURES
 from text_lexicon_bullying import BULLYING_STRUCTURES
 from text_lexicon_friendly import FRIENDLY_STRUCTURES
 from text_lexicon_grooming import GROOMING_STRUCTURES
@@ -407,5 +407,18 @@ def _gather(*files):
     return out
 
 
+def _with_slots(table, *extra):
+    """`table` plus the slots that structure files define beside the structures using them; a slot defined
+    twice is an error, as a subtype is in _gather."""
+    for slots in extra:
+        twice = sorted(table.keys() & slots.keys())
+        if twice:
+            raise ValueError(f"slots defined twice: {twice}")
+        table.update(slots)
+    return table
+
+
+LEXICON = _with_slots(LEXICON, BANTER_LEXICON)
+PHRASES = _with_slots(PHRASES, BANTER_PHRASES)
 STRUCTURES = _gather(THREAT_STRUCTURES, HARMFUL_STRUCTURES, BULLYING_STRUCTURES, GROOMING_STRUCTURES,
                      SAFE_STRUCTURES, PLAY_STRUCTURES, FRIENDLY_STRUCTURES, BANTER_STRUCTURES)
