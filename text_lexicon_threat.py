@@ -66,6 +66,17 @@ THREAT_STRUCTURES = {
                        "That's a promise.]",
             "hands_on": "[Wait till I get my hands on you|When I get hold of you|Once I catch you][, {name}|], "
                         "{i_will} [{harm_act}|make you wish you'd never been born|make sure you can't walk].",
+            # round two: wording unlike the structures above (coming round, voice chat to real life, oaths)
+            "coming_round": "[I'm coming round|I'm coming to yours|I'm on my way to your house] [tonight|right "
+                            "now|later][, {name}|], and when I get there {i_will} {harm_act}.",
+            "vc_real_life": "[Keep talking|Keep laughing|Keep running your mouth] in [voice chat|the lobby|the "
+                            "server][, {name}|], [I know your real name|I know what school you go to|it's not just "
+                            "a game now], and {i_will} {harm_act} {threat_when}.",
+            "oath": "[I promise you|Mark my words|I swear on my life|Swear down], {i_will} {harm_act} "
+                    "{threat_when}[, {name}|]. [Nobody's gonna stop me.|Tell who you want.|That's not a joke.]",
+            "not_joking": "I'm not joking[, {name}|], [{i_will} {harm_act}|you're getting hurt|you're actually "
+                          "dead] [{threat_when}|{time}]. [Don't laugh, I mean it.|Ask anyone, I do what I say.|"
+                          "Screenshot this if you want.]",
         },
         # harm promised if the listener does (or fails to do) something
         "conditional": {
@@ -102,6 +113,19 @@ THREAT_STRUCTURES = {
                             "{harm_act}|I'll make sure you can't talk for a week].",
             "laugh_again": "[Laugh at me|Post about me|Mention my name] one more time[, {name},|] and [{i_will} "
                            "{harm_act}|you'll find out what happens|you won't make it home].",
+            "unless_delete": "[Unless you|If you don't] [delete that post|take that video down|say sorry in front "
+                             "of everyone|give me my phone back] [by tonight|right now|by tomorrow], {i_will} "
+                             "{harm_act}[, {name}|].",
+            "next_time_you": "Next time you [look at me like that|talk about my family|push in front of me|touch my "
+                             "stuff], {i_will} {harm_act}. [No warnings.|That's a promise.|You've been told.]",
+            "come_near_again": "[Come near|Go near|Talk to|Message] my [girlfriend|boyfriend|little brother|"
+                               "sister] again and [you'll be eating through a straw|{you_will} need a new face|"
+                               "{i_will} {harm_act}][, {name}|].",
+            "go_on_tell": "Go on, tell [the teacher|your {parent}|the mods|the police][, {name}|]. [See how safe "
+                          "you feel walking home after.|They can't watch you forever.|See what happens to you after "
+                          "school.]",
+            "see_again": "If I see you [at {place}|in this server|on my street|near my house] again[, {name}|], "
+                         "[you're not walking away|{you_will} get hurt|{i_will} {harm_act}|you'll be carried home].",
         },
         # harm from others, or harm described without "I"
         "indirect": {
@@ -156,6 +180,18 @@ THREAT_STRUCTURES = {
                              "to snitches.|Lots of accidents round here lately.]",
             "ambulance": "[Better|You'd better] [get your {parent} to book you a hospital bed|have an ambulance on "
                          "speed dial|say goodbye to your {parent}] [{time}|after what you did][, {name}|].",
+            "waiting_outside": "[My brother's|My cousin's|My dad's mate is] [waiting outside the gates|parked at "
+                               "{place}|outside your house] [for you|right now][, {name}|]. [Good luck getting "
+                               "home.|He's been told what you said.|Run if you want, he's faster.]",
+            "word_is": "Word is [the whole estate|the older lot|half the year] [wants to batter you|is waiting for "
+                       "you|is out to get you] [{time}|at {place}][, {name}|]. [I'd stay inside.|I wouldn't come in "
+                       "tomorrow.|Can't help you now.]",
+            "not_there": "[Your {pet}|Your bike|Your mum's car] [might not be there|won't look the same|might go "
+                         "missing] when you get home[, {name}|]. [Shame that.|Think about what you said.|Should've "
+                         "kept quiet.]",
+            "nobody_hear": "[Nobody will hear you|No one's gonna help you|Nobody will see] [at {place} {time}|down by the "
+                           "canal {time}|after dark][, {name}|]. [Remember that.|The lads will make sure.|Hope you "
+                           "can run.]",
         },
         # a threat that never says the harm outright
         "veiled": {
@@ -225,6 +261,21 @@ THREAT_STRUCTURES = {
                             "paid a visit.]",
             "saw_you_out": "Liked your {clothing:0} at {place} [today|yesterday][, {name}|]. [I was right behind "
                            "you.|You didn't see me, did you?|Next time you won't walk off so fast.]",
+            "tick_tock": "[Tick tock|Clock's ticking|Time's running out][, {name}|]. [You know what you did.|You've "
+                         "got till Friday.|I haven't forgotten.] [And I'm coming for you.|And neither have my "
+                         "mates.|When it runs out, you're done.]",
+            "say_prayers": "[Better start praying|Say your prayers|Say goodbye to your {parent}][, {name}|]. "
+                           "[{threat_when:0} it's over for you.|Tomorrow's gonna be a long day for you.|It's only a "
+                           "matter of time.]",
+            "not_a_game": "[It's not just a game anymore|This isn't a game now|Logging off won't save you]"
+                          "[, {name}|]. [I know your real name and your school.|I've got your address.|I know which "
+                          "town you're in.] [See you soon.|Watch yourself.|Sleep tight.]",
+            "own_sake": "[You'd better keep quiet|Keep your mouth shut|Don't say a word] about [what you saw|what "
+                        "happened|me][, {name}|]. [For your own sake.|For your family's sake.|If you know what's "
+                        "good for you.]",
+            "read_address": "[{street}, the house with the blue door, isn't it|{street}, number twelve, right|"
+                            "You're on {street} now, aren't you][, {name}|]? [Don't bother locking the door.|I'll be "
+                            "paying you a visit, and it won't be friendly.|You won't see me coming.]",
         },
     },
 }
