@@ -36,6 +36,17 @@ BULLYING_STRUCTURES = {
                         "{mock_nickname}[ because of your {feature:0}|][ lol| haha|].",
             "selfie": "[Delete|Take down] that [selfie|profile pic|photo][, {name}|], [you look {looks_adj} in "
                       "it|nobody wants to see your face|it's making everyone feel sick].",
+            # round two: new wording (ratings, camera on a call, noises), not the structures above reworded
+            "oink": "[Oink oink|Moo|Here comes the whale], [it's|here comes] {name:0}[ lol|]. [Everyone move, "
+                    "we need two seats for {name:2}.|Someone hide the food.|Mind the floor doesn't crack.]",
+            "rated_faces": "[We|The whole group] rated everyone's faces and you got [a two|zero|minus five|the "
+                           "lowest score][, {name}|]. [Not surprised.|Even the teacher laughed.|Maybe wear a bag on "
+                           "your head.]",
+            "camera_off": "Turn your camera off[, {name}|], [your face is ruining the call|nobody wants to see your "
+                          "{feature:0}|you look {looks_adj}], [it's putting everyone off|we're all screenshotting "
+                          "it|honestly spare us].",
+            "cover_up": "[Put a bag over your head|Cover your face|Wear a mask][, {name}|], [nobody wants to see "
+                        "your face|you're scaring the year sevens|you're putting me off my food].",
         },
         "ability": {
             "cant_even": "You can't even [read out loud|catch a ball|do basic maths|spell your own name|swim a "
@@ -90,6 +101,15 @@ BULLYING_STRUCTURES = {
                           "{ability_adj} one.|Just give up.]",
             "picked_last": "[Picked last again|Always picked last][, {name}|]? [That's cos you're {ability_adj} at "
                            "everything.|Even the captains feel sorry for you.|Maybe just don't play next time.]",
+            "mic_dumb": "[Mute yourself|Stop talking|Get off the mic][, {name}|], every time you open your mouth "
+                        "something {ability_adj} comes out. [Honestly embarrassing.|Nobody asked you.|Go back to "
+                        "the tutorial.]",
+            "pity_pick": "You've never won a game on your own in your life[, {name}|]. [We only let you play "
+                         "because we feel sorry for you.|You're dead weight and everyone knows it.|Uninstall and do us "
+                         "all a favour.]",
+            "dropped_head": "[Were you dropped on your head as a baby|What's wrong with your brain|Are you "
+                            "actually that {ability_adj}][, {name}|]? [You can't follow simple instructions.|"
+                            "Everyone's sick of explaining things to you.|Even the teacher's given up.]",
         },
         # religion, accent, family, money, disability: mocked, never with a real slur
         "identity": {
@@ -124,6 +144,16 @@ BULLYING_STRUCTURES = {
             "two_homes": "[Everyone knows|We all know] your [mum can't even look after you|dad's in prison|"
                          "family's on benefits][, {name}|], [that's why you're so weird|that's why nobody "
                          "comes to your house|it's so sad].",
+            "speak_properly": "[Talk English|Speak properly|Nobody understands you][, {name}|], [your accent is "
+                              "{looks_adj}|go back to your own server|you sound like a robot], [get out of our "
+                              "lobby|we're all muting you].",
+            "weird_food": "[Why does your mum pack you that weird food|Why do you pray at lunch|Why can't you eat "
+                          "normal food][, {name}|]? [You're such a {insult}.|Everyone thinks your family is weird.|"
+                          "Just be normal for once.]",
+            "hand_me_down": "Nice hand-me-down {clothing:0}[, {name}|]. [Did your big brother wear {clothing:2} "
+                            "first?|Can't your family afford new ones?|We can all tell you're poor.]",
+            "copy_walk": "[Everyone|Let's all] [copy|do] {name:0}'s [walk|voice|stammer|limp] [at break|in the "
+                         "corridor|in drama][, {name:6} hate it|, it's so funny|, film {name:2} reacting].",
         },
         "exclusion": {
             "sit": "[You can't sit with us|Don't sit here|Go sit somewhere else|This table's full|Find another "
@@ -176,6 +206,15 @@ BULLYING_STRUCTURES = {
                               "the word].",
             "cropped_out": "[We cropped you out of|You're not in|We left you out of] the [group photo|year photo|"
                            "party pics] [on purpose|lol][, {name}|][, nobody wanted you in it|, obviously|].",
+            "except_you_app": "[Made|I've made] a new {app} group with everyone from [the team|our class|the squad] "
+                              "except [you|{name}][, don't bother asking why|, obviously|, work it out].",
+            "leave_when_joins": "[Everyone leave the call|Everyone leave the party|Let's all leave the voice "
+                                "channel] when {name:0} joins[, {name:5} so annoying|, see if {name:1} gets the "
+                                "hint|, we'll make a new one without {name:2}].",
+            "no_seat_trip": "[Don't save|Nobody save] {name:0} a seat on the [trip|coach|bus][, let {name:2} sit "
+                            "with the teachers|, make {name:2} stand|, we all agreed].",
+            "say_busy": "[If|When] {name:0} asks, [say we're busy|say the party's cancelled|say it's family only], "
+                        "[we don't want {name:2} there|{name:1} always ruins it|nobody can stand {name:2}].",
         },
         # mocking in public, spreading videos and photos
         "humiliation": {
@@ -206,6 +245,17 @@ BULLYING_STRUCTURES = {
                                "chat|on stream][, {name:6} hate it|, make it stick|].",
             "stream_clip": "[Clip|Screenshot] {name:0} [raging|crying on stream|losing it] and [post it|spread it] "
                            "{social}[, everyone's gonna rip {name:2}|, {name:6} never stream again|].",
+            "changing_room": "[Let's|We should] [hide {name:0}'s clothes|lock {name:0} out of the changing room|"
+                             "throw {name:0}'s bag in the bin] after PE [and film it|and post it {social}|so "
+                             "everyone sees].",
+            "slow_clap": "[Everyone clap|Slow clap|Give a round of applause] when {name:0} [gets the answer wrong|"
+                         "trips up|messes up] [again|in assembly|in class][, make {name:2} feel it|, louder|].",
+            "ugly_poll": "[I made|We made] a poll {social} on whether {name:0} is [the ugliest|the weirdest|the most "
+                         "{insult_adj}] in [the year|our class][ lol|], [{name:1} is winning by miles|already two "
+                         "hundred votes|share it everywhere].",
+            "play_recording": "[Play|Send] the recording of {name:0} [singing|crying|stuttering|begging] to the "
+                              "whole [server|group chat|year][ again|], [everyone's gonna lose it|{name:6} never "
+                              "show {name:3} face again|it's the funniest thing ever].",
         },
         # peers extorting money, items, favours
         "coercion": {
