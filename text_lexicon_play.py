@@ -70,6 +70,24 @@ PLAY_STRUCTURES = {
                          "kit|free shields][ lol|][, then heal up|].",
             "weapon_meta": "[This sniper|The shotgun|The new pistol|That rifle] is [so broken|insane|way too "
                            "strong] in {game}[, it one-shots everyone|, they need to nerf it|, I'm maining it now].",
+            # round two: revives, streaks, ambushes, combos, hit registration
+            "bleeding_out": "[Someone|Anyone|{name}] [res|revive|heal] me, I'm [bleeding out|getting destroyed|"
+                            "about to die] {callout}[, quick|, please|]!",
+            "streak": "[Ten|Twenty|Fifteen] kill streak[, {name}|]! [Call in the airstrike|Drop the nuke|Launch "
+                      "the chopper] [now|on them|on B]!",
+            "all_die": "We're [all gonna die|so dead|getting wiped] [if we push|if we stay here|in this circle] "
+                       "{callout}[, fall back|, rotate now|, heal up first].",
+            "finish_combo": "[Finish him|Fatality|Hit him again] [lol|haha], [you've got the combo|press the "
+                            "special|he's on no health] in {game}!",
+            "ambush": "[Let's|We should] [ambush|jump|trap] [them|the other squad|{enemy}] {callout}[ when they "
+                      "land| when they rotate| on the next push], [they won't see it coming|I'll bait, you shoot|"
+                      "wait for my call].",
+            "hitreg": "I [shot him|emptied a whole mag into him|hit him like six times] and he [didn't die|still "
+                      "lived|healed], [this game is rigged|the hitreg is so bad|what is this lag].",
+            "sims": "I [drowned|trapped|set fire to] my [Sim|Sims family|villager] [lol|haha], [it was an "
+                    "accident|they deserved it|the pool ladder vanished].",
+            "third_party": "[They're|Someone's] third partying us {callout}[, {name}|], [kill the weak one first|"
+                           "pop your shield|let's wipe both teams]!",
         },
         "sports_rivalry": {
             "destroy_team": "[We're gonna|We'll] [destroy|smash|batter|thrash] {team} on [Saturday|Sunday]"
@@ -114,6 +132,20 @@ PLAY_STRUCTURES = {
                           "relay|egg and spoon race|tug of war] at sports day[, {name}|] [lol|haha].",
             "massacred": "[We|They] got [murdered|slaughtered|massacred|killed] [on penalties|in the second half|"
                          "five nil][, {team} are finished|, I can't watch anymore|, worst game ever].",
+            "jugular": "[Coach|The manager] said [kill them on the counter|go for the jugular|bury them early] "
+                       "[on Saturday|in the final], [and we did|it worked|four nil].",
+            "ankles": "[{name}|He|She] [broke my ankles|broke your ankles|absolutely broke my ankles] with that [crossover|"
+                      "skill move|step-over][ lol|], [so clean|I'm still on the floor|replay it]!",
+            "year_tens": "We're gonna [beat|batter|smash] [them|{team}|the year tens] [in the semi|at netball|at "
+                         "five-a-side] {day}[, bring everyone|, they're going down|, I can feel it].",
+            "sparring": "[I got knocked out|She knocked me down|I got punched in the face] at [boxing|karate|"
+                        "kickboxing] [training|sparring] [lol|today][, still had fun|, coach said good guard "
+                        "though|, back next week].",
+            "man_mark": "[Mark|Man-mark|Shadow] their [striker|number ten|best player] and [don't let them "
+                        "breathe|kill the game|shut them down][, {name}|]!",
+            "bloodbath": "[That was|It was] a [bloodbath|massacre|slaughter|execution] [lol|honestly], [eight nil|"
+                         "we won by forty points|three sets to nil] [against {team}|at the weekend][, their keeper "
+                         "cried|, nobody could stop us|].",
         },
         # hyperbole and idioms that sound violent
         "idiom_hyperbole": {
@@ -173,6 +205,30 @@ PLAY_STRUCTURES = {
                                "never again|let's watch another one].",
             "kill_for": "I'd kill for [a nap|a day off|a cup of tea|five more minutes in bed|a snow day] right "
                         "now[ lol|].",
+            "kill_for_coffee": "I [could kill for|would kill for|would murder] [a coffee|a nap|a cup of tea|a day "
+                               "off|{food}] [right now|after that|lol].",
+            "traffic_murder": "[This traffic|The commute|Getting across town|Parking here] is [murder|an absolute "
+                              "killer|a nightmare|killing me] [today|at this time|][, I'll be late|, sorry|, save me "
+                              "a seat].",
+            "knock_dead": "[Go knock them dead|Go kill it|Slay] [at your interview|in the final|at the recital|on "
+                          "your first day][, {name}|]! [You've got this.|So proud of you.|Tell me everything "
+                          "after.]",
+            "own_foot": "I [shot myself in the foot|dug my own grave] [by telling Mum I'd do the dishes|by "
+                        "volunteering|when I said I'd help][ lol|], [now I'm stuck|never again].",
+            "die_embarrassed": "I [wanted to die|nearly died|could have died] of embarrassment when [my {parent} "
+                               "waved at me outside school|I called the teacher Mum|I fell up the stairs in front "
+                               "of everyone][ lol|].",
+            "it_kills_me": "[It kills me|It's killing me] that [we lost|I missed it|the shop's shut|they cancelled "
+                           "{show}][, honestly|, so gutted|].",
+            "slayed": "[You slayed|You ate|You killed] [that outfit|that song|that performance|that presentation]"
+                      "[, {name}|]! [No crumbs.|Iconic.|Obsessed.]",
+            "murder_mystery": "[We're doing|Come to] a murder mystery [party|night] at mine {day}[, you're the "
+                              "butler|, dress up|, someone gets killed off in the first hour lol].",
+            "bite_bullet": "[Just bite the bullet|Pull the trigger|Take the shot] and [ask them out|buy the tickets|"
+                           "send the email|book it][, {name}|], [what's the worst that can happen|you'll regret it "
+                           "if you don't|I'm rooting for you].",
+            "scared_death": "I was scared to death [on the ghost train|in that horror film|on the big "
+                            "rollercoaster][ lol|], [never again|{name} was screaming too|best day ever].",
         },
     },
 }
