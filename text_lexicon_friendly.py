@@ -132,6 +132,27 @@ FRIENDLY_STRUCTURES = {
                               "finishes], so I'll [be outside to pick you up|meet you at the stop|wait by the "
                               "gates with the other parents][, text me if it changes|, ring me if you're running "
                               "late|].",
+            # round two: group lifts, praise sent home, gifts through family, consent before photos
+            "away_lifts": "[Coach here|Hi all, it's Coach]: I can take [three|four|a few] of the kids to the away "
+                          "match {day}, [parents, reply here if you want a seat|I'll bring the booster seats|your "
+                          "{parent} can follow in convoy].",
+            "praise_home": "[I've sent|I'm sending] [a postcard home|a message to your {parent}|a praise point] "
+                           "[about your {subject} project|for your hard work][, {name}|], [you should be really "
+                           "proud|they'll be thrilled].",
+            "gift_via_family": "[Grandma|Grandad|Auntie] [sent you|left you|dropped off] {gift} [for your "
+                               "birthday|for passing your exams][, your {parent} has it downstairs|, say thank you "
+                               "when you ring them|, open it with everyone at tea].",
+            "team_photo_forms": "[Can I take|Is it okay if I take] a photo of the team [for the newsletter|for the "
+                                "club page]? [I've got consent forms from all your parents.|Only if your {parent} "
+                                "said yes on the form.|Anyone without a form, step out for this one.]",
+            "tutor_home": "[For your tutoring|For the extra lessons], [we'll use the kitchen table while your "
+                          "{parent} is home|your {parent} can sit in any time|we'll meet at the library|I'll send "
+                          "your {parent} a summary after each one].",
+            "teach_bike": "Your [uncle|grandad|auntie] is gonna teach you to [ride your bike|fish|bake bread|swim] "
+                          "{day}[, your {parent} is coming too|, at the park|, it'll be fun].",
+            "ask_parent_first": "[Sounds great|Happy to help], but [check with your {parent} first|ask your "
+                                "{parent} to message me|I'll need your {parent}'s permission][, {name}|], [then we'll "
+                                "sort a time|and we'll go from there].",
         },
         # parents, teachers, moderators on staying safe
         "safety_advice": {
@@ -233,6 +254,30 @@ FRIENDLY_STRUCTURES = {
             "quote_warn": "If someone online says \"{groomer_line}\", [that's grooming|they're not your friend|"
                           "that's a trick], [so stop replying and tell us|screenshot it and tell a parent|and you "
                           "can report them to the police].",
+            # round two: permanence of photos, surprises vs secrets, location, passwords, sextortion advice
+            "strangers_rule": "[Remember|Rule number one]: [never meet strangers from online|don't go to meet "
+                              "anyone you met in a game] [without telling us|on your own]. [Even if they seem "
+                              "nice.|Even if they've sent you {gift}.|We'd rather come with you.]",
+            "photo_forever": "Once you send a [photo|picture|video], you can't take it back[, {name}|]. [Even on "
+                             "{app}, people screenshot.|So think before you send anything.|If someone's pressuring "
+                             "you for one, tell us.]",
+            "surprise_secret": "[There's a difference between|Know the difference between] a surprise and a "
+                               "secret: [a surprise ends with everyone happy|a secret that makes you worried isn't "
+                               "one you have to keep]. [Tell us anything.|Nobody should ask you to hide things from "
+                               "us.]",
+            "location_off": "[Turn off|Switch off] [location sharing|Snap Map|your location] on {app}[, {name}|], "
+                            "[so strangers can't see where you are|especially at home|we'll check it together].",
+            "game_voice": "In {game}, [only play with people you know in real life|keep voice chat to friends "
+                          "only|don't tell anyone your age or school][, {name}|]. [If anyone asks for your photos or "
+                          "address, leave and tell us.|If someone gets weird, block and report.|We're not trying to "
+                          "spoil it.]",
+            "password": "[Keep your password secret|Never share your password][, even with friends|, even with "
+                        "your best mate|]. [The only people who should know it are you and us.|Real friends won't "
+                        "ask for it.|If someone asks for it, that's a red flag.]",
+            "sextortion": "If someone [online|in a game] says they'll [hurt you|come to your house|share your "
+                          "photos] unless you [do what they say|send more|pay them], [don't pay and don't reply|"
+                          "screenshot everything and come to us|it's not your fault, we'll call the police "
+                          "together].",
         },
     },
 }
