@@ -3,9 +3,10 @@ paraphrase rules and the spoken-style noise tables. Data only, no logic.
 
 The structures themselves (the small grammars per category and subtype) live in
 text_lexicon_threat.py, text_lexicon_harmful.py, text_lexicon_bullying.py, text_lexicon_grooming.py,
-text_lexicon_safe.py, text_lexicon_play.py, text_lexicon_friendly.py and text_lexicon_banter.py,
-gathered into STRUCTURES at the bottom (a subtype lives in exactly one file; a category may span
-several).
+text_lexicon_safe.py, text_lexicon_everyday.py, text_lexicon_play.py, text_lexicon_friendly.py and
+text_lexicon_banter.py, gathered into STRUCTURES at the bottom (a subtype lives in exactly one file; a
+category may span several). A slot only one file's structures use may live beside them (BANTER_LEXICON,
+EVERYDAY_LEXICON) and is merged into LEXICON below.
 
 Template syntax, used by the structures and by any entry below:
 - `[a|b|c]` picks one alternative; an empty alternative (`[, mate|]`) makes the part optional.
@@ -29,6 +30,7 @@ No real slurs and nothing graphic anywhere in this file.
 """
 from text_lexicon_banter import BANTER_LEXICON, BANTER_PHRASES, BANTER_STRUCTURES
 from text_lexicon_bullying import BULLYING_STRUCTURES
+from text_lexicon_everyday import EVERYDAY_LEXICON, EVERYDAY_STRUCTURES
 from text_lexicon_friendly import FRIENDLY_STRUCTURES
 from text_lexicon_grooming import GROOMING_STRUCTURES
 from text_lexicon_harmful import HARMFUL_STRUCTURES
@@ -418,7 +420,8 @@ def _with_slots(table, *extra):
     return table
 
 
-LEXICON = _with_slots(LEXICON, BANTER_LEXICON)
+LEXICON = _with_slots(LEXICON, BANTER_LEXICON, EVERYDAY_LEXICON)
 PHRASES = _with_slots(PHRASES, BANTER_PHRASES)
 STRUCTURES = _gather(THREAT_STRUCTURES, HARMFUL_STRUCTURES, BULLYING_STRUCTURES, GROOMING_STRUCTURES,
-                     SAFE_STRUCTURES, PLAY_STRUCTURES, FRIENDLY_STRUCTURES, BANTER_STRUCTURES)
+                     SAFE_STRUCTURES, EVERYDAY_STRUCTURES, PLAY_STRUCTURES, FRIENDLY_STRUCTURES,
+                     BANTER_STRUCTURES)

@@ -92,6 +92,10 @@ SAFE_STRUCTURES = {
                         "notes?|I'm so behind.]",
             "notes": "Can you send me [a photo|a pic] of your {subject} notes? I [missed the lesson|was off sick|"
                      "forgot to write them down].",
+            "question_three": "Did you [understand|finish|start] the {subject} [homework|worksheet|essay]? [Can you "
+                              "send me a photo of question three?|It's due {day}.|I'm so lost.]",
+            "moved": "[Miss|Sir|Our teacher] said [the test's been moved to|the trip is|we've got mocks] {day}[, did "
+                     "you know?|, so revise|].",
         },
         "family": {
             "visit": "My {relative} is [coming to stay|visiting|coming round] {time}[ so I can't come out|, so "
@@ -113,6 +117,10 @@ SAFE_STRUCTURES = {
                            "a puppy|We're moving house in the summer][, don't tell anyone yet|, it's a surprise|].",
             "surprise": "{secret_ask}, we're [planning|throwing] a surprise party for [my {parent}|{name}] "
                         "{time}[, it's gonna be great|, you're invited|].",
+            "lift_logistics": "[Mum|Dad] can [pick us up|drop us off] at {place} {time}[, but your {parent} needs to "
+                              "bring you back|, then we'll get {food}|], [does that work?|text me back.]",
+            "offline_visit": "We're going to my {relative}'s for [Sunday lunch|the weekend|their birthday] so [I'll "
+                             "be offline|I won't be on|I can only play after nine].",
         },
         "plans": {
             "still_on": "[Are we still|Are you still up for] [going to|meeting at] {place} {time}?",
@@ -137,6 +145,8 @@ SAFE_STRUCTURES = {
             "shame_to_miss": "It'd be a shame to [waste the tickets|miss the fireworks|cancel now|miss {name}'s "
                              "party][, {name}|], [let's just go|we've been planning it for ages|ask your {parent} "
                              "if you can come].",
+            "the_plan": "[So the plan is|Right, plan]: meet at {place} {time}, [then the cinema|then get {food}|then "
+                        "back to mine], [everyone okay with that?|who's in?|bring money].",
         },
         "hobbies": {
             "learning": "I've been [learning|practising] {hobby} [for a few months|every day|since the summer] "

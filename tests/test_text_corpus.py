@@ -26,7 +26,7 @@ SUBTYPES = {
     "grooming": {"trust_building", "flattery", "gifts", "secrecy", "isolation", "private_channel",
                  "photo_request", "meeting"},
     "everyday": {"gaming", "school", "family", "plans", "hobbies", "small_talk", "food", "tech", "work",
-                 "sport", "music", "pets", "weather"},
+                 "sport", "music", "pets", "weather", "chores", "voice_chat"},
     "hard_negative": {"gaming_violence", "sports_rivalry", "idiom_hyperbole", "banter", "reporting",
                       "safety_advice", "fiction_news", "healthy_adult"},
 }
@@ -121,6 +121,12 @@ def test_a_subtype_lives_in_one_structure_file():
         "threat": {"direct": {"a": "x"}, "veiled": {"b": "y"}}}
     with pytest.raises(ValueError, match="direct"):
         lex._gather({"threat": {"direct": {"a": "x"}}}, {"threat": {"direct": {"b": "y"}}})
+
+
+def test_a_slot_is_defined_once():
+    assert lex._with_slots({"a": ["x", "y"]}, {"b": ["z", "w"]}) == {"a": ["x", "y"], "b": ["z", "w"]}
+    with pytest.raises(ValueError, match="'a'"):
+        lex._with_slots({"a": ["x", "y"]}, {"a": ["z", "w"]})
 
 
 def test_the_split_hangs_on_hashes_not_list_positions():
