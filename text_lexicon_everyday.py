@@ -24,8 +24,8 @@ EVERYDAY_STRUCTURES = {
                            "fence|clear out the garage] {time}[, back after|, then I'm free|].",
             "room_tip": "My room is [a tip|a disaster|so messy][ lol|], [I can't find my {object}|Mum wants it "
                         "tidy before my {relative} comes|I'll sort it tomorrow].",
-            "split_jobs": "[You|Can you] {chore:0} and I'll {chore}[, then we can go to {place}|, then we're "
-                          "done|, deal?]",
+            "split_jobs": "I'll {chore:0} [and then|and] {chore}[, then we can go to {place}|, then I'm on|, "
+                          "then I'm free]",
         },
         "voice_chat": {
             "hear_me": "[Can you hear me|Is my mic working|Am I cutting out][, {name}|]? [I changed my headset.|"
