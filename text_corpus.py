@@ -30,6 +30,9 @@ SPLITS = ("train", "heldout")
 HELDOUT_FRACTION = 0.2
 MAX_WORDS = 35  # a long turn in voice chat; longer turns are split by the recognizer anyway
 MAX_REDRAWS = 12  # re-draws of a duplicate text before accepting it; bounded so tiny splits still finish
+# Turns a subtype takes within its category (default 1). Banter is the hard negative the model flags most
+# (insults and mock threats in a friendly frame) and has twice the structures of any other, so it gets two.
+SUBTYPE_TURNS = {"banter": 2}
 # How often a sentence gets each dressing. The same rates for every category, so none of them hints at
 # the label; they add length variety (3 to ~35 words) and the two-turn shape of real chat.
 P_LEADIN = 0.12      # an everyday turn first: "gg that was close. anyway, ..."
@@ -361,8 +364,8 @@ def generate(n, seed, split="train", spoken=0.4):
     """n labelled sentences: [{"text", "label", "category", "subtype", "structure", "spoken"}].
 
     Half harmful (even over HARMFUL), half safe (half everyday, half hard negatives), shuffled;
-    subtypes take turns within a category. Deterministic for the arguments (no PYTHONHASHSEED
-    dependence); texts are unique within a call unless a split runs out of wording."""
+    subtypes take turns within a category (SUBTYPE_TURNS each). Deterministic for the arguments (no
+    PYTHONHASHSEED dependence); texts are unique within a call unless a split runs out of wording."""
     if n < 0 or int(n) != n:
         raise ValueError(f"n must be a non-negative integer, not {n!r}")
     if not 0.0 <= spoken <= 1.0:
@@ -372,7 +375,10 @@ def generate(n, seed, split="train", spoken=0.4):
     rng = random.Random(int(hashlib.sha1(key).hexdigest()[:16], 16))
     plan = _plan(int(n))
     rng.shuffle(plan)
-    turns = {c: rng.sample(sorted(grammar.structures[c]), len(grammar.structures[c])) for c in CATEGORIES}
+    turns = {}
+    for c in CATEGORIES:
+        order = rng.sample(sorted(grammar.structures[c]), len(grammar.structures[c]))
+        turns[c] = [s for s in order for _ in range(SUBTYPE_TURNS.get(s, 1))]
     served = collections.Counter()
     seen, items = set(), []
     for category in plan:
