@@ -70,6 +70,7 @@ text-model: $(STAMP)
 # committed, since respeaking and retranscribing them takes ~40 min on 2 cores.
 text-asr: $(STAMP)
 	$(PY) speak_text.py --generated 1500 --voices train --output_csv textdata/espeak_whisper_train.csv --overwrite
+	$(PY) speak_text.py --generated 4000 --voices train --seed 1 --output_csv textdata/espeak_whisper_train_2.csv --overwrite
 	$(PY) speak_text.py --input_csv eval/text_benchmark_part1.csv --voices heldout --seed 1 \
 		--output_csv eval/text_benchmark_part1_spoken.csv --overwrite
 	$(PY) speak_text.py --input_csv eval/text_benchmark_part2.csv --voices heldout --seed 2 \

@@ -28,7 +28,8 @@ import numpy as np
 import text_model
 from utils_io import HelmitError, atomic_directory, refuse_to_overwrite, run_cli
 
-DEFAULT_ASR_TRANSCRIPTS = Path(__file__).resolve().parent / "textdata" / "espeak_whisper_train.csv"
+# every textdata/espeak_whisper_train*.csv (make text-asr writes them)
+DEFAULT_ASR_TRANSCRIPTS = sorted((Path(__file__).resolve().parent / "textdata").glob("espeak_whisper_train*.csv"))
 HARM = ("harassment", "bullying", "threat", "grooming")
 WINDOW_WORDS = 32  # a transcript is scored in windows this long (text_model.encoder_logits): most turns fit in one
 INT8_AGREEMENT = 0.99  # as for the acoustic models: INT8 must not change more decisions than this
@@ -115,7 +116,7 @@ def train_encoder(args, data):
 
 def load_data(args):
     parts = {"generated": generated_text(args.n_generated, args.seed) if args.n_generated else [],
-             "asr": labelled_csv(args.asr_transcripts, "--asr_transcripts") if args.asr_transcripts else [],
+             "asr": [t for p in args.asr_transcripts for t in labelled_csv(p, "--asr_transcripts")],
              "user": [t for p in args.transcripts for t in labelled_csv(p, "--transcripts")]}
     weights = {"generated": 1.0, "asr": 1.0, "user": args.transcript_weight}
     all_rows = [r for k in parts for r in parts[k]]
@@ -123,7 +124,7 @@ def load_data(args):
         raise HelmitError("nothing to train on: give --n_generated > 0, --asr_transcripts or --transcripts")
     summary = {k: len(v) for k, v in parts.items()}
     summary.update(harmful=sum(y for _, y, _ in all_rows), safe=sum(1 - y for _, y, _ in all_rows),
-                   transcripts=[str(p) for p in args.transcripts], asr_transcripts=str(args.asr_transcripts or ""),
+                   transcripts=[str(p) for p in args.transcripts], asr_transcripts=[str(p) for p in args.asr_transcripts],
                    transcript_weight=args.transcript_weight, seed=args.seed)
     return {"all": all_rows, "weights": [weights[k] for k in parts for _ in parts[k]], "summary": summary}
 
@@ -141,9 +142,9 @@ def parse_args(argv=None):
     p.add_argument("--n_generated", type=int, default=40000,
                    help="generated training sentences from text_corpus.py (plus a fifth as many from the audio corpus's "
                         "templates); 0 with --init to adapt on your transcripts only (default: %(default)s)")
-    p.add_argument("--asr_transcripts", default=str(DEFAULT_ASR_TRANSCRIPTS) if DEFAULT_ASR_TRANSCRIPTS.is_file() else None,
+    p.add_argument("--asr_transcripts", nargs="*", default=[str(p) for p in DEFAULT_ASR_TRANSCRIPTS],
                    help="labelled recognizer transcripts of spoken generated sentences (speak_text.py) "
-                        "(default: textdata/espeak_whisper_train.csv when present)")
+                        "(default: every textdata/espeak_whisper_train*.csv)")
     p.add_argument("--no_asr_transcripts", action="store_true", help="do not train on --asr_transcripts")
     p.add_argument("--transcripts", nargs="*", default=[],
                    help="your labelled transcripts CSVs (transcribe.py on a labels.csv; a category column is used if present)")
@@ -167,7 +168,7 @@ def parse_args(argv=None):
     if args.base and args.init:
         p.error("give --base or --init, not both")
     if args.no_asr_transcripts:
-        args.asr_transcripts = None
+        args.asr_transcripts = []
     return args
 
 
