@@ -11,6 +11,7 @@ This is the only module of the text model that imports torch; text_model.py scor
 ONNX file with onnxruntime and the `tokenizers` library.
 """
 import json
+import logging
 import math
 import os
 import shutil
@@ -231,15 +232,58 @@ def export_onnx(module, path, opset=17):
                                         "harm_logit": {0: "batch"}, "category_logits": {0: "batch"}})
 
 
-def quantize_int8(fp32_path, int8_path):
-    """Dynamic INT8 of the MatMuls (the transformer's weights) and the Gather of the word embeddings,
-    which alone hold half of MiniLM's parameters; LayerNorm, softmax and the pooled heads stay float.
-    Per-channel scales: on the full model they kept 98.5% of 3,760 decisions against 96.3% per tensor,
-    at the same size (25% of FP32)."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+WORD_EMBEDDINGS = "encoder.embeddings.word_embeddings.weight"
+INT8_BLOCK = 32  # weights per scale along a MatMul's input dimension
 
-    quantize_dynamic(str(fp32_path), str(int8_path), weight_type=QuantType.QInt8, per_channel=True,
-                     op_types_to_quantize=["MatMul", "Gather"])
+
+def quantize_int8(fp32_path, int8_path):
+    """INT8 weights in blocks: each MatMul weight becomes a MatMulNBits (8 bits, one scale and zero point
+    per 32 input weights of an output column) run at accuracy_level 4 (int8 dot products, the activations
+    quantized per token in the same 32-wide blocks); the word embeddings are INT8 with one scale per row.
+    LayerNorm, softmax, the attention products and the pooled heads stay float. On the full model it kept
+    99.8% of 4,240 decisions (benchmark + held-out generator) at 28% of FP32, 1.5 ms a short transcript against
+    3.3 ms FP32. quantize_dynamic (98.3%, 25%) quantizes each MatMul's input with one scale for the whole
+    batch, so a text's score moved with its batchmates (up to 4.5 logits); here it does not."""
+    import onnx
+
+    root_level = logging.getLogger().level
+    from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer  # its import sets root to INFO
+
+    logging.getLogger().setLevel(root_level)
+    logging.getLogger(MatMulNBitsQuantizer.__module__).setLevel(logging.WARNING)  # else a line per node
+
+    quantizer = MatMulNBitsQuantizer(onnx.load(str(fp32_path)), bits=8, block_size=INT8_BLOCK, is_symmetric=False,
+                                     accuracy_level=4, op_types_to_quantize=("MatMul",))
+    quantizer.process()
+    model = quantizer.model.model
+    _int8_embedding_rows(model.graph, WORD_EMBEDDINGS)
+    onnx.save(model, str(int8_path))
+
+
+def _int8_embedding_rows(graph, name):
+    """The Gather of table `name` as Gather(int8 rows) * Gather(row scales): symmetric INT8, one scale per
+    row (token), so a rare token's small row keeps its precision; only the looked-up rows are dequantized."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    table = next(t for t in graph.initializer if t.name == name)
+    w = numpy_helper.to_array(table).astype(np.float32)
+    scale = (np.maximum(np.abs(w).max(1, keepdims=True), 1e-12) / 127.0).astype(np.float32)  # (V, 1)
+    graph.initializer.remove(table)
+    rows = np.clip(np.round(w / scale), -127, 127).astype(np.int8)
+    graph.initializer.extend([numpy_helper.from_array(rows, name + "_int8"), numpy_helper.from_array(scale, name + "_scale")])
+    for i, node in enumerate(graph.node):
+        if node.op_type == "Gather" and node.input[0] == name:
+            ids, out = node.input[1], node.output[0]
+            new = [helper.make_node("Gather", [name + "_int8", ids], [out + "_int8"], name=node.name + "_int8"),
+                   helper.make_node("Cast", [out + "_int8"], [out + "_cast"], to=TensorProto.FLOAT,
+                                    name=node.name + "_cast"),
+                   helper.make_node("Gather", [name + "_scale", ids], [out + "_scale"], name=node.name + "_scale"),
+                   helper.make_node("Mul", [out + "_cast", out + "_scale"], [out], name=node.name + "_dequant")]
+            graph.node.remove(node)
+            for k, n in enumerate(new):
+                graph.node.insert(i + k, n)
+            return
+    raise ValueError(f"no Gather reads {name}")
 
 
 def save_model_dir(out_dir, module, tokenizer, meta, int8=True):
