@@ -211,7 +211,7 @@ def clip_transcripts(args, all_rows, rows, fused):
                 else (None, f"{r['path']}: {missing}") for r in rows}
     asr, _, _ = fusion_recognizer(fused, args.fusion, args.asr, args.asr_model, load=False)  # the workers load it
     _, results = transcribe_files([all_rows[r["index"]]["abspath"] for r in rows], asr, args.asr_model,
-                                  args.cache_dir, args.workers or usable_cores())
+                                  args.cache_dir, args.workers or usable_cores(), pack=not args.one_clip_per_window)
     return {r["index"]: res for r, res in zip(rows, results)}
 
 
@@ -261,7 +261,7 @@ def parse_args(argv):
                                     + ",".join(FUSED_FIELDS))
     p.add_argument("--transcripts", help="with --fusion: read transcripts from this transcribe.py CSV instead of "
                                          "running the recognizer")
-    add_recognizer_args(p, for_fusion=True)
+    add_recognizer_args(p, for_fusion=True, several_clips=True)
     args = p.parse_args(argv)
     if args.transcripts and not args.fusion:
         p.error("--transcripts is only used with --fusion")

@@ -14,6 +14,7 @@ the error, and the exit code is 1.
 import argparse
 import hashlib
 import json
+import math
 import multiprocessing
 import os
 import re
@@ -25,7 +26,7 @@ import numpy as np
 from tqdm import tqdm
 
 from config import CFG
-from utils_audio import AudioStats, iter_audio_blocks
+from utils_audio import AudioStats, iter_audio_blocks, load_audio
 from utils_io import (HelmitError, atomic_output, file_sha256, read_labels_csv, refuse_to_overwrite, run_cli,
                       write_csv)
 
@@ -89,14 +90,30 @@ def whisper_recognizer(model_dir, name=None, digest=None, load=True):
     if not load:
         return asr_id, None
     model = WhisperModel(str(model_dir), device="cpu", compute_type="int8", cpu_threads=1, local_files_only=True)
+    return asr_id, WhisperTranscriber(model)
 
-    def transcribe(blocks):
-        wave = np.concatenate(list(blocks))
-        segments, _ = model.transcribe(wave, language="en", word_timestamps=True, vad_filter=False)
+
+class WhisperTranscriber:
+    """transcribe(blocks) -> words of one clip, in windows of its own (Whisper's 30-s chunks);
+    .packed(waves) -> words of each of several clips, packed into shared windows (packed_asr.py)."""
+
+    def __init__(self, model):
+        from faster_whisper import BatchedInferencePipeline
+
+        self.model, self.pipeline = model, BatchedInferencePipeline(model)
+
+    def __call__(self, blocks):
+        return self.alone(np.concatenate(list(blocks)))
+
+    def alone(self, wave):
+        segments, _ = self.model.transcribe(wave, language="en", word_timestamps=True, vad_filter=False)
         return [[w.word.strip(), round(w.start, 2), round(w.end, 2), round(float(w.probability), 4)]
                 for seg in segments for w in (seg.words or []) if w.word.strip()]
 
-    return asr_id, transcribe
+    def packed(self, waves, stats=None):
+        from packed_asr import transcribe_packed
+
+        return transcribe_packed(self.pipeline, waves, self.alone, stats)
 
 
 # Whisper base (multilingual), converted for faster-whisper (Systran/faster-whisper-base), as two PyPI
@@ -188,9 +205,10 @@ def recognizer_of(asr_id, asr_model=None):
                       "recognizer for new clips with --asr (and --asr_model DIR for a faster-whisper model)")
 
 
-def add_recognizer_args(p, for_fusion=False):
+def add_recognizer_args(p, for_fusion=False, several_clips=False):
     """--asr, --asr_model and --cache_dir: transcribe.py's, and the --fusion mode's of infer.py and
-    infer_dataset.py, where --asr defaults to the recognizer the fusion was fit with."""
+    infer_dataset.py, where --asr defaults to the recognizer the fusion was fit with; with
+    `several_clips`, --one_clip_per_window too."""
     if for_fusion:
         p.add_argument("--asr", choices=RECOGNIZERS, default=None,
                        help="with --fusion: recognizer (default: %(default)s, i.e. the one the fusion was fit with)")
@@ -205,6 +223,11 @@ def add_recognizer_args(p, for_fusion=False):
                                        "given (default: %(default)s)")
     p.add_argument("--cache_dir", default="runs/cache",
                    help="transcripts are cached here per file content and recognizer (default: %(default)s)")
+    if several_clips:
+        p.add_argument("--one_clip_per_window", action="store_true",
+                       help="Whisper: transcribe each clip in 30-s windows of its own, as before packing (about "
+                            "half the clips/s; by default several short clips share a window, trimmed to their "
+                            "speech; the two are cached apart)")
 
 
 def fusion_recognizer(fused, fusion_path, asr=None, asr_model=None, load=True):
@@ -229,66 +252,145 @@ def make_recognizer(asr, asr_model=None, load=True):
     raise HelmitError(f"unknown recognizer {asr!r}; choose one of {', '.join(RECOGNIZERS)}")
 
 
-# ---------------------------------------------------------------- one clip, cached
-def cache_path(cache_dir, path, asr_id):
-    key = hashlib.sha256(f"{CACHE_VERSION}|{asr_id}|{CFG.sample_rate}|{file_sha256(path)}".encode()).hexdigest()
+# ---------------------------------------------------------------- clips, cached
+# Packed transcripts (several clips per Whisper window) are cached apart from one-clip-per-window ones:
+# same recognizer, but a neighbour in the window can change a word, so the two are different settings.
+# The one-clip-per-window key is the key from before packing, so caches made then stay valid.
+PACKED_SETTING = "packed-v1"  # bump the version when packed_asr.py changes what a packed transcript holds
+# Clips per worker task when packing. More clips fill windows better and batch more windows per decoding
+# call; fewer keep the workers evenly loaded to the end and hold less audio in memory at once.
+PACK_CHUNK_CLIPS = (8, 32)
+
+
+def cache_path(cache_dir, path, asr_id, setting=""):
+    asr_key = f"{asr_id}+{setting}" if setting else asr_id
+    key = hashlib.sha256(f"{CACHE_VERSION}|{asr_key}|{CFG.sample_rate}|{file_sha256(path)}".encode()).hexdigest()
     return Path(cache_dir) / "transcripts" / key[:2] / f"{key}.json"
 
 
-def transcript_of(path, asr_id, transcribe, cache_dir=None):
-    """{text, confidence, words, duration_s, asr_seconds, cached} for one file. Raises HelmitError."""
-    cached = cache_path(cache_dir, path, asr_id) if cache_dir else None
+def _from_cache(cached):
     if cached and cached.is_file():
         try:
             return {**json.loads(cached.read_text()), "asr_seconds": 0.0, "cached": True}
         except (OSError, ValueError):
             pass  # a damaged cache entry is recomputed and replaced
-    stats = AudioStats()
-    start = time.process_time()  # CPU time of this worker: the per-core real-time factor
-    words = transcribe(iter_audio_blocks(path, CFG.sample_rate, stats))
-    seconds = time.process_time() - start
+    return None
+
+
+def _fresh(words, samples, seconds, cached):
     result = {"text": " ".join(w[0] for w in words),
               "confidence": round(float(np.mean([w[3] for w in words])), 4) if words else 0.0,
-              "words": words, "duration_s": round(stats.samples / CFG.sample_rate, 3)}
+              "words": words, "duration_s": round(samples / CFG.sample_rate, 3)}
     if cached:
         with atomic_output(cached) as f:
             json.dump(result, f)
     return {**result, "asr_seconds": seconds, "cached": False}
 
 
-_WORKER = {}
+def transcript_of(path, asr_id, transcribe, cache_dir=None):
+    """{text, confidence, words, duration_s, asr_seconds, cached} for one file, in Whisper windows of
+    its own. Raises HelmitError."""
+    cached = cache_path(cache_dir, path, asr_id) if cache_dir else None
+    hit = _from_cache(cached)
+    if hit:
+        return hit
+    stats = AudioStats()
+    start = time.process_time()  # CPU time of this worker: the per-core real-time factor
+    words = transcribe(iter_audio_blocks(path, CFG.sample_rate, stats))
+    return _fresh(words, stats.samples, time.process_time() - start, cached)
 
 
-def _init_worker(asr, asr_model, cache_dir, verified=()):
-    _VERIFIED.update(verified)  # what the parent checked moments ago is not hashed again
-    if "torch" in sys.modules:  # one recognizer per core; no thread oversubscription (torch only if loaded)
-        sys.modules["torch"].set_num_threads(1)
-    _WORKER.update(zip(("asr_id", "transcribe"), make_recognizer(asr, asr_model)), cache_dir=cache_dir)
+def transcripts_of(paths, asr_id, transcribe, cache_dir=None, pack=True):
+    """[(transcript_of's dict or None, error)] for several files: packed into shared Whisper windows when
+    `pack` and the recognizer can (its CPU time shared out by duration), else one by one."""
+    if not (pack and hasattr(transcribe, "packed")):
+        return [_one_file(path, asr_id, transcribe, cache_dir) for path in paths]
+    out, fresh = [None] * len(paths), []  # fresh: (index, wave, cache file) to transcribe
+    for k, path in enumerate(paths):
+        try:
+            cached = cache_path(cache_dir, path, asr_id, PACKED_SETTING) if cache_dir else None
+            hit = _from_cache(cached)
+            out[k] = (hit, "") if hit else None
+            if not hit:
+                fresh.append((k, load_audio(path, CFG.sample_rate), cached))
+        except HelmitError as e:
+            out[k] = (None, str(e))
+    start = time.process_time()
+    words = transcribe.packed([wave for _, wave, _ in fresh])
+    seconds = time.process_time() - start
+    samples = sum(len(wave) for _, wave, _ in fresh)
+    for (k, wave, cached), clip_words in zip(fresh, words):
+        out[k] = (_fresh(clip_words, len(wave), seconds * len(wave) / samples, cached), "")
+    return out
 
 
-def _work(path):
+def _one_file(path, asr_id, transcribe, cache_dir):
     try:
-        return transcript_of(path, _WORKER["asr_id"], _WORKER["transcribe"], _WORKER["cache_dir"]), ""
+        return transcript_of(path, asr_id, transcribe, cache_dir), ""
     except HelmitError as e:
         return None, str(e)
 
 
-def transcribe_files(paths, asr=DEFAULT_ASR, asr_model=None, cache_dir=None, workers=1, progress=True):
-    """(recognizer id, [(result or None, error)] in the order of `paths`), `workers` processes in parallel."""
+_WORKER = {}
+
+
+def _init_worker(asr, asr_model, cache_dir, pack, verified=()):
+    _VERIFIED.update(verified)  # what the parent checked moments ago is not hashed again
+    if "torch" in sys.modules:  # one recognizer per core; no thread oversubscription (torch only if loaded)
+        sys.modules["torch"].set_num_threads(1)
+    _WORKER.update(zip(("asr_id", "transcribe"), make_recognizer(asr, asr_model)), cache_dir=cache_dir, pack=pack)
+
+
+def _work(paths):
+    return transcripts_of(paths, _WORKER["asr_id"], _WORKER["transcribe"], _WORKER["cache_dir"], _WORKER["pack"])
+
+
+def transcribe_files(paths, asr=DEFAULT_ASR, asr_model=None, cache_dir=None, workers=1, progress=True, pack=True):
+    """(recognizer id, [(result or None, error)] in the order of `paths`), `workers` processes in parallel,
+    each given a few clips at a time to pack into shared windows (`pack`), or one."""
     cache_dir = str(cache_dir) if cache_dir else None
-    bar = dict(total=len(paths), desc="transcribing", unit="clip", disable=not progress)
+    low, high = PACK_CHUNK_CLIPS
+    pack = pack and asr != "pocketsphinx"  # it streams each clip: nothing to pack
+    size = max(low, min(high, math.ceil(len(paths) / (3 * workers)))) if pack else 1  # ~3 tasks per worker
+    chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
+    bar = tqdm(total=len(paths), desc="transcribing", unit="clip", disable=not progress)
     if workers <= 1:
         asr_id, transcribe = make_recognizer(asr, asr_model)
-        _WORKER.update(asr_id=asr_id, transcribe=transcribe, cache_dir=cache_dir)
-        return asr_id, [_work(p) for p in tqdm(paths, **bar)]
+        _WORKER.update(asr_id=asr_id, transcribe=transcribe, cache_dir=cache_dir, pack=pack)
+        return asr_id, _gathered(map(_work, chunks), bar)
     # checked here, once, before any worker starts (a missing package or model fails with one message);
     # the weights are loaded only in the workers
     asr_id, _ = make_recognizer(asr, asr_model, load=False)
-    with multiprocessing.get_context("spawn").Pool(workers, _init_worker, (asr, asr_model, cache_dir, _VERIFIED)) as pool:
-        return asr_id, list(tqdm(pool.imap(_work, paths, chunksize=1), **bar))
+    with multiprocessing.get_context("spawn").Pool(workers, _init_worker,
+                                                   (asr, asr_model, cache_dir, pack, _VERIFIED)) as pool:
+        return asr_id, _gathered(pool.imap(_work, chunks), bar)
+
+
+def _gathered(chunk_results, bar):
+    out = []
+    with bar:
+        for results in chunk_results:
+            out += results
+            bar.update(len(results))
+    return out
 
 
 # ---------------------------------------------------------------- the stage
+def word_recall(said, heard):
+    """(spoken words found in the transcripts, spoken words): each word counted as often as it was
+    said, in any order, after text_model.normalise_text. Pairs of lists of texts, or two texts."""
+    from collections import Counter
+
+    from text_model import normalise_text
+
+    found = total = 0
+    for s, h in zip([said] if isinstance(said, str) else said, [heard] if isinstance(heard, str) else heard):
+        spoken, got = Counter(normalise_text(s).split()), Counter(normalise_text(h).split())
+        found += sum(min(n, got[w]) for w, n in spoken.items())
+        total += sum(spoken.values())
+    return found, total
+
+
 def read_transcripts(path):
     """path -> row dict of a transcripts CSV (words parsed). Raises HelmitError naming the row."""
     import csv
@@ -321,7 +423,7 @@ def parse_args(argv=None):
     p.add_argument("--labels_csv", help="labels file (default: <data_root>/labels.csv)")
     p.add_argument("--output_csv", help="where to write (default: <data_root>/transcripts.csv, or "
                                         "transcripts.csv in the current directory with --audio_path)")
-    add_recognizer_args(p)
+    add_recognizer_args(p, several_clips=True)
     p.add_argument("--no_cache", action="store_true", help="neither read nor write the cache")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                    help="parallel recognizer processes, one per core (default: %(default)s)")
@@ -345,7 +447,8 @@ def main(argv=None):
 
     start = time.time()
     asr_id, results = transcribe_files([r["abspath"] for r in rows], args.asr, args.asr_model,
-                                       None if args.no_cache else args.cache_dir, args.workers)
+                                       None if args.no_cache else args.cache_dir, args.workers,
+                                       pack=not args.one_clip_per_window)
     wall = time.time() - start
     table, failed = [], 0
     for row, (res, err) in zip(rows, results):
