@@ -100,4 +100,5 @@ bench: $(STAMP)
 	$(PY) bench/bench_scoring.py
 	$(PY) bench/bench_transcribe.py
 	$(PY) bench/bench_text.py
+	$(PY) bench/bench_fused.py
 	$(PY) bench/report.py

@@ -147,6 +147,16 @@ def describe_corpus(root):
             "max_seconds": max(seconds), "formats": dict(sorted(kinds.items()))}
 
 
+def base_corpus():
+    """(data root, describe_corpus) of the built-in corpus of BASE_CORPUS clips, made once; printed."""
+    base = common.corpus(*BASE_CORPUS)
+    info = describe_corpus(base)
+    print(f"corpus {base.name}: {info['clips']} clips, {info['mean_seconds']:.1f} s on average "
+          f"({info['min_seconds']:.1f}-{info['max_seconds']:.1f} s); {info['formats']}")
+    MODELS.mkdir(parents=True, exist_ok=True)
+    return base, info
+
+
 def config_of(run):
     """What the run used, as infer_dataset.py reports it: '2 worker(s) x 1 thread(s)'."""
     return re.search(r"\d+ worker\(s\) x \d+ thread\(s\)", run["summary"])[0]
@@ -154,11 +164,7 @@ def config_of(run):
 
 def main():
     t0, load_at_start = time.time(), os.getloadavg()  # the machine is shared: say how busy it was
-    base = common.corpus(*BASE_CORPUS)
-    corpus_info = describe_corpus(base)
-    print(f"corpus {base.name}: {corpus_info['clips']} clips, {corpus_info['mean_seconds']:.1f} s on average "
-          f"({corpus_info['min_seconds']:.1f}-{corpus_info['max_seconds']:.1f} s); {corpus_info['formats']}")
-    MODELS.mkdir(parents=True, exist_ok=True)
+    base, corpus_info = base_corpus()
     cnn, w2v = cnn_onnx(base), w2v_onnx(base)
     corpora = {copies: common.scaled_corpus(base, copies) for copies in (SMALL_COPIES, THROUGHPUT_COPIES)}
     out = common.WORK / "scoring_out"

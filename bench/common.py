@@ -91,7 +91,8 @@ def run_with_peak_rss(cmd, interval=0.05, **kwargs):
 
 
 def run_with_peak_memory(cmd, interval=0.05, pss=True, **kwargs):
-    """Like run_with_peak_rss, but returns (CompletedProcess, {"rss_mb": ..., "pss_mb": ...}).
+    """Like run_with_peak_rss, but returns (CompletedProcess, {"rss_mb": ..., "pss_mb": ...,
+    "worker_rss_mb": ...}): the tree's sums, and the peak RSS of its largest child process alone.
 
     A sum of RSS counts every page a forked worker shares with its parent (torch's libraries:
     hundreds of MB) once per process. PSS (Linux; pss=True) splits each shared page among the
@@ -99,6 +100,7 @@ def run_with_peak_memory(cmd, interval=0.05, pss=True, **kwargs):
     (/proc/<pid>/smaps_rollup), so pss=False samples RSS alone."""
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
     peak = {"rss_mb": 0.0, "pss_mb": 0.0} if pss else {"rss_mb": 0.0}
+    worker = {"worker_rss_mb": 0.0}
 
     def sample():
         try:
@@ -110,6 +112,8 @@ def run_with_peak_memory(cmd, interval=0.05, pss=True, **kwargs):
                         info = p.memory_full_info() if pss else p.memory_info()
                         for key in peak:
                             total[key] += getattr(info, key[:3]) / 2**20
+                        if p.pid != root.pid:
+                            worker["worker_rss_mb"] = max(worker["worker_rss_mb"], info.rss / 2**20)
                     except psutil.Error:
                         pass
                 for key in peak:
@@ -122,7 +126,7 @@ def run_with_peak_memory(cmd, interval=0.05, pss=True, **kwargs):
     watcher.start()
     out, err = proc.communicate()
     watcher.join()
-    return subprocess.CompletedProcess(cmd, proc.returncode, out, err), peak
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err), {**peak, **worker}
 
 
 def run_script(script, *args, **kwargs):

@@ -1,0 +1,146 @@
+"""Fused scoring end to end: infer_dataset.py --fusion with packed Whisper windows against one clip per
+window (today's path before packing), in the same run, interleaved; word recall of both; memory.
+
+    .venv/bin/python bench/bench_fused.py [--rounds 2]      # part of `make bench`
+
+What is timed: infer_dataset.py --fusion run as a user runs it, as a subprocess, from start to exit:
+Python start-up, loading the CNN and Whisper base in each worker, decoding the clips (wav/flac/mp3 at
+8-44.1 kHz, 2-25 s), transcribing them, the acoustic and text scores, the fusion and the CSV. Each run
+gets an empty transcript cache, so every clip is transcribed. clips/s = clips / wall seconds.
+
+The corpus is the built-in one (bench/common.corpus, 100 clips); its synth_manifest.csv has the text
+each clip speaks, against which both paths' transcripts are scored for word recall (each spoken word
+found, in any order: transcribe.word_recall). The fusion is made as `make fusion` makes one, on another
+50 clips (fusion_file).
+Memory: peak RSS of the largest worker process, scoring the 100 clips and 1,000 (the same 100 ten times
+under other paths, hard links: the 900 repeats are read from the transcript cache the run fills).
+"""
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402  (puts the repo root on sys.path too)
+from bench_scoring import MODELS, base_corpus, cnn_onnx, interleaved, read_rows, write_labels  # noqa: E402
+
+SPEEDUP_TARGET = 2.0  # fused clips/s against one clip per window, same run
+RECALL_POINTS = 1.0  # word recall may fall at most this many points
+SAME_DECISIONS = 0.98
+RSS_GROWTH_LIMIT = 1.10
+COPIES = 10
+FUSION_CORPUS = (30, 20)  # harmful, safe: the clips the fusion is fit on (bench_transcribe.py's corpus)
+
+
+def fusion_file(onnx, out_dir):
+    """A fusion made as `make fusion` makes one, on another corpus (50 clips): train_text.py's text model,
+    and fusion.py's combiner fit on the bench CNN's scores and one-clip-per-window transcripts of those
+    clips (what a fusion fit before packing saw). Made every run, for that run's CNN; the transcripts
+    come from the cache after the first run."""
+    fusion = out_dir / "fusion.json"
+    root = common.corpus(*FUSION_CORPUS)
+    # its paths under the bench's folder: the corpus names its files as the CNN's training corpus does
+    # (harmful/synth_00000.wav, ...), so the CNN would take them for its training clips
+    labels = out_dir / "fusion_labels.csv"
+    rows = read_rows(root / "labels.csv")
+    write_labels(labels, list(rows[0]), [{**r, "path": f"{root.name}/{r['path']}"} for r in rows])
+    where = ["--data_root", common.WORK, "--labels_csv", labels]
+    common.run_script("transcribe.py", *where, "--one_clip_per_window", "--cache_dir", common.WORK / "cache",
+                      "--output_csv", out_dir / "fusion_transcripts.csv", "--overwrite")
+    common.run_script("infer_dataset.py", "--onnx", onnx, *where, "--output_csv", out_dir / "fusion_acoustic.csv",
+                      "--overwrite")
+    common.run_script("train_text.py", "--out", out_dir / "text_model.json", "--overwrite")
+    common.run_script("fusion.py", "--acoustic_csv", out_dir / "fusion_acoustic.csv", "--transcripts",
+                      out_dir / "fusion_transcripts.csv", "--text_model", out_dir / "text_model.json", "--out", fusion,
+                      "--overwrite")
+    return fusion
+
+
+def score(onnx, fusion, data_root, out_csv, *flags):
+    """One infer_dataset.py --fusion run with an empty transcript cache: seconds, clips/s, peak memory."""
+    with tempfile.TemporaryDirectory() as cache:
+        cmd = [sys.executable, str(common.ROOT / "infer_dataset.py"), "--onnx", str(onnx), "--fusion", str(fusion),
+               "--data_root", str(data_root), "--output_csv", str(out_csv), "--cache_dir", cache, "--overwrite",
+               *flags]
+        start = time.perf_counter()
+        proc, peak = common.run_with_peak_memory(cmd, interval=0.2, cwd=common.ROOT)
+        seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stderr[-2000:]}")
+    clips = len(read_rows(out_csv))
+    return {"clips": clips, "seconds": seconds, "clips_per_s": clips / seconds, "peak_rss_mb": peak["rss_mb"],
+            "peak_pss_mb": peak["pss_mb"], "worker_rss_mb": peak["worker_rss_mb"],
+            "summary": proc.stdout.strip().splitlines()[0]}
+
+
+def recall_and_decisions(root, csv_a, csv_b):
+    """(word recall of a, of b, share of clips with the same fused decision)."""
+    from transcribe import word_recall
+
+    spoken = {r["path"]: r["text"] for r in read_rows(root / "synth_manifest.csv")}
+    a, b = read_rows(csv_a), read_rows(csv_b)
+    assert [r["path"] for r in a] == [r["path"] for r in b], "the two runs scored different clips"
+    recall = [word_recall([spoken[r["path"]] for r in rows], [r["transcript"] for r in rows]) for rows in (a, b)]
+    return recall[0][0] / recall[0][1], recall[1][0] / recall[1][1], sum(x["pred"] == y["pred"] for x, y in zip(a, b)) / len(a)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--rounds", type=int, default=2, help="interleaved runs of each path (default: %(default)s)")
+    args = p.parse_args()
+    t0, load_at_start = time.time(), os.getloadavg()
+    base, info = base_corpus()
+    onnx = cnn_onnx(base)
+    fusion = fusion_file(onnx, MODELS)
+    out = common.WORK / "fused_out"
+    out.mkdir(exist_ok=True)
+    print(f"\nfused scoring of {info['clips']} clips, {args.rounds} interleaved rounds:", flush=True)
+    runs = interleaved({
+        "one clip per window": lambda: score(onnx, fusion, base, out / "one.csv", "--one_clip_per_window"),
+        "packed": lambda: score(onnx, fusion, base, out / "packed.csv"),
+    }, args.rounds)
+    one, packed = ({k: statistics.median(r[k] for r in runs[name]) for k in runs[name][0] if k != "summary"}
+                   for name in ("one clip per window", "packed"))
+    speedup = packed["clips_per_s"] / one["clips_per_s"]
+    recall_one, recall_packed, same = recall_and_decisions(base, out / "one.csv", out / "packed.csv")
+    print(f"\npacked, {COPIES * info['clips']} clips (the {info['clips']} x {COPIES}, hard links), for memory:", flush=True)
+    large = score(onnx, fusion, common.scaled_corpus(base, COPIES), out / "packed_large.csv")
+    growth = large["worker_rss_mb"] / packed["worker_rss_mb"]
+
+    common.print_table(f"infer_dataset.py --fusion end to end, {info['clips']} clips (median of {args.rounds} "
+                       "interleaved rounds; a subprocess with an empty transcript cache)",
+                       ["path", "clips/s", "x one per window", "word recall", "largest worker MB", "tree PSS MB"],
+                       [("one clip per window", one["clips_per_s"], 1.0, recall_one, one["worker_rss_mb"],
+                         one["peak_pss_mb"]),
+                        ("packed (default)", packed["clips_per_s"], speedup, recall_packed, packed["worker_rss_mb"],
+                         packed["peak_pss_mb"])])
+    print(f"  same fused decision on {same:.1%} of clips; packed scoring {large['clips']} clips: largest worker "
+          f"{large['worker_rss_mb']:.0f} MB ({growth:.2f}x the {info['clips']}-clip run); load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    targets = [
+        (f"fused infer_dataset.py, packed: >= {SPEEDUP_TARGET}x the clips/s of one clip per window, same run", speedup,
+         speedup >= SPEEDUP_TARGET),
+        (f"word recall within {RECALL_POINTS:g} point of one clip per window ({recall_one:.3f})", recall_packed,
+         recall_packed >= recall_one - RECALL_POINTS / 100),
+        (f"same fused decision on >= {SAME_DECISIONS:.0%} of clips", same, same >= SAME_DECISIONS),
+        (f"largest worker's peak RSS, {large['clips']} / {packed['clips']} clips: <= {RSS_GROWTH_LIMIT}", growth,
+         growth <= RSS_GROWTH_LIMIT),
+    ]
+    common.write_results("fused", {
+        "what": "infer_dataset.py --fusion as a subprocess with an empty transcript cache, wall seconds from start to "
+                "exit; clips/s = clips / those seconds",
+        "baseline": "infer_dataset.py --fusion --one_clip_per_window: each clip in Whisper windows of its own",
+        "corpus": info, "one_clip_per_window": one, "packed": packed, "speedup": speedup,
+        "runs": {name: [{k: v for k, v in r.items() if k != "summary"} for r in rs] for name, rs in runs.items()},
+        "word_recall": {"one_clip_per_window": recall_one, "packed": recall_packed}, "same_decisions": same,
+        "memory": {"large": {k: v for k, v in large.items() if k != "summary"}, "worker_rss_growth": growth},
+        "load_average_at_bench_start": list(load_at_start), "bench_seconds": time.time() - t0,
+    }, targets)
+    print(f"bench_fused.py took {time.time() - t0:.0f}s")
+
+
+if __name__ == "__main__":
+    main()
