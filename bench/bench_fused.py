@@ -76,15 +76,30 @@ def score(onnx, fusion, data_root, out_csv, *flags):
             "summary": proc.stdout.strip().splitlines()[0]}
 
 
-def recall_and_decisions(root, csv_a, csv_b):
-    """(word recall of a, of b, share of clips with the same fused decision)."""
+def recall_and_agreement(root, csvs):
+    """({path: mean word recall over its rounds}, {path: mean balanced accuracy of the fused decisions},
+    {(path, path): mean share of clips with the same fused decision over every pair of rounds}), a path
+    against itself included (one clip per window samples at a higher temperature when a decode fails, so
+    it does not always agree with itself either). csvs: {path: [predictions CSV of each round]}."""
+    from itertools import combinations, product
+
+    from sklearn.metrics import balanced_accuracy_score
+
     from transcribe import word_recall
 
     spoken = {r["path"]: r["text"] for r in read_rows(root / "synth_manifest.csv")}
-    a, b = read_rows(csv_a), read_rows(csv_b)
-    assert [r["path"] for r in a] == [r["path"] for r in b], "the two runs scored different clips"
-    recall = [word_recall([spoken[r["path"]] for r in rows], [r["transcript"] for r in rows]) for rows in (a, b)]
-    return recall[0][0] / recall[0][1], recall[1][0] / recall[1][1], sum(x["pred"] == y["pred"] for x, y in zip(a, b)) / len(a)
+    rows = {name: [read_rows(f) for f in files] for name, files in csvs.items()}
+    recall, accuracy = {}, {}
+    for name, rounds in rows.items():
+        scores = [word_recall([spoken[r["path"]] for r in rs], [r["transcript"] for r in rs]) for rs in rounds]
+        recall[name] = statistics.mean(found / total for found, total in scores)
+        accuracy[name] = statistics.mean(balanced_accuracy_score([r["label"] for r in rs], [r["pred"] for r in rs])
+                                         for rs in rounds)
+    same = lambda a, b: sum(x["pred"] == y["pred"] for x, y in zip(a, b)) / len(a)  # noqa: E731
+    agree = {(n, n): statistics.mean(same(a, b) for a, b in combinations(rs, 2)) for n, rs in rows.items() if len(rs) > 1}
+    for (n1, r1), (n2, r2) in combinations(rows.items(), 2):
+        agree[n1, n2] = statistics.mean(same(a, b) for a, b in product(r1, r2))
+    return recall, accuracy, agree
 
 
 def main():
@@ -98,26 +113,33 @@ def main():
     out = common.WORK / "fused_out"
     out.mkdir(exist_ok=True)
     print(f"\nfused scoring of {info['clips']} clips, {args.rounds} interleaved rounds:", flush=True)
-    runs = interleaved({
-        "one clip per window": lambda: score(onnx, fusion, base, out / "one.csv", "--one_clip_per_window"),
-        "packed": lambda: score(onnx, fusion, base, out / "packed.csv"),
-    }, args.rounds)
+    csvs = {"one clip per window": [], "packed": []}
+
+    def run(name, *flags):
+        csvs[name].append(out / f"{name.replace(' ', '_')}_{len(csvs[name])}.csv")
+        return score(onnx, fusion, base, csvs[name][-1], *flags)
+    runs = interleaved({"one clip per window": lambda: run("one clip per window", "--one_clip_per_window"),
+                        "packed": lambda: run("packed")}, args.rounds)
     one, packed = ({k: statistics.median(r[k] for r in runs[name]) for k in runs[name][0] if k != "summary"}
                    for name in ("one clip per window", "packed"))
     speedup = packed["clips_per_s"] / one["clips_per_s"]
-    recall_one, recall_packed, same = recall_and_decisions(base, out / "one.csv", out / "packed.csv")
+    recall, accuracy, agree = recall_and_agreement(base, csvs)
+    recall_one, recall_packed = recall["one clip per window"], recall["packed"]
+    same = agree["one clip per window", "packed"]
     print(f"\npacked, {COPIES * info['clips']} clips (the {info['clips']} x {COPIES}, hard links), for memory:", flush=True)
     large = score(onnx, fusion, common.scaled_corpus(base, COPIES), out / "packed_large.csv")
     growth = large["worker_rss_mb"] / packed["worker_rss_mb"]
 
     common.print_table(f"infer_dataset.py --fusion end to end, {info['clips']} clips (median of {args.rounds} "
-                       "interleaved rounds; a subprocess with an empty transcript cache)",
-                       ["path", "clips/s", "x one per window", "word recall", "largest worker MB", "tree PSS MB"],
-                       [("one clip per window", one["clips_per_s"], 1.0, recall_one, one["worker_rss_mb"],
-                         one["peak_pss_mb"]),
-                        ("packed (default)", packed["clips_per_s"], speedup, recall_packed, packed["worker_rss_mb"],
-                         packed["peak_pss_mb"])])
-    print(f"  same fused decision on {same:.1%} of clips; packed scoring {large['clips']} clips: largest worker "
+                       "interleaved rounds, word recall their mean; a subprocess with an empty transcript cache)",
+                       ["path", "clips/s", "x one per window", "word recall", "fused balanced accuracy",
+                        "largest worker MB", "tree PSS MB"],
+                       [(name, run["clips_per_s"], run["clips_per_s"] / one["clips_per_s"], recall[name],
+                         accuracy[name], run["worker_rss_mb"], run["peak_pss_mb"])
+                        for name, run in (("one clip per window", one), ("packed", packed))])
+    print(f"  same fused decision, one clip per window against packed: {same:.1%} of clips (mean over pairs of rounds); "
+          + ", ".join(f"{a} against itself: {v:.1%}" for (a, b), v in agree.items() if a == b))
+    print(f"  packed scoring {large['clips']} clips: largest worker "
           f"{large['worker_rss_mb']:.0f} MB ({growth:.2f}x the {info['clips']}-clip run); load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     targets = [
@@ -135,7 +157,9 @@ def main():
         "baseline": "infer_dataset.py --fusion --one_clip_per_window: each clip in Whisper windows of its own",
         "corpus": info, "one_clip_per_window": one, "packed": packed, "speedup": speedup,
         "runs": {name: [{k: v for k, v in r.items() if k != "summary"} for r in rs] for name, rs in runs.items()},
-        "word_recall": {"one_clip_per_window": recall_one, "packed": recall_packed}, "same_decisions": same,
+        "word_recall_mean_of_rounds": recall, "fused_balanced_accuracy_mean_of_rounds": accuracy,
+        "same_decisions_mean_of_round_pairs": same,
+        "same_decisions_against_itself": {a: v for (a, b), v in agree.items() if a == b},
         "memory": {"large": {k: v for k, v in large.items() if k != "summary"}, "worker_rss_growth": growth},
         "load_average_at_bench_start": list(load_at_start), "bench_seconds": time.time() - t0,
     }, targets)

@@ -19,7 +19,7 @@ DISTINCT = ["My sister bought a yellow umbrella yesterday.",
 COMMON = {"the", "a", "and", "in", "my", "we", "on", "from", "at", "near", "before", "please"}
 
 
-def test_plan_fills_windows_up_to_30_s_and_sends_longer_clips_alone():
+def test_plan_fills_windows_up_to_30_s_shortest_first_and_sends_longer_clips_alone():
     durations = [25.0, 10.0, 9.0, 8.0, 5.0, 31.0, 2.0, 29.9, 4.5]
     windows, alone = packed_asr.plan_windows(durations, gap_s=1.5)
     assert alone == [5]
@@ -29,6 +29,7 @@ def test_plan_fills_windows_up_to_30_s_and_sends_longer_clips_alone():
         spans = sorted((offset, offset + durations[i]) for i, offset in members)
         assert spans[0][0] == 0.0 and spans[-1][1] <= 30.0
         assert all(b[0] - a[1] >= 1.5 - 1e-9 for a, b in zip(spans, spans[1:]))  # silence between clips
+        assert [b - a for a, b in spans] == sorted(b - a for a, b in spans)  # the shortest first
     assert len(windows) == 4  # 29.9 | 25 + 2 | 10 + 9 + 8 | 5 + 4.5: first fit by decreasing length
 
 
