@@ -10,8 +10,8 @@ gets an empty transcript cache, so every clip is transcribed. clips/s = clips / 
 
 The corpus is the built-in one (bench/common.corpus, 100 clips); its synth_manifest.csv has the text
 each clip speaks, against which both paths' transcripts are scored for word recall (each spoken word
-found, in any order: transcribe.word_recall). The fusion is made as `make fusion` makes one, on another
-50 clips (fusion_file).
+found, in any order: transcribe.word_recall). The fused model is made as `make demo` makes one, on
+another 50 clips (fused_model_dir), with the full text model when runs/text_model exists.
 Memory: peak RSS of the largest worker process, scoring the 100 clips and 1,000 (the same 100 ten times
 under other paths, hard links: the 900 repeats are read from the transcript cache the run fills).
 """
@@ -25,7 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402  (puts the repo root on sys.path too)
-from bench_scoring import MODELS, base_corpus, cnn_onnx, interleaved, read_rows, write_labels  # noqa: E402
+from bench_scoring import MODELS, base_corpus, cnn_onnx, interleaved, read_rows  # noqa: E402
+from utils_io import write_csv  # noqa: E402
 
 SPEEDUP_TARGET = 2.0  # fused clips/s against one clip per window, same run
 RECALL_POINTS = 1.0  # word recall may fall at most this many points
@@ -35,34 +36,47 @@ COPIES = 10
 FUSION_CORPUS = (30, 20)  # harmful, safe: the clips the fusion is fit on (bench_transcribe.py's corpus)
 
 
-def fusion_file(onnx, out_dir):
-    """A fusion made as `make fusion` makes one, on another corpus (50 clips): train_text.py's text model,
-    and fusion.py's combiner fit on the bench CNN's scores and one-clip-per-window transcripts of those
-    clips (what a fusion fit before packing saw). Made every run, for that run's CNN; the transcripts
-    come from the cache after the first run."""
-    fusion = out_dir / "fusion.json"
+def text_model_dir():
+    """The full text model (make text-model) when there is one, else the demo's smaller one, trained
+    once into bench/.work (one epoch on 15,400 sentences, ~2.5 min): the same architecture and files,
+    so the same cost per transcript."""
+    full = common.ROOT / "runs" / "text_model"
+    if (full / "text_model.json").is_file():
+        return full
+    demo = common.WORK / "text_model_demo"
+    if not (demo / "text_model.json").is_file():
+        common.run_script("train_text.py", "--out", demo, "--n_generated", 12000, "--epochs", 1, "--budget_min", 0,
+                          "--overwrite")
+    return demo
+
+
+def fused_model_dir(onnx, out_dir):
+    """A fused model made as `make demo` makes one, on another corpus (50 clips): the bench CNN's
+    scores, one-clip-per-window transcripts of those clips (what a fusion fit before packing saw) and
+    the text model, through fusion.py. Made every run, for that run's CNN; the transcripts come from
+    the cache after the first run."""
+    bundle = out_dir / "helmit_fused"
     root = common.corpus(*FUSION_CORPUS)
     # its paths under the bench's folder: the corpus names its files as the CNN's training corpus does
     # (harmful/synth_00000.wav, ...), so the CNN would take them for its training clips
     labels = out_dir / "fusion_labels.csv"
     rows = read_rows(root / "labels.csv")
-    write_labels(labels, list(rows[0]), [{**r, "path": f"{root.name}/{r['path']}"} for r in rows])
+    write_csv(labels, [{**r, "path": f"{root.name}/{r['path']}"} for r in rows], list(rows[0]))
     where = ["--data_root", common.WORK, "--labels_csv", labels]
     common.run_script("transcribe.py", *where, "--one_clip_per_window", "--cache_dir", common.WORK / "cache",
                       "--output_csv", out_dir / "fusion_transcripts.csv", "--overwrite")
     common.run_script("infer_dataset.py", "--onnx", onnx, *where, "--output_csv", out_dir / "fusion_acoustic.csv",
                       "--overwrite")
-    common.run_script("train_text.py", "--out", out_dir / "text_model.json", "--overwrite")
     common.run_script("fusion.py", "--acoustic_csv", out_dir / "fusion_acoustic.csv", "--transcripts",
-                      out_dir / "fusion_transcripts.csv", "--text_model", out_dir / "text_model.json", "--out", fusion,
-                      "--overwrite")
-    return fusion
+                      out_dir / "fusion_transcripts.csv", "--text_model", text_model_dir(), "--acoustic_onnx", onnx,
+                      "--out", bundle, "--overwrite")
+    return bundle
 
 
-def score(onnx, fusion, data_root, out_csv, *flags):
+def score(fused, data_root, out_csv, *flags):
     """One infer_dataset.py --fusion run with an empty transcript cache: seconds, clips/s, peak memory."""
     with tempfile.TemporaryDirectory() as cache:
-        cmd = [sys.executable, str(common.ROOT / "infer_dataset.py"), "--onnx", str(onnx), "--fusion", str(fusion),
+        cmd = [sys.executable, str(common.ROOT / "infer_dataset.py"), "--fusion", str(fused),
                "--data_root", str(data_root), "--output_csv", str(out_csv), "--cache_dir", cache, "--overwrite",
                *flags]
         start = time.perf_counter()
@@ -109,7 +123,7 @@ def main():
     t0, load_at_start = time.time(), os.getloadavg()
     base, info = base_corpus()
     onnx = cnn_onnx(base)
-    fusion = fusion_file(onnx, MODELS)
+    fused = fused_model_dir(onnx, MODELS)
     out = common.WORK / "fused_out"
     out.mkdir(exist_ok=True)
     print(f"\nfused scoring of {info['clips']} clips, {args.rounds} interleaved rounds:", flush=True)
@@ -117,7 +131,7 @@ def main():
 
     def run(name, *flags):
         csvs[name].append(out / f"{name.replace(' ', '_')}_{len(csvs[name])}.csv")
-        return score(onnx, fusion, base, csvs[name][-1], *flags)
+        return score(fused, base, csvs[name][-1], *flags)
     runs = interleaved({"one clip per window": lambda: run("one clip per window", "--one_clip_per_window"),
                         "packed": lambda: run("packed")}, args.rounds)
     one, packed = ({k: statistics.median(r[k] for r in runs[name]) for k in runs[name][0] if k != "summary"}
@@ -127,7 +141,7 @@ def main():
     recall_one, recall_packed = recall["one clip per window"], recall["packed"]
     same = agree["one clip per window", "packed"]
     print(f"\npacked, {COPIES * info['clips']} clips (the {info['clips']} x {COPIES}, hard links), for memory:", flush=True)
-    large = score(onnx, fusion, common.scaled_corpus(base, COPIES), out / "packed_large.csv")
+    large = score(fused, common.scaled_corpus(base, COPIES), out / "packed_large.csv")
     growth = large["worker_rss_mb"] / packed["worker_rss_mb"]
 
     common.print_table(f"infer_dataset.py --fusion end to end, {info['clips']} clips (median of {args.rounds} "

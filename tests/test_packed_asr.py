@@ -3,6 +3,7 @@ that packed transcripts give the same fused decisions as one clip per window, on
 import numpy as np
 import pytest
 
+import fused_model
 import fusion
 import packed_asr
 import text_model
@@ -93,9 +94,9 @@ def test_packed_words_never_cross_a_clip_boundary_and_are_cached_apart(whisper, 
 
 def test_packed_transcripts_give_the_fused_decisions_of_one_clip_per_window(whisper, tmp_path):
     """>= 98% of fused decisions unchanged (49 of 50 clips), on sentences of the built-in corpus spoken by
-    several voices, with a fusion of the pipeline's kind: the text model on generated conversations."""
+    several voices, with a fusion of the pipeline's kind: the light n-gram text model on generated text."""
     from synth_dataset import generate_sentences
-    from train_text import generated_conversations
+    from train_text import generated_text
     from utils_audio import load_audio
 
     _, transcribe = whisper
@@ -107,16 +108,14 @@ def test_packed_transcripts_give_the_fused_decisions_of_one_clip_per_window(whis
     alone = [" ".join(w[0] for w in transcribe.alone(wave)) for wave in waves]
     assert stats["windows"] <= len(waves) / 3  # packed: at least 3 clips per window on average
 
-    data = generated_conversations(400, 0)
-    model = text_model.fit([t for t, _, _ in data], [y for _, y, _ in data], "char_ngrams")
-    p_t = text_model.predict([t for t, _, _ in data], model)
-    labels = np.array([y for _, y, _ in data])
-    fused = {"combiner": fusion.fit_combiner([rng.random(len(data)), p_t], labels), "threshold": 0.5,
-             "text_model": model}
+    data = generated_text(2000, 0)
+    texts, labels = [t for t, _, _ in data], np.array([y for _, y, _ in data])
+    model = text_model.fit(texts, labels)
+    combiner = fusion.fit_combiner([rng.random(len(data)), text_model.predict(texts, model)], labels)
     p_acoustic = rng.random(len(waves))
 
     def decisions(texts):
-        return [fusion.fused_scores(fused, p, {"text": t})["prob_harmful"] >= 0.5 for p, t in zip(p_acoustic, texts)]
+        return fused_model.combine(combiner, p_acoustic, text_model.predict(texts, model)) >= 0.5
 
     same = sum(a == b for a, b in zip(decisions(packed), decisions(alone)))
     assert same >= 0.98 * len(waves), list(zip(packed, alone))
