@@ -215,15 +215,19 @@ def clip_transcripts(args, all_rows, rows, fused):
     return {r["index"]: res for r, res in zip(rows, results)}
 
 
-def fused_row(row, fused, transcript):
-    """A prediction row decided by the fusion, with the evidence beside it."""
+def fused_row(row, fused, transcript, explain="flagged"):
+    """A prediction row decided by the fusion, with the evidence beside it. explain: which clips get
+    their top words ("flagged", "all" or "none")."""
     from fused_model import fused_scores
+    from text_model import explain as top_words
 
-    scores = fused_scores(fused, row["prob_harmful"], transcript)
+    scores = fused_scores(fused, row["prob_harmful"], transcript, explain=False)
     out = {**row, **decision(scores["prob_harmful"], fused["threshold"]), "prob_acoustic": scores["prob_acoustic"],
-           "prob_text": scores["prob_text"], "transcript": scores["transcript"],
-           "top_words": " ".join(f"{w}:{d:+.2f}" for w, d in scores["top_words"])}
+           "prob_text": scores["prob_text"], "transcript": scores["transcript"], "top_words": ""}
     out["pred_category"] = scores["category"] if out["pred"] == 1 else ""  # a harm is named only for a harmful clip
+    if explain == "all" or (explain == "flagged" and out["pred"] == 1):
+        words = top_words(transcript["text"], fused["text_model"])
+        out["top_words"] = " ".join(f"{w}:{d:+.2f}" for w, d in words)
     return out
 
 
@@ -261,6 +265,10 @@ def parse_args(argv):
                                     + ",".join(FUSED_FIELDS))
     p.add_argument("--transcripts", help="with --fusion: read transcripts from this transcribe.py CSV instead of "
                                          "running the recognizer")
+    p.add_argument("--explain", choices=("flagged", "all", "none"), default="flagged",
+                   help="with --fusion: which clips get the words that drove their transcript score (top_words): "
+                        "each costs about 20 text-model passes, one per word left out, so by default only the "
+                        "clips flagged harmful, the ones a moderator reads (default: %(default)s)")
     add_recognizer_args(p, for_fusion=True, several_clips=True)
     args = p.parse_args(argv)
     if args.transcripts and not args.fusion:
@@ -329,7 +337,7 @@ def main(argv=None):
                     row = prediction_row(all_rows[index], p_harm, error, split_of(all_rows[index]["path"]),
                                          threshold, extra)
                     if fused and not error:
-                        row = fused_row(row, fused, transcripts[index][0])
+                        row = fused_row(row, fused, transcripts[index][0], args.explain)
                     writer.writerow(row)
                     if error:
                         failures.append(error)

@@ -174,7 +174,8 @@ def test_fused_scoring_runs_without_torch(tiny_model, tone_onnx, tmp_path):
     (tmp_path / "labels.csv").write_text("path,label\nclip.wav,1\n")
     code = ("import sys, runpy; sys.modules['torch'] = None\n"
             f"sys.argv = ['infer_dataset.py', '--fusion', {str(tmp_path / 'fused')!r}, '--data_root', {str(tmp_path)!r}, "
-            f"'--transcripts', {str(tmp_path / 't.csv')!r}, '--output_csv', {str(tmp_path / 'p.csv')!r}, '--workers', '1']\n"
+            f"'--transcripts', {str(tmp_path / 't.csv')!r}, '--output_csv', {str(tmp_path / 'p.csv')!r}, '--workers', '1', "
+            "'--explain', 'all']\n"
             f"runpy.run_path({str(ROOT / 'infer_dataset.py')!r}, run_name='__main__')")
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr

@@ -333,7 +333,8 @@ def test_infer_dataset_fused_columns_match_the_fusion(fusion_dir, spoken_corpus,
     saved = fused_model.load(fusion_dir)
     for rel in SPOKEN:
         r = rows[rel]
-        assert r["transcript"] and r["top_words"] and r["pred_category"] == ""  # the n-gram model names no harm
+        assert r["transcript"] and r["pred_category"] == ""  # the n-gram model names no harm
+        assert bool(r["top_words"]) == (r["pred"] == "1")  # by default only flagged clips are explained
         assert float(r["prob_text"]) == pytest.approx(text_model.predict([r["transcript"]], saved["text_model"])[0])
         fused_p = fused_model.fused_prob(saved, float(r["prob_acoustic"]), float(r["prob_text"]))[0]
         assert float(r["prob_harmful"]) == pytest.approx(fused_p) and int(r["pred"]) == int(fused_p >= saved["threshold"])
@@ -342,3 +343,27 @@ def test_infer_dataset_fused_columns_match_the_fusion(fusion_dir, spoken_corpus,
                "--transcripts", transcripts[0], "--output_csv", reused, check=False)
     again = {r["path"]: r for r in csv.DictReader(open(reused))}
     assert all(again[p] == rows[p] for p in SPOKEN)
+    every = tmp_path / "every.csv"
+    run_script("infer_dataset.py", "--data_root", spoken_corpus, "--fusion", fusion_dir, "--transcripts", transcripts[0],
+               "--output_csv", every, "--explain", "all", check=False)
+    explained = {r["path"]: r for r in csv.DictReader(open(every))}
+    assert all(explained[p]["top_words"] and explained[p]["pred"] == rows[p]["pred"] for p in SPOKEN)
+
+
+def test_infer_dataset_explains_flagged_clips_by_default():
+    """top_words costs a text-model pass per word, so by default only clips flagged harmful get them."""
+    from infer_dataset import fused_row
+
+    texts = ["i will hurt you after school", "see you at lunch tomorrow", "you are worthless and everyone hates you",
+             "can you bring the ball to practice"]
+    model = text_model.fit(texts, [1, 0, 1, 0])
+    fused = {"threshold": 0.5, "text_model": model, "fusion": {"combiner": {"coef": [1.0, 0.0], "intercept": 0.0}}}
+    transcript = {"text": "i will hurt you after school", "confidence": 0.9}
+    row = {"path": "a.wav", "label": 1, "split": "test", "error": "", "pred": 1, "prob": 0.9, "prob_harmful": 0.9}
+    for p_acoustic, flagged in ((0.9, 1), (0.1, 0)):  # the combiner passes the acoustic score through
+        rows = {how: fused_row({**row, "prob_harmful": p_acoustic}, fused, transcript, how)
+                for how in ("flagged", "all", "none")}
+        assert all(r["pred"] == flagged for r in rows.values())
+        assert bool(rows["flagged"]["top_words"]) == bool(flagged)
+        assert rows["all"]["top_words"] and not rows["none"]["top_words"]
+        assert "hurt" in rows["all"]["top_words"]
