@@ -15,7 +15,7 @@ help:
 	@echo "              and one clip classified with infer.py (6.5 min on a quiet 2-core machine, install included)"
 	@echo "make test   - run the test suite (installs what it needs)"
 	@echo "make text-model - the full text model (runs/text_model, ~15 min), scored on the frozen text benchmark"
-	@echo "make text-asr   - respeak and retranscribe the recognizer-noise training text and the spoken benchmark (~40 min)"
+	@echo "make text-asr   - respeak and retranscribe the recognizer-noise training text and the spoken benchmark (~50 min)"
 	@echo "make cv     - 5-fold cross-validation of the CNN on the 100-clip built-in corpus (~1.5 min)"
 	@echo "make heldout - train on a 2,000-clip corpus, test on its held-out voices and wording (~30 min)"
 	@echo "make fusion-heldout - fused scoring of the 400 held-out clips of the 2,000-clip corpus (after make heldout)"
@@ -71,6 +71,7 @@ text-model: $(STAMP)
 text-asr: $(STAMP)
 	$(PY) speak_text.py --generated 1500 --voices train --output_csv textdata/espeak_whisper_train.csv --overwrite
 	$(PY) speak_text.py --generated 4000 --voices train --seed 1 --output_csv textdata/espeak_whisper_train_2.csv --overwrite
+	$(PY) speak_text.py --generated 2000 --voices train --seed 2 --output_csv textdata/espeak_whisper_train_3.csv --overwrite
 	$(PY) speak_text.py --input_csv eval/text_benchmark_part1.csv --voices heldout --seed 1 \
 		--output_csv eval/text_benchmark_part1_spoken.csv --overwrite
 	$(PY) speak_text.py --input_csv eval/text_benchmark_part2.csv --voices heldout --seed 2 \
