@@ -11,7 +11,7 @@ A window can fail a clip: no words for it, the decoder stopping before its last 
 looping (compressing more than 2.4x), or a window decoded with a mean log-probability below -1 (the
 limits at which one-clip-per-window decoding retries at higher temperatures). Those clips, clips
 longer than a window and clips without speech for the VAD are transcribed alone, exactly as without
-packing. docs/performance-transcribe.md has the measurements behind each number here.
+packing. docs/performance.md has the measurements behind the choices here.
 """
 import numpy as np
 
@@ -27,10 +27,11 @@ GAP_S = 1.5
 # Measured on 100 clips with 5 beams: 8 windows 0.0446 CPU s per audio s at a peak RSS of 1,291 MB,
 # 4 windows 0.0458 at 827 MB, 2 windows 0.0503 at 667 MB.
 BATCH_WINDOWS = 4
-# Beams per window, as one clip per window decodes (faster-whisper's default). 3 beams took 9-17% less CPU
-# with word recall from -0.5 to +0.4 points of one clip per window's over 4 runs of 100-200 clips, but
-# 0.5-0.8 points below 5 beams' on the bench corpus; 1 beam lost 3-4 points.
-BEAM_SIZE = 5
+# Beams per window. One clip per window decodes with 5 (faster-whisper's default); here 3 keep the word
+# recall (bench/bench_fused.py: 0.729 packed against 0.706 one clip per window; 5 beams packed 0.739) for
+# 10-15% less CPU, which took fused scoring from 1.93x to 2.20x the clips/s of one clip per window.
+# 1 beam lost 3-5 points of word recall.
+BEAM_SIZE = 3
 # Whisper's limits for a failed decode (faster-whisper's transcribe defaults)
 MAX_COMPRESSION_RATIO = 2.4
 MIN_AVG_LOGPROB = -1.0

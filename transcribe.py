@@ -256,7 +256,7 @@ def make_recognizer(asr, asr_model=None, load=True):
 # Packed transcripts (several clips per Whisper window) are cached apart from one-clip-per-window ones:
 # same recognizer, but a neighbour in the window can change a word, so the two are different settings.
 # The one-clip-per-window key is the key from before packing, so caches made then stay valid.
-PACKED_SETTING = "packed-v1"  # bump the version when packed_asr.py changes what a packed transcript holds
+PACKED_SETTING = "packed-v2"  # bump the version when packed_asr.py changes what a packed transcript holds
 # Clips per worker task when packing. More clips fill windows better and batch more windows per decoding
 # call; fewer keep the workers evenly loaded to the end and hold less audio in memory at once.
 PACK_CHUNK_CLIPS = (8, 32)
