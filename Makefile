@@ -69,7 +69,7 @@ text-model: $(STAMP)
 # Recognizer-noise training text (training voices) and the spoken frozen benchmark (held-out voices):
 # committed, since respeaking and retranscribing them takes ~40 min on 2 cores.
 text-asr: $(STAMP)
-	$(PY) speak_text.py --generated 1500 --voices train --output_csv textdata/espeak_whisper_train.csv --overwrite
+	$(PY) speak_text.py --generated 1000 --voices train --output_csv textdata/espeak_whisper_train.csv --overwrite
 	$(PY) speak_text.py --generated 4000 --voices train --seed 1 --output_csv textdata/espeak_whisper_train_2.csv --overwrite
 	$(PY) speak_text.py --generated 2000 --voices train --seed 2 --output_csv textdata/espeak_whisper_train_3.csv --overwrite
 	$(PY) speak_text.py --input_csv eval/text_benchmark_part1.csv --voices heldout --seed 1 \
