@@ -5,8 +5,9 @@ of audio and word recall against the spoken text, on the bench corpus's clips (2
 
 Each setting transcribes the same clips in this process (one recognizer, 1 thread, no cache). The
 packed settings change one of packed_asr.py's constants at a time; the last row runs the default
-packed path in one process with 2 threads, against two processes of 1 thread each (what
-transcribe.py and infer_dataset.py start), by wall time. Not part of `make bench` (~10 min): it is
+packed path in one process with 2 threads, by wall time, to set against two processes of 1 thread
+each (what transcribe.py and infer_dataset.py start), whose wall time is about half the 1-thread CPU
+seconds. Not part of `make bench` (~10 min): it is
 how the constants in packed_asr.py were chosen, rerun when they change (docs/performance.md).
 """
 import argparse

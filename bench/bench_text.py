@@ -14,7 +14,7 @@ import sys
 import time
 
 import numpy as np
-from common import ROOT, WORK, print_table, run_script, timed_interleaved, write_results
+from common import ROOT, print_table, text_model_dir, timed_interleaved, write_results
 
 sys.path.insert(0, str(ROOT))
 import text_model  # noqa: E402
@@ -39,11 +39,7 @@ def main():
     p.add_argument("--text_model", default=str(ROOT / "runs" / "text_model"), help="encoder text model directory")
     p.add_argument("--n", type=int, default=300, help="transcripts timed one at a time (default: %(default)s)")
     args = p.parse_args()
-    model_dir = args.text_model
-    if not (ROOT / model_dir / "text_model.json").is_file():
-        model_dir = WORK / "text_model"
-        if not (model_dir / "text_model.json").is_file():
-            run_script("train_text.py", "--out", model_dir, "--n_generated", 3000, "--budget_min", 1, "--overwrite")
+    model_dir = text_model_dir(args.text_model, "text_model", "--n_generated", 3000, "--budget_min", 1)
     fp32, int8 = text_model.load(model_dir, threads=1), text_model.load(model_dir, int8=True, threads=1)
     texts = transcripts()
     rng = np.random.default_rng(0)

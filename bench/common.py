@@ -138,6 +138,19 @@ def run_script(script, *args, **kwargs):
     return proc
 
 
+def text_model_dir(preferred, fallback, *train_args):
+    """`preferred` (the full model of make text-model) when it holds a text model, else bench/.work/<fallback>,
+    trained once with train_text.py `train_args`: the same architecture and files, so the same cost per
+    transcript, though less trained."""
+    model_dir = ROOT / preferred
+    if (model_dir / "text_model.json").is_file():
+        return model_dir
+    model_dir = WORK / fallback
+    if not (model_dir / "text_model.json").is_file():
+        run_script("train_text.py", "--out", model_dir, *train_args, "--overwrite")
+    return model_dir
+
+
 def corpus(n_harmful, n_safe, seed=42, holdout=0.2):
     """A built-in corpus (mixed wav/flac/mp3, 8-44.1 kHz, 1.5-25 s) with labels.csv, made once and
     reused: bench/.work/corpus_<h>_<s>_<seed>. Returns its data root."""
