@@ -180,16 +180,16 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=42, help="seed of the generated text and of training (default: %(default)s)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     args = p.parse_args(argv)
+    if args.no_asr_transcripts:
+        args.asr_transcripts = []
     if args.asr_noise is None:
-        args.asr_noise = ASR_NOISE if args.asr_transcripts and not args.no_asr_transcripts else 0.0
+        args.asr_noise = ASR_NOISE if args.asr_transcripts else 0.0
     if not 0 <= args.asr_noise <= 1:
         p.error("--asr_noise must be a share between 0 and 1")
     if args.n_generated < 0 or args.transcript_weight <= 0 or args.C <= 0 or args.epochs <= 0 or args.budget_min < 0:
         p.error("--n_generated and --budget_min must be >= 0; --transcript_weight, --C and --epochs > 0")
     if args.base and args.init:
         p.error("give --base or --init, not both")
-    if args.no_asr_transcripts:
-        args.asr_transcripts = []
     if args.asr_noise and not args.asr_transcripts:
         p.error("--asr_noise learns recognition errors from --asr_transcripts; give them, or --asr_noise 0")
     return args

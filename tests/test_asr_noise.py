@@ -73,10 +73,11 @@ def test_read_pairs_needs_what_was_said(tmp_path):
         asr_noise.read_pairs([good, bad])
 
 
-def test_train_text_spreads_learned_errors_over_generated_text(tmp_path):
+def test_train_text_spreads_learned_errors_over_generated_text(tmp_path, capsys):
     pairs = tmp_path / "spoken.csv"
     rows = ["id,text,spoken_text,label,category,error"] + [f"{i},i will hurt ewe,I will hurt you.,1,threat," for i in range(5)]
     pairs.write_text("\n".join(rows) + "\n")
+
     def generated(noise):
         args = train_text.parse_args(["--n_generated", "300", "--asr_transcripts", str(pairs), "--asr_noise", noise])
         data = train_text.load_data(args)
@@ -95,5 +96,7 @@ def test_train_text_spreads_learned_errors_over_generated_text(tmp_path):
     assert train_text.parse_args(["--no_asr_transcripts"]).asr_noise == 0  # nothing to learn the errors from
     with pytest.raises(SystemExit):
         train_text.parse_args(["--asr_noise", "0.3", "--no_asr_transcripts"])
+    assert "--asr_noise learns recognition errors from --asr_transcripts" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         train_text.parse_args(["--asr_noise", "1.5"])
+    assert "--asr_noise must be a share between 0 and 1" in capsys.readouterr().err
