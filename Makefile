@@ -28,8 +28,10 @@ $(STAMP): requirements.txt
 
 install: $(STAMP)
 
+# Two pytest workers: most tests use one core, so the suite takes about half as long on two.
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -n $(TEST_WORKERS) tests
 
 # The demo's text model is the full one's recipe on less text, one epoch and no time budget: a budget would
 # make the number of steps, and so the numbers, depend on the machine's speed (docs/performance.md).

@@ -1,12 +1,20 @@
 """Shared fixtures: tiny corpora and a tiny randomly initialised Wav2Vec2, all made on the spot."""
-import csv
-import subprocess
-import sys
-from pathlib import Path
+import os
 
-import numpy as np
-import pytest
-import soundfile as sf
+# make test runs two pytest-xdist workers on two cores. Each worker's torch and BLAS, and the stages its
+# tests start, then get one thread: two workers of two spinning threads each ran torch training 6x slower
+# (train.py's cross-validation test: 22 s alone, 132 s beside another worker). Set before numpy is imported.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import csv  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import soundfile as sf  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -116,11 +124,13 @@ def tone_session(tone_onnx):
 @pytest.fixture(scope="session")
 def tiny_w2v_dir(tmp_path_factory):
     """A 2-layer, 32-wide Wav2Vec2 with random weights, saved as a hub model would be."""
+    import torch
     from transformers import Wav2Vec2Config, Wav2Vec2Model
 
     cfg = Wav2Vec2Config(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
                          conv_dim=(32,) * 7, num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=2)
     path = tmp_path_factory.mktemp("tiny_w2v")
+    torch.manual_seed(0)  # the same weights whichever tests ran first in this process (xdist changes the order)
     Wav2Vec2Model(cfg).save_pretrained(path)
     return path
 
@@ -130,6 +140,7 @@ def tiny_text_base(tmp_path_factory):
     """A 2-layer, 32-wide BERT sequence classifier with random weights and all-MiniLM-L6-v2's tokenizer,
     saved as a hub model would be: a stand-in for MiniLM (or a user's own toxicity model) that
     fine-tunes in seconds."""
+    import torch
     from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
     import text_encoder
@@ -138,6 +149,7 @@ def tiny_text_base(tmp_path_factory):
     cfg = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
                      intermediate_size=64, max_position_embeddings=128, num_labels=2)
     path = tmp_path_factory.mktemp("tiny_text_base")
+    torch.manual_seed(0)  # the same weights whichever tests ran first in this process
     BertForSequenceClassification(cfg).save_pretrained(path)
     tok.save_pretrained(path)
     return path

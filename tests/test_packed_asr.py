@@ -93,15 +93,17 @@ def test_packed_words_never_cross_a_clip_boundary_and_are_cached_apart(whisper, 
 
 
 def test_packed_transcripts_give_the_fused_decisions_of_one_clip_per_window(whisper, tmp_path):
-    """>= 98% of fused decisions unchanged (49 of 50 clips), on sentences of the built-in corpus spoken by
-    several voices, with a fusion of the pipeline's kind: the light n-gram text model on generated text."""
+    """At most one fused decision changed of 16 clips, on sentences of the built-in corpus spoken by several
+    voices, with a fusion of the pipeline's kind: the light n-gram text model on generated text. A smoke-sized
+    sample (each clip alone costs a full 30-s Whisper window); bench/bench_fused.py holds the >= 98% target on
+    the demo corpus, with Whisper's own run-to-run disagreement beside it."""
     from synth_dataset import generate_sentences
     from train_text import generated_text
     from utils_audio import load_audio
 
     _, transcribe = whisper
     rng = np.random.default_rng(1)
-    sentences = generate_sentences(50, seed=5)
+    sentences = generate_sentences(16, seed=5)
     waves = [load_audio(spoken_clip(tmp_path / f"s{i}.wav", text, rng)) for i, (text, *_) in enumerate(sentences)]
     stats = {}
     packed = [" ".join(w[0] for w in words) for words in transcribe.packed(waves, stats)]
@@ -118,7 +120,7 @@ def test_packed_transcripts_give_the_fused_decisions_of_one_clip_per_window(whis
         return fused_model.combine(combiner, p_acoustic, text_model.predict(texts, model)) >= 0.5
 
     same = sum(a == b for a, b in zip(decisions(packed), decisions(alone)))
-    assert same >= 0.98 * len(waves), list(zip(packed, alone))
+    assert same >= len(waves) - 1, list(zip(packed, alone))
     said = [text for text, *_ in sentences]
     found_packed, total = word_recall(said, packed)
     found_alone, _ = word_recall(said, alone)
