@@ -159,12 +159,15 @@ def adapted_text_scores(text_dir, texts, labels, categories, folds, seed, epochs
     import text_encoder
     from tqdm import tqdm
 
+    meta = text_model.load(text_dir)
     out, named = np.zeros(len(texts)), [""] * len(texts)
     for f in tqdm(sorted(set(folds.tolist())), desc="adapting the text model per fold", unit="fold"):
         train, test = np.flatnonzero(folds != f), np.flatnonzero(folds == f)
         module, tok = adapt(text_dir, [texts[i] for i in train], labels[train], [categories[i] for i in train],
                             seed + f, epochs, threads)
-        harm, cat = text_encoder.torch_logits(module, tok, [text_model.normalise_text(texts[i]) for i in test])
+        # in word windows, the most harmful one counting, as the deployed model scores a transcript
+        harm, cat = text_model.windowed_logits([texts[i] for i in test], meta, lambda windows: text_encoder.torch_logits(
+            module, tok, windows, max_length=int(meta["max_length"])))
         out[test] = 1.0 / (1.0 + np.exp(-harm))
         for i, c in zip(test, cat.argmax(1)):
             named[i] = text_encoder.HARM_CATEGORIES[c]

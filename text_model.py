@@ -114,13 +114,19 @@ def encoder_logits(texts, model):
     `window_words` words and its most harmful window counts. The model learned from sentences and
     short turns; mean-pooled over a whole conversation, one harmful turn among everyday ones would
     be diluted (and past max_length tokens, cut off)."""
+    return windowed_logits(texts, model, lambda windows: window_logits(windows, model))
+
+
+def windowed_logits(texts, model, score_windows):
+    """encoder_logits with any scorer of the windows: score_windows(list of texts) -> (harm logits,
+    category logits); fusion.py's per-fold adapted models score in torch, as deployment does in ONNX."""
     size, stride = int(model.get("window_words", 0)), int(model.get("window_stride", 0)) or 1
     windows, owner = [], []
     for i, t in enumerate(texts):
         w = word_windows(t, size, stride)
         windows += w
         owner += [i] * len(w)
-    harm_w, cats_w = window_logits(windows, model)
+    harm_w, cats_w = score_windows(windows)
     owner = np.asarray(owner)
     harm = np.full(len(texts), -np.inf, np.float32)
     np.maximum.at(harm, owner, harm_w)

@@ -157,6 +157,22 @@ def test_per_fold_adaptation_never_scores_a_clip_with_a_model_adapted_on_it(tiny
     assert set(named) <= set(text_model.load(tiny_model[0])["categories"])
 
 
+def test_adapted_scores_are_windowed_as_deployment_scores_them(tiny_model, monkeypatch):
+    """A per-fold model scores a transcript in word windows, its most harmful one counting, as the ONNX model
+    does in infer.py: with adaptation left out, the cross-validated scores are the deployed ones."""
+    import fusion
+    import text_encoder
+
+    module, tok, _ = text_encoder.load_for_training(init=tiny_model[0])
+    monkeypatch.setattr(fusion, "adapt", lambda *a, **k: (module, tok))  # the saved model, not trained further
+    long = " ".join(["we played a long game of chess in the park and then walked home for tea"] * 4)  # 64 words
+    texts = [long + " and i will hurt you tonight", "see you tomorrow at school", long]
+    assert len(text_model.word_windows(texts[0], 32, 16)) > 2
+    got, _ = fusion.adapted_text_scores(tiny_model[0], texts, np.array([1, 0, 0]), ["threat", "", ""],
+                                        np.array([0, 1, 2]), seed=0, epochs=1, threads=1)
+    np.testing.assert_allclose(got, text_model.predict(texts, text_model.load(tiny_model[0])), atol=1e-4)
+
+
 def test_fused_scoring_runs_without_torch(tiny_model, tone_onnx, tmp_path):
     """infer.py --fusion with an encoder text model, in a process where `import torch` fails."""
     import csv
