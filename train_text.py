@@ -110,7 +110,7 @@ def train_encoder(args, data):
     stats = text_encoder.fine_tune(module, tokenizer, texts, labels, cats, data["weights"], epochs=args.epochs,
                                    batch_size=args.batch_size, lr=args.lr, max_length=args.max_length,
                                    budget_s=args.budget_min * 60 if args.budget_min else None, seed=args.seed,
-                                   threads=args.threads)
+                                   threads=args.threads, precision=args.precision)
     meta = {"format": text_model.FORMAT, "format_version": text_model.FORMAT_VERSION, "kind": "encoder",
             "categories": list(HARM), "max_length": args.max_length, "pad_id": int(tokenizer.pad_token_id or 0),
             "threshold": 0.5, "base": provenance, "window_words": WINDOW_WORDS, "window_stride": WINDOW_WORDS // 2,
@@ -175,6 +175,10 @@ def parse_args(argv=None):
     p.add_argument("--lr", type=float, default=5e-5, help="peak learning rate, linear warm-up and decay (default: %(default)s)")
     p.add_argument("--max_length", type=int, default=64, help="tokens kept per text; longer ones are cut (default: %(default)s)")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0 = all cores) (default: %(default)s)")
+    p.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
+                   help="arithmetic of the fine-tune's forward pass: bf16 autocast takes half the time of fp32 per "
+                        "step on CPUs with native bf16 (AVX512-BF16, AMX), and auto picks it there; weights stay fp32 "
+                        "(default: %(default)s)")
     p.add_argument("--no_int8", action="store_true", help="skip the INT8 ONNX file")
     p.add_argument("--C", type=float, default=4.0, help="--kind ngram: inverse L2 strength (default: %(default)s)")
     p.add_argument("--seed", type=int, default=42, help="seed of the generated text and of training (default: %(default)s)")

@@ -28,6 +28,7 @@ def test_training_reports_the_frozen_benchmark_and_stores_it(tiny_model):
     meta = json.loads((out / "text_model.json").read_text())
     assert meta["kind"] == "encoder" and meta["categories"] == ["harassment", "bullying", "threat", "grooming"]
     assert meta["training"]["generated"] == 1200 + 240 and meta["training"]["stopped_by"] == "epochs"
+    assert meta["training"]["precision"] in ("fp32", "bf16")  # auto: bf16 where the CPU has it natively
     assert {"part1", "part2", "generator_heldout"} <= set(meta["metrics"])
     assert meta["metrics"]["part1"]["n"] == 640 and "part1" in proc.stdout and "generator_heldout" in proc.stdout
 
@@ -217,6 +218,28 @@ def test_same_seed_same_model_within_a_stated_tolerance_across_thread_counts(tin
         scores.append(text_encoder.torch_logits(module, tok, texts[:32])[0])
     assert np.array_equal(scores[0], scores[1])  # same seed, same threads: bit for bit
     assert np.abs(scores[0] - scores[2]).max() < 1e-3  # another summation order: logits within 1e-3
+
+
+def test_bf16_fine_tuning_learns_as_fp32_does_and_keeps_fp32_weights(tiny_text_base):
+    """bf16 autocast (the default where the CPU has native bf16) must train the same model family:
+    it separates its training text as well as fp32 does, and what it saves is fp32."""
+    import text_corpus
+    import text_encoder
+    from sklearn.metrics import roc_auc_score
+
+    data = text_corpus.generate(320, 5, "train")
+    texts, labels = [text_model.normalise_text(g["text"]) for g in data], [g["label"] for g in data]
+    auc = {}
+    for precision in ("fp32", "bf16"):
+        module, tok, _ = text_encoder.load_for_training(base=tiny_text_base)
+        stats = text_encoder.fine_tune(module, tok, texts, labels, [-1] * len(data), epochs=3, lr=1e-3, seed=0,
+                                       progress=False, threads=1, precision=precision)
+        assert stats["precision"] == precision
+        assert {p.dtype for p in module.parameters()} == {__import__("torch").float32}
+        auc[precision] = roc_auc_score(labels, text_encoder.torch_logits(module, tok, texts)[0])
+    assert auc["fp32"] > 0.85 and auc["bf16"] > auc["fp32"] - 0.05, auc
+    with pytest.raises(HelmitError, match="precision"):
+        text_encoder.resolve_precision("fp16")
 
 
 def test_a_long_transcript_is_scored_by_its_most_harmful_window(tiny_model, tmp_path):
