@@ -9,8 +9,9 @@ one-sided rank test on the clips the fusion is fit on) gets no weight at all.
 
 It first cross-validates the whole system by fold (the acoustic CSV's `fold` column, else
 stratified K folds): for each fold, the text model is adapted to the other folds' transcripts
-(`--adapt`, an encoder text model), the calibrations and the fusion are fit on the other folds,
-and this fold is scored, so no clip is ever scored by anything fit on it. It prints the per-fold
+(`--adapt`, an encoder text model), the calibrations and the fusion are fit on the other folds
+(with --adapt, on their scores from models adapted without this fold: K x K adaptations), and this
+fold is scored, so no clip is ever scored by anything fit on it. It prints the per-fold
 comparison of acoustic, text and fused, writes their out-of-fold predictions for
 compute_metrics.py, then adapts and fits on every clip and writes one fused model directory
 (fused_model.py: acoustic ONNX, text model, fusion, recognizer, digests) for infer.py and
@@ -107,12 +108,13 @@ def fit_fusion(p_a, p_t, labels):
     return fit_combiner([p_a, p_t], labels)
 
 
-def cross_validate(p_a, p_t, labels, folds, p_t_fold=None):
+def cross_validate(p_a, p_t, labels, folds, p_t_fold=None, p_t_calibration=None):
     """Out-of-fold probabilities per source and per-fold metrics; each fold scored by fits on the others.
 
-    `p_t_fold`: the text scores of each clip from a text model adapted on the other folds only
-    (`adapted_text_scores`). The calibrations are fit on the unadapted model's scores of the other
-    folds, which no model fit on those clips produced; the adapted model scores this fold."""
+    `p_t_fold`: the text scores of each clip from a text model adapted on the other folds only, and
+    `p_t_calibration`: {fold: the other folds' scores from models adapted without this fold}, what this
+    fold's calibrations are fit on (`adapted_text_scores`). Without them the unadapted model's scores
+    serve both."""
     from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
     p_t_fold = p_t if p_t_fold is None else p_t_fold
@@ -122,9 +124,10 @@ def cross_validate(p_a, p_t, labels, folds, p_t_fold=None):
         test, train = folds == f, folds != f
         if len(set(labels[train].tolist())) < 2:
             raise HelmitError(f"fold {f}: the other folds hold one class only; use fewer folds")
+        fit_t = p_t if p_t_calibration is None else p_t_calibration[f]
         oof["acoustic"][test] = combine(fit_combiner([p_a[train]], labels[train]), p_a[test])
-        oof["text"][test] = combine(fit_combiner([p_t[train]], labels[train]), p_t_fold[test])
-        oof["fused"][test] = combine(fit_fusion(p_a[train], p_t[train], labels[train]), p_a[test], p_t_fold[test])
+        oof["text"][test] = combine(fit_combiner([fit_t[train]], labels[train]), p_t_fold[test])
+        oof["fused"][test] = combine(fit_fusion(p_a[train], fit_t[train], labels[train]), p_a[test], p_t_fold[test])
         row = {"fold": int(f), "n": int(test.sum())}
         for s in SOURCES:
             row[f"{s}_balanced_accuracy"] = float(balanced_accuracy_score(labels[test], oof[s][test] >= 0.5))
@@ -155,23 +158,48 @@ def adapt(text_dir, texts, labels, categories, seed, epochs, threads=None):
 
 
 def adapted_text_scores(text_dir, texts, labels, categories, folds, seed, epochs, threads=None):
-    """Each clip's (P(harmful), named harm) from the text model adapted on the other folds' transcripts only."""
-    import text_encoder
+    """Each clip's text score from a model adapted without its fold, and what the calibrations may be fit on.
+
+    Returns (scores, named, calibration):
+    - scores, named: each clip's P(harmful) and named harm from the text model adapted on the other
+      folds' transcripts only;
+    - calibration: {fold f: scores of the clips outside f (nan inside f)}, each clip g-th fold's score
+      from a model adapted on the folds other than f and g. Fold f's calibrations are fit on these:
+      scores of the same kind as the adapted model gives fold f (a model adapted on clips it did not
+      score), yet from models that never saw fold f. Fitting them on the unadapted model's scores
+      instead set the threshold for scores adaptation had not yet moved."""
     from tqdm import tqdm
 
     meta = text_model.load(text_dir)
+    ids = sorted(set(folds.tolist()))
     out, named = np.zeros(len(texts)), [""] * len(texts)
-    for f in tqdm(sorted(set(folds.tolist())), desc="adapting the text model per fold", unit="fold"):
-        train, test = np.flatnonzero(folds != f), np.flatnonzero(folds == f)
-        module, tok = adapt(text_dir, [texts[i] for i in train], labels[train], [categories[i] for i in train],
-                            seed + f, epochs, threads)
-        # in word windows, the most harmful one counting, as the deployed model scores a transcript
-        harm, cat = text_model.windowed_logits([texts[i] for i in test], meta, lambda windows: text_encoder.torch_logits(
-            module, tok, windows, max_length=int(meta["max_length"])))
-        out[test] = 1.0 / (1.0 + np.exp(-harm))
-        for i, c in zip(test, cat.argmax(1)):
-            named[i] = text_encoder.HARM_CATEGORIES[c]
-    return out, named
+    calibration = {f: np.full(len(texts), np.nan) for f in ids}
+    jobs = [(f, None) for f in ids] + [(f, g) for f in ids for g in ids if g != f]
+    for f, g in tqdm(jobs, desc="adapting the text model per fold (and per inner fold, for calibration)", unit="model"):
+        held = {f} if g is None else {f, g}
+        train = np.flatnonzero(~np.isin(folds, list(held)))
+        test = np.flatnonzero(folds == (f if g is None else g))
+        probs, cats = adapted_scores(text_dir, meta, texts, labels, categories, train, test,
+                                     seed + f if g is None else seed + 100 * (f + 1) + g, epochs, threads)
+        if g is None:
+            out[test] = probs
+            for i, c in zip(test, cats):
+                named[i] = c
+        else:
+            calibration[f][test] = probs
+    return out, named, calibration
+
+
+def adapted_scores(text_dir, meta, texts, labels, categories, train, test, seed, epochs, threads):
+    """(P(harmful), named harm) of the clips `test` from the text model adapted on the clips `train`."""
+    import text_encoder
+
+    module, tok = adapt(text_dir, [texts[i] for i in train], labels[train], [categories[i] for i in train],
+                        seed, epochs, threads)
+    # in word windows, the most harmful one counting, as the deployed model scores a transcript
+    harm, cat = text_model.windowed_logits([texts[i] for i in test], meta, lambda windows: text_encoder.torch_logits(
+        module, tok, windows, max_length=int(meta["max_length"])))
+    return 1.0 / (1.0 + np.exp(-harm)), [text_encoder.HARM_CATEGORIES[c] for c in cat.argmax(1)]
 
 
 def parse_args(argv=None):
@@ -247,11 +275,11 @@ def main(argv=None):
     texts = [transcripts[r["path"]]["text"] for r in rows]
     categories = [r.get("category", "") for r in rows]
 
-    p_t_fold = None
+    p_t_fold = p_t_calibration = None
     if args.adapt:
-        p_t_fold, named = adapted_text_scores(args.text_model, texts, labels, categories, folds, args.seed,
-                                              args.adapt_epochs)
-    oof, per_fold = cross_validate(p_a, p_t, labels, folds, p_t_fold)
+        p_t_fold, named, p_t_calibration = adapted_text_scores(args.text_model, texts, labels, categories, folds,
+                                                               args.seed, args.adapt_epochs)
+    oof, per_fold = cross_validate(p_a, p_t, labels, folds, p_t_fold, p_t_calibration)
     for s in SOURCES:
         names = named if named is not None and s != "acoustic" else [""] * len(rows)
         write_csv(f"{prefix}_{s}_predictions.csv",

@@ -149,13 +149,20 @@ def test_per_fold_adaptation_never_scores_a_clip_with_a_model_adapted_on_it(tiny
     labels = np.array([i % 2 for i in range(len(texts))])
     folds = np.arange(len(texts)) % 3
     cats = ["bullying" if y else "" for y in labels]
-    first, named = fusion.adapted_text_scores(tiny_model[0], texts, labels, cats, folds, seed=0, epochs=2, threads=1)
+    first, named, calib = fusion.adapted_text_scores(tiny_model[0], texts, labels, cats, folds, seed=0, epochs=2,
+                                                     threads=1)
     flipped = labels.copy()
     flipped[folds == 0] = 1 - flipped[folds == 0]  # other labels in fold 0 ...
-    second, _ = fusion.adapted_text_scores(tiny_model[0], texts, flipped, cats, folds, seed=0, epochs=2, threads=1)
+    second, _, calib2 = fusion.adapted_text_scores(tiny_model[0], texts, flipped, cats, folds, seed=0, epochs=2,
+                                                   threads=1)
     np.testing.assert_allclose(first[folds == 0], second[folds == 0], atol=1e-6)  # ... leave its own scores alone
     assert np.abs(first[folds == 1] - second[folds == 1]).max() > 1e-4  # but change the folds trained on them
     assert set(named) <= set(text_model.load(tiny_model[0])["categories"])
+    # fold 0's calibration scores: every clip outside fold 0, from models that never saw fold 0 ...
+    assert np.isnan(calib[0][folds == 0]).all() and not np.isnan(calib[0][folds != 0]).any()
+    np.testing.assert_allclose(calib[0], calib2[0], atol=1e-6)
+    # ... while fold 1's came partly from models adapted on fold 0
+    assert np.abs(calib[1][folds == 2] - calib2[1][folds == 2]).max() > 1e-4
 
 
 def test_adapted_scores_are_windowed_as_deployment_scores_them(tiny_model, monkeypatch):
@@ -169,9 +176,40 @@ def test_adapted_scores_are_windowed_as_deployment_scores_them(tiny_model, monke
     long = " ".join(["we played a long game of chess in the park and then walked home for tea"] * 4)  # 64 words
     texts = [long + " and i will hurt you tonight", "see you tomorrow at school", long]
     assert len(text_model.word_windows(texts[0], 32, 16)) > 2
-    got, _ = fusion.adapted_text_scores(tiny_model[0], texts, np.array([1, 0, 0]), ["threat", "", ""],
+    got, _, _ = fusion.adapted_text_scores(tiny_model[0], texts, np.array([1, 0, 0]), ["threat", "", ""],
                                         np.array([0, 1, 2]), seed=0, epochs=1, threads=1)
     np.testing.assert_allclose(got, text_model.predict(texts, text_model.load(tiny_model[0])), atol=1e-4)
+
+
+def test_fusion_cli_adapts_per_fold_and_writes_an_adapted_deployable_model(tiny_model, tone_onnx, tmp_path):
+    """fusion.py --adapt end to end: out-of-fold CSVs for every clip, an adapted text model in the bundle."""
+    import csv
+
+    import fused_model
+    import text_corpus
+
+    data = text_corpus.generate(24, 11, "train")
+    rng = np.random.default_rng(0)
+    with open(tmp_path / "a.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["path", "label", "pred", "prob", "prob_harmful", "split", "fold"])
+        for i, g in enumerate(data):
+            p = float(rng.random())
+            w.writerow([f"c{i}.wav", g["label"], int(p >= 0.5), max(p, 1 - p), p, "test", i % 3])
+    with open(tmp_path / "t.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["path", "label", "text", "asr", "error"])
+        w.writerows([[f"c{i}.wav", g["label"], g["text"], "whisper-base", ""] for i, g in enumerate(data)])
+    proc = run_script("fusion.py", "--acoustic_csv", tmp_path / "a.csv", "--transcripts", tmp_path / "t.csv",
+                      "--text_model", tiny_model[0], "--acoustic_onnx", tone_onnx, "--adapt", "--adapt_epochs", 1,
+                      "--out", tmp_path / "fused")
+    assert "3 folds" in proc.stdout
+    for source in ("acoustic", "text", "fused"):
+        rows = list(csv.DictReader(open(tmp_path / f"fusion_cv_{source}_predictions.csv")))
+        assert len(rows) == 24 and {r["fold"] for r in rows} == {"0", "1", "2"}
+    bundle = fused_model.load(tmp_path / "fused")
+    assert bundle["fusion"]["text_adapted"] is True
+    assert bundle["text_model"]["training"]["adapted_clips"] == 24
 
 
 def test_fused_scoring_runs_without_torch(tiny_model, tone_onnx, tmp_path):

@@ -221,6 +221,24 @@ def test_fusion_cross_validation_never_scores_a_clip_with_a_fit_on_it():
         assert r["fused_balanced_accuracy"] >= max(r["acoustic_balanced_accuracy"], r["text_balanced_accuracy"]) - 0.1
 
 
+def test_with_adaptation_each_folds_calibration_is_fit_on_its_own_calibration_scores():
+    """Fold f's calibration is fit on p_t_calibration[f] (scores from models adapted without f), not on
+    the unadapted scores, and it scores fold f's adapted scores."""
+    rng = np.random.default_rng(1)
+    labels = np.array([0, 1] * 40)
+    folds = (np.arange(80) // 2) % 4
+    p_a = rng.random(80)
+    p_fold = np.clip(0.5 + (labels - 0.5) * 0.6 + rng.normal(0, 0.2, 80), 0.01, 0.99)
+    calib = {f: np.where(folds == f, np.nan, np.clip(p_fold + 0.2, 0.01, 0.99)) for f in range(4)}  # scores sit higher
+    oof, _ = fusion.cross_validate(p_a, rng.random(80), labels, folds, p_fold, calib)
+    oof2, _ = fusion.cross_validate(p_a, rng.random(80), labels, folds, p_fold, calib)  # other unadapted scores
+    np.testing.assert_array_equal(oof["text"], oof2["text"])  # ... are not used at all
+    shifted = {**calib, 0: np.where(folds == 0, np.nan, np.clip(p_fold - 0.2, 0.01, 0.99))}
+    oof3, _ = fusion.cross_validate(p_a, rng.random(80), labels, folds, p_fold, shifted)
+    assert (oof3["text"][folds == 0] > oof["text"][folds == 0]).all()  # fold 0's calibration moved its scores
+    np.testing.assert_array_equal(oof3["text"][folds != 0], oof["text"][folds != 0])  # and no other fold's
+
+
 def test_the_fusion_fits_sklearns_logistic_regression_but_never_weights_a_source_negatively():
     from sklearn.linear_model import LogisticRegression
 
