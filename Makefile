@@ -10,11 +10,11 @@ RUNS   := runs
 .PHONY: install test demo cv heldout text-model text-asr fusion-heldout bench help
 
 help:
-	@echo "make demo   - the whole system on the built-in corpus: corpus, transcripts, acoustic CNN (ONNX, INT8), a small text"
+	@echo "make demo   - the whole system on the built-in corpus: corpus, transcripts, acoustic CNN (ONNX, INT8), a one-epoch text"
 	@echo "              model, fusion cross-validated with the text model adapted per fold, metrics, runs/helmit_fused,"
-	@echo "              and one clip classified with infer.py (6.5 min on a quiet 2-core machine, install included)"
+	@echo "              and one clip classified with infer.py (10.3 min on 2 quiet cores, plus ~4 min of install)"
 	@echo "make test   - run the test suite (installs what it needs)"
-	@echo "make text-model - the full text model (runs/text_model, ~15 min), scored on the frozen text benchmark"
+	@echo "make text-model - the full text model (runs/text_model, ~14 min), scored on the frozen text benchmark"
 	@echo "make text-asr   - respeak and retranscribe the recognizer-noise training text and the spoken benchmark (~50 min)"
 	@echo "make cv     - 5-fold cross-validation of the CNN on the 100-clip built-in corpus (~1.5 min)"
 	@echo "make heldout - train on a 2,000-clip corpus, test on its held-out voices and wording (~30 min)"
