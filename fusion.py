@@ -163,11 +163,11 @@ def adapted_text_scores(text_dir, texts, labels, categories, folds, seed, epochs
     Returns (scores, named, calibration):
     - scores, named: each clip's P(harmful) and named harm from the text model adapted on the other
       folds' transcripts only;
-    - calibration: {fold f: scores of the clips outside f (nan inside f)}, each clip g-th fold's score
-      from a model adapted on the folds other than f and g. Fold f's calibrations are fit on these:
-      scores of the same kind as the adapted model gives fold f (a model adapted on clips it did not
-      score), yet from models that never saw fold f. Fitting them on the unadapted model's scores
-      instead set the threshold for scores adaptation had not yet moved."""
+    - calibration: {fold f: scores of the clips outside f (nan inside f)}, each clip of fold g scored
+      by a model adapted on the folds other than f and g. Fold f's calibrations are fit on these:
+      scores of the same kind as the adapted model gives fold f (from a model adapted on other
+      clips), yet from models that never saw fold f. The unadapted model's scores would not do:
+      adaptation moves the scores, and a threshold fit before it sits off."""
     from tqdm import tqdm
 
     meta = text_model.load(text_dir)

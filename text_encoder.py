@@ -128,7 +128,11 @@ def resolve_precision(precision):
     if precision not in ("auto", "fp32", "bf16"):
         raise HelmitError(f"precision must be auto, fp32 or bf16, not {precision!r}")
     if precision == "auto":
-        return "bf16" if torch.ops.mkldnn._is_mkldnn_bf16_supported() else "fp32"
+        try:
+            native = torch.ops.mkldnn._is_mkldnn_bf16_supported()
+        except (AttributeError, RuntimeError):  # a torch built without oneDNN cannot say: stay with fp32
+            native = False
+        return "bf16" if native else "fp32"
     return precision
 
 
