@@ -29,8 +29,6 @@ def seconds_per_step(texts, labels, precision, threads, steps):
 
 
 def main():
-    import torch
-
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--steps", type=int, default=60, help="fine-tuning steps timed per run (default: %(default)s)")
     p.add_argument("--rounds", type=int, default=3, help="runs of each precision per thread count (default: %(default)s)")
@@ -38,7 +36,7 @@ def main():
     args = p.parse_args()
     data = text_corpus.generate(32 * args.steps, 0, "train", spoken=0.3)
     texts, labels = [text_model.normalise_text(g["text"]) for g in data], [g["label"] for g in data]
-    native = torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    native = text_encoder.resolve_precision("auto") == "bf16"  # what train_text.py's default would use
     results, rows = {"native_bf16": native, "steps": args.steps, "rounds": args.rounds}, []
     for threads in args.threads:
         runs = {"fp32": [], "bf16": []}

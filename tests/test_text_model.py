@@ -261,9 +261,11 @@ def test_same_seed_same_model_within_a_stated_tolerance_across_thread_counts(tin
 def test_bf16_fine_tuning_learns_as_fp32_does_and_keeps_fp32_weights(tiny_text_base):
     """bf16 autocast (the default where the CPU has native bf16) must train the same model family:
     it separates its training text as well as fp32 does, and what it saves is fp32."""
+    import torch
+    from sklearn.metrics import roc_auc_score
+
     import text_corpus
     import text_encoder
-    from sklearn.metrics import roc_auc_score
 
     data = text_corpus.generate(320, 5, "train")
     texts, labels = [text_model.normalise_text(g["text"]) for g in data], [g["label"] for g in data]
@@ -273,7 +275,7 @@ def test_bf16_fine_tuning_learns_as_fp32_does_and_keeps_fp32_weights(tiny_text_b
         stats = text_encoder.fine_tune(module, tok, texts, labels, [-1] * len(data), epochs=3, lr=1e-3, seed=0,
                                        progress=False, threads=1, precision=precision)
         assert stats["precision"] == precision
-        assert {p.dtype for p in module.parameters()} == {__import__("torch").float32}
+        assert {p.dtype for p in module.parameters()} == {torch.float32}
         auc[precision] = roc_auc_score(labels, text_encoder.torch_logits(module, tok, texts)[0])
     assert auc["fp32"] > 0.85 and auc["bf16"] > auc["fp32"] - 0.05, auc
     with pytest.raises(HelmitError, match="precision"):
