@@ -214,7 +214,8 @@ def parse_args(argv=None):
     p.add_argument("--out", default="runs/helmit_fused", help="the fused model directory to write (default: %(default)s)")
     p.add_argument("--adapt", action="store_true",
                    help="adapt the (encoder) text model to these clips' transcripts: inside each fold on that fold's "
-                        "training clips only, then on all of them for the fused model")
+                        "training clips only (and, for each fold's calibration, once per other fold without "
+                        "either: K x K adaptations, 25 for 5 folds), then on all of them for the fused model")
     p.add_argument("--adapt_epochs", type=float, default=2.0, help="passes over the transcripts when adapting (default: %(default)s)")
     p.add_argument("--oof_prefix", help="write <prefix>_{acoustic,text,fused}_predictions.csv with the out-of-fold "
                                         "scores for compute_metrics.py (default: beside --acoustic_csv, named 'fusion_cv')")
