@@ -30,9 +30,12 @@ SPLITS = ("train", "heldout")
 HELDOUT_FRACTION = 0.2
 MAX_WORDS = 35  # a long turn in voice chat; longer turns are split by the recognizer anyway
 MAX_REDRAWS = 12  # re-draws of a duplicate text before accepting it; bounded so tiny splits still finish
-# Turns a subtype takes within its category (default 1). Banter is the hard negative the model flags most
-# (insults and mock threats in a friendly frame) and has twice the structures of any other, so it gets two.
-SUBTYPE_TURNS = {"banter": 2}
+# Turns a subtype takes in each round of its category (default 2). Banter is the hard negative the model
+# flags most (insults and mock threats in a friendly frame) and has twice the structures of any other, so
+# it gets four; shared_phrases (text_lexicon_shared.py) carries most of the everyday phrasing that harm
+# also uses, so it gets four.
+SUBTYPE_TURNS = {"banter": 4, "shared_phrases": 4}
+DEFAULT_TURNS = 2
 # How often a sentence gets each dressing. The same rates for every category, so none of them hints at
 # the label; they add length variety (3 to ~35 words) and the two-turn shape of real chat.
 P_LEADIN = 0.12      # an everyday turn first: "gg that was close. anyway, ..."
@@ -378,7 +381,7 @@ def generate(n, seed, split="train", spoken=0.4):
     turns = {}
     for c in CATEGORIES:
         order = rng.sample(sorted(grammar.structures[c]), len(grammar.structures[c]))
-        turns[c] = [s for s in order for _ in range(SUBTYPE_TURNS.get(s, 1))]
+        turns[c] = [s for s in order for _ in range(SUBTYPE_TURNS.get(s, DEFAULT_TURNS))]
     served = collections.Counter()
     seen, items = set(), []
     for category in plan:
@@ -438,6 +441,22 @@ def count_distinct(split, limit):
     return total
 
 
+def one_sided_phrases(items, sizes=(2, 3), min_count=40, share=0.97):
+    """[(phrase, items holding it, harmful share)] for the word n-grams (`sizes` words) that at least
+    `min_count` items hold and that are harmful in >= `share` of them, or safe in >= `share`: wording a
+    model can learn as the label. Most frequent first. text_lexicon_shared.py answers the audit."""
+    held, harmful = collections.Counter(), collections.Counter()
+    for it in items:
+        words = re.findall(r"[a-z']+", it["text"].lower())
+        grams = {" ".join(words[i:i + n]) for n in sizes for i in range(len(words) - n + 1)}
+        held.update(grams)
+        if it["label"]:
+            harmful.update(grams)
+    out = [(g, c, harmful[g] / c) for g, c in held.items()
+           if c >= min_count and max(harmful[g], c - harmful[g]) >= share * c]
+    return sorted(out, key=lambda t: (-t[1], t[0]))
+
+
 # ---------------------------------------------------------------- command line
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Print generated text-model training sentences.")
@@ -449,12 +468,17 @@ def main(argv=None):
                         help="share of sentences rendered as speech/chat (lowercase, slang, fillers); 0..1")
     parser.add_argument("--category", choices=CATEGORIES, help="print only this category")
     parser.add_argument("--jsonl", action="store_true", help="print one JSON object per line instead of text")
+    parser.add_argument("--audit", action="store_true",
+                        help="instead of sentences, list the common 2- and 3-word phrases of --n sentences that are "
+                             "(almost) only harmful or only safe: wording a model would learn as the label")
     args = parser.parse_args(argv)
     if args.n < 0:
         parser.error("--n must be >= 0")
     if not 0.0 <= args.spoken <= 1.0:
         parser.error("--spoken must be between 0 and 1")
     start = time.perf_counter()
+    if args.audit:
+        return audit(args)
     # the smallest category is an eighth of the items: draw enough to fill --n with it
     items = generate(args.n * (8 if args.category else 1), args.seed, args.split, args.spoken)
     items = [it for it in items if args.category in (None, it["category"])][:args.n]
@@ -467,6 +491,15 @@ def main(argv=None):
     print(f"{len(items)} sentences from the {args.split} split ({n_structures} structures, "
           f"{sum(it['label'] for it in items)} harmful) in {time.perf_counter() - start:.2f} s",
           file=sys.stderr if args.jsonl else sys.stdout)
+
+
+def audit(args):
+    items = generate(args.n, args.seed, args.split, args.spoken)
+    min_count = max(5, args.n // 1000)
+    found = one_sided_phrases(items, min_count=min_count)
+    for phrase, count, harm in found[:40]:
+        print(f"{'harmful' if harm >= 0.5 else 'safe':<8} {harm:>5.0%} of {count:>5}  {phrase}")
+    print(f"{len(found)} phrases in >= {min_count} of {len(items)} sentences are >= 97% on one side")
 
 
 if __name__ == "__main__":

@@ -26,10 +26,16 @@ SUBTYPES = {
     "grooming": {"trust_building", "flattery", "gifts", "secrecy", "isolation", "private_channel",
                  "photo_request", "meeting"},
     "everyday": {"gaming", "school", "family", "plans", "hobbies", "small_talk", "food", "tech", "work",
-                 "sport", "music", "pets", "weather", "chores", "voice_chat"},
+                 "sport", "music", "pets", "weather", "chores", "voice_chat", "shared_phrases"},
     "hard_negative": {"gaming_violence", "sports_rivalry", "idiom_hyperbole", "banter", "reporting",
-                      "safety_advice", "fiction_news", "healthy_adult"},
+                      "safety_advice", "fiction_news", "healthy_adult", "caring_words"},
 }
+# Everyday phrases a model must not learn as harmful: each is said on both sides of the training text
+# (text_lexicon_shared.py). Before that file, all but "text me", "meet me", "pick you up" and "don't tell"
+# were said only in harmful sentences.
+SHARED_PHRASES = ("text me", "meet me", "best friend", "name is", "have you been", "tell me about", "get home",
+                  "pick you up", "i can see", "you could", "make sure you", "i know you", "don't tell",
+                  "our secret", "help you", "your family")
 SPOKEN_FORM = re.compile(r"[a-z0-9' ]+")
 # Training structures per subtype, at least. Every subtype has a floor; the subtypes where a model trained
 # on this corpus erred most on independent text (safe talk flagged, threats and bullying missed) were
@@ -259,6 +265,24 @@ def test_harmful_and_safe_share_the_trigger_words(train_items):
                    "don't tell", "come alone", "send me a photo", "pick you up", "nobody wants", "i know where you",
                    "i know what time", "be a shame", "if you tell"):
         assert phrase in clean[1] and phrase in clean[0], phrase
+
+
+def test_everyday_phrases_are_said_on_both_sides(train_items):
+    clean = [it for it in train_items if not it["spoken"]]
+    for phrase in SHARED_PHRASES:
+        rx = re.compile(rf"\b{re.escape(phrase)}\b")
+        labels = [it["label"] for it in clean if rx.search(it["text"].lower())]
+        assert len(labels) >= 20, phrase
+        assert 0.05 <= np.mean(labels) <= 0.95, (phrase, np.mean(labels))
+
+
+def test_one_sided_phrases_finds_wording_that_gives_the_label_away():
+    items = [{"text": "meet me at the park", "label": 1}] * 50 + [{"text": "meet me at the shop", "label": 0}] * 50 \
+        + [{"text": "see you at the park", "label": 0}]
+    found = {g: (c, share) for g, c, share in T.one_sided_phrases(items, min_count=40)}
+    assert found["the park"] == (51, 50 / 51) and found["the shop"] == (50, 0.0)
+    assert "meet me" not in found and "at the" not in found  # said on both sides
+    assert "see you" not in found  # too rare to matter
 
 
 def test_count_distinct_shows_breadth():
