@@ -30,12 +30,9 @@ SPLITS = ("train", "heldout")
 HELDOUT_FRACTION = 0.2
 MAX_WORDS = 35  # a long turn in voice chat; longer turns are split by the recognizer anyway
 MAX_REDRAWS = 12  # re-draws of a duplicate text before accepting it; bounded so tiny splits still finish
-# Turns a subtype takes in each round of its category (default 2). Banter is the hard negative the model
-# flags most (insults and mock threats in a friendly frame) and has twice the structures of any other, so
-# it gets four; shared_phrases (text_lexicon_shared.py) carries most of the everyday phrasing that harm
-# also uses, so it gets four.
-SUBTYPE_TURNS = {"banter": 4, "shared_phrases": 4}
-DEFAULT_TURNS = 2
+# Turns a subtype takes within its category (default 1). Banter is the hard negative the model flags most
+# (insults and mock threats in a friendly frame) and has twice the structures of any other, so it gets two.
+SUBTYPE_TURNS = {"banter": 2}
 # How often a sentence gets each dressing. The same rates for every category, so none of them hints at
 # the label; they add length variety (3 to ~35 words) and the two-turn shape of real chat.
 P_LEADIN = 0.12      # an everyday turn first: "gg that was close. anyway, ..."
@@ -381,7 +378,7 @@ def generate(n, seed, split="train", spoken=0.4):
     turns = {}
     for c in CATEGORIES:
         order = rng.sample(sorted(grammar.structures[c]), len(grammar.structures[c]))
-        turns[c] = [s for s in order for _ in range(SUBTYPE_TURNS.get(s, DEFAULT_TURNS))]
+        turns[c] = [s for s in order for _ in range(SUBTYPE_TURNS.get(s, 1))]
     served = collections.Counter()
     seen, items = set(), []
     for category in plan:
@@ -444,7 +441,7 @@ def count_distinct(split, limit):
 def one_sided_phrases(items, sizes=(2, 3), min_count=40, share=0.97):
     """[(phrase, items holding it, harmful share)] for the word n-grams (`sizes` words) that at least
     `min_count` items hold and that are harmful in >= `share` of them, or safe in >= `share`: wording a
-    model can learn as the label. Most frequent first. text_lexicon_shared.py answers the audit."""
+    model can learn as the label. Most frequent first."""
     held, harmful = collections.Counter(), collections.Counter()
     for it in items:
         words = re.findall(r"[a-z']+", it["text"].lower())
@@ -459,7 +456,8 @@ def one_sided_phrases(items, sizes=(2, 3), min_count=40, share=0.97):
 
 # ---------------------------------------------------------------- command line
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Print generated text-model training sentences.")
+    parser = argparse.ArgumentParser(description="Print generated text-model training sentences, or with --audit the "
+                                     "phrases in them that give the label away.")
     parser.add_argument("--n", type=int, default=20, help="how many sentences to print (default 20)")
     parser.add_argument("--seed", type=int, default=0, help="random seed; same arguments, same sentences")
     parser.add_argument("--split", choices=SPLITS, default="train",

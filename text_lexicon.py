@@ -3,9 +3,9 @@ paraphrase rules and the spoken-style noise tables. Data only, no logic.
 
 The structures themselves (the small grammars per category and subtype) live in
 text_lexicon_threat.py, text_lexicon_harmful.py, text_lexicon_bullying.py, text_lexicon_grooming.py,
-text_lexicon_safe.py, text_lexicon_everyday.py, text_lexicon_play.py, text_lexicon_friendly.py,
-text_lexicon_banter.py and text_lexicon_shared.py (phrases both sides say), gathered into STRUCTURES
-at the bottom (a subtype lives in exactly one file; a category may span several). A slot only one file's structures use may live beside them (BANTER_LEXICON,
+text_lexicon_safe.py, text_lexicon_everyday.py, text_lexicon_play.py, text_lexicon_friendly.py and
+text_lexicon_banter.py, gathered into STRUCTURES at the bottom (a subtype lives in exactly one file; a
+category may span several). A slot only one file's structures use may live beside them (BANTER_LEXICON,
 EVERYDAY_LEXICON) and is merged into LEXICON below.
 
 Template syntax, used by the structures and by any entry below:
@@ -36,7 +36,6 @@ from text_lexicon_grooming import GROOMING_STRUCTURES
 from text_lexicon_harmful import HARMFUL_STRUCTURES
 from text_lexicon_play import PLAY_STRUCTURES
 from text_lexicon_safe import SAFE_STRUCTURES
-from text_lexicon_shared import SHARED_STRUCTURES
 from text_lexicon_threat import THREAT_STRUCTURES
 
 # Pronoun forms: subject/object/possessive/'d/'s or 're/'ll. Names carry them so that a sentence
@@ -425,4 +424,4 @@ LEXICON = _with_slots(LEXICON, BANTER_LEXICON, EVERYDAY_LEXICON)
 PHRASES = _with_slots(PHRASES, BANTER_PHRASES)
 STRUCTURES = _gather(THREAT_STRUCTURES, HARMFUL_STRUCTURES, BULLYING_STRUCTURES, GROOMING_STRUCTURES,
                      SAFE_STRUCTURES, EVERYDAY_STRUCTURES, PLAY_STRUCTURES, FRIENDLY_STRUCTURES,
-                     BANTER_STRUCTURES, SHARED_STRUCTURES)
+                     BANTER_STRUCTURES)

@@ -26,16 +26,10 @@ SUBTYPES = {
     "grooming": {"trust_building", "flattery", "gifts", "secrecy", "isolation", "private_channel",
                  "photo_request", "meeting"},
     "everyday": {"gaming", "school", "family", "plans", "hobbies", "small_talk", "food", "tech", "work",
-                 "sport", "music", "pets", "weather", "chores", "voice_chat", "shared_phrases"},
+                 "sport", "music", "pets", "weather", "chores", "voice_chat"},
     "hard_negative": {"gaming_violence", "sports_rivalry", "idiom_hyperbole", "banter", "reporting",
-                      "safety_advice", "fiction_news", "healthy_adult", "caring_words"},
+                      "safety_advice", "fiction_news", "healthy_adult"},
 }
-# Everyday phrases a model must not learn as harmful: each is said on both sides of the training text
-# (text_lexicon_shared.py). Before that file, all but "text me", "meet me", "pick you up" and "don't tell"
-# were said only in harmful sentences.
-SHARED_PHRASES = ("text me", "meet me", "best friend", "name is", "have you been", "tell me about", "get home",
-                  "pick you up", "i can see", "you could", "make sure you", "i know you", "don't tell",
-                  "our secret", "help you", "your family")
 SPOKEN_FORM = re.compile(r"[a-z0-9' ]+")
 # Training structures per subtype, at least. Every subtype has a floor; the subtypes where a model trained
 # on this corpus erred most on independent text (safe talk flagged, threats and bullying missed) were
@@ -267,15 +261,6 @@ def test_harmful_and_safe_share_the_trigger_words(train_items):
         assert phrase in clean[1] and phrase in clean[0], phrase
 
 
-def test_everyday_phrases_are_said_on_both_sides(train_items):
-    clean = [it for it in train_items if not it["spoken"]]
-    for phrase in SHARED_PHRASES:
-        rx = re.compile(rf"\b{re.escape(phrase)}\b")
-        labels = [it["label"] for it in clean if rx.search(it["text"].lower())]
-        assert len(labels) >= 20, phrase
-        assert 0.05 <= np.mean(labels) <= 0.95, (phrase, np.mean(labels))
-
-
 def test_one_sided_phrases_finds_wording_that_gives_the_label_away():
     items = [{"text": "meet me at the park", "label": 1}] * 50 + [{"text": "meet me at the shop", "label": 0}] * 50 \
         + [{"text": "see you at the park", "label": 0}]
@@ -326,8 +311,14 @@ def test_command_line_prints_samples_and_help():
     assert all(line[0] in "01" for line in lines[:-1])
     helped = subprocess.run([sys.executable, "text_corpus.py", "--help"], cwd=ROOT, capture_output=True, text=True)
     assert helped.returncode == 0
-    for flag in ("--n", "--seed", "--split", "--spoken", "--category", "--jsonl"):
+    for flag in ("--n", "--seed", "--split", "--spoken", "--category", "--jsonl", "--audit"):
         assert flag in helped.stdout
+    audited = subprocess.run([sys.executable, "text_corpus.py", "--audit", "--n", "2000", "--seed", "1"], cwd=ROOT,
+                             capture_output=True, text=True, timeout=60)
+    assert audited.returncode == 0, audited.stderr
+    *rows, summary = audited.stdout.strip().splitlines()
+    assert re.fullmatch(r"\d+ phrases in >= 5 of 2000 sentences are >= 97% on one side", summary)
+    assert rows and all(re.match(r"(harmful|safe) +\d+% of +\d+  \S", row) for row in rows)
     bad = subprocess.run([sys.executable, "text_corpus.py", "--split", "test"], cwd=ROOT, capture_output=True,
                          text=True)
     assert bad.returncode == 2
