@@ -458,7 +458,8 @@ def one_sided_phrases(items, sizes=(2, 3), min_count=40, share=0.97):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Print generated text-model training sentences, or with --audit the "
                                      "phrases in them that give the label away.")
-    parser.add_argument("--n", type=int, default=20, help="how many sentences to print (default 20)")
+    parser.add_argument("--n", type=int,
+                        help="how many sentences to print (default 20), or to audit with --audit (default 40,000)")
     parser.add_argument("--seed", type=int, default=0, help="random seed; same arguments, same sentences")
     parser.add_argument("--split", choices=SPLITS, default="train",
                         help="train: training structures and words; heldout: only the held-out ones")
@@ -470,6 +471,8 @@ def main(argv=None):
                         help="instead of sentences, list the common 2- and 3-word phrases of --n sentences that are "
                              "(almost) only harmful or only safe: wording a model would learn as the label")
     args = parser.parse_args(argv)
+    if args.n is None:
+        args.n = 40000 if args.audit else 20
     if args.n < 0:
         parser.error("--n must be >= 0")
     if not 0.0 <= args.spoken <= 1.0:
