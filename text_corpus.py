@@ -438,13 +438,18 @@ def count_distinct(split, limit):
     return total
 
 
-def one_sided_phrases(items, sizes=(2, 3), min_count=40, share=0.97):
-    """[(phrase, items holding it, harmful share)] for the word n-grams (`sizes` words) that at least
-    `min_count` items hold and that are harmful in >= `share` of them, or safe in >= `share`: wording a
-    model can learn as the label. Most frequent first."""
+ONE_SIDED_SHARE = 0.97  # a phrase this much on one side of the training text gives the label away
+
+
+def one_sided_phrases(items, sizes=(2, 3), min_count=40, share=ONE_SIDED_SHARE):
+    """[(phrase, items holding it, harmful share)] for the word n-grams (`sizes` words, as the text model
+    sees them) that at least `min_count` items hold and that are harmful in >= `share` of them, or safe
+    in >= `share`: wording a model can learn as the label. Most frequent first."""
+    from text_model import normalise_text
+
     held, harmful = collections.Counter(), collections.Counter()
     for it in items:
-        words = re.findall(r"[a-z']+", it["text"].lower())
+        words = normalise_text(it["text"]).split()
         grams = {" ".join(words[i:i + n]) for n in sizes for i in range(len(words) - n + 1)}
         held.update(grams)
         if it["label"]:
@@ -477,9 +482,11 @@ def main(argv=None):
         parser.error("--n must be >= 0")
     if not 0.0 <= args.spoken <= 1.0:
         parser.error("--spoken must be between 0 and 1")
-    start = time.perf_counter()
     if args.audit:
+        if args.category or args.jsonl:
+            parser.error("--audit compares harmful with safe sentences: it takes neither --category nor --jsonl")
         return audit(args)
+    start = time.perf_counter()
     # the smallest category is an eighth of the items: draw enough to fill --n with it
     items = generate(args.n * (8 if args.category else 1), args.seed, args.split, args.spoken)
     items = [it for it in items if args.category in (None, it["category"])][:args.n]
@@ -500,7 +507,7 @@ def audit(args):
     found = one_sided_phrases(items, min_count=min_count)
     for phrase, count, harm in found[:40]:
         print(f"{'harmful' if harm >= 0.5 else 'safe':<8} {harm:>5.0%} of {count:>5}  {phrase}")
-    print(f"{len(found)} phrases in >= {min_count} of {len(items)} sentences are >= 97% on one side")
+    print(f"{len(found)} phrases in >= {min_count} of {len(items)} sentences are >= {ONE_SIDED_SHARE:.0%} on one side")
 
 
 if __name__ == "__main__":

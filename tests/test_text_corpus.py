@@ -319,6 +319,10 @@ def test_command_line_prints_samples_and_help():
     *rows, summary = audited.stdout.strip().splitlines()
     assert re.fullmatch(r"\d+ phrases in >= 5 of 2000 sentences are >= 97% on one side", summary)
     assert rows and all(re.match(r"(harmful|safe) +\d+% of +\d+  \S", row) for row in rows)
+    for extra in (["--category", "threat"], ["--jsonl"]):  # one category has no safe side to compare with
+        refused = subprocess.run([sys.executable, "text_corpus.py", "--audit", "--n", "100", *extra], cwd=ROOT,
+                                 capture_output=True, text=True, timeout=60)
+        assert refused.returncode == 2 and "--audit compares harmful with safe sentences" in refused.stderr
     bad = subprocess.run([sys.executable, "text_corpus.py", "--split", "test"], cwd=ROOT, capture_output=True,
                          text=True)
     assert bad.returncode == 2
