@@ -47,13 +47,6 @@ def read_sentences(path):
     return rows
 
 
-def word_recall(said, heard):
-    from text_model import normalise_text
-
-    said, heard = normalise_text(said).split(), set(normalise_text(heard).split())
-    return sum(w in heard for w in said) / max(1, len(said))
-
-
 def generated_sentences(n, seed):
     """n training sentences from text_corpus.py (training structures and words only)."""
     import text_corpus
@@ -107,7 +100,7 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
-    from transcribe import DEFAULT_ASR, transcribe_files
+    from transcribe import DEFAULT_ASR, transcribe_files, word_recall
 
     args = parse_args(argv)
     refuse_to_overwrite(args.output_csv, args.overwrite, inputs=[args.input_csv])
@@ -121,10 +114,11 @@ def main(argv=None):
     out = [dict(r, text=(res or {}).get("text", ""), spoken_text=r["text"], voice=v, asr=asr_id, error=err)
            for r, v, (res, err) in zip(rows, used, results)]
     write_csv(args.output_csv, out, FIELDS)
-    recall = np.mean([word_recall(r["spoken_text"], r["text"]) for r in out if not r["error"]] or [0.0])
+    ok = [r for r in out if not r["error"]]
+    found, said = word_recall([r["spoken_text"] for r in ok], [r["text"] for r in ok])
     print(f"\n{len(out)} sentence(s) spoken by {len(set(used))} {args.voices} voice(s) and transcribed by {asr_id} "
           f"in {time.time() - start:.0f} s; {sum(bool(r['error']) for r in out)} failed")
-    print(f"word recall (share of spoken words found in the transcript): {recall:.3f}")
+    print(f"word recall (share of spoken words found in the transcripts): {found / max(1, said):.3f}")
     print(f"wrote {args.output_csv}")
     return 1 if any(r["error"] for r in out) else 0
 

@@ -104,6 +104,16 @@ def test_whisper_base_is_rebuilt_from_its_packages_and_hears_the_words(spoken_co
         assert all(0 <= w[1] <= w[2] <= float(rows[rel]["duration_s"]) + 0.05 for w in words)
 
 
+def test_word_recall_counts_each_spoken_word_as_often_as_it_was_said():
+    from transcribe import word_recall
+
+    # order does not matter, case and punctuation are normalised away, a repeat is found only as
+    # often as it was heard, and extra heard words earn nothing
+    assert word_recall("You, you LOSER!", "loser you extra") == (2, 3)
+    assert word_recall(["go away now", "hi"], ["go now", ""]) == (2, 4)
+    assert word_recall("", "anything") == (0, 0)
+
+
 def test_a_whisper_base_that_does_not_match_its_digest_is_refused(tmp_path, monkeypatch):
     import transcribe
 
