@@ -258,6 +258,46 @@ def test_same_seed_same_model_within_a_stated_tolerance_across_thread_counts(tin
     assert np.abs(scores[0] - scores[2]).max() < 1e-3  # another summation order: logits within 1e-3
 
 
+def test_the_learning_rate_decays_with_steps_or_the_time_budget_whichever_runs_out_first():
+    from text_encoder import schedule_left
+
+    assert schedule_left(25, 999.0, 100) == 0.75  # no budget: steps alone
+    assert schedule_left(25, 10.0, 100, budget_s=100) == 0.75  # time to spare: steps decide
+    assert schedule_left(25, 60.0, 100, budget_s=100) == pytest.approx(0.4)  # time runs out first
+    assert schedule_left(25, 120.0, 100, budget_s=100) < 0  # over budget: lr_factor clips this to 0
+
+
+@pytest.mark.parametrize("slow_calls, stopped_by", [(60, "epochs"), (10 ** 9, "time budget")])
+def test_a_slow_start_does_not_cut_a_budgeted_schedule(tiny_text_base, monkeypatch, slow_calls, stopped_by):
+    """A fake clock: every call to time.time() costs 1 s for the first `slow_calls` calls (another job
+    holds the cores), then 0.01 s. A slow start alone must not shorten the schedule; a machine slow
+    throughout must stop at the budget with the learning rate decayed to 0."""
+    import types
+
+    import text_corpus
+    import text_encoder
+
+    clock = {"t": 0.0, "calls": 0}
+
+    def fake_time():
+        clock["calls"] += 1
+        clock["t"] += 1.0 if clock["calls"] <= slow_calls else 0.01
+        return clock["t"]
+
+    monkeypatch.setattr(text_encoder, "time", types.SimpleNamespace(time=fake_time))
+    data = text_corpus.generate(160, 3, "train")
+    texts = [text_model.normalise_text(g["text"]) for g in data]
+    module, tok, _ = text_encoder.load_for_training(base=tiny_text_base)
+    stats = text_encoder.fine_tune(module, tok, texts, [g["label"] for g in data], [-1] * len(data), epochs=10,
+                                   batch_size=8, lr=1e-3, budget_s=100, seed=0, progress=False, threads=1)
+    assert stats["planned_steps"] == 200 and stats["stopped_by"] == stopped_by, stats
+    if stopped_by == "epochs":  # 60 s went in the first ~30 steps; the rest fit in the 40 s left
+        assert stats["steps"] == 200
+    else:  # two clock calls a step at 1 s each: the 100-s budget ends near step 50
+        assert 40 <= stats["steps"] <= 55, stats
+        assert text_encoder.schedule_left(stats["steps"], clock["t"], 200, 100) <= 0.02
+
+
 def test_bf16_fine_tuning_learns_as_fp32_does_and_keeps_fp32_weights(tiny_text_base):
     """bf16 autocast (the default where the CPU has native bf16) must train the same model family:
     it separates its training text as well as fp32 does, and what it saves is fp32."""
