@@ -350,50 +350,6 @@ GONNA_VERBS = ["be", "get", "hurt", "kill", "find", "make", "tell", "send", "pos
                "batter", "end", "pay", "play", "try", "happen", "need", "call", "keep", "destroy", "cry",
                "lose", "win", "go", "miss", "catch", "meet", "pick", "take", "love", "ask"]
 
-# ---------------------------------------------------------------- spoken-style noise tables
-FILLERS = ["um", "uh", "erm", "like", "you know", "i mean", "so", "basically", "literally", "yeah",
-           "right", "well", "hmm", "ah", "kinda", "sort of"]
-# phrase -> what people say or type instead (applied before the single words below)
-SLANG_PHRASES = {
-    "want to": ["wanna"], "kind of": ["kinda"], "sort of": ["sorta"], "don't know": ["dunno"],
-    "i don't know": ["idk", "i dunno"], "let me": ["lemme"], "give me": ["gimme"], "isn't it": ["innit"],
-    "to be honest": ["tbh"], "oh my god": ["omg"], "right now": ["rn"], "by the way": ["btw"],
-    "are you": ["r u", "are u"], "got to": ["gotta"], "have to": ["gotta", "hafta"], "out of": ["outta"],
-    "trying to": ["tryna"], "what are you": ["wot r u", "what r u"], "see you later": ["cya", "see ya"],
-    "i'm going to": ["ima", "im gonna"], "do you": ["d'you", "do ya"], "did you": ["didja", "did ya"],
-    "oh my days": ["omds"], "not gonna lie": ["ngl"], "for real": ["fr"],
-}
-SLANG_WORDS = {
-    "you": ["u", "ya"], "your": ["ur"], "you're": ["ur", "youre"], "are": ["r"],
-    "because": ["cuz", "cos", "coz", "bc"], "okay": ["ok", "k", "kk"], "please": ["pls", "plz"],
-    "people": ["ppl"], "though": ["tho"], "probably": ["prob", "prolly"], "tomorrow": ["tmrw", "tomoz"],
-    "tonight": ["tonite", "2nite"], "seriously": ["srsly"], "what": ["wat", "wot"], "about": ["bout"],
-    "them": ["em"], "nothing": ["nothin"], "something": ["somethin"], "really": ["rly", "realli"],
-    "with": ["wiv", "w"], "message": ["msg"], "messages": ["msgs"], "pictures": ["pics"], "picture": ["pic"],
-    "going": ["goin"], "isn't": ["aint", "isnt"], "brother": ["bro"], "sister": ["sis"],
-    "favourite": ["fave", "fav"], "whatever": ["wtv", "watever"], "thanks": ["thx", "ta"],
-    "yes": ["ye", "yeah"], "later": ["l8r"], "before": ["b4"], "everyone": ["every1"], "anyone": ["any1"],
-}
-MISSPELLINGS = {
-    "definitely": ["definately", "defo"], "because": ["becuase", "becos"], "their": ["there"],
-    "there": ["their"], "tomorrow": ["tommorow", "tomorow"], "really": ["realy"], "believe": ["beleive"],
-    "weird": ["wierd"], "until": ["untill"], "probably": ["probly"], "address": ["adress"],
-    "friend": ["freind"], "friends": ["freinds"], "school": ["skool"], "photo": ["foto"], "know": ["no", "kno"],
-    "your": ["you're"], "you're": ["your"], "than": ["then"], "surprise": ["suprise"],
-    "embarrassing": ["embarassing"], "disappear": ["dissapear"], "actually": ["acshully", "actully"],
-    "literally": ["literaly"], "beautiful": ["beautifull", "butiful"], "would": ["wud"], "could": ["cud"],
-    "should": ["shud"], "sorry": ["sry", "soz"], "hospital": ["hospitle"], "parents": ["parrents"],
-    "secret": ["secrit"], "anyway": ["anyways"], "piece": ["peice"], "which": ["wich"], "where": ["were"],
-    "were": ["where"], "then": ["than"], "its": ["it's"], "lose": ["loose"], "quite": ["quiet"],
-    "everything": ["everthing"], "again": ["agen"], "tonight": ["tonigt"], "online": ["onlin"],
-}
-# words that speakers and recognizers drop without changing what is meant; never a negation
-DROPPABLE = ["the", "a", "an", "just", "really", "so", "that", "very", "actually", "then", "well", "now"]
-# what a speaker says between a false start and the restart: "if you i mean if you tell anyone"
-RESTART_MARKERS = ["i mean", "", "wait", "sorry", "like", "no"]
-SPOKEN_TAGS = ["lol", "innit", "bro", "yeah", "bruh", "man", "fr", "you know", "mate", "init", "and that"]
-
-
 
 def _gather(*files):
     """category -> subtype -> structures from the structure files; a subtype defined twice is an error

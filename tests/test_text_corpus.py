@@ -15,6 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+import spoken_style  # noqa: E402
 import text_corpus as T  # noqa: E402
 import text_lexicon as lex  # noqa: E402
 
@@ -144,7 +145,7 @@ def distinctive_heldout_entries():
     sources = [e for slot in lex.LEXICON for e in T.lexicon_entries(slot, "train")]
     sources += [e for entries in lex.PHRASES.values() for e in entries]
     sources += [tpl for _, _, tpl, side in T._structure_split().values() if side == "train"]
-    for table in (lex.SLANG_PHRASES, lex.SLANG_WORDS, lex.MISSPELLINGS):
+    for table in (spoken_style.SLANG_PHRASES, spoken_style.SLANG_WORDS, spoken_style.MISSPELLINGS):
         sources += [w for values in table.values() for w in values]
     blob = "\n".join(sources).lower()
     out = []
@@ -170,9 +171,9 @@ def test_heldout_words_never_appear_in_training_output(train_items, heldout_item
 def test_rewrites_cannot_leak_heldout_words():
     heldout = {e.split("/")[0].lower() for slot in lex.LEXICON for e in T.lexicon_entries(slot, "heldout")}
     rewrites = {v.lower() for group in lex.PARAPHRASES for v in group}
-    for table in (lex.SLANG_PHRASES, lex.SLANG_WORDS, lex.MISSPELLINGS):
+    for table in (spoken_style.SLANG_PHRASES, spoken_style.SLANG_WORDS, spoken_style.MISSPELLINGS):
         rewrites |= {w for values in table.values() for w in values}
-    rewrites |= set(lex.FILLERS) | set(lex.SPOKEN_TAGS) | set(lex.RESTART_MARKERS)
+    rewrites |= set(spoken_style.FILLERS) | set(spoken_style.SPOKEN_TAGS) | set(spoken_style.RESTART_MARKERS)
     assert not rewrites & heldout
 
 
@@ -219,19 +220,19 @@ def test_spoken_share_and_form():
 def test_spoken_noise_lowercases_strips_punctuation_and_adds_speech():
     text = "Honestly, if you tell your mum about this, I'm going to hurt you. Do you understand?"
     rng = random.Random(4)
-    outs = [T.spoken_noise(text, rng, 1.0) for _ in range(200)]
+    outs = [spoken_style.spoken_noise(text, rng, 1.0) for _ in range(200)]
     assert all(SPOKEN_FORM.fullmatch(o) and o != text for o in outs)
     assert len(set(outs)) > 150
     tokens = collections.Counter(w for o in outs for w in o.split())
     assert tokens["gonna"] + tokens["ima"] > 20  # slang
     assert sum(tokens[f] for f in ("um", "uh", "erm", "like")) > 10  # fillers
-    assert T.spoken_noise("Hello, World!", rng, 0.0) == "hello world"
+    assert spoken_style.spoken_noise("Hello, World!", rng, 0.0) == "hello world"
 
 
 def test_spoken_noise_never_drops_a_negation():
     rng = np.random.default_rng(0)  # numpy Generators are accepted too
     for _ in range(300):
-        out = T.spoken_noise("I won't tell anyone if you don't hurt me, I'm not a snitch.", rng, 1.0)
+        out = spoken_style.spoken_noise("I won't tell anyone if you don't hurt me, I'm not a snitch.", rng, 1.0)
         negations = re.findall(r"\b(?:won'?t|don'?t|not)\b", out)
         assert len(negations) >= 3, out
 
