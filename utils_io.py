@@ -204,16 +204,46 @@ def join_parts(parts, path, sha256, mismatch):
                     out.write(chunk)
         if h.hexdigest() != sha256:
             raise mismatch(h.hexdigest())
+    if os.path.getsize(path) >= MEMO_MIN_BYTES:  # hashed as it was written
+        _DIGESTS[_file_key(path)] = sha256
     return Path(path)
 
 
+# Digests of large files this process has read, by what would change with their bytes: the model
+# checks (Whisper base, the encoders, the files a model lists) hash the same few hundred MB several
+# times a run otherwise. Small files are hashed each time: cheap, and two same-sized writes within one
+# tick of the file system's clock could share an mtime.
+MEMO_MIN_BYTES = 16 << 20
+_DIGESTS = {}
+
+
+def _file_key(path):
+    st = os.stat(path)
+    return str(Path(path).resolve()), st.st_size, st.st_mtime_ns, st.st_ino
+
+
 def file_sha256(path):
-    """Hex sha256 of a file's bytes, read in 4 MB blocks (model files are hundreds of MB)."""
+    """Hex sha256 of a file's bytes, read in 4 MB blocks (model files are hundreds of MB); a large file
+    unchanged since this process last hashed it (same path, size, mtime, inode) is not read again."""
+    key = _file_key(path)
+    if key in _DIGESTS:
+        return _DIGESTS[key]
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 22), b""):
             h.update(chunk)
+    if key[1] >= MEMO_MIN_BYTES and _file_key(path) == key:  # not changed while it was read
+        _DIGESTS[key] = h.hexdigest()
     return h.hexdigest()
+
+
+def known_digests():
+    """The large-file digests this process holds, for a worker process to start with (remember_digests)."""
+    return dict(_DIGESTS)
+
+
+def remember_digests(digests):
+    _DIGESTS.update(digests)
 
 
 def write_csv(path, rows, fieldnames):

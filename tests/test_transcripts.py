@@ -125,25 +125,28 @@ def test_a_whisper_base_that_does_not_match_its_digest_is_refused(tmp_path, monk
 
 def test_a_checked_whisper_base_is_hashed_once_per_run_and_again_when_it_changes(tmp_path, monkeypatch):
     import transcribe
+    import utils_io
 
     model = tmp_path / "model.bin"
     model.write_bytes(b"stand-in model")
     monkeypatch.setattr(transcribe, "WHISPER_BASE_SHA256", transcribe.file_sha256(model))
-    monkeypatch.setattr(transcribe, "_VERIFIED", set())
-    hashed, real_sha256 = [], transcribe.file_sha256
+    monkeypatch.setattr(utils_io, "MEMO_MIN_BYTES", 0)  # the stand-in is small; Whisper base is 145 MB
+    monkeypatch.setattr(utils_io, "_DIGESTS", {})
+    opened, real_open = [], open
 
-    def counting_sha256(path):
-        hashed.append(path)
-        return real_sha256(path)
+    def counting_open(path, *args, **kwargs):
+        opened.append(str(path))
+        return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(transcribe, "file_sha256", counting_sha256)
+    monkeypatch.setattr(utils_io, "open", counting_open, raising=False)  # file_sha256's reads, nothing else
     for _ in range(3):
         assert transcribe.whisper_base_dir(tmp_path) == tmp_path
-    assert hashed == [model]
-    model.write_bytes(b"another model, same path")  # a new size and time: checked again, and refused
+    assert transcribe.make_recognizer("whisper-base", tmp_path, load=False)[0].endswith(transcribe.WHISPER_BASE_SHA256[:12])
+    assert opened == [str(model)]
+    model.write_bytes(b"another model, same path")  # a new size and time: read again, and refused
     with pytest.raises(HelmitError, match="not the Whisper base Helmit was tested with"):
         transcribe.whisper_base_dir(tmp_path)
-    assert hashed == [model, model]
+    assert opened == [str(model)] * 2
 
 
 def test_a_whisper_base_directory_holding_another_model_is_refused(tmp_path):
