@@ -71,11 +71,10 @@ def fold_ids(rows, k, seed):
     """The acoustic CSV's own folds when it has them (train.py --folds), else stratified K folds."""
     if all(str(r.get("fold", "")).strip() for r in rows):
         return np.array([int(r["fold"]) for r in rows])
-    from sklearn.model_selection import StratifiedKFold
+    from splits import stratified_folds
 
     ids = np.zeros(len(rows), dtype=int)
-    labels = [r["label"] for r in rows]
-    for f, (_, test) in enumerate(StratifiedKFold(k, shuffle=True, random_state=seed).split(labels, labels)):
+    for f, (_, test) in enumerate(stratified_folds([{"label": int(r["label"])} for r in rows], k, seed)):
         ids[test] = f
     return ids
 

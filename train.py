@@ -16,7 +16,6 @@ import contextlib
 import csv
 import ctypes
 import dataclasses
-import math
 import os
 import time
 from pathlib import Path
@@ -34,126 +33,27 @@ if __name__ == "__main__":
 import numpy as np  # noqa: E402
 import psutil  # noqa: E402
 import torch  # noqa: E402
-from sklearn.metrics import (accuracy_score, balanced_accuracy_score, f1_score, precision_score,
-                             recall_score, roc_auc_score)
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, train_test_split
 from torch.utils.data import DataLoader, WeightedRandomSampler
 from tqdm import tqdm
 
 from config import CFG, CLASS_NAMES, get_device, seed_all
 from dataset import (ClipWaves, HelmitAudioDS, cached_log_power, cached_w2v_features, cnn_view,
                      collate_windows, feature_view, top_windows, wave_view, window_waves)
+from logmel import frontend_args
 from model import CHECKPOINT_FORMAT, build_model, save_checkpoint, storable_model_args
 from scoring import clip_prob, decision, harmful_probs
-from logmel import frontend_args
+from selection import best_threshold, binary_metrics, collapse_warnings, fmt, selection_key
+from splits import split_rows, stratified_folds
+from train_progress import load_progress, restore_progress, save_progress, trained_state
 from utils_dist import (ddp_forward, distributed_sampler, from_rank0, init_distributed, launched_ranks,
                         mean_over_ranks, rank, rank0_first, report_ranks, shutdown, sync_buffers, world_size)
 from utils_io import HelmitError, atomic_output, read_labels_csv, refuse_to_overwrite, run_cli, write_csv
-
-COLLAPSE_SHARE = 0.95  # warn when this share of validation clips gets the same predicted class
-FLAT_SPREAD = 0.02     # warn when P(harmful) varies less than this across clips: nothing learned
-
-
-def group_ids(rows, group_column):
-    """One id per row from `group_column` (rows with an empty value are their own group), or None."""
-    if not group_column:
-        return None
-    return [r.get(group_column) or f"__row{i}" for i, r in enumerate(rows)]
-
-
-def stratified_folds(rows, k, seed, group_column=None):
-    """K (train indices, held-out indices) pairs, stratified by label; groups never straddle folds."""
-    labels = np.array([r["label"] for r in rows])
-    for name, label in zip(CLASS_NAMES, (0, 1)):
-        if (labels == label).sum() < k:
-            raise HelmitError(f"class '{name}' has {(labels == label).sum()} clip(s); {k} folds need at least {k}")
-    groups = group_ids(rows, group_column)
-    if groups is None:
-        return list(StratifiedKFold(k, shuffle=True, random_state=seed).split(labels, labels))
-    if len(set(groups)) < k:
-        raise HelmitError(f"group column '{group_column}' has {len(set(groups))} distinct groups; {k} folds need at least {k}")
-    return list(StratifiedGroupKFold(k, shuffle=True, random_state=seed).split(labels, labels, groups))
-
-
-def split_rows(rows, val_fraction, seed, use_holdout=True, group_column=None):
-    """Stratified train/val split; clips marked holdout=1 (built-in corpus) become a test split.
-
-    With a group column, whole groups go to validation (the same speaker on both sides would
-    make validation look better than new speakers will).
-    """
-    is_test = [use_holdout and str(r.get("holdout", "0")).strip() == "1" for r in rows]
-    pool = [r for r, t in zip(rows, is_test) if not t]
-    test = [r for r, t in zip(rows, is_test) if t]
-    for name, label in zip(CLASS_NAMES, (0, 1)):
-        count = sum(r["label"] == label for r in pool)
-        if count < 2:
-            raise HelmitError(f"class '{name}' has {count} training clip(s); need at least 2 per class "
-                              "(a single-class dataset cannot train a classifier)")
-    if not 0 < val_fraction < 1:
-        raise HelmitError(f"--val_fraction {val_fraction} must be between 0 and 1")
-    n_val = math.ceil(val_fraction * len(pool))
-    if n_val < 2 or len(pool) - n_val < 2:
-        raise HelmitError(f"{len(pool)} clips with --val_fraction {val_fraction} leave {n_val} for validation and "
-                          f"{len(pool) - n_val} for training; each needs at least one clip per class")
-    if group_ids(pool, group_column) is not None:
-        k = max(2, round(1 / val_fraction))
-        train_idx, val_idx = stratified_folds(pool, k, seed, group_column)[0]
-        return [pool[i] for i in train_idx], [pool[i] for i in val_idx], test
-    train, val = train_test_split(pool, test_size=n_val, random_state=seed, stratify=[r["label"] for r in pool])
-    return train, val, test
 
 
 def class_weights(labels):
     """total / (2 * count) per class: each class contributes equally to the loss."""
     counts = np.bincount(labels, minlength=2).astype(np.float64)
     return torch.tensor(len(labels) / (2 * np.maximum(counts, 1)), dtype=torch.float32)
-
-
-def best_threshold(labels, probs):
-    """Threshold on P(harmful) maximising balanced accuracy; ties go to the one nearest 0.5.
-
-    Candidates are midpoints between neighbouring scores, so no validation clip sits exactly on
-    the threshold, where the smallest numerical change (ONNX, INT8) would flip its decision.
-    """
-    labels, probs = np.asarray(labels), np.asarray(probs)
-    levels = np.unique(probs)
-    candidates = np.concatenate([(levels[:-1] + levels[1:]) / 2, [0.5]])
-    scores = [(balanced_accuracy_score(labels, probs >= t), -abs(t - 0.5), t) for t in candidates]
-    return float(max(scores)[2])
-
-
-def selection_key(m):
-    """Rank epochs by validation ROC-AUC, then balanced accuracy, then lower loss.
-
-    None of these rewards predicting one class for everything (AUC 0.5, balanced accuracy 0.5),
-    unlike harmful-class F1, which the original selected on. Epochs whose scores barely vary
-    between clips rank below all others first: their AUC ranks differences of 1e-4, which is
-    noise, and their decisions flip under any rounding (ONNX, INT8).
-    """
-    # plain Python types: the key is stored in --resume progress files, which load with weights_only
-    return (bool(m["prob_spread"] >= FLAT_SPREAD), float(np.nan_to_num(m["roc_auc"], nan=0.0)),
-            float(np.nan_to_num(m["balanced_accuracy"], nan=0.0)), -float(m["loss"]))
-
-
-def binary_metrics(labels, probs, threshold):
-    labels, probs = np.asarray(labels), np.asarray(probs)
-    preds = (probs >= threshold).astype(int)
-    both = len(set(labels.tolist())) == 2
-    eps = 1e-7
-    return {
-        "n": int(len(labels)),
-        "accuracy": float(accuracy_score(labels, preds)),
-        "balanced_accuracy": float(balanced_accuracy_score(labels, preds)) if both else float("nan"),
-        "precision": float(precision_score(labels, preds, zero_division=0)),
-        "recall": float(recall_score(labels, preds, zero_division=0)),
-        "f1": float(f1_score(labels, preds, zero_division=0)),
-        "macro_f1": float(f1_score(labels, preds, average="macro", zero_division=0)),
-        "roc_auc": float(roc_auc_score(labels, probs)) if both else float("nan"),
-        "loss": float(-np.mean(np.log(np.where(labels == 1, probs, 1 - probs) + eps))),
-        "share_predicted_harmful": float(preds.mean()),
-        "prob_spread": float(np.percentile(probs, 95) - np.percentile(probs, 5)),
-        "threshold": float(threshold),
-    }
 
 
 def build(args, cfg):
@@ -334,50 +234,6 @@ def write_log(path, history):
         writer.writerows(history)
 
 
-def fmt(m):
-    return (f"acc {m['accuracy']:.3f} bal {m['balanced_accuracy']:.3f} F1 {m['f1']:.3f} "
-            f"P {m['precision']:.3f} R {m['recall']:.3f} AUC {m['roc_auc']:.3f}")
-
-
-def trained_state(model):
-    """The weights training can change (trainable parameters and buffers such as BatchNorm's),
-    copied. A frozen Wav2Vec2 backbone is 95M weights that never change: copying it at every
-    improvement and into every progress file cost seconds and hundreds of MB per fold."""
-    frozen = {n for n, p in model.named_parameters() if not p.requires_grad}
-    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items() if k not in frozen}
-
-
-def save_progress(path, args, epoch, stopped, model, opt, scheduler, scaler, best, best_key, history, ds, loader,
-                  sampler):
-    """Everything `--resume` needs to continue exactly where an epoch ended, RNG streams included."""
-    save_checkpoint(path, {
-        "format_version": CHECKPOINT_FORMAT, "train_args": vars(args), "epoch": epoch, "stopped": stopped,
-        "model": trained_state(model),
-        "optimizer": opt.state_dict(), "scheduler": scheduler.state_dict(), "scaler": scaler.state_dict(),
-        "best": best, "best_key": list(best_key), "history": history,
-        "rng": {"torch": torch.get_rng_state(), "augment": ds.rng.bit_generator.state,
-                "loader": loader.generator.get_state(),
-                "sampler": sampler.generator.get_state() if sampler is not None else None}})
-
-
-def restore_progress(state, model, opt, scheduler, scaler, ds, loader, sampler):
-    try:
-        model.load_state_dict(state["model"], strict=False)  # frozen weights come from the same source
-    except RuntimeError as e:  # e.g. a run interrupted under another version's defaults (128 mel bands)
-        detail = next((line.strip() for line in str(e).splitlines() if "size mismatch" in line), str(e).splitlines()[0])
-        raise HelmitError(f"--resume: the interrupted run's model does not fit the one this Helmit builds ({detail}); "
-                          "it was saved with other settings or by another version: train again without --resume") from None
-    opt.load_state_dict(state["optimizer"])
-    scheduler.load_state_dict(state["scheduler"])
-    scaler.load_state_dict(state["scaler"])
-    torch.set_rng_state(state["rng"]["torch"])
-    ds.rng.bit_generator.state = state["rng"]["augment"]
-    loader.generator.set_state(state["rng"]["loader"])
-    if sampler is not None:
-        sampler.generator.set_state(state["rng"]["sampler"])
-    return state["epoch"] + 1, dict(state["best"]), tuple(state["best_key"]), list(state["history"])
-
-
 def validate(model, forward, val_inputs, y_val, view, device):
     """(metrics, threshold chosen on these clips) of the model on the validation clips."""
     probs = score_clips(model, forward, val_inputs, view, device)
@@ -465,18 +321,6 @@ def fit(args, cfg, model, kind, inputs, train_rows, val_rows, device, seed, prog
                                          best["threshold"])
     best["history"] = history
     return best
-
-
-def collapse_warnings(split, m):
-    """Warnings for a model that says one thing for (nearly) every clip, or scores them all alike."""
-    out, share = [], m["share_predicted_harmful"]
-    if max(share, 1 - share) >= COLLAPSE_SHARE:
-        out.append(f"warning: on {split} the model predicts '{CLASS_NAMES[int(share >= 0.5)]}' for "
-                   f"{max(share, 1 - share):.0%} of clips: it has collapsed to one class")
-    if m["prob_spread"] < FLAT_SPREAD:
-        out.append(f"warning: on {split} P(harmful) barely varies between clips (5-95% range {m['prob_spread']:.4f}): "
-                   "the model has not learned to tell them apart; more clips or epochs may help")
-    return out
 
 
 PREDICTION_COLUMNS = ("path", "label", "pred", "prob", "prob_harmful", "split", "fold", "threshold", "category")
@@ -577,27 +421,6 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=CFG.seed, help="random seed (same seed, same result on one machine)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
     return p.parse_args(argv)
-
-
-RESUME_MAY_DIFFER = {"resume", "overwrite", "device"}  # flags that do not change the result
-
-
-def load_progress(path, args):
-    """The progress file of an interrupted run, checked against this run's flags."""
-    if args.folds:
-        raise HelmitError("--resume works for a single training run, not with --folds")
-    if not path.is_file():
-        raise HelmitError(f"{path}: no interrupted run to resume (the file is written after each epoch)")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:
-        raise HelmitError(f"{path}: damaged progress file ({type(e).__name__}); train again without --resume") from None
-    saved, now = state["train_args"], vars(args)
-    changed = sorted(k for k in now if k not in RESUME_MAY_DIFFER and saved.get(k) != now[k])
-    if changed:
-        raise HelmitError(f"{path}: --resume needs the flags of the interrupted run; these differ: "
-                          + ", ".join(f"--{k} {saved.get(k)!r} (now {now[k]!r})" for k in changed))
-    return state
 
 
 def run(argv=None):

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 import torch
 
+import selection
+import splits
 import train
 from sklearn.metrics import roc_auc_score
 
@@ -23,21 +25,21 @@ def in_tmp_dir(tmp_path_factory, monkeypatch):
 def test_best_threshold_maximises_balanced_accuracy():
     labels = [0, 0, 0, 1, 1]
     probs = [0.05, 0.10, 0.30, 0.20, 0.90]
-    t = train.best_threshold(labels, probs)
-    m = train.binary_metrics(labels, probs, t)
+    t = selection.best_threshold(labels, probs)
+    m = selection.binary_metrics(labels, probs, t)
     assert m["balanced_accuracy"] == pytest.approx(max(
-        train.binary_metrics(labels, probs, c)["balanced_accuracy"] for c in np.linspace(0, 1, 101)))
+        selection.binary_metrics(labels, probs, c)["balanced_accuracy"] for c in np.linspace(0, 1, 101)))
     # midway between the last safe and the first harmful score, not on either clip
-    assert train.best_threshold([0, 0, 1, 1], [0.1, 0.2, 0.3, 0.4]) == pytest.approx(0.25)
+    assert selection.best_threshold([0, 0, 1, 1], [0.1, 0.2, 0.3, 0.4]) == pytest.approx(0.25)
 
 
 def test_selection_prefers_a_real_model_over_a_collapsed_one():
     labels = np.array([1] * 6 + [0] * 4)  # 60/40, as the original dataset
-    collapsed = train.binary_metrics(labels, np.full(10, 0.9), 0.5)   # "everything is harmful"
-    learned = train.binary_metrics(labels, np.array([.9, .8, .4, .3, .35, .45, .1, .2, .15, .05]), 0.5)
+    collapsed = selection.binary_metrics(labels, np.full(10, 0.9), 0.5)   # "everything is harmful"
+    learned = selection.binary_metrics(labels, np.array([.9, .8, .4, .3, .35, .45, .1, .2, .15, .05]), 0.5)
     assert collapsed["f1"] > learned["f1"]  # harmful-class F1 (the original's rule) would pick the collapse
     assert collapsed["balanced_accuracy"] == 0.5 and collapsed["roc_auc"] == 0.5
-    assert train.selection_key(learned) > train.selection_key(collapsed)
+    assert selection.selection_key(learned) > selection.selection_key(collapsed)
 
 
 def test_class_weights_balance_the_loss():
@@ -96,13 +98,13 @@ def test_split_keeps_holdout_as_test_and_needs_two_classes(tone_corpus):
     rows = read_labels_csv(tone_corpus / "labels.csv")
     for i, r in enumerate(rows):
         r["holdout"] = "1" if i < 4 else "0"
-    tr, va, te = train.split_rows(rows, 0.25, seed=0)
+    tr, va, te = splits.split_rows(rows, 0.25, seed=0)
     assert {r["path"] for r in te} == {r["path"] for r in rows[:4]}
     assert not {r["path"] for r in tr} & {r["path"] for r in va}
     assert len(tr) + len(va) + len(te) == len(rows)
     assert sorted(r["label"] for r in va) == [0, 0, 1, 1]  # stratified
     with pytest.raises(HelmitError, match="class 'harmful'"):
-        train.split_rows([r for r in rows if r["label"] == 0], 0.25, seed=0)
+        splits.split_rows([r for r in rows if r["label"] == 0], 0.25, seed=0)
 
 
 def test_training_learns_and_writes_a_self_describing_checkpoint(tone_corpus, tmp_path):
@@ -235,18 +237,18 @@ def test_a_second_run_reads_the_feature_cache_and_training_holds_no_windows_in_r
 
 def test_folds_are_stratified_and_keep_groups_whole():
     rows = [{"path": f"c{i}", "label": i % 2, "speaker": f"s{i // 4}"} for i in range(40)]
-    folds = train.stratified_folds(rows, 5, seed=0)
+    folds = splits.stratified_folds(rows, 5, seed=0)
     held = sorted(i for _, test in folds for i in test)
     assert held == list(range(40))  # every clip held out exactly once
     assert all(sum(rows[i]["label"] for i in test) == 4 for _, test in folds)  # 4 of 8 harmful in each
-    grouped = train.stratified_folds(rows, 5, seed=0, group_column="speaker")
+    grouped = splits.stratified_folds(rows, 5, seed=0, group_column="speaker")
     for train_idx, test_idx in grouped:
         assert not {rows[i]["speaker"] for i in train_idx} & {rows[i]["speaker"] for i in test_idx}
-    _, val, _ = train.split_rows(rows, 0.25, seed=0, group_column="speaker")
-    tr, _, _ = train.split_rows(rows, 0.25, seed=0, group_column="speaker")
+    _, val, _ = splits.split_rows(rows, 0.25, seed=0, group_column="speaker")
+    tr, _, _ = splits.split_rows(rows, 0.25, seed=0, group_column="speaker")
     assert not {r["speaker"] for r in tr} & {r["speaker"] for r in val}
     with pytest.raises(HelmitError, match="class 'harmful' has 3 clip"):
-        train.stratified_folds([r for r in rows if r["label"] == 0] + rows[1:6:2], 5, seed=0)
+        splits.stratified_folds([r for r in rows if r["label"] == 0] + rows[1:6:2], 5, seed=0)
 
 
 def test_cross_validation_writes_out_of_fold_predictions_reproducibly(tone_corpus, tmp_path, capsys):

@@ -1,0 +1,60 @@
+"""Which clips train, validate and test: stratified splits and K folds of a labels.csv's rows, with
+groups (a speaker, a conversation) kept whole on one side, and the built-in corpus's holdout=1 clips
+as the test split. No torch: fusion.py's folds come from here too.
+"""
+import math
+
+import numpy as np
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, train_test_split
+
+from config import CLASS_NAMES
+from utils_io import HelmitError
+
+
+def group_ids(rows, group_column):
+    """One id per row from `group_column` (rows with an empty value are their own group), or None."""
+    if not group_column:
+        return None
+    return [r.get(group_column) or f"__row{i}" for i, r in enumerate(rows)]
+
+
+def stratified_folds(rows, k, seed, group_column=None):
+    """K (train indices, held-out indices) pairs, stratified by label; groups never straddle folds."""
+    labels = np.array([r["label"] for r in rows])
+    for name, label in zip(CLASS_NAMES, (0, 1)):
+        if (labels == label).sum() < k:
+            raise HelmitError(f"class '{name}' has {(labels == label).sum()} clip(s); {k} folds need at least {k}")
+    groups = group_ids(rows, group_column)
+    if groups is None:
+        return list(StratifiedKFold(k, shuffle=True, random_state=seed).split(labels, labels))
+    if len(set(groups)) < k:
+        raise HelmitError(f"group column '{group_column}' has {len(set(groups))} distinct groups; {k} folds need at least {k}")
+    return list(StratifiedGroupKFold(k, shuffle=True, random_state=seed).split(labels, labels, groups))
+
+
+def split_rows(rows, val_fraction, seed, use_holdout=True, group_column=None):
+    """Stratified train/val split; clips marked holdout=1 (built-in corpus) become a test split.
+
+    With a group column, whole groups go to validation (the same speaker on both sides would
+    make validation look better than new speakers will).
+    """
+    is_test = [use_holdout and str(r.get("holdout", "0")).strip() == "1" for r in rows]
+    pool = [r for r, t in zip(rows, is_test) if not t]
+    test = [r for r, t in zip(rows, is_test) if t]
+    for name, label in zip(CLASS_NAMES, (0, 1)):
+        count = sum(r["label"] == label for r in pool)
+        if count < 2:
+            raise HelmitError(f"class '{name}' has {count} training clip(s); need at least 2 per class "
+                              "(a single-class dataset cannot train a classifier)")
+    if not 0 < val_fraction < 1:
+        raise HelmitError(f"--val_fraction {val_fraction} must be between 0 and 1")
+    n_val = math.ceil(val_fraction * len(pool))
+    if n_val < 2 or len(pool) - n_val < 2:
+        raise HelmitError(f"{len(pool)} clips with --val_fraction {val_fraction} leave {n_val} for validation and "
+                          f"{len(pool) - n_val} for training; each needs at least one clip per class")
+    if group_ids(pool, group_column) is not None:
+        k = max(2, round(1 / val_fraction))
+        train_idx, val_idx = stratified_folds(pool, k, seed, group_column)[0]
+        return [pool[i] for i in train_idx], [pool[i] for i in val_idx], test
+    train, val = train_test_split(pool, test_size=n_val, random_state=seed, stratify=[r["label"] for r in pool])
+    return train, val, test
