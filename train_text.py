@@ -36,7 +36,6 @@ WINDOW_WORDS = 32  # a transcript is scored in windows this long (text_model.enc
 # share of generated sentences given learned recognition errors: part 1 of the benchmark spoken 0.841 against
 # 0.819 without (same day, same budget), clean text and the generator's held-out split unchanged (insights.md)
 ASR_NOISE = 0.3
-ASR_MIN_RECALL = 0.5  # why, and what it changed: insights.md ("Harm the recognizer lost")
 INT8_AGREEMENT = 0.99  # as for the acoustic models: INT8 must not change more decisions than this
 
 
@@ -50,10 +49,9 @@ def generated_text(n, seed):
     return out + [(t, y, c) for t, y, c, _ in generate_sentences(n // 5, seed)]
 
 
-def labelled_csv(path, flag, said=False):
+def labelled_csv(path, flag):
     """[(text, label, category)] from a CSV with text and label columns (a transcribe.py CSV of a
-    labels.csv, or speak_text.py's); a category column is used when present, rows with an error skipped.
-    said=True: (text, label, category, what was said) from speak_text.py's spoken_text column."""
+    labels.csv, or speak_text.py's); a category column is used when present, rows with an error skipped."""
     import csv
 
     path = Path(path)
@@ -71,24 +69,8 @@ def labelled_csv(path, flag, said=False):
                 continue
             if str(row["label"]).strip() not in ("0", "1"):
                 raise HelmitError(f"{path}:{reader.line_num}: label {row['label']!r} is not 0 or 1")
-            out.append((row["text"] or "", int(row["label"]), (row.get("category") or "").strip())
-                       + ((row.get("spoken_text") or "",) if said else ()))
+            out.append((row["text"] or "", int(row["label"]), (row.get("category") or "").strip()))
     return out
-
-
-def harm_heard(rows, min_recall):
-    """(rows kept, harmful rows left out): a harmful transcript that kept less than `min_recall` of the
-    spoken words is left out. Its harm was lost in recognition ("I will strangle you" heard as "I can
-    make a triangle"), and a harmful label on it teaches the model that recognition noise is harm,
-    which flags safe clips heard badly. Safe transcripts are all kept: garbled safe talk is still safe."""
-    from transcribe import word_recall
-
-    kept = []
-    for text, label, category, spoken in rows:
-        found, total = word_recall(spoken, text)
-        if label == 0 or not spoken or found >= min_recall * total:
-            kept.append((text, label, category))
-    return kept, len(rows) - len(kept)
 
 
 def category_index(category, label):
@@ -138,9 +120,8 @@ def train_encoder(args, data):
 
 def load_data(args):
     parts = {"generated": generated_text(args.n_generated, args.seed) if args.n_generated else [],
-             "asr": [t for p in args.asr_transcripts for t in labelled_csv(p, "--asr_transcripts", said=True)],
+             "asr": [t for p in args.asr_transcripts for t in labelled_csv(p, "--asr_transcripts")],
              "user": [t for p in args.transcripts for t in labelled_csv(p, "--transcripts")]}
-    parts["asr"], unheard = harm_heard(parts["asr"], args.asr_min_recall)
     noised = 0
     if args.asr_noise and parts["generated"]:
         import asr_noise
@@ -156,7 +137,7 @@ def load_data(args):
     summary.update(harmful=sum(y for _, y, _ in all_rows), safe=sum(1 - y for _, y, _ in all_rows),
                    transcripts=[str(p) for p in args.transcripts], asr_transcripts=[str(p) for p in args.asr_transcripts],
                    transcript_weight=args.transcript_weight, seed=args.seed, asr_noise=args.asr_noise,
-                   asr_noised=noised, asr_min_recall=args.asr_min_recall, asr_harm_unheard=unheard)
+                   asr_noised=noised)
     return {"all": all_rows, "weights": [weights[k] for k in parts for _ in parts[k]], "summary": summary}
 
 
@@ -180,10 +161,6 @@ def parse_args(argv=None):
                         "(default: every textdata/espeak_whisper_train*.csv)")
     p.add_argument("--no_asr_transcripts", action="store_true",
                    help="do not train on --asr_transcripts (nor learn --asr_noise from them)")
-    p.add_argument("--asr_min_recall", type=float, default=ASR_MIN_RECALL,
-                   help="harmful --asr_transcripts that kept less than this share of the spoken words are left out: "
-                        "their harm was lost in recognition, and training them as harmful teaches the model that "
-                        "recognition noise is harm; 0 keeps all (default: %(default)s)")
     p.add_argument("--asr_noise", type=float,
                    help="share of the generated sentences given the recognition errors learned from --asr_transcripts "
                         "(asr_noise.py): what Whisper does to each word, spread over the generator's whole wording "
@@ -215,8 +192,6 @@ def parse_args(argv=None):
         args.asr_noise = ASR_NOISE if args.asr_transcripts else 0.0
     if not 0 <= args.asr_noise <= 1:
         p.error("--asr_noise must be a share between 0 and 1")
-    if not 0 <= args.asr_min_recall <= 1:
-        p.error("--asr_min_recall must be a share between 0 and 1")
     if args.n_generated < 0 or args.transcript_weight <= 0 or args.C <= 0 or args.epochs <= 0 or args.budget_min < 0:
         p.error("--n_generated and --budget_min must be >= 0; --transcript_weight, --C and --epochs > 0")
     if args.base and args.init:

@@ -100,24 +100,3 @@ def test_train_text_spreads_learned_errors_over_generated_text(tmp_path, capsys)
     with pytest.raises(SystemExit):
         train_text.parse_args(["--asr_noise", "1.5"])
     assert "--asr_noise must be a share between 0 and 1" in capsys.readouterr().err
-
-
-def test_harmful_transcripts_whose_harm_was_not_heard_are_left_out(tmp_path, capsys):
-    spoken = tmp_path / "spoken.csv"
-    spoken.write_text("id,text,spoken_text,label,category,error\n"
-                      "a,i will hurt you,I will hurt you.,1,threat,\n"  # all 4 words heard
-                      "b,i can make a triangle,I swear I will strangle you.,1,threat,\n"  # 1 of 6: the harm is gone
-                      "c,the whether is nice,The weather is nice.,0,everyday,\n"  # 3 of 4
-                      "d,a bird,Pass me the salt please.,0,everyday,\n")  # garbled, but still safe talk
-
-    def asr_rows(min_recall):
-        args = train_text.parse_args(["--n_generated", "0", "--asr_transcripts", str(spoken), "--asr_noise", "0",
-                                      "--asr_min_recall", min_recall])
-        data = train_text.load_data(args)
-        return [t for t, _, _ in data["all"]], data["summary"]["asr_harm_unheard"]
-
-    assert asr_rows("0") == (["i will hurt you", "i can make a triangle", "the whether is nice", "a bird"], 0)
-    assert asr_rows("0.5") == (["i will hurt you", "the whether is nice", "a bird"], 1)
-    with pytest.raises(SystemExit):
-        train_text.parse_args(["--asr_min_recall", "2"])
-    assert "--asr_min_recall must be a share between 0 and 1" in capsys.readouterr().err
