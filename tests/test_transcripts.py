@@ -234,6 +234,17 @@ def test_fusion_cross_validation_never_scores_a_clip_with_a_fit_on_it():
         assert r["fused_balanced_accuracy"] >= max(r["acoustic_balanced_accuracy"], r["text_balanced_accuracy"]) - 0.1
 
 
+def test_fusion_folds_are_stratified_and_name_a_class_too_small_for_them():
+    rows = [{"label": str(i % 2), "fold": ""} for i in range(20)]  # labels as a CSV gives them
+    folds = fusion.fold_ids(rows, 5, seed=0)
+    assert sorted(np.bincount(folds).tolist()) == [4] * 5
+    assert all(sum(int(r["label"]) for r, f in zip(rows, folds) if f == k) == 2 for k in range(5))
+    assert fusion.fold_ids([dict(r, fold=str(i % 3)) for i, r in enumerate(rows)], 5, 0).tolist() == [i % 3 for i in range(20)]
+    few = [{"label": "0", "fold": ""}] * 10 + [{"label": "1", "fold": ""}] * 3
+    with pytest.raises(HelmitError, match=r"class 'harmful' has 3 clip\(s\); 5 folds need at least 5"):
+        fusion.fold_ids(few, 5, seed=0)
+
+
 def test_with_adaptation_each_folds_calibration_is_fit_on_its_own_calibration_scores():
     """Fold f's calibration is fit on p_t_calibration[f] (scores from models adapted without f), not on
     the unadapted scores, and it scores fold f's adapted scores."""
