@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from scoring import clip_prob, load_onnx, onnx_stream_probs, window_and_stride
-from transcribe import add_recognizer_args
+from recognizers import add_recognizer_args
 from utils_audio import AudioStats, stream_windows
 from utils_io import HelmitError, run_cli
 
@@ -79,7 +79,8 @@ def describe(result):
 def fusion_step(fused, args):
     """result, path -> fused result, with the recognizer loaded once."""
     from fused_model import fuse_result
-    from transcribe import fusion_recognizer, transcript_of
+    from recognizers import fusion_recognizer
+    from transcribe import transcript_of
 
     _, asr_id, transcribe = fusion_recognizer(fused, args.fusion, args.asr, args.asr_model)
     return lambda result, path: fuse_result(fused, result, transcript_of(path, asr_id, transcribe, args.cache_dir))

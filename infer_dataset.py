@@ -24,7 +24,7 @@ import numpy as np
 from tqdm import tqdm
 
 from scoring import clip_prob, decision, harmful_probs, load_onnx, read_metadata, window_and_stride
-from transcribe import add_recognizer_args
+from recognizers import add_recognizer_args
 from utils_audio import stream_windows
 from utils_io import HelmitError, atomic_output, read_labels_csv, refuse_to_overwrite, run_cli
 
@@ -202,7 +202,8 @@ def prediction_row(row, p_harm, error, split, threshold, extra):
 def clip_transcripts(args, all_rows, rows, fused):
     """index -> (transcript dict or None, error) for --fusion: read from --transcripts, else recognised
     (cached per file, in parallel)."""
-    from transcribe import fusion_recognizer, read_transcripts, transcribe_files
+    from recognizers import fusion_recognizer
+    from transcribe import read_transcripts, transcribe_files
 
     if args.transcripts:
         known = read_transcripts(args.transcripts)

@@ -100,7 +100,8 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
-    from transcribe import DEFAULT_ASR, transcribe_files, word_recall
+    from recognizers import DEFAULT_ASR
+    from transcribe import transcribe_files, word_recall
 
     args = parse_args(argv)
     refuse_to_overwrite(args.output_csv, args.overwrite, inputs=[args.input_csv])

@@ -69,7 +69,7 @@ def main():
     args = p.parse_args()
     from faster_whisper import WhisperModel
 
-    from transcribe import WhisperTranscriber, make_recognizer, whisper_base_dir
+    from recognizers import WhisperTranscriber, make_recognizer, whisper_base_dir
     from utils_audio import load_audio
 
     root = common.corpus(*BASE_CORPUS)

@@ -38,7 +38,8 @@ def eight_second_clips(root, n, out_dir):
 def run(recognizer, paths, cache, pack=False):
     """One recognizer over the clips twice: CPU time of the first run, wall time of the cached second.
     pack: the clips go through transcripts_of together, Whisper packing them into shared windows."""
-    from transcribe import make_recognizer, transcripts_of
+    from recognizers import make_recognizer
+    from transcribe import transcripts_of
 
     asr_id, transcribe = make_recognizer(recognizer)
     transcripts = lambda: [r for r, _ in transcripts_of(paths, asr_id, transcribe, cache, pack)]  # noqa: E731
@@ -60,7 +61,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--clips", type=int, default=16, help="8-s clips to transcribe (default: %(default)s)")
     args = p.parse_args()
-    from transcribe import DEFAULT_ASR, RECOGNIZERS
+    from recognizers import DEFAULT_ASR, RECOGNIZERS
 
     root = corpus(30, 20)
     runs = {}

@@ -50,7 +50,7 @@ def test_words_go_to_the_clip_that_holds_them_and_gap_words_are_dropped():
 
 @pytest.fixture(scope="module")
 def whisper(tmp_path_factory):
-    from transcribe import make_recognizer
+    from recognizers import make_recognizer
 
     return make_recognizer("whisper-base", tmp_path_factory.mktemp("models") / "whisper-base")
 

@@ -87,12 +87,12 @@ def test_whisper_base_is_rebuilt_from_its_packages_and_hears_the_words(spoken_co
     proc = run_script("transcribe.py", "--data_root", spoken_corpus, "--asr_model", models,  # the default --asr
                       "--cache_dir", tmp_path / "cache", "--workers", 1, "--output_csv", out, check=False)
     assert proc.returncode == 1 and "2 transcribed, 0 from cache, 1 failed" in proc.stdout  # the broken file
-    import transcribe
+    import recognizers
     from utils_io import file_sha256
 
     digest = file_sha256(models / "model.bin")
 
-    assert digest == transcribe.WHISPER_BASE_SHA256
+    assert digest == recognizers.WHISPER_BASE_SHA256
     rows = {r["path"]: r for r in csv.DictReader(open(out))}
     for rel, (text, _) in SPOKEN.items():
         said = text_model.normalise_text(text).split()
@@ -115,21 +115,21 @@ def test_word_recall_counts_each_spoken_word_as_often_as_it_was_said():
 
 
 def test_a_whisper_base_that_does_not_match_its_digest_is_refused(tmp_path, monkeypatch):
-    import transcribe
+    import recognizers
 
-    monkeypatch.setattr(transcribe, "WHISPER_BASE_SHA256", "0" * 64)
+    monkeypatch.setattr(recognizers, "WHISPER_BASE_SHA256", "0" * 64)
     with pytest.raises(HelmitError, match="not the Whisper base Helmit was tested with"):
-        transcribe.whisper_base_dir(tmp_path / "m")
+        recognizers.whisper_base_dir(tmp_path / "m")
     assert not (tmp_path / "m" / "model.bin").exists()  # no half-made model is left to be trusted later
 
 
 def test_a_checked_whisper_base_is_hashed_once_per_run_and_again_when_it_changes(tmp_path, monkeypatch):
-    import transcribe
+    import recognizers
     import utils_io
 
     model = tmp_path / "model.bin"
     model.write_bytes(b"stand-in model")
-    monkeypatch.setattr(transcribe, "WHISPER_BASE_SHA256", transcribe.file_sha256(model))
+    monkeypatch.setattr(recognizers, "WHISPER_BASE_SHA256", recognizers.file_sha256(model))
     monkeypatch.setattr(utils_io, "MEMO_MIN_BYTES", 0)  # the stand-in is small; Whisper base is 145 MB
     monkeypatch.setattr(utils_io, "_DIGESTS", {})
     opened, real_open = [], open
@@ -140,25 +140,25 @@ def test_a_checked_whisper_base_is_hashed_once_per_run_and_again_when_it_changes
 
     monkeypatch.setattr(utils_io, "open", counting_open, raising=False)  # file_sha256's reads, nothing else
     for _ in range(3):
-        assert transcribe.whisper_base_dir(tmp_path) == tmp_path
-    assert transcribe.make_recognizer("whisper-base", tmp_path, load=False)[0].endswith(transcribe.WHISPER_BASE_SHA256[:12])
+        assert recognizers.whisper_base_dir(tmp_path) == tmp_path
+    assert recognizers.make_recognizer("whisper-base", tmp_path, load=False)[0].endswith(recognizers.WHISPER_BASE_SHA256[:12])
     assert opened == [str(model)]
     model.write_bytes(b"another model, same path")  # a new size and time: read again, and refused
     with pytest.raises(HelmitError, match="not the Whisper base Helmit was tested with"):
-        transcribe.whisper_base_dir(tmp_path)
+        recognizers.whisper_base_dir(tmp_path)
     assert opened == [str(model)] * 2
 
 
 def test_a_whisper_base_directory_holding_another_model_is_refused(tmp_path):
-    import transcribe
+    import recognizers
 
     (tmp_path / "model.bin").write_bytes(b"not the model Helmit measured")
     with pytest.raises(HelmitError, match="not the Whisper base Helmit was tested with"):
-        transcribe.make_recognizer("whisper-base", tmp_path)
+        recognizers.make_recognizer("whisper-base", tmp_path)
 
 
 def test_a_fusion_names_the_recognizer_to_use_or_asks_for_one():
-    from transcribe import WHISPER_BASE_SHA256, recognizer_of
+    from recognizers import WHISPER_BASE_SHA256, recognizer_of
 
     assert recognizer_of("pocketsphinx-5.1.1/en-us") == "pocketsphinx"
     assert recognizer_of(f"faster-whisper-1.2.1/whisper-base-{WHISPER_BASE_SHA256[:12]}") == "whisper-base"
