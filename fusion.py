@@ -245,7 +245,7 @@ def report(per_fold, fused, n, at_chance, p_value, out):
 
 
 def main(argv=None):
-    from compute_metrics import read_predictions
+    from prediction_csvs import read_predictions
     from transcribe import read_transcripts
 
     args = parse_args(argv)

@@ -7,6 +7,7 @@ import matplotlib.image
 import pytest
 
 import compute_metrics as cm
+from utils_io import HelmitError
 
 SCRIPT = Path(cm.__file__).resolve()
 HEADER = "path,label,pred,prob,prob_harmful,split"
@@ -238,7 +239,7 @@ def test_incomplete_or_overlapping_shard_sets_are_refused(tmp_path, shards, extr
         write_csv(tmp_path / f"cnn_predictions.{shard}.csv", rows[i::len(shards)])
     for name in extra:
         write_csv(tmp_path / name, rows)
-    with pytest.raises(cm.HelmitError, match=message):
+    with pytest.raises(HelmitError, match=message):
         cm.main(["--data_root", str(tmp_path), "--no_plots"])
     assert not (tmp_path / "model_metrics.txt").exists()
 
@@ -250,7 +251,7 @@ def test_the_same_shard_twice_is_refused(tmp_path):
         (tmp_path / run).mkdir()
         paths.append(write_csv(tmp_path / run / "cnn_predictions.shard0of2.csv", rows[0::2]))
     paths.append(write_csv(tmp_path / "run1" / "cnn_predictions.shard1of2.csv", rows[1::2]))
-    with pytest.raises(cm.HelmitError, match=r"run2/cnn_predictions.shard0of2.csv: shard 0 of 2 of model 'cnn' "
+    with pytest.raises(HelmitError, match=r"run2/cnn_predictions.shard0of2.csv: shard 0 of 2 of model 'cnn' "
                                              r"given twice \(also .*run1/cnn_predictions.shard0of2.csv\)"):
         cm.main([*map(str, paths), "--output", str(tmp_path / "m.txt"), "--no_plots"])
 

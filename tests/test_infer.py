@@ -214,11 +214,11 @@ def test_a_model_the_workers_cannot_load_fails_with_its_own_message(tone_onnx, t
 
 
 def test_shard_csv_names_group_under_the_model_name():
-    import compute_metrics
+    import prediction_csvs
 
     name = infer_dataset.shard_csv_path("data/cnn_predictions.csv", 2, 4)
     assert str(name) == "data/cnn_predictions.shard2of4.csv"
-    assert compute_metrics.model_name(name) == "cnn" and compute_metrics.shard_of(name) == (2, 4)
+    assert prediction_csvs.model_name(name) == "cnn" and prediction_csvs.shard_of(name) == (2, 4)
 
 
 def test_onnx_scoring_starts_without_torch(tone_onnx, tone_corpus, tmp_path):

@@ -1,0 +1,169 @@
+"""Prediction CSVs from infer_dataset.py, read and checked: every row's columns and values, shards
+of one model complete, duplicates dropped. compute_metrics.py scores what this returns; a bad row
+is refused with its file and line.
+"""
+import csv
+import math
+import re
+from pathlib import Path
+
+from utils_io import HelmitError
+
+REQUIRED_COLUMNS = ("path", "label", "pred", "prob", "prob_harmful", "split")
+SPLITS = ("train", "val", "test", "all")
+# cnn_predictions.shard0of4.csv: shard 0 of 4 of model cnn, as infer_dataset.py --num_shards names it
+SHARD_SUFFIX = re.compile(r"[._]shard(\d+)of(\d+)$")
+
+
+def model_name(path):
+    """`cnn_predictions.csv` and `cnn_predictions.shard0of4.csv` both name the model `cnn`."""
+    stem = SHARD_SUFFIX.sub("", Path(path).stem)
+    return stem[: -len("_predictions")] if stem.endswith("_predictions") else stem
+
+
+def shard_of(path):
+    """(shard index, number of shards) from a shard CSV's name; None for a whole predictions CSV."""
+    match = SHARD_SUFFIX.search(Path(path).stem)
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def check_shards(name, paths):
+    """Raise unless the CSVs of one model are a whole CSV or one complete set of shards, each once.
+
+    A missing shard would quietly leave its clips out of the metrics; a shard given twice, or a
+    whole CSV beside shards, would count clips twice.
+    """
+    shards = {str(p): shard_of(p) for p in paths}
+    sharded = {p: s for p, s in shards.items() if s}
+    if not sharded:
+        return
+    whole = [p for p, s in shards.items() if not s]
+    if whole:
+        raise HelmitError(f"{whole[0]}: a whole predictions CSV of model '{name}' given with its shards "
+                          f"({next(iter(sharded))}, ...); together they count clips twice, so name only one of them")
+    counts = sorted({n for _, n in sharded.values()})
+    if len(counts) > 1:
+        raise HelmitError(f"model '{name}': shards of {' and '.join(map(str, counts))} mixed (from runs with "
+                          "different --num_shards); score one complete set")
+    n, seen = counts[0], {}
+    for path, (i, _) in sharded.items():
+        if i >= n:
+            raise HelmitError(f"{path}: shard {i} of {n} cannot exist (the shards of a set of {n} are numbered from 0 to {n} - 1)")
+        if i in seen:
+            raise HelmitError(f"{path}: shard {i} of {n} of model '{name}' given twice (also {seen[i]}); "
+                              "name each shard once")
+        seen[i] = path
+    missing = [i for i in range(n) if i not in seen]
+    if missing:
+        listed = ", ".join(map(str, missing[:10])) + (", ..." if len(missing) > 10 else "")
+        raise HelmitError(f"model '{name}': shard(s) {listed} of {n} missing (found {len(seen)} of {n}), so their "
+                          f"clips would be left out; score them first (infer_dataset.py --num_shards {n} "
+                          f"--shard_index {missing[0]})")
+
+
+def find_prediction_csvs(data_root):
+    """Every `*_predictions.csv` (and its shards) directly under `data_root`, sorted."""
+    found = [p for p in sorted(Path(data_root).glob("*_predictions*.csv"))
+             if SHARD_SUFFIX.sub("", p.stem).endswith("_predictions")]
+    if not found:
+        raise HelmitError(f"{data_root}: no *_predictions.csv files (run infer_dataset.py first, "
+                          "or name the CSVs on the command line)")
+    return found
+
+
+def _number(row, column, where, low=None, high=None):
+    text = (row.get(column) or "").strip()
+    try:
+        value = float(text)
+    except ValueError:
+        raise HelmitError(f"{where}: {column} {text!r} is not a number") from None
+    if not math.isfinite(value) or (low is not None and not low <= value <= high):
+        raise HelmitError(f"{where}: {column} {text!r} is outside [{low}, {high}]"
+                          if math.isfinite(value) else f"{where}: {column} {text!r} is not finite")
+    return value
+
+
+def _class_label(row, column, where):
+    value = _number(row, column, where)
+    if value not in (0.0, 1.0):
+        raise HelmitError(f"{where}: {column} {row[column]!r} is not 0 (safe) or 1 (harmful)")
+    return int(value)
+
+
+def read_predictions(path):
+    """Return (scored rows, unscored rows) of one predictions CSV; errors name the file and line.
+
+    A row with a non-empty `error` column is a clip the scorer could not process: it is kept
+    aside (counted in the report) and its other fields are not checked, since they may be blank.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise HelmitError(f"{path}: predictions file not found (run infer_dataset.py first)")
+    scored, unscored = [], []
+    try:
+        # utf-8-sig: a CSV saved from a spreadsheet often starts with a byte-order mark
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise HelmitError(f"{path}: missing column(s) {', '.join(missing)}; expected a "
+                                  f"header with {','.join(REQUIRED_COLUMNS)}")
+            for row in reader:
+                where = f"{path}:{reader.line_num}"
+                clip = (row["path"] or "").strip()
+                if (row.get("error") or "").strip():
+                    unscored.append({"path": clip, "error": row["error"].strip(), "where": where})
+                    continue
+                split = (row["split"] or "").strip().lower()
+                if split not in SPLITS:
+                    raise HelmitError(f"{where}: split {row['split']!r} is not one of "
+                                      f"{', '.join(SPLITS)}")
+                scored.append({
+                    "path": clip, "split": split, "where": where,
+                    "label": _class_label(row, "label", where),
+                    "pred": _class_label(row, "pred", where),
+                    "prob": _number(row, "prob", where, 0.0, 1.0),
+                    "prob_harmful": _number(row, "prob_harmful", where, 0.0, 1.0),
+                    "category": (row.get("category") or "").strip(),
+                    "fold": (row.get("fold") or "").strip(),
+                    **({"pred_category": (row.get("pred_category") or "").strip()} if "pred_category" in row else {}),
+                })
+    except (UnicodeDecodeError, csv.Error) as e:
+        raise HelmitError(f"{path}: not a readable UTF-8 CSV ({e})") from None
+    return scored, unscored
+
+
+def drop_duplicates(rows):
+    """Keep the first row of each clip; return (kept rows, [(duplicate, first) pairs]).
+
+    Overlapping shards would otherwise count a clip twice. A training clip legitimately recurs
+    once per fold in cross-validation output, so training rows are keyed on the fold as well.
+    """
+    first, kept, duplicates = {}, [], []
+    for row in rows:
+        key = (row["path"], row["fold"]) if row["split"] == "train" else (row["path"], "held-out")
+        if key in first:
+            duplicates.append((row, first[key]))
+        else:
+            first[key] = row
+            kept.append(row)
+    return kept, duplicates
+
+
+def load_models(paths, names):
+    """Group the CSVs by model name (shards of one model share it) and read them."""
+    groups = {}
+    for path, name in zip(paths, names):
+        groups.setdefault(name, []).append(path)
+    for name, group in groups.items():  # before reading: a missing shard fails at once, not after the others
+        check_shards(name, group)
+    models = {}
+    for path, name in zip(paths, names):
+        scored, unscored = read_predictions(path)
+        model = models.setdefault(name, {"sources": [], "rows": [], "unscored": []})
+        model["sources"].append(str(path))
+        model["rows"] += scored
+        model["unscored"] += unscored
+    for model in models.values():
+        model["rows"], model["duplicates"] = drop_duplicates(model["rows"])
+    return models
