@@ -12,7 +12,6 @@ as `text`, the spoken sentence as `spoken_text`, and the input's label, category
 """
 import argparse
 import csv
-import ctypes
 import multiprocessing as mp
 import time
 from pathlib import Path
@@ -21,6 +20,7 @@ import numpy as np
 import soundfile as sf
 from tqdm import tqdm
 
+import espeak_voice
 import synth_dataset as synth
 from utils_audio import resample
 from utils_io import HelmitError, atomic_output, refuse_to_overwrite, run_cli, write_csv
@@ -61,10 +61,10 @@ def render_sentence(job):
     rng = np.random.default_rng([seed, index, 5])
     p = synth.draw_render_params(rng, voices)
     p.update(n_turns=1, gaps=p["gaps"][:1] + p["gaps"][-1:], pad_to=synth.MIN_SECONDS)
-    synth.espeak()["lib"].espeak_ng_SetRandSeed(ctypes.c_long(int(rng.integers(2 ** 31))))
+    espeak_voice.set_seed(rng.integers(2 ** 31))
     speaker = p["speakers"][0]
-    turn = synth.speak(text, speaker) * 10 ** (speaker["gain_db"] / 20)
-    wave, sr = synth.mix_scene([turn], p, synth.espeak()["sr"], rng)
+    turn = espeak_voice.speak(text, speaker) * 10 ** (speaker["gain_db"] / 20)
+    wave, sr = synth.mix_scene([turn], p, espeak_voice.espeak()["sr"], rng)
     wave = resample(wave.astype(np.float32), sr, 16000)
     with atomic_output(path, mode=None) as tmp:
         sf.write(tmp, wave, 16000, format="FLAC", subtype="PCM_16")
@@ -72,7 +72,7 @@ def render_sentence(job):
 
 
 def speak_all(rows, voices, audio_dir, seed, workers):
-    synth.espeak()
+    espeak_voice.espeak()
     jobs = [(i, seed, r["text"], voices, str(Path(audio_dir) / f"{i:05d}.flac")) for i, r in enumerate(rows)]
     # a fresh fork per sentence: libespeak-ng keeps hidden state between sentences (synth_dataset.py)
     with mp.get_context("fork").Pool(workers, maxtasksperchild=1) as pool:

@@ -10,7 +10,6 @@ the wording of every turn is chosen to match a label-blind length target, so dur
 give the label away either. A model that learns anything here has to learn the words.
 """
 import argparse
-import ctypes
 import functools
 import hashlib
 import math
@@ -26,6 +25,7 @@ import soundfile as sf
 from scipy import signal
 from tqdm import tqdm
 
+import espeak_voice
 import synth_templates
 from config import CLASS_NAMES
 from utils_audio import resample
@@ -174,60 +174,6 @@ def turn_categories(category, n_turns, rng):
     return [category if s else "safe" for s in special]
 
 
-# ---------------------------------------------------------------- speech (espeak-ng via ctypes)
-# The espeakng-loader wheel ships libespeak-ng and its data but no executable, so we call the
-# library directly: one short C call per sentence (~5 ms) instead of a process per sentence.
-AUDIO_OUTPUT_SYNCHRONOUS, POS_CHARACTER, CHARS_UTF8 = 2, 1, 1
-ESPEAK_RATE, ESPEAK_PITCH, ESPEAK_RANGE = 1, 3, 4
-_SYNTH_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
-_ESPEAK = {}
-
-
-def espeak():
-    """Load and initialise libespeak-ng once per process; returns {lib, sr, chunks}."""
-    if not _ESPEAK:
-        try:
-            import espeakng_loader
-
-            lib = ctypes.CDLL(espeakng_loader.get_library_path())
-            data_path = espeakng_loader.get_data_path()
-        except (ImportError, OSError, RuntimeError) as e:
-            raise HelmitError(f"espeak-ng unavailable ({e}); pip install espeakng-loader") from None
-        lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
-        lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
-        lib.espeak_Synth.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int,
-                                     ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
-        sr = lib.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, data_path.encode(), 0)
-        if sr <= 0:
-            raise HelmitError(f"{data_path}: espeak-ng failed to initialise")
-        chunks = []
-
-        def on_audio(wav, n, _events):  # called from inside espeak_Synth with each block of samples
-            if n > 0:
-                chunks.append(np.ctypeslib.as_array(wav, shape=(n,)).copy())
-            return 0
-
-        callback = _SYNTH_CALLBACK(on_audio)
-        lib.espeak_SetSynthCallback(callback)
-        _ESPEAK.update(lib=lib, sr=sr, chunks=chunks, callback=callback)  # keep callback alive
-    return _ESPEAK
-
-
-def speak(text, speaker):
-    """float32 speech at espeak's native rate (22.05 kHz) for one turn."""
-    lib, chunks = espeak()["lib"], espeak()["chunks"]
-    chunks.clear()
-    if lib.espeak_SetVoiceByName(speaker["voice"].encode()) != 0:
-        raise HelmitError(f"espeak-ng has no voice {speaker['voice']!r}")
-    for param, value in ((ESPEAK_RATE, speaker["rate"]), (ESPEAK_PITCH, speaker["pitch"]),
-                         (ESPEAK_RANGE, speaker["range"])):
-        lib.espeak_SetParameter(param, value, 0)
-    data = text.encode("utf-8")
-    if lib.espeak_Synth(data, len(data) + 1, 0, POS_CHARACTER, 0, CHARS_UTF8, None, None) != 0 or not chunks:
-        raise HelmitError(f"espeak-ng failed to speak {text!r}")
-    return np.concatenate(chunks).astype(np.float32) / 32768.0
-
-
 # ---------------------------------------------------------------- rendering (label-blind)
 def draw_render_params(rng, voices):
     """Every acoustic choice for one clip. Takes no label, so it cannot differ between classes."""
@@ -317,16 +263,14 @@ def render_clip(job):
     render_rng = np.random.default_rng([seed, index, 0])  # acoustics: never sees the label
     text_rng = np.random.default_rng([seed, index, 1])  # wording
     p = draw_render_params(render_rng, voice_pool(plan["holdout"], fraction))
-    # Breathy variants (f2, f3, f5, victor) draw noise from espeak's own random generator and
-    # come out different on every run unless it is seeded: seed it per clip.
-    espeak()["lib"].espeak_ng_SetRandSeed(ctypes.c_long(int(render_rng.integers(2 ** 31))))
+    espeak_voice.set_seed(render_rng.integers(2 ** 31))
     lines = []
     for cat, q in zip(turn_categories(plan["category"], p["n_turns"], text_rng), p["length_quantiles"]):
         target = length_target(q, p["max_length"], plan["holdout"], fraction)
         lines.append(pick_sentence(template_pool(cat, plan["holdout"], fraction), target, text_rng))
     speakers = [p["speakers"][i % 2] for i in range(p["n_turns"])]  # two voices take turns
-    turns = [speak(text, s) * 10 ** (s["gain_db"] / 20) for (text, _), s in zip(lines, speakers)]
-    wave, sr = mix_scene(turns, p, espeak()["sr"], render_rng)
+    turns = [espeak_voice.speak(text, s) * 10 ** (s["gain_db"] / 20) for (text, _), s in zip(lines, speakers)]
+    wave, sr = mix_scene(turns, p, espeak_voice.espeak()["sr"], render_rng)
     wave = resample(wave.astype(np.float32), sr, p["sample_rate"])
     if p["channels"] == 2:  # a stereo phone/camera recording: same scene, slight delay and level offset
         delay, gain = p["stereo"]
@@ -350,7 +294,7 @@ def existing_files(out_dir):
 
 def synthesize_corpus(out_dir, n_harmful, n_safe, fraction, seed, workers):
     """Render every clip in worker processes; returns [(row, seconds)] in index order."""
-    espeak()  # load once here; forked workers inherit it (and the length tables below)
+    espeak_voice.espeak()  # load once here; forked workers inherit it (and the length tables below)
     common_lengths(False, fraction), common_lengths(True, fraction)
     jobs = [(i, seed, plan, fraction, str(out_dir)) for i, plan in enumerate(plan_clips(n_harmful, n_safe, fraction))]
     # libespeak-ng keeps hidden state between sentences (the same text comes out slightly different

@@ -18,7 +18,7 @@ SPOKEN = {"safe/hello.wav": ("Did you finish the maths homework for tomorrow mor
 
 
 def speak_to(path, text):
-    from synth_dataset import espeak, speak
+    from espeak_voice import espeak, speak
 
     wave = speak(text, {"voice": "en-us", "rate": 150, "pitch": 50, "range": 50})
     path.parent.mkdir(parents=True, exist_ok=True)
