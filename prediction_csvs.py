@@ -1,6 +1,6 @@
 """Prediction CSVs from infer_dataset.py, read and checked: every row's columns and values, shards
-of one model complete, duplicates dropped. compute_metrics.py scores what this returns; a bad row
-is refused with its file and line.
+of one model complete, duplicates dropped. compute_metrics.py scores what this returns, and
+fusion.py reads its acoustic scores through it; a bad row is refused with its file and line.
 """
 import csv
 import math

@@ -25,8 +25,8 @@ import numpy as np
 from tqdm import tqdm
 
 from config import CFG
-from utils_audio import AudioStats, iter_audio_blocks, load_audio
 from recognizers import DEFAULT_ASR, add_recognizer_args, make_recognizer
+from utils_audio import AudioStats, iter_audio_blocks, load_audio
 from utils_io import (HelmitError, atomic_output, file_sha256, known_digests, read_labels_csv, refuse_to_overwrite,
                       remember_digests, run_cli, write_csv)
 

@@ -1,4 +1,4 @@
-"""Recognizer speed: real-time factor per core of transcribe.py's recognizers, Whisper base one clip per
+"""Recognizer speed: real-time factor per core of the recognizers (recognizers.py), Whisper base one clip per
 window and packed (several clips per window, the default; the target is on it), and what a cached second
 run costs. bench_fused.py times the packed path end to end, against one clip per window.
 

@@ -129,7 +129,7 @@ def test_a_checked_whisper_base_is_hashed_once_per_run_and_again_when_it_changes
 
     model = tmp_path / "model.bin"
     model.write_bytes(b"stand-in model")
-    monkeypatch.setattr(recognizers, "WHISPER_BASE_SHA256", recognizers.file_sha256(model))
+    monkeypatch.setattr(recognizers, "WHISPER_BASE_SHA256", utils_io.file_sha256(model))
     monkeypatch.setattr(utils_io, "MEMO_MIN_BYTES", 0)  # the stand-in is small; Whisper base is 145 MB
     monkeypatch.setattr(utils_io, "_DIGESTS", {})
     opened, real_open = [], open
