@@ -24,6 +24,7 @@ import numpy as np
 from tqdm import tqdm
 
 from scoring import clip_prob, decision, harmful_probs, load_onnx, read_metadata, window_and_stride
+from prediction_csvs import shard_csv_path
 from recognizers import add_recognizer_args
 from utils_audio import stream_windows
 from utils_io import HelmitError, atomic_output, read_labels_csv, refuse_to_overwrite, run_cli
@@ -74,12 +75,6 @@ def shard_rows(rows, num_shards, shard_index):
     way every shard gets its share of each class and of the long clips, so shards take equal time.
     """
     return rows[shard_index::num_shards]
-
-
-def shard_csv_path(path, shard_index, num_shards):
-    """`cnn_predictions.csv` -> `cnn_predictions.shard0of4.csv`: the name compute_metrics.py groups by."""
-    path = Path(path)
-    return path.with_name(f"{path.stem}.shard{shard_index}of{num_shards}{path.suffix}")
 
 
 def score_rows(sess, meta, rows, batch_size, window, stride):

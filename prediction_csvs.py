@@ -21,6 +21,13 @@ def model_name(path):
     return stem[: -len("_predictions")] if stem.endswith("_predictions") else stem
 
 
+def shard_csv_path(path, shard_index, num_shards):
+    """`cnn_predictions.csv` -> `cnn_predictions.shard0of4.csv`: how infer_dataset.py --num_shards
+    names its output, and what SHARD_SUFFIX reads back."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}.shard{shard_index}of{num_shards}{path.suffix}")
+
+
 def shard_of(path):
     """(shard index, number of shards) from a shard CSV's name; None for a whole predictions CSV."""
     match = SHARD_SUFFIX.search(Path(path).stem)

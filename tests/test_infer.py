@@ -7,6 +7,7 @@ import numpy as np
 
 import infer
 import infer_dataset
+import prediction_csvs
 from utils_io import HelmitError
 from conftest import run_script
 
@@ -133,7 +134,7 @@ def test_sharded_scoring_merges_into_the_unsharded_metrics(tone_onnx, tone_corpu
     shard_dir = tmp_path / "shards"
     shard_dir.mkdir()
     for i in range(3):  # the default name: <data_root>/<model>_predictions.shard<I>of<N>.csv, here under shard_dir
-        out = infer_dataset.shard_csv_path(shard_dir / "m_predictions.csv", i, 3)
+        out = prediction_csvs.shard_csv_path(shard_dir / "m_predictions.csv", i, 3)
         assert infer_dataset.main(flags + ["--num_shards", "3", "--shard_index", str(i), "--output_csv", str(out)]) == 0
         assert f"(shard {i} of 3)" in capsys.readouterr().out
     shards = [predictions_of(p) for p in sorted(shard_dir.glob("*.csv"))]
@@ -214,9 +215,7 @@ def test_a_model_the_workers_cannot_load_fails_with_its_own_message(tone_onnx, t
 
 
 def test_shard_csv_names_group_under_the_model_name():
-    import prediction_csvs
-
-    name = infer_dataset.shard_csv_path("data/cnn_predictions.csv", 2, 4)
+    name = prediction_csvs.shard_csv_path("data/cnn_predictions.csv", 2, 4)
     assert str(name) == "data/cnn_predictions.shard2of4.csv"
     assert prediction_csvs.model_name(name) == "cnn" and prediction_csvs.shard_of(name) == (2, 4)
 
