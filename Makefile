@@ -107,6 +107,9 @@ fusion-heldout: $(STAMP)
 		$(FUSION_FLAGS) --overwrite
 	$(PY) compute_metrics.py data2000/fusion_cv_acoustic_predictions.csv data2000/fusion_cv_text_predictions.csv \
 		data2000/fusion_cv_fused_predictions.csv --output data2000/fusion_metrics.txt --no_plots --overwrite
+	# the same clips read by the text model from what was said and from what was heard: what recognition costs
+	$(PY) eval_text.py --text_model $(RUNS)/text_model --transcripts data2000/heldout_transcripts.csv \
+		--said data2000/synth_manifest.csv
 
 # Issue 4: every benchmark, then one table of their targets. Not part of `make test`.
 bench: $(STAMP)

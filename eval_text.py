@@ -7,6 +7,9 @@ violence, idioms, banter, people reporting abuse, safety advice, films and news)
 written last and nothing was tuned on it. Each part is scored as written (`clean`) and, when
 eval/text_benchmark_part{N}_spoken.csv exists, as spoken by held-out espeak-ng voices and
 transcribed by the default recognizer (speak_text.py). Prints one table; --json writes it all.
+
+With --transcripts and --said it scores clips instead: the same clips from what was said and from
+what the recognizer heard, so a miss shows whether the recognizer lost it or the text model did.
 """
 import argparse
 import csv
@@ -51,6 +54,46 @@ def generator_heldout():
     rows = text_corpus.generate(GENERATOR_HELDOUT, 7, "heldout", spoken=0.3)
     return [{"text": g["text"], "label": str(g["label"]), "category": g["category"], "subtype": g["subtype"]}
             for g in rows]
+
+
+def clip_sets(transcripts_path, said_path):
+    """({"clips_said": rows, "clips_heard": rows}, (words heard, words said), clips skipped): the
+    clips of a transcribe.py CSV (labelled), scored from what was said (`said_path`: a CSV with path
+    and text, such as synth_dataset.py's synth_manifest.csv, whose turns are joined by " | ") and from
+    what the recognizer heard. Clips the recognizer failed on are skipped in both."""
+    from synth_dataset import TURN_SEP
+    from transcribe import read_transcripts, word_recall
+
+    said_path = Path(said_path)
+    if not said_path.is_file():
+        raise HelmitError(f"{said_path}: --said file not found")
+    with open(said_path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        missing = {"path", "text"} - set(reader.fieldnames or [])
+        if missing:
+            raise HelmitError(f"{said_path}: missing column(s) {', '.join(sorted(missing))}; --said needs each "
+                              "clip's path and what was said in it (text)")
+        said = {r["path"]: r for r in reader}
+    said_rows, heard_rows, skipped = [], [], 0
+    for path, row in read_transcripts(transcripts_path).items():
+        if (row.get("error") or "").strip():
+            skipped += 1
+            continue
+        if str(row.get("label", "")).strip() not in ("0", "1"):
+            raise HelmitError(f"{transcripts_path}: clip {path} has no 0/1 label; transcribe a labels.csv "
+                              "(transcribe.py --data_root) so its transcripts carry labels")
+        if path not in said:
+            raise HelmitError(f"{said_path}: no row for clip {path} of {transcripts_path}; --said must cover every "
+                              "transcribed clip")
+        # the built-in corpus calls everyday clips "safe"
+        category = {"safe": "everyday"}.get(said[path].get("category") or "", said[path].get("category") or "")
+        common = {"label": row["label"].strip(), "category": category}
+        said_rows.append(dict(common, text=" ".join((said[path]["text"] or "").split(TURN_SEP))))
+        heard_rows.append(dict(common, text=row["text"] or ""))
+    if not said_rows:
+        raise HelmitError(f"{transcripts_path}: no transcribed clips to score")
+    recall = word_recall([r["text"] for r in said_rows], [r["text"] for r in heard_rows])
+    return {"clips_said": said_rows, "clips_heard": heard_rows}, recall, skipped
 
 
 def score(rows, model, threshold=None):
@@ -110,9 +153,10 @@ def format_report(rep):
         lines.append(f"{name:<20} {m['n']:>5} " + " ".join(f"{v:>7.3f}" for v in vals))
     lines.append("  harm columns: recall (share flagged); everyd, hardneg: share of safe text flagged; cat.acc: harm "
                  "named right among harmful texts")
-    worst = {name: max(m["hard_negative_flagged_by_subtype"].items(), key=lambda kv: kv[1], default=("-", 0.0))
-             for name, m in rep.items()}
-    lines.append("  most-flagged hard negatives: " + "; ".join(f"{n} {s} {v:.0%}" for n, (s, v) in worst.items()))
+    worst = {name: max(m["hard_negative_flagged_by_subtype"].items(), key=lambda kv: kv[1])
+             for name, m in rep.items() if set(m["hard_negative_flagged_by_subtype"]) - {""}}
+    if worst:  # clips have no hard-negative subtypes
+        lines.append("  most-flagged hard negatives: " + "; ".join(f"{n} {s} {v:.0%}" for n, (s, v) in worst.items()))
     return "\n".join(lines)
 
 
@@ -120,11 +164,28 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--text_model", default="runs/text_model", help="text model directory or .json (default: %(default)s)")
     p.add_argument("--int8", action="store_true", help="score the model's INT8 ONNX file")
+    p.add_argument("--transcripts", help="score these clips instead of the benchmark: a transcribe.py CSV of a "
+                                         "labels.csv (needs --said)")
+    p.add_argument("--said", help="with --transcripts: what was said in each clip, a CSV with path and text "
+                                  "columns (category too, if present); the built-in corpus writes it as "
+                                  "<data_root>/synth_manifest.csv")
     p.add_argument("--json", help="also write every number to this JSON file")
     args = p.parse_args(argv)
+    if bool(args.transcripts) != bool(args.said):
+        p.error("--transcripts and --said go together: the clips as heard, and what was said in them")
     model = text_model.load(args.text_model, int8=args.int8)
-    rep = report(model)
-    print(format_report(rep))
+    if args.transcripts:
+        sets, (found, total), skipped = clip_sets(args.transcripts, args.said)
+        rep = {name: score(rows, model) for name, rows in sets.items()}
+        for m in rep.values():
+            m.pop("_probs")
+        rep["word_recall"] = found / max(1, total)
+        print(format_report({k: v for k, v in rep.items() if k != "word_recall"}))
+        print(f"  the recognizer kept {found} of {total} spoken words ({rep['word_recall']:.1%})"
+              + (f"; {skipped} clip(s) it failed on left out" if skipped else ""))
+    else:
+        rep = report(model)
+        print(format_report(rep))
     if args.json:
         with atomic_output(args.json, "w", encoding="utf-8") as f:
             json.dump(rep, f, indent=1)

@@ -1,0 +1,73 @@
+"""eval_text.py's clip mode: the same clips scored from what was said and from what was heard."""
+import csv
+import json
+
+import pytest
+
+import eval_text
+import text_model
+from utils_io import HelmitError
+
+HARMFUL = ["i will hurt you tonight", "i am going to hurt you", "you will get hurt", "i will find you and hurt you"]
+SAFE = ["see you at lunch", "see you at practice", "want to come to lunch", "see you tonight at practice"]
+
+
+def write_csv(path, fields, rows):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=fields)
+        w.writeheader()
+        w.writerows(rows)
+    return path
+
+
+@pytest.fixture()
+def clips(tmp_path):
+    """Four clips: a threat said in two turns and heard as small talk, a threat heard right, a safe
+    clip heard right, and a clip the recognizer failed on."""
+    model = text_model.fit(HARMFUL * 3 + SAFE * 3, [1] * 12 + [0] * 12)
+    text_model.save(tmp_path / "ngram.json", model)
+    said = write_csv(tmp_path / "synth_manifest.csv", ["path", "label", "category", "text"], [
+        {"path": "harmful/a.wav", "label": 1, "category": "threat", "text": "I will hurt you tonight | I will find you"},
+        {"path": "harmful/b.wav", "label": 1, "category": "threat", "text": "I am going to hurt you"},
+        {"path": "safe/c.wav", "label": 0, "category": "safe", "text": "See you at lunch"},
+        {"path": "safe/d.wav", "label": 0, "category": "safe", "text": "See you at practice"}])
+    heard = write_csv(tmp_path / "transcripts.csv", ["path", "label", "text", "confidence", "words", "error"], [
+        {"path": "harmful/a.wav", "label": 1, "text": "I will see you tonight at lunch", "confidence": 0.8},
+        {"path": "harmful/b.wav", "label": 1, "text": "I am going to hurt you", "confidence": 0.9},
+        {"path": "safe/c.wav", "label": 0, "text": "See you at lunch", "confidence": 0.9},
+        {"path": "safe/d.wav", "label": 0, "text": "", "error": "decode failed"}])
+    return tmp_path, said, heard
+
+
+def test_clips_are_scored_from_what_was_said_and_from_what_was_heard(clips, capsys):
+    tmp_path, said, heard = clips
+    assert eval_text.main(["--text_model", str(tmp_path / "ngram.json"), "--transcripts", str(heard),
+                           "--said", str(said), "--json", str(tmp_path / "r.json")]) == 0
+    out = capsys.readouterr().out
+    rep = json.loads((tmp_path / "r.json").read_text())
+    assert rep["clips_said"]["n"] == rep["clips_heard"]["n"] == 3  # the failed clip left out of both
+    # the threat said in two turns is caught from its words and missed from the recognizer's small talk
+    assert rep["clips_said"]["flagged"]["threat"] == 1.0 and rep["clips_heard"]["flagged"]["threat"] == 0.5
+    assert rep["clips_said"]["flagged"]["everyday"] == rep["clips_heard"]["flagged"]["everyday"] == 0.0
+    # said: i will hurt you tonight i will find you / i am going to hurt you / see you at lunch (9 + 6 + 4 words);
+    # heard keeps i, will, you, tonight of the first (4) and every word of the other two (10)
+    assert rep["word_recall"] == pytest.approx(14 / 19)
+    assert "clips_said" in out and "clips_heard" in out and "14 of 19 spoken words" in out
+    assert "1 clip(s) it failed on left out" in out
+
+
+def test_clip_mode_refuses_what_it_cannot_pair(clips, capsys):
+    tmp_path, said, heard = clips
+    model = ["--text_model", str(tmp_path / "ngram.json")]
+    short = write_csv(tmp_path / "short.csv", ["path", "text"], [{"path": "harmful/a.wav", "text": "x"}])
+    with pytest.raises(HelmitError, match=r"short\.csv: no row for clip harmful/b\.wav of .*transcripts\.csv"):
+        eval_text.main(model + ["--transcripts", str(heard), "--said", str(short)])
+    no_text = write_csv(tmp_path / "labels.csv", ["path", "label"], [{"path": "harmful/a.wav", "label": 1}])
+    with pytest.raises(HelmitError, match=r"labels\.csv: missing column\(s\) text"):
+        eval_text.main(model + ["--transcripts", str(heard), "--said", str(no_text)])
+    unlabelled = write_csv(tmp_path / "t.csv", ["path", "text"], [{"path": "harmful/a.wav", "text": "hi"}])
+    with pytest.raises(HelmitError, match=r"t\.csv: clip harmful/a\.wav has no 0/1 label"):
+        eval_text.main(model + ["--transcripts", str(unlabelled), "--said", str(said)])
+    with pytest.raises(SystemExit):
+        eval_text.main(model + ["--transcripts", str(heard)])
+    assert "--transcripts and --said go together" in capsys.readouterr().err
