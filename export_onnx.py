@@ -21,7 +21,7 @@ from torch import nn
 from model import check_checkpoint_settings, load_checkpoint, onnx_metadata
 from scoring import set_metadata, store_sparse_constants
 from utils_audio import crop_or_pad, load_audio
-from utils_io import HelmitError, atomic_output, refuse_to_overwrite, run_cli
+from utils_io import HelmitError, HelpFormatter, atomic_output, refuse_to_overwrite, run_cli
 
 MAX_ABS_DIFF = 1e-4  # ONNX Runtime vs PyTorch logits; float32 kernels differ by ~1e-6
 
@@ -149,7 +149,7 @@ def max_diff_vs_torch(model, onnx_path, waves):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                formatter_class=HelpFormatter)
     p.add_argument("--ckpt", default="runs/lite_cnn.pt", help="checkpoint written by train.py")
     p.add_argument("--onnx", default=None, help="ONNX file to write (default: the checkpoint path with .onnx)")
     p.add_argument("--n_check", type=int, default=8, help="real clips used to compare ONNX Runtime with PyTorch")

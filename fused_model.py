@@ -59,6 +59,8 @@ def load(path, int8_text=False):
     """{manifest, fusion, text_model, acoustic_onnx (path), asr, threshold}, every file checked
     against its digest; raises HelmitError naming the file."""
     path = Path(path)
+    if not path.exists():
+        raise HelmitError(f"{path}: fused model not found (fusion.py --out writes one)")
     if path.is_file():
         raise HelmitError(f"{path}: a fused model is a directory (fusion.py --out DIR); this is a file")
     if not (path / "manifest.json").is_file():
@@ -119,4 +121,5 @@ def fuse_result(fused, result, transcript):
     p, harmful = scores["prob_harmful"], scores["prob_harmful"] >= fused["threshold"]
     return {**result, **scores, "label": "harmful" if harmful else "safe", "probability": p if harmful else 1 - p,
             "category": scores["category"] if harmful else "", "threshold": fused["threshold"],
-            "acoustic_threshold": result["threshold"], "asr_confidence": transcript["confidence"]}
+            "acoustic_threshold": result["threshold"], "asr_confidence": transcript["confidence"],
+            "acoustic_weight": float(fused["fusion"]["combiner"]["coef"][0])}

@@ -18,7 +18,7 @@ from pathlib import Path
 from scoring import clip_prob, load_onnx, onnx_stream_probs, window_and_stride
 from recognizers import add_recognizer_args
 from utils_audio import AudioStats, stream_windows
-from utils_io import HelmitError, run_cli
+from utils_io import HelmitError, HelpFormatter, run_cli
 
 
 def harmful_ranges(starts, probs, window_sec, sr, threshold):
@@ -70,8 +70,11 @@ def describe(result):
                   f"transcript P(harmful) {result['prob_text']:.2f}",
                   f"  transcript: \"{result['transcript']}\" (recognizer confidence {result['asr_confidence']:.2f})",
                   f"  words that drove the transcript score (logit change without them): {words}"]
+    # the ranges are the acoustic model's windows: under a fusion, say whose they are and what they count for
+    owner = "acoustic model flags" if fused else "harmful speech at"
+    unweighted = " (the fusion gives the acoustic model no weight)" if fused and result["acoustic_weight"] == 0 else ""
     for s, e, p in result["harmful_ranges"]:
-        lines.append(f"  harmful speech at {s:.1f}-{e:.1f}s (P {p:.2f})")
+        lines.append(f"  {owner} {s:.1f}-{e:.1f}s (P {p:.2f}){unweighted}")
     lines += [f"  warning: {w}" for w in result["warnings"]]
     return "\n".join(lines)
 
@@ -88,14 +91,15 @@ def fusion_step(fused, args):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                formatter_class=HelpFormatter)
     p.add_argument("--audio_path", nargs="+", required=True, help="audio file(s) to classify")
     p.add_argument("--onnx", default=None,
                    help="Helmit ONNX model (FP32 or INT8) for acoustic-only scoring (default: runs/lite_cnn.onnx, or the "
                         "acoustic model inside --fusion)")
     p.add_argument("--window_sec", type=float, default=None, help="window length (default: the model's training window)")
     p.add_argument("--stride_sec", type=float, default=None, help="hop between windows (default: half a window)")
-    p.add_argument("--threshold", type=float, default=None, help="override the model's P(harmful) threshold")
+    p.add_argument("--threshold", type=float, default=None,
+                   help="override the model's P(harmful) threshold (with --fusion: the fused decision's)")
     p.add_argument("--threads", type=int, default=0, help="ONNX Runtime threads (0 = all cores)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     p.add_argument("--fusion", help="fused model directory from fusion.py (e.g. runs/helmit_fused): also transcribe "
@@ -103,9 +107,15 @@ def main(argv=None):
                                     "(default: acoustic only)")
     add_recognizer_args(p, for_fusion=True)
     args = p.parse_args(argv)
-    if args.threshold is not None and not math.isfinite(args.threshold):
-        raise HelmitError(f"--threshold {args.threshold}: not a finite number; give a P(harmful) cut-off such as 0.5")
+    if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:  # also refuses nan
+        raise HelmitError(f"--threshold {args.threshold}: not a P(harmful) cut-off between 0 and 1, such as 0.5")
+    if args.threads < 0:
+        raise HelmitError(f"--threads {args.threads}: give 0 (all cores) or a positive count")
+    if not args.fusion and (args.asr or args.asr_model):
+        raise HelmitError("--asr and --asr_model choose the recognizer of a fused model; give --fusion too "
+                          "(acoustic-only scoring transcribes nothing)")
     fused = None
+    acoustic_threshold = args.threshold
     if args.fusion:
         if args.onnx:
             raise HelmitError(f"--onnx {args.onnx}: a fused model holds its own acoustic model; give --fusion or --onnx")
@@ -113,6 +123,8 @@ def main(argv=None):
 
         fused = load_fused(args.fusion)
         args.onnx = fused["acoustic_onnx"]
+        if args.threshold is not None:  # the decision is the fusion's, so that is the threshold to move
+            fused["threshold"], acoustic_threshold = args.threshold, None
     args.onnx = args.onnx or "runs/lite_cnn.onnx"
     sess, meta = load_onnx(args.onnx, args.threads)
     window, stride = window_and_stride(meta, args.window_sec, args.stride_sec)  # fails before any file is read
@@ -124,20 +136,19 @@ def main(argv=None):
     results, failed = [], 0
     for path in args.audio_path:
         try:
-            results.append(fuse(classify_file(sess, meta, Path(path), window, stride, args.threshold), Path(path)))
+            results.append(fuse(classify_file(sess, meta, Path(path), window, stride, acoustic_threshold), Path(path)))
         except HelmitError as e:
             if len(args.audio_path) == 1:
                 raise
             failed += 1
             results.append({"path": str(path), "error": str(e)})
+    for r in results:  # a failed file is named on stderr in either output form
+        if "error" in r:
+            print(f"error: {r['error']}", file=sys.stderr)
+        elif not args.json:
+            print(describe(r))
     if args.json:
         print(json.dumps(results[0] if len(results) == 1 else {"results": results, "model": str(args.onnx)}))
-    else:
-        for r in results:
-            if "error" in r:
-                print(f"error: {r['error']}", file=sys.stderr)
-            else:
-                print(describe(r))
     return 1 if failed else 0
 
 

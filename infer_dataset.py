@@ -27,7 +27,7 @@ from scoring import clip_prob, decision, harmful_probs, load_onnx, read_metadata
 from prediction_csvs import shard_csv_path
 from recognizers import add_recognizer_args
 from utils_audio import stream_windows
-from utils_io import HelmitError, atomic_output, read_labels_csv, refuse_to_overwrite, run_cli
+from utils_io import HelmitError, HelpFormatter, atomic_output, read_labels_csv, refuse_to_overwrite, run_cli
 
 FIELDS = ["path", "label", "pred", "prob", "prob_harmful", "split", "error"]
 FUSED_FIELDS = ["prob_acoustic", "prob_text", "pred_category", "transcript", "top_words"]  # with --fusion
@@ -229,7 +229,7 @@ def fused_row(row, fused, transcript, explain="flagged"):
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                formatter_class=HelpFormatter)
     p.add_argument("--onnx", default=None,
                    help="Helmit ONNX model (FP32 or INT8) for acoustic-only scoring (default: runs/lite_cnn.onnx, or the "
                         "acoustic model inside --fusion)")

@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from scoring import clip_prob, load_onnx, onnx_window_probs, read_metadata, set_metadata, store_dense_constants, store_sparse_constants
 from utils_audio import load_audio, windows
-from utils_io import HelmitError, atomic_output, read_labels_csv, refuse_to_overwrite, run_cli
+from utils_io import HelmitError, HelpFormatter, atomic_output, read_labels_csv, refuse_to_overwrite, run_cli
 
 MAX_FLIP_RATE = 0.02  # refuse an INT8 model that changes more than 2% of FP32 decisions
 
@@ -202,7 +202,7 @@ def compare(fp32_path, int8_path, waves, meta):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                formatter_class=HelpFormatter)
     p.add_argument("--onnx_in", default="runs/lite_cnn.onnx", help="FP32 model from export_onnx.py")
     p.add_argument("--onnx_out", default=None, help="INT8 model to write (default: <onnx_in>_int8.onnx)")
     p.add_argument("--data_root", default=None, help="data folder (default: the one the model was trained on)")

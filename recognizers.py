@@ -178,8 +178,7 @@ def add_recognizer_args(p, for_fusion=False, several_clips=False):
                             "word errors, about half the memory: 148 vs 320 MB peak per worker), or faster-whisper "
                             "with any CTranslate2 Whisper model in --asr_model")
     p.add_argument("--asr_model", help="--asr faster-whisper: a CTranslate2 Whisper model directory on disk; "
-                                       f"--asr whisper-base: where its model is rebuilt, {WHISPER_BASE_DIR} when not "
-                                       "given (default: %(default)s)")
+                                       f"--asr whisper-base: where its model is rebuilt (default: {WHISPER_BASE_DIR})")
     p.add_argument("--cache_dir", default="runs/cache",
                    help="transcripts are cached here per file content and recognizer (default: %(default)s)")
     if several_clips:

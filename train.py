@@ -47,7 +47,7 @@ from splits import split_rows, stratified_folds
 from train_progress import load_progress, restore_progress, save_progress, trained_state
 from utils_dist import (ddp_forward, distributed_sampler, from_rank0, init_distributed, launched_ranks,
                         mean_over_ranks, rank, rank0_first, report_ranks, shutdown, sync_buffers, world_size)
-from utils_io import HelmitError, atomic_output, read_labels_csv, refuse_to_overwrite, run_cli, write_csv
+from utils_io import HelmitError, HelpFormatter, atomic_output, read_labels_csv, refuse_to_overwrite, run_cli, write_csv
 
 
 def class_weights(labels):
@@ -370,7 +370,7 @@ def cv_summary(per_fold):
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                                formatter_class=HelpFormatter,
                                 epilog="several processes or machines: torchrun --nproc_per_node N train.py ... "
                                        "(DistributedDataParallel; --batch_size is per process; see README)")
     p.add_argument("--data_root", default=CFG.data_root, help="folder the paths in labels.csv are relative to")

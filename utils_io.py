@@ -4,6 +4,7 @@ Every stage writes its outputs through `atomic_output`, so an interrupted run ne
 half-written checkpoint, ONNX file or CSV in place of a good one, and the temp file a killed run
 leaves is removed by the next run that writes the same output (`temp_beside`).
 """
+import argparse
 import contextlib
 import csv
 import hashlib
@@ -313,6 +314,16 @@ def _label_rows(reader, labels_csv, root, check_files):
             raise HelmitError(f"{where}: audio file {abspath} {what}")
         rows.append({**row, "path": rel, "abspath": str(abspath), "label": label})
     return rows
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Each flag's default shown once: not appended to a help text that already states it (such as
+    "default: <data_root>/labels.csv"), nor shown as "None" for a default worked out at run time."""
+
+    def _get_help_string(self, action):
+        if "default" in (action.help or "") or action.default is None:
+            return action.help
+        return super()._get_help_string(action)
 
 
 def run_cli(main):

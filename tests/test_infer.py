@@ -109,6 +109,27 @@ def test_the_stored_threshold_decides_in_both_inference_scripts(tone_onnx, tone_
     assert probs[0] == probs[1]  # same scores: only the threshold moved the decisions
 
 
+def test_infer_refuses_flags_that_cannot_mean_anything(tone_onnx, tone_corpus):
+    clip = tone_corpus / list(csv.DictReader(open(tone_corpus / "labels.csv")))[0]["path"]
+    for flags, message in ((["--threshold", "5"], "--threshold 5.0: not a P(harmful) cut-off between 0 and 1"),
+                           (["--threshold", "nan"], "--threshold nan: not a P(harmful) cut-off"),
+                           (["--threads", "-1"], "--threads -1: give 0 (all cores) or a positive count"),
+                           (["--asr", "pocketsphinx"], "--asr and --asr_model choose the recognizer of a fused model"),
+                           (["--fusion", str(tone_corpus / "nope")], "nope: fused model not found")):
+        proc = run_script("infer.py", "--audio_path", clip, *flags, check=False)
+        assert proc.returncode == 1 and message in proc.stderr, (flags, proc.stderr)
+
+
+def test_infer_json_names_a_failed_file_on_stderr(tone_onnx, tone_corpus, tmp_path):
+    bad = tmp_path / "fake.wav"
+    bad.write_text("not audio")
+    clip = tone_corpus / list(csv.DictReader(open(tone_corpus / "labels.csv")))[0]["path"]
+    proc = run_script("infer.py", "--onnx", tone_onnx, "--audio_path", bad, clip, "--json", check=False)
+    assert proc.returncode == 1 and f"error: {bad}: cannot decode audio" in proc.stderr
+    results = json.loads(proc.stdout)["results"]
+    assert "error" in results[0] and results[1]["label"] in ("harmful", "safe")
+
+
 # ---- parallel workers and shards ----
 
 def predictions_of(path):

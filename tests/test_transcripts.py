@@ -365,6 +365,23 @@ def test_fused_inference_shows_transcript_words_and_both_scores(fusion_dir, spok
     assert both.returncode == 1 and "give --fusion or --onnx" in both.stderr
 
 
+def test_fused_threshold_moves_the_fused_decision_not_the_acoustic_one(fusion_dir, spoken_corpus, tmp_path):
+    from scoring import read_metadata
+
+    clip = spoken_corpus / "harmful" / "loser.wav"
+    saved = fused_model.load(fusion_dir)
+    for threshold, label in (("0", "harmful"), ("1", "safe")):
+        out = json.loads(run_script("infer.py", "--fusion", fusion_dir, "--audio_path", clip, "--cache_dir", tmp_path,
+                                    "--threshold", threshold, "--json").stdout)
+        assert out["threshold"] == float(threshold) and out["label"] == label
+        assert out["acoustic_threshold"] == pytest.approx(float(read_metadata(saved["acoustic_onnx"])["threshold"]))
+    text = run_script("infer.py", "--fusion", fusion_dir, "--audio_path", clip, "--cache_dir", tmp_path,
+                      "--threshold", "0").stdout
+    assert "harmful speech at" not in text  # the acoustic model's windows are never the fused decision's
+    assert ("acoustic model flags" in text) == bool(json.loads(run_script(
+        "infer.py", "--fusion", fusion_dir, "--audio_path", clip, "--cache_dir", tmp_path, "--json").stdout)["harmful_ranges"])
+
+
 def test_infer_dataset_fused_columns_match_the_fusion(fusion_dir, spoken_corpus, transcripts, tmp_path):
     out, reused = tmp_path / "fused.csv", tmp_path / "reused.csv"
     proc = run_script("infer_dataset.py", "--data_root", spoken_corpus, "--fusion", fusion_dir,
