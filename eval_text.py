@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 import text_model
-from utils_io import HelmitError, atomic_output, run_cli
+from utils_io import HelmitError, atomic_output, refuse_to_overwrite, run_cli
 
 EVAL_DIR = Path(__file__).resolve().parent / "eval"
 PARTS = ("part1", "part2")
@@ -170,9 +170,12 @@ def main(argv=None):
                                   "columns (category too, if present); the built-in corpus writes it as "
                                   "<data_root>/synth_manifest.csv")
     p.add_argument("--json", help="also write every number to this JSON file")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --json file")
     args = p.parse_args(argv)
     if bool(args.transcripts) != bool(args.said):
         p.error("--transcripts and --said go together: the clips as heard, and what was said in them")
+    if args.json:
+        refuse_to_overwrite(args.json, args.overwrite, inputs=[args.text_model, args.transcripts, args.said])
     model = text_model.load(args.text_model, int8=args.int8)
     if args.transcripts:
         sets, (found, total), skipped = clip_sets(args.transcripts, args.said)

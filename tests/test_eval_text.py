@@ -71,3 +71,19 @@ def test_clip_mode_refuses_what_it_cannot_pair(clips, capsys):
     with pytest.raises(SystemExit):
         eval_text.main(model + ["--transcripts", str(heard)])
     assert "--transcripts and --said go together" in capsys.readouterr().err
+
+
+def test_json_report_never_replaces_a_file_unasked_nor_its_own_model(clips):
+    tmp_path, said, heard = clips
+    model = tmp_path / "ngram.json"
+    before = model.read_bytes()
+    flags = ["--text_model", str(model), "--transcripts", str(heard), "--said", str(said)]
+    with pytest.raises(HelmitError, match=r"ngram\.json: is also an input of this run"):
+        eval_text.main(flags + ["--json", str(model), "--overwrite"])
+    assert model.read_bytes() == before
+    old = tmp_path / "old.json"
+    old.write_text("{}")
+    with pytest.raises(HelmitError, match=r"old\.json: exists; pass --overwrite"):
+        eval_text.main(flags + ["--json", str(old)])
+    assert old.read_text() == "{}"
+    assert eval_text.main(flags + ["--json", str(old), "--overwrite"]) == 0 and "clips_said" in json.loads(old.read_text())

@@ -39,7 +39,7 @@ def test_refuses_too_many_flips_and_keeps_the_old_file(cnn_onnx, tmp_path):
     out = tmp_path / "cnn_int8.onnx"
     out.write_bytes(b"previous good model")
     # a negative allowance makes any result "too many flips": the refusal path, deterministically
-    with pytest.raises(HelmitError, match="flips .* not written"):
+    with pytest.raises(HelmitError, match=r"flips .* not written\. .*accept it with --max_flip_rate 0\.\d{3}"):
         quantize_onnx.main(["--onnx_in", str(cnn_onnx), "--onnx_out", str(out), "--max_flip_rate", "-1",
                             "--n_check", "6", "--n_calib", "4", "--overwrite"])
     assert out.read_bytes() == b"previous good model"
