@@ -295,7 +295,7 @@ def main(argv=None):
               "asr": sorted(asr)[0] if len(asr) == 1 else ",".join(sorted(asr)),
               "acoustic_at_chance": at_chance, "acoustic_rank_test_p": p_value, "text_adapted": bool(args.adapt),
               "fit_on": {"acoustic_csv": str(args.acoustic_csv), "transcripts": str(args.transcripts), "n": len(rows),
-                         "harmful": int(labels.sum())},
+                         "harmful": int(labels.sum()), "clips": [r["path"] for r in rows]},
               "cross_validation": per_fold}
     with atomic_directory(args.out) as tmp, tempfile.TemporaryDirectory() as work:
         text_dir = args.text_model

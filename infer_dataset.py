@@ -1,8 +1,9 @@
 """Score every clip of a labels.csv with a Helmit ONNX model and write the predictions CSV.
 
 Columns: path,label,pred,prob,prob_harmful,split,error (plus category when labels.csv has one).
-`split` comes from the model's own record of the clips it trained and validated on, so metrics
-on training clips can never pass for held-out metrics. One bad clip does not stop the run: its
+`split` comes from the model's own record of the clips it trained and validated on (and, with
+--fusion, of the clips the fusion was fit on), so metrics on training clips can never pass for
+held-out metrics. One bad clip does not stop the run: its
 row carries the error, and the exit code is 1 when any clip failed. Clips are decoded and scored
 in parallel worker processes, and --num_shards/--shard_index split a backlog between jobs.
 """
@@ -58,14 +59,26 @@ def usable_cores():
         return os.cpu_count() or 1
 
 
-def split_lookup(meta):
-    """path -> train/val/test from the model's metadata; 'all' when the model kept no record."""
+def split_lookup(meta, fit_on=()):
+    """path -> train/val/test from the model's metadata; 'all' when the model kept no record.
+    `fit_on`: the clips a fused model's combiner (and adapted text model) learned from, which count
+    as train whatever the acoustic model made of them."""
     lookup = {}
     for split in ("test", "val", "train"):
         for p in json.loads(meta.get(f"{split}_clips", "[]")):
             lookup[p] = split
+    lookup.update({p: "train" for p in fit_on})
     default = "test" if lookup else "all"  # a recorded model never saw clips outside its lists
     return lambda path: lookup.get(path, default)
+
+
+def fused_fit_clips(fused, fusion_path):
+    """The clips `fused` was fit on; a warning when a fused model from an older fusion.py did not record them."""
+    clips = fused["fusion"].get("fit_on", {}).get("clips")
+    if clips is None:
+        print(f"warning: {fusion_path} does not record the clips it was fit on (made by an older fusion.py), so "
+              "they cannot be told from new ones: refit it before reading held-out metrics", file=sys.stderr)
+    return clips or []
 
 
 def shard_rows(rows, num_shards, shard_index):
@@ -202,6 +215,13 @@ def clip_transcripts(args, all_rows, rows, fused):
 
     if args.transcripts:
         known = read_transcripts(args.transcripts)
+        heard_by = {t.get("asr") or "" for t in known.values()} - {""}
+        if not heard_by:
+            print(f"warning: {args.transcripts} does not say which recognizer made it (no asr column); "
+                  f"{args.fusion} was fit on {fused['asr']}", file=sys.stderr)
+        elif heard_by != {fused["asr"]}:
+            print(f"warning: {args.fusion} was fit on transcripts from {fused['asr']}, {args.transcripts} holds "
+                  f"{', '.join(sorted(heard_by))}; the transcript score's calibration may not carry over", file=sys.stderr)
         missing = f"no transcript in {args.transcripts}; run transcribe.py on the same labels.csv"
         return {r["index"]: (known[r["path"]], known[r["path"]].get("error") or "") if r["path"] in known
                 else (None, f"{r['path']}: {missing}") for r in rows}
@@ -309,7 +329,7 @@ def main(argv=None):
     threshold = float(meta["threshold"])
     all_rows = read_labels_csv(labels_csv, args.data_root, check_files=False)
     rows = shard_rows([{**r, "index": i} for i, r in enumerate(all_rows)], args.num_shards, args.shard_index)
-    split_of = split_lookup(meta)
+    split_of = split_lookup(meta, fused_fit_clips(fused, args.fusion) if fused else ())
     extra = [c for c in ("category", "fold") if c in all_rows[0]]  # from all rows: every shard gets the same columns
     transcripts = None
     if fused:

@@ -24,6 +24,10 @@ def test_split_lookup_marks_what_the_model_saw():
     split_of = infer_dataset.split_lookup(meta)
     assert [split_of(p) for p in ("a.wav", "b.wav", "new.wav")] == ["train", "val", "test"]
     assert infer_dataset.split_lookup({})("x.wav") == "all"  # no record: the split is unknown
+    # a fused model's combiner (and adapted text model) learned from its fit clips: they count as train
+    fused_split = infer_dataset.split_lookup(meta, ["b.wav", "new.wav"])
+    assert [fused_split(p) for p in ("a.wav", "b.wav", "new.wav", "other.wav")] == ["train", "train", "train", "test"]
+    assert infer_dataset.split_lookup({}, ["x.wav"])("y.wav") == "test"
 
 
 def test_infer_dataset_survives_a_bad_clip(tone_onnx, tone_corpus, tmp_path):

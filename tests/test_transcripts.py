@@ -11,7 +11,7 @@ import fusion
 import text_model
 from conftest import run_script
 from utils_audio import resample
-from utils_io import HelmitError
+from utils_io import HelmitError, file_sha256
 
 SPOKEN = {"safe/hello.wav": ("Did you finish the maths homework for tomorrow morning?", 0),
           "harmful/loser.wav": ("You are such a loser, nobody likes you.", 1)}
@@ -322,6 +322,8 @@ def fusion_dir(small_text_model, tone_onnx, tmp_path_factory):
     manifest = json.loads((root / "fused" / "manifest.json").read_text())
     assert set(manifest["files"]) == {"acoustic.onnx", "fusion.json", "text/text_model.json"}
     assert manifest["asr"] == "pocketsphinx-5.1.1/en-us"
+    fit_on = json.loads((root / "fused" / "fusion.json").read_text())["fit_on"]
+    assert fit_on["clips"] == [f"c{i}.wav" for i in range(60)]  # so infer_dataset.py can mark them train
     return root / "fused"
 
 
@@ -407,6 +409,42 @@ def test_infer_dataset_fused_columns_match_the_fusion(fusion_dir, spoken_corpus,
                "--output_csv", every, "--explain", "all", check=False)
     explained = {r["path"]: r for r in csv.DictReader(open(every))}
     assert all(explained[p]["top_words"] and explained[p]["pred"] == rows[p]["pred"] for p in SPOKEN)
+
+
+def test_infer_dataset_marks_the_fusions_fit_clips_train_and_warns_of_foreign_transcripts(
+        fusion_dir, spoken_corpus, transcripts, tmp_path):
+    import shutil
+
+    fused = tmp_path / "fused"
+    shutil.copytree(fusion_dir, fused)
+    fusion = json.loads((fused / "fusion.json").read_text())
+    fusion["fit_on"]["clips"] = ["harmful/loser.wav"]  # as if the fusion had been fit on this clip of the corpus
+    (fused / "fusion.json").write_text(json.dumps(fusion))
+    manifest = json.loads((fused / "manifest.json").read_text())
+    manifest["files"]["fusion.json"] = file_sha256(fused / "fusion.json")
+    (fused / "manifest.json").write_text(json.dumps(manifest))
+    rows = list(csv.DictReader(open(transcripts[0])))
+    for asr, name in (("whisper-other", "other.csv"), (None, "no_asr.csv")):
+        with open(tmp_path / name, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=[k for k in rows[0] if asr or k != "asr"], extrasaction="ignore")
+            w.writeheader()
+            w.writerows([dict(r, asr=asr) for r in rows])
+        out = tmp_path / f"p_{name}"
+        proc = run_script("infer_dataset.py", "--data_root", spoken_corpus, "--fusion", fused, "--transcripts",
+                          tmp_path / name, "--output_csv", out, check=False)
+        splits = {r["path"]: r["split"] for r in csv.DictReader(open(out))}
+        assert splits["harmful/loser.wav"] == "train" and splits["safe/hello.wav"] == "test"
+        expect = ("holds whisper-other; the transcript score's calibration may not carry over" if asr
+                  else "does not say which recognizer made it (no asr column)")
+        assert expect in proc.stderr
+    old = json.loads((fused / "fusion.json").read_text())
+    del old["fit_on"]["clips"]  # a fused model from before the fit clips were recorded
+    (fused / "fusion.json").write_text(json.dumps(old))
+    manifest["files"]["fusion.json"] = file_sha256(fused / "fusion.json")
+    (fused / "manifest.json").write_text(json.dumps(manifest))
+    proc = run_script("infer_dataset.py", "--data_root", spoken_corpus, "--fusion", fused, "--transcripts",
+                      transcripts[0], "--output_csv", tmp_path / "old.csv", check=False)
+    assert "does not record the clips it was fit on" in proc.stderr
 
 
 def test_infer_dataset_explains_flagged_clips_by_default():
