@@ -28,7 +28,8 @@ from scoring import clip_prob, decision, harmful_probs, load_onnx, read_metadata
 from prediction_csvs import shard_csv_path
 from recognizers import add_recognizer_args
 from utils_audio import stream_windows
-from utils_io import HelmitError, HelpFormatter, atomic_output, read_labels_csv, refuse_to_overwrite, run_cli
+from utils_io import (HelmitError, HelpFormatter, atomic_output, clip_digest, read_labels_csv, refuse_to_overwrite,
+                      run_cli)
 
 FIELDS = ["path", "label", "pred", "prob", "prob_harmful", "split", "error"]
 FUSED_FIELDS = ["prob_acoustic", "prob_text", "pred_category", "transcript", "top_words"]  # with --fusion
@@ -60,16 +61,34 @@ def usable_cores():
 
 
 def split_lookup(meta, fit_on=()):
-    """path -> train/val/test from the model's metadata; 'all' when the model kept no record.
-    `fit_on`: the clips a fused model's combiner (and adapted text model) learned from, which count
-    as train whatever the acoustic model made of them."""
-    lookup = {}
+    """(path, file) -> train/val/test from the model's metadata; 'all' when the model kept no record.
+
+    A model that recorded its clips' digests (utils_io.clip_digest) knows them by content: a training
+    clip under another path or in a copied folder is still train, and a new clip that shares a
+    training clip's name is not. Only files as large as some training clip are hashed. Older models
+    are matched by path. `fit_on`: the clips a fused model's combiner (and adapted text model)
+    learned from, by path, which count as train whatever the acoustic model made of them."""
+    by_path = {}
     for split in ("test", "val", "train"):
         for p in json.loads(meta.get(f"{split}_clips", "[]")):
-            lookup[p] = split
-    lookup.update({p: "train" for p in fit_on})
-    default = "test" if lookup else "all"  # a recorded model never saw clips outside its lists
-    return lambda path: lookup.get(path, default)
+            by_path[p] = split
+    by_content = {d: split for split in ("val", "train") for d in json.loads(meta.get(f"{split}_digests", "[]"))}
+    sizes = {d.split(":", 1)[0] for d in by_content}
+    fit_on = set(fit_on)
+    default = "test" if by_path or fit_on else "all"  # a recorded model never saw clips outside its lists
+
+    def split_of(path, file=None):
+        if path in fit_on:
+            return "train"
+        if not by_content or file is None:
+            return by_path.get(path, default)
+        try:
+            size = str(os.path.getsize(file))
+        except OSError:
+            return by_path.get(path, default)  # unreadable: its row carries the error anyway
+        return by_content.get(clip_digest(file), "test") if size in sizes else "test"
+
+    return split_of
 
 
 def fused_fit_clips(fused, fusion_path):
@@ -350,8 +369,8 @@ def main(argv=None):
             for results in score(chunks, args.batch_size, window, stride):
                 for index, p_harm, error in results:
                     error = error or (transcripts[index][1] if fused else "")
-                    row = prediction_row(all_rows[index], p_harm, error, split_of(all_rows[index]["path"]),
-                                         threshold, extra)
+                    row = prediction_row(all_rows[index], p_harm, error,
+                                         split_of(all_rows[index]["path"], all_rows[index]["abspath"]), threshold, extra)
                     if fused and not error:
                         row = fused_row(row, fused, transcripts[index][0], args.explain)
                     writer.writerow(row)

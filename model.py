@@ -288,5 +288,7 @@ def onnx_metadata(ckpt) -> dict:
         "train_clips": json.dumps(ckpt.get("train_clips", [])),
         "val_clips": json.dumps(ckpt.get("val_clips", [])),
         "test_clips": json.dumps(ckpt.get("test_clips", [])),
+        "train_digests": json.dumps(ckpt.get("train_digests", [])),  # utils_io.clip_digest of each clip
+        "val_digests": json.dumps(ckpt.get("val_digests", [])),
         "data_root": str(ckpt.get("train_args", {}).get("data_root", "")),
     }

@@ -57,6 +57,7 @@ METADATA_FIELDS = (
      f"a number of seconds >= {MIN_WINDOW_SEC}"),
     ("threshold", True, float, math.isfinite, "a finite number"),
     *((f"{s}_clips", False, json.loads, _is_list_of(str), "a JSON list of paths") for s in ("train", "val", "test")),
+    *((f"{s}_digests", False, json.loads, _is_list_of(str), "a JSON list of clip digests") for s in ("train", "val")),
 )
 
 

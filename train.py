@@ -47,7 +47,8 @@ from splits import split_rows, stratified_folds
 from train_progress import load_progress, restore_progress, save_progress, trained_state
 from utils_dist import (ddp_forward, distributed_sampler, from_rank0, init_distributed, launched_ranks,
                         mean_over_ranks, rank, rank0_first, report_ranks, shutdown, sync_buffers, world_size)
-from utils_io import HelmitError, HelpFormatter, atomic_output, read_labels_csv, refuse_to_overwrite, run_cli, write_csv
+from utils_io import (HelmitError, HelpFormatter, atomic_output, clip_digest, read_labels_csv, refuse_to_overwrite, run_cli,
+                      write_csv)
 
 
 def class_weights(labels):
@@ -487,6 +488,10 @@ def run(argv=None):
             "audio": cfg.to_dict(), "class_names": list(CLASS_NAMES), "train_args": vars(args),
             "train_clips": [r["path"] for r in train_rows], "val_clips": [r["path"] for r in val_rows],
             "test_clips": [r["path"] for r in test_rows],
+            # the same clips by content, so a training clip scored under another path or from a copy is still
+            # known, and a new clip that happens to share a training clip's name is not taken for it
+            "train_digests": [clip_digest(r["abspath"]) for r in train_rows],
+            "val_digests": [clip_digest(r["abspath"]) for r in val_rows],
             "selection_metric": ("last epoch" if args.keep == "last" else
                                  "val scores not flat, then roc_auc, then balanced accuracy, then loss"),
             "state_dict": best["state_dict"], "threshold": best["threshold"], "best_epoch": best["best_epoch"],

@@ -238,6 +238,12 @@ def file_sha256(path):
     return h.hexdigest()
 
 
+def clip_digest(path):
+    """"<size>:<sha256>" of an audio file: what a model records of the clips it learned from, so
+    infer_dataset.py knows them by content, not by the name they were given."""
+    return f"{os.path.getsize(path)}:{file_sha256(path)}"
+
+
 def known_digests():
     """The large-file digests this process holds, for a worker process to start with (remember_digests)."""
     return dict(_DIGESTS)

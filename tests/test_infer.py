@@ -30,6 +30,31 @@ def test_split_lookup_marks_what_the_model_saw():
     assert infer_dataset.split_lookup({}, ["x.wav"])("y.wav") == "test"
 
 
+def test_split_lookup_knows_training_clips_by_content_not_by_name(tmp_path):
+    from utils_io import clip_digest
+
+    (tmp_path / "data").mkdir()
+    trained, checked = tmp_path / "data" / "a.wav", tmp_path / "data" / "b.wav"
+    trained.write_bytes(b"RIFF the clip it trained on")
+    checked.write_bytes(b"RIFF the clip that chose its threshold")
+    meta = {"train_clips": json.dumps(["a.wav"]), "val_clips": json.dumps(["b.wav"]),
+            "train_digests": json.dumps([clip_digest(trained)]), "val_digests": json.dumps([clip_digest(checked)])}
+    split_of = infer_dataset.split_lookup(meta)
+    copy = tmp_path / "elsewhere" / "renamed.wav"
+    copy.parent.mkdir()
+    copy.write_bytes(trained.read_bytes())
+    assert split_of("a.wav", trained) == "train" and split_of("b.wav", checked) == "val"
+    assert split_of(str(trained), trained) == "train"  # the same clip named by its absolute path
+    assert split_of("renamed.wav", copy) == "train"  # a copy under another name
+    other = tmp_path / "v2" / "a.wav"  # another corpus that reuses the name a.wav
+    other.parent.mkdir()
+    other.write_bytes(b"RIFF a new clip, same size!")
+    assert len(other.read_bytes()) == len(trained.read_bytes())  # so it is hashed, not passed on its size
+    assert split_of("a.wav", other) == "test"
+    assert split_of("a.wav", tmp_path / "gone.wav") == "train"  # unreadable: the path record is all there is
+    assert infer_dataset.split_lookup(meta, ["x.wav"])("x.wav", copy) == "train"  # a fusion's fit clips, by path
+
+
 def test_infer_dataset_survives_a_bad_clip(tone_onnx, tone_corpus, tmp_path):
     data = tmp_path / "data"
     (data / "safe").mkdir(parents=True)

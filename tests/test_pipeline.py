@@ -67,6 +67,10 @@ def test_cnn_pipeline(corpus, tmp_path):
     assert ckpt["arch"] == "LiteAudioCNN" and len(ckpt["history"]) == 2
     n_split = len(ckpt["train_clips"]) + len(ckpt["val_clips"]) + len(ckpt["test_clips"])
     assert n_split == 24 and ckpt["test_clips"]  # holdout clips of the built-in corpus form the test split
+    from utils_io import clip_digest  # and the clips it learned from are known by content too
+
+    assert ckpt["train_digests"] == [clip_digest(data / p) for p in ckpt["train_clips"]]
+    assert ckpt["val_digests"] == [clip_digest(data / p) for p in ckpt["val_clips"]]
 
     onnx_path = runs / "cnn.onnx"
     out = run_script("export_onnx.py", "--ckpt", ckpt_path, "--onnx", onnx_path).stdout
@@ -100,7 +104,7 @@ def test_cnn_pipeline(corpus, tmp_path):
     assert result["threshold"] == pytest.approx(float(meta["threshold"]), abs=1e-4)
     # the threshold really drives the decision
     low = json.loads(run_script("infer.py", "--audio_path", clip, "--onnx", int8_path, "--json", "--threshold", 0).stdout)
-    high = json.loads(run_script("infer.py", "--audio_path", clip, "--onnx", int8_path, "--json", "--threshold", 1.01).stdout)
+    high = json.loads(run_script("infer.py", "--audio_path", clip, "--onnx", int8_path, "--json", "--threshold", 1).stdout)
     assert low["label"] == "harmful" and high["label"] == "safe" and high["harmful_ranges"] == []
     assert low["harmful_ranges"][0][0] == 0.0 and low["harmful_ranges"][-1][1] == pytest.approx(result["duration_s"], abs=0.01)
     text = run_script("infer.py", "--audio_path", clip, "--onnx", onnx_path).stdout
