@@ -107,8 +107,12 @@ def fit_fusion(p_a, p_t, labels):
     return fit_combiner([p_a, p_t], labels)
 
 
-def cross_validate(p_a, p_t, labels, folds, p_t_fold=None, p_t_calibration=None):
+def cross_validate(p_a, p_t, labels, folds, p_t_fold=None, p_t_calibration=None, pred_a=None):
     """Out-of-fold probabilities per source and per-fold metrics; each fold scored by fits on the others.
+
+    The acoustic source is reported as the acoustic model itself decides (`pred_a`, its own threshold's
+    decisions; else P >= 0.5), on its own scores: calibrated on the other folds, a model at chance
+    became 0.5 for every clip, "harmful" everywhere at AUC 0.5, hiding how it ranks the clips.
 
     `p_t_fold`: the text scores of each clip from a text model adapted on the other folds only, and
     `p_t_calibration`: {fold: the other folds' scores from models adapted without this fold}, what this
@@ -118,18 +122,20 @@ def cross_validate(p_a, p_t, labels, folds, p_t_fold=None, p_t_calibration=None)
 
     p_t_fold = p_t if p_t_fold is None else p_t_fold
     oof = {s: np.zeros(len(labels)) for s in SOURCES}
+    oof["acoustic"] = np.asarray(p_a, dtype=np.float64).copy()
+    acoustic_pred = np.asarray(p_a) >= 0.5 if pred_a is None else np.asarray(pred_a) == 1
     per_fold = []
     for f in sorted(set(folds.tolist())):
         test, train = folds == f, folds != f
         if len(set(labels[train].tolist())) < 2:
             raise HelmitError(f"fold {f}: the other folds hold one class only; use fewer folds")
         fit_t = p_t if p_t_calibration is None else p_t_calibration[f]
-        oof["acoustic"][test] = combine(fit_combiner([p_a[train]], labels[train]), p_a[test])
         oof["text"][test] = combine(fit_combiner([fit_t[train]], labels[train]), p_t_fold[test])
         oof["fused"][test] = combine(fit_fusion(p_a[train], fit_t[train], labels[train]), p_a[test], p_t_fold[test])
         row = {"fold": int(f), "n": int(test.sum())}
         for s in SOURCES:
-            row[f"{s}_balanced_accuracy"] = float(balanced_accuracy_score(labels[test], oof[s][test] >= 0.5))
+            pred = acoustic_pred[test] if s == "acoustic" else oof[s][test] >= 0.5
+            row[f"{s}_balanced_accuracy"] = float(balanced_accuracy_score(labels[test], pred))
             both = len(set(labels[test].tolist())) == 2
             row[f"{s}_roc_auc"] = float(roc_auc_score(labels[test], oof[s][test])) if both else float("nan")
         per_fold.append(row)
@@ -279,14 +285,16 @@ def main(argv=None):
     if args.adapt:
         p_t_fold, named, p_t_calibration = adapted_text_scores(args.text_model, texts, labels, categories, folds,
                                                                args.seed, args.adapt_epochs)
-    oof, per_fold = cross_validate(p_a, p_t, labels, folds, p_t_fold, p_t_calibration)
+    pred_a = np.array([int(r["pred"]) for r in rows])
+    oof, per_fold = cross_validate(p_a, p_t, labels, folds, p_t_fold, p_t_calibration, pred_a)
     for s in SOURCES:
         names = named if named is not None and s != "acoustic" else [""] * len(rows)
         write_csv(f"{prefix}_{s}_predictions.csv",
-                  [{"path": r["path"], "label": r["label"], "pred": int(q >= 0.5), "prob": max(q, 1 - q),
+                  [{"path": r["path"], "label": r["label"], "pred": int(d), "prob": q if d else 1 - q,
                     "prob_harmful": q, "split": "test", "fold": f, "category": r.get("category", ""),
-                    "pred_category": n if q >= 0.5 else ""}
-                   for r, q, f, n in zip(rows, oof[s], folds, names)],
+                    "pred_category": n if d else ""}
+                   for r, q, f, n, d in zip(rows, oof[s], folds, names,
+                                            pred_a if s == "acoustic" else (oof[s] >= 0.5).astype(int))],
                   ["path", "label", "pred", "prob", "prob_harmful", "split", "fold", "category"]
                   + (["pred_category"] if named is not None and s != "acoustic" else []))
     asr = {t.get("asr", "") for t in transcripts.values()} - {""}

@@ -234,6 +234,21 @@ def test_fusion_cross_validation_never_scores_a_clip_with_a_fit_on_it():
         assert r["fused_balanced_accuracy"] >= max(r["acoustic_balanced_accuracy"], r["text_balanced_accuracy"]) - 0.1
 
 
+def test_fusion_reports_the_acoustic_model_as_it_decides_on_its_own_scores(fusion_dir):
+    rng = np.random.default_rng(2)
+    labels = np.array([0, 1] * 20)
+    p_a = rng.random(40)  # at chance: calibrated on the other folds it would become 0.5 everywhere
+    folds = (np.arange(40) // 2) % 4
+    oof, per_fold = fusion.cross_validate(p_a, rng.random(40), labels, folds, pred_a=labels)
+    np.testing.assert_array_equal(oof["acoustic"], p_a)  # its own scores, so its AUC is its own
+    assert all(r["acoustic_balanced_accuracy"] == 1.0 for r in per_fold)  # decided by its own threshold (pred_a)
+    root = fusion_dir.parent
+    given = {r["path"]: r for r in csv.DictReader(open(root / "acoustic.csv"))}
+    written = list(csv.DictReader(open(root / "fusion_cv_acoustic_predictions.csv")))
+    assert all(float(r["prob_harmful"]) == float(given[r["path"]]["prob_harmful"]) and r["pred"] == given[r["path"]]["pred"]
+               for r in written)
+
+
 def test_fusion_folds_are_stratified_and_name_a_class_too_small_for_them():
     rows = [{"label": str(i % 2), "fold": ""} for i in range(20)]  # labels as a CSV gives them
     folds = fusion.fold_ids(rows, 5, seed=0)
