@@ -87,6 +87,11 @@ def text_scores(rows, transcripts, model, transcripts_path):
     failed = [p for p in (r["path"] for r in rows) if transcripts[p].get("error")]
     if failed:
         raise HelmitError(f"{transcripts_path}: {failed[0]} has a transcription error; fix or drop it first")
+    # the fusion learns from the acoustic CSV's labels; transcripts labelled otherwise come from another labels.csv
+    differ = [r["path"] for r in rows if str(transcripts[r["path"]].get("label") or r["label"]).strip() != str(r["label"])]
+    if differ:
+        raise HelmitError(f"{transcripts_path}: {len(differ)} clip(s) labelled otherwise than in the acoustic CSV, e.g. "
+                          f"{differ[0]}; transcribe and score the same labels.csv")
     return text_model.predict_with_category([transcripts[r["path"]]["text"] for r in rows], model)
 
 

@@ -365,6 +365,21 @@ def test_fusion_refuses_scores_of_training_clips(fusion_dir, tone_onnx, tmp_path
     assert proc.returncode == 1 and "split=train" in proc.stderr and not (tmp_path / "f").exists()
 
 
+def test_fusion_refuses_transcripts_labelled_otherwise(fusion_dir, tone_onnx, tmp_path):
+    import shutil
+
+    rows = list(csv.reader(open(fusion_dir.parent / "transcripts.csv")))
+    rows[3][1] = str(1 - int(rows[3][1]))  # c2.wav, from another labels.csv
+    with open(tmp_path / "t.csv", "w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    shutil.copy(fusion_dir.parent / "acoustic.csv", tmp_path / "a.csv")  # the out-of-fold CSVs go beside it
+    proc = run_script("fusion.py", "--acoustic_csv", tmp_path / "a.csv", "--transcripts", tmp_path / "t.csv",
+                      "--text_model", fusion_dir.parent / "text.json", "--acoustic_onnx", tone_onnx, "--out", tmp_path / "f",
+                      check=False)
+    assert proc.returncode == 1 and "1 clip(s) labelled otherwise than in the acoustic CSV, e.g. c2.wav" in proc.stderr
+    assert not (tmp_path / "f").exists()
+
+
 def test_fused_inference_shows_transcript_words_and_both_scores(fusion_dir, spoken_corpus, tmp_path):
     clip = spoken_corpus / "harmful" / "loser.wav"
     proc = run_script("infer.py", "--fusion", fusion_dir, "--audio_path", clip, "--cache_dir", tmp_path, "--json")
