@@ -16,7 +16,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from config import AUDIO_EXTENSIONS, CFG, CLASS_NAMES
-from utils_audio import load_audio
+from utils_audio import AudioStats, load_audio
 from utils_io import HelmitError, refuse_to_overwrite, run_cli, write_csv
 
 MANIFEST_NAME = "synth_manifest.csv"
@@ -51,9 +51,15 @@ def scan_classes(data_root: Path) -> list:
 
 
 def clip_duration(path: Path):
-    """(seconds, None) if `path` decodes, else (None, reason); never raises for a bad file."""
+    """(seconds, None) if `path` decodes, else (None, reason); never raises for a bad file. A file
+    that decodes but looks wrong (truncated, silent, clipped, ...) is named on stderr: it is labelled,
+    and a listener should check it."""
     try:
-        return len(load_audio(path)) / CFG.sample_rate, None
+        stats = AudioStats()
+        seconds = len(load_audio(path, stats=stats)) / CFG.sample_rate
+        for note in stats.warnings():
+            tqdm.write(f"warning: {path}: {note}", file=sys.stderr)
+        return seconds, None
     except HelmitError as e:
         return None, str(e)  # already "<path>: <what>"
     except Exception as e:  # batch work survives one bad file whatever the decoder throws

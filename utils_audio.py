@@ -128,6 +128,27 @@ def _fallback_blocks(path, sf_err, stats):
         yield wave[:, None]  # (S, 1)
 
 
+def _wav_declared_frames(path, f):
+    """Frames a WAV file's data chunk declares (0 when unknown). libsndfile trusts the file's length
+    instead and reports only what is there, so a WAV cut off mid-upload would pass unnoticed."""
+    if f.format not in ("WAV", "WAVEX"):
+        return 0
+    with open(path, "rb") as raw:
+        head = raw.read(1 << 16)
+    if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return 0
+    pos, block_align = 12, 0
+    while pos + 8 <= len(head):
+        chunk, size = head[pos:pos + 4], int.from_bytes(head[pos + 4:pos + 8], "little")
+        if chunk == b"fmt " and pos + 22 <= len(head):
+            block_align = int.from_bytes(head[pos + 20:pos + 22], "little")
+        if chunk == b"data":
+            # 0 and 0xFFFFFFFF: a streaming writer that never went back to fill the size in
+            return size // block_align if block_align and size not in (0, 0xFFFFFFFF) else 0
+        pos += 8 + size + (size & 1)  # chunks are padded to an even length
+    return 0
+
+
 def _native_blocks(path, stats):
     """(frames, channels) float32 blocks at the file's own rate; fills stats.sample_rate first."""
     try:
@@ -136,7 +157,7 @@ def _native_blocks(path, stats):
         yield from _fallback_blocks(path, sf_err, stats)
         return
     with f:
-        stats.sample_rate, stats.declared_frames = f.samplerate, f.frames
+        stats.sample_rate, stats.declared_frames = f.samplerate, max(f.frames, _wav_declared_frames(path, f))
         block_frames = max(1, BLOCK_SAMPLES // f.channels)
         while True:
             try:

@@ -181,6 +181,29 @@ def test_a_truncated_mp3_decodes_what_is_there(tone_session, tmp_path):
         load_audio(tmp_path / "stub.mp3")
 
 
+@pytest.mark.parametrize("subtype", ["PCM_16", "PCM_24", "FLOAT"])
+def test_a_truncated_wav_is_flagged_by_what_its_data_chunk_declares(tone_session, tmp_path, subtype):
+    """libsndfile reports only the frames a cut-off WAV still holds, so the header's own data size
+    is what shows the upload stopped early."""
+    sf.write(tmp_path / "full.wav", tone(SR, 3.0), SR, subtype=subtype)
+    data = (tmp_path / "full.wav").read_bytes()
+    (tmp_path / "cut.wav").write_bytes(data[:len(data) // 3])
+    stats = AudioStats()
+    wave = load_audio(tmp_path / "cut.wav", stats=stats)
+    assert 0.9 * SR < len(wave) < 1.1 * SR
+    assert stats.warnings() == [f"truncated: decoded {len(wave) / SR:.2f} s of the 3.00 s its header declares"]
+    assert classify(tone_session, tmp_path / "cut.wav")["warnings"] == stats.warnings()
+    whole = AudioStats()
+    load_audio(tmp_path / "full.wav", stats=whole)
+    assert whole.warnings() == []
+    # a streaming writer's placeholder size (0xFFFFFFFF) says nothing about the length: no warning
+    at = data.index(b"data") + 4
+    (tmp_path / "stream.wav").write_bytes(data[:at] + b"\xff\xff\xff\xff" + data[at + 4:len(data) // 3])
+    streamed = AudioStats()
+    load_audio(tmp_path / "stream.wav", stats=streamed)
+    assert not any(w.startswith("truncated") for w in streamed.warnings())
+
+
 # ---- formats, channels and rates: float32 mono at 16 kHz ----
 
 @pytest.mark.parametrize("subtype,tolerance", [("PCM_U8", 1 / 128), ("PCM_16", 1 / 2 ** 15), ("PCM_24", 1e-6),

@@ -51,6 +51,18 @@ def test_labels_csv_contents_and_bad_file_named(corpus, capsys):
     # what training will read: every row points at a real file, labels as the folders say
     labels = {r["path"]: r["label"] for r in read_labels_csv(corpus / "labels.csv")}
     assert labels == {"harmful/a.wav": 1, "harmful/sub/deep/b.WAV": 1, "safe/c.flac": 0, "safe/nested/d.wav": 0}
+    assert "truncated" not in err and "silent" not in err  # sound clips draw no warning
+
+
+def test_a_clip_that_decodes_but_looks_wrong_is_labelled_and_named(corpus, capsys):
+    data = (corpus / "harmful/a.wav").read_bytes()
+    (corpus / "harmful/a.wav").write_bytes(data[:len(data) // 2])  # an upload cut off halfway
+    sf.write(corpus / "safe/quiet.wav", np.zeros(8000, np.float32), 16000)
+    rows, _ = prep_dataset.prep(corpus, overwrite=True)
+    err = capsys.readouterr().err
+    assert f"warning: {corpus / 'harmful/a.wav'}: truncated: decoded 0.50 s of the 1.00 s its header declares" in err
+    assert f"warning: {corpus / 'safe/quiet.wav'}: silent" in err
+    assert {r["path"] for r in rows} >= {"harmful/a.wav", "safe/quiet.wav"}  # still labelled: a listener decides
 
 
 def test_summary_counts(corpus, capsys):
