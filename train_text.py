@@ -141,6 +141,18 @@ def load_data(args):
     return {"all": all_rows, "weights": [weights[k] for k in parts for _ in parts[k]], "summary": summary}
 
 
+def check_starting_point(args):
+    """A missing or unusable --init or --base fails now, before minutes of making the training text."""
+    if args.init:
+        text_model.load(args.init)  # missing, damaged or foreign: named by the loader
+    elif args.base and args.kind == "encoder":
+        import text_encoder
+
+        if args.base not in text_encoder.NAMED_BASES and not (Path(args.base) / "config.json").is_file():
+            raise HelmitError(f"{args.base}: not a Hugging Face model directory (no config.json), nor a named "
+                              f"encoder ({', '.join(text_encoder.NAMED_BASES)})")
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--out", default="runs/text_model",
@@ -205,6 +217,7 @@ def main(argv=None):
     args = parse_args(argv)
     refuse_to_overwrite(args.out, args.overwrite, inputs=args.transcripts + [args.init])
     start = time.time()
+    check_starting_point(args)
     data = load_data(args)
     s = data["summary"]
     print(f"training text: {s['generated']} generated, {s['asr']} recognizer transcripts of generated speech, "

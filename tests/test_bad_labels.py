@@ -115,16 +115,21 @@ def test_class_folder_with_no_clips_stops_prep(tone_corpus, tmp_path):
     assert not (tmp_path / "data/labels.csv").exists()
 
 
-def test_single_class_dataset_given_to_training(tone_corpus, tmp_path, capsys):
+def test_single_class_dataset_given_to_training(tone_corpus, tmp_path, capsys, monkeypatch):
     harmful = [r for r in corpus_rows(tone_corpus) if r["label"] == "1"]
     labels = write_labels(tmp_path / "labels.csv", labels_text(harmful))
     base = ["--data_root", str(tone_corpus), "--labels_csv", str(labels), "--epochs", "1", "--width_mult", "0.25"]
-    with pytest.raises(HelmitError, match=r"class 'safe' has 0 training clip\(s\); need at least 2 per class "
+
+    def decoded_first(*args):
+        raise AssertionError("every clip was decoded before the labels were found unusable")
+
+    monkeypatch.setattr(train, "clip_inputs", decoded_first)
+    with pytest.raises(HelmitError, match=r"labels\.csv: class 'safe' has 0 training clip\(s\); need at least 2 per class "
                                           r"\(a single-class dataset cannot train a classifier\)"):
         train.main(base + ["--ckpt", str(tmp_path / "m.pt")])
     assert "no clips of class 'safe'" in capsys.readouterr().err  # named as soon as labels.csv is read
     assert not (tmp_path / "m.pt").exists()
-    with pytest.raises(HelmitError, match=r"class 'safe' has 0 clip\(s\); 2 folds need at least 2"):
+    with pytest.raises(HelmitError, match=r"labels\.csv: class 'safe' has 0 clip\(s\); 2 folds need at least 2"):
         train.main(base + ["--folds", "2", "--oof_csv", str(tmp_path / "oof.csv")])
     assert not (tmp_path / "oof.csv").exists()
 

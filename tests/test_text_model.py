@@ -182,6 +182,18 @@ def test_a_directory_without_a_fast_tokenizer_or_weights_is_a_clear_error(tmp_pa
     assert not (tmp_path / "m").exists()
 
 
+def test_a_missing_starting_model_fails_before_the_training_text_is_made(tmp_path, monkeypatch):
+    import train_text
+
+    def made_text(args):
+        raise AssertionError("the training text was made before the starting model was checked")
+
+    monkeypatch.setattr(train_text, "load_data", made_text)
+    for flag in ("--init", "--base"):
+        with pytest.raises(HelmitError, match=f"{tmp_path / 'nope'}: (text model not found|not a Hugging Face)"):
+            train_text.main([flag, str(tmp_path / "nope"), "--out", str(tmp_path / "m")])
+
+
 def test_per_fold_adaptation_never_scores_a_clip_with_a_model_adapted_on_it(tiny_model):
     import fusion
 
