@@ -228,9 +228,9 @@ def test_window_other_than_the_training_window_is_said(tone_onnx, tone_corpus, c
     assert "warning: --window_sec" not in capsys.readouterr().err  # the same window, no warning
 
 
-@pytest.mark.parametrize("value", ["nan", "inf"])
-def test_a_threshold_that_is_not_a_number(tone_onnx, tone_corpus, value):
-    with pytest.raises(HelmitError, match=rf"^--threshold {value}: not a finite number; give a P\(harmful\) cut-off"):
+@pytest.mark.parametrize("value", ["nan", "inf", "5.0", "-0.1"])
+def test_a_threshold_that_is_not_a_probability(tone_onnx, tone_corpus, value):
+    with pytest.raises(HelmitError, match=rf"^--threshold {value}: not a P\(harmful\) cut-off between 0 and 1"):
         infer.main(["--onnx", str(tone_onnx), "--audio_path", str(tone_corpus / "harmful/clip001.wav"),
                     "--threshold", value])
 
