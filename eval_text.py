@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 import text_model
-from utils_io import HelmitError, atomic_output, refuse_to_overwrite, run_cli
+from utils_io import HelmitError, atomic_output, csv_rows, refuse_to_overwrite, run_cli
 
 EVAL_DIR = Path(__file__).resolve().parent / "eval"
 PARTS = ("part1", "part2")
@@ -64,16 +64,8 @@ def clip_sets(transcripts_path, said_path):
     from synth_dataset import TURN_SEP
     from transcribe import read_transcripts, word_recall
 
-    said_path = Path(said_path)
-    if not said_path.is_file():
-        raise HelmitError(f"{said_path}: --said file not found")
-    with open(said_path, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        missing = {"path", "text"} - set(reader.fieldnames or [])
-        if missing:
-            raise HelmitError(f"{said_path}: missing column(s) {', '.join(sorted(missing))}; --said needs each "
-                              "clip's path and what was said in it (text)")
-        said = {r["path"]: r for r in reader}
+    said = {r["path"]: r for _, r in csv_rows(said_path, ("path", "text"), "--said file not found",
+                                              "--said needs each clip's path and what was said in it (text)")}
     said_rows, heard_rows, skipped = [], [], 0
     for path, row in read_transcripts(transcripts_path).items():
         if (row.get("error") or "").strip():

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 import text_model
-from utils_io import HelmitError, atomic_directory, refuse_to_overwrite, run_cli
+from utils_io import HelmitError, atomic_directory, csv_rows, refuse_to_overwrite, run_cli
 
 # every textdata/espeak_whisper_train*.csv (make text-asr writes them)
 DEFAULT_ASR_TRANSCRIPTS = sorted((Path(__file__).resolve().parent / "textdata").glob("espeak_whisper_train*.csv"))
@@ -52,24 +52,14 @@ def generated_text(n, seed):
 def labelled_csv(path, flag):
     """[(text, label, category)] from a CSV with text and label columns (a transcribe.py CSV of a
     labels.csv, or speak_text.py's); a category column is used when present, rows with an error skipped."""
-    import csv
-
-    path = Path(path)
-    if not path.is_file():
-        raise HelmitError(f"{path}: {flag} file not found")
-    with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        missing = {"text", "label"} - set(reader.fieldnames or [])
-        if missing:
-            raise HelmitError(f"{path}: missing column(s) {', '.join(sorted(missing))}; {flag} must be labelled "
-                              "transcripts (transcribe.py on a labels.csv)")
-        out = []
-        for row in reader:
-            if (row.get("error") or "").strip():
-                continue
-            if str(row["label"]).strip() not in ("0", "1"):
-                raise HelmitError(f"{path}:{reader.line_num}: label {row['label']!r} is not 0 or 1")
-            out.append((row["text"] or "", int(row["label"]), (row.get("category") or "").strip()))
+    out = []
+    for line, row in csv_rows(path, ("text", "label"), f"{flag} file not found",
+                              f"{flag} must be labelled transcripts (transcribe.py on a labels.csv)"):
+        if (row.get("error") or "").strip():
+            continue
+        if str(row["label"]).strip() not in ("0", "1"):
+            raise HelmitError(f"{path}:{line}: label {row['label']!r} is not 0 or 1")
+        out.append((row["text"] or "", int(row["label"]), (row.get("category") or "").strip()))
     return out
 
 

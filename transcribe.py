@@ -27,7 +27,7 @@ from tqdm import tqdm
 from config import CFG
 from recognizers import DEFAULT_ASR, add_recognizer_args, make_recognizer
 from utils_audio import AudioStats, iter_audio_blocks, load_audio
-from utils_io import (HelmitError, atomic_output, file_sha256, known_digests, read_labels_csv, refuse_to_overwrite,
+from utils_io import (HelmitError, atomic_output, csv_rows, file_sha256, known_digests, read_labels_csv, refuse_to_overwrite,
                       remember_digests, run_cli, write_csv)
 
 FIELDS = ["path", "label", "text", "confidence", "words", "duration_s", "asr", "error"]
@@ -175,24 +175,15 @@ def word_recall(said, heard):
 
 def read_transcripts(path):
     """path -> row dict of a transcripts CSV (words parsed). Raises HelmitError naming the row."""
-    import csv
-
-    path = Path(path)
-    if not path.is_file():
-        raise HelmitError(f"{path}: transcripts file not found (run transcribe.py first)")
-    with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        missing = {"path", "text"} - set(reader.fieldnames or [])
-        if missing:
-            raise HelmitError(f"{path}: missing column(s) {', '.join(sorted(missing))}; not a transcripts CSV")
-        out = {}
-        for row in reader:
-            try:
-                row["words"] = json.loads(row.get("words") or "[]")
-                row["confidence"] = float(row.get("confidence") or 0.0)
-            except ValueError as e:
-                raise HelmitError(f"{path}:{reader.line_num}: damaged words or confidence ({e})") from None
-            out[row["path"]] = row
+    out = {}
+    for line, row in csv_rows(path, ("path", "text"), "transcripts file not found (run transcribe.py first)",
+                              "not a transcripts CSV"):
+        try:
+            row["words"] = json.loads(row.get("words") or "[]")
+            row["confidence"] = float(row.get("confidence") or 0.0)
+        except ValueError as e:
+            raise HelmitError(f"{path}:{line}: damaged words or confidence ({e})") from None
+        out[row["path"]] = row
     return out
 
 

@@ -261,6 +261,21 @@ def write_csv(path, rows, fieldnames):
         writer.writerows(rows)
 
 
+def csv_rows(path, required, not_found, hint):
+    """Yield (line number, row dict) of a CSV that has the `required` columns. A missing file raises
+    "<path>: <not_found>", a missing column "<path>: missing column(s) ...; <hint>"."""
+    path = Path(path)
+    if not path.is_file():
+        raise HelmitError(f"{path}: {not_found}")
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        missing = set(required) - set(reader.fieldnames or [])
+        if missing:
+            raise HelmitError(f"{path}: missing column(s) {', '.join(sorted(missing))}; {hint}")
+        for row in reader:
+            yield reader.line_num, row
+
+
 def read_labels_csv(labels_csv, data_root=None, check_files=True):
     """Read `path,label[,...]` rows; return dicts with `path` (as written), `abspath` and int `label`.
 
