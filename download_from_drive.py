@@ -240,7 +240,7 @@ def parse_args(argv=None):
     p.add_argument("--data_root", default=CFG.data_root,
                    help="where <class>/ directories are created (default: %(default)s)")
     p.add_argument("--overwrite", "--force", dest="overwrite", action="store_true",
-                   help="replace a class directory that already holds audio (without it such a class stops the "
+                   help="replace a class directory that already holds files (without it such a class stops the "
                         "run before anything is downloaded; --force is the old name)")
     p.add_argument("--max_extract_gb", type=float, default=4.0,
                    help="refuse an archive that would extract to more than this (zip-bomb guard; "
@@ -264,9 +264,15 @@ def main(argv=None):
         if source is None:
             report[cls] = "not requested, left as it is"
             continue
-        if count_audio_files(data_root / cls):
-            refuse_to_overwrite(data_root / cls, args.overwrite)
+        target = data_root / cls
+        if target.is_dir() and any(p.is_file() for p in target.rglob("*")):  # audio or not, it is the user's
+            refuse_to_overwrite(target, args.overwrite)
         todo[cls] = source
+    for cls, (kind, value) in todo.items():  # a zip inside a folder this run replaces would be deleted with it
+        inside = [c for c in todo if kind == "zip" and Path(value).resolve().is_relative_to((data_root / c).resolve())]
+        if inside:
+            raise HelmitError(f"{value}: --{cls}_zip is inside {data_root / inside[0]}, which this run replaces; "
+                              "move the zip out of it first")
     # The work dir sits inside data_root so the final rename into place never crosses filesystems. It is
     # a temp of a notional data_root/download, so the next download removes the one a killed run left.
     work = temp_beside(data_root / "download", directory=True)

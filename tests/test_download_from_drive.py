@@ -91,6 +91,20 @@ def test_existing_class_refused_unless_overwrite(tmp_path, previous, monkeypatch
     assert tree(previous / "harmful") == ["newer.wav"]
 
 
+def test_a_class_folder_of_other_files_or_holding_the_zip_is_never_deleted_unasked(tmp_path, data_root):
+    (data_root / "harmful").mkdir(parents=True)
+    (data_root / "harmful" / "NOTES.txt").write_text("which clips came from whom")
+    (data_root / "harmful" / "clip.webm").write_bytes(b"a format the decoder may not know")
+    new = make_zip(tmp_path / "harmful.zip", {"new.wav": wav_bytes()})
+    with pytest.raises(HelmitError, match=r"harmful: exists; pass --overwrite"):
+        run("--harmful_zip", new, "--data_root", data_root)
+    assert tree(data_root / "harmful") == ["NOTES.txt", "clip.webm"]
+    inside = make_zip(data_root / "harmful" / "harmful.zip", {"new.wav": wav_bytes()})
+    with pytest.raises(HelmitError, match=r"harmful\.zip: --harmful_zip is inside .*harmful, which this run replaces"):
+        run("--harmful_zip", inside, "--data_root", data_root, "--overwrite")
+    assert tree(data_root / "harmful") == ["NOTES.txt", "clip.webm", "harmful.zip"]  # the zip and the rest kept
+
+
 def test_drive_id_download_goes_through_fetch(tmp_path, data_root, monkeypatch):
     calls = []
 
