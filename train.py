@@ -444,8 +444,8 @@ def run(argv=None):
         raise HelmitError(f"--folds: not supported under torchrun ({launched_ranks()} processes); run "
                           "cross-validation in one process (python train.py --folds K ...)")
     progress_path = Path(args.ckpt).with_suffix(".progress.pt")
-    if not args.resume:
-        refuse_to_overwrite(args.oof_csv if args.folds else args.ckpt, args.overwrite)
+    out = args.oof_csv if args.folds else args.ckpt
+    refuse_to_overwrite(out, args.overwrite or args.resume, inputs=[args.labels_csv])  # --resume: its own ckpt
     seed_all(args.seed)
     # Small gradients in the CNN's stem underflow to denormal floats, which x86 CPUs compute up to ~100x
     # slower than normal ones: with tiny gradients the stem's backward ran 4x slower (a real step early in

@@ -134,6 +134,16 @@ def test_single_class_dataset_given_to_training(tone_corpus, tmp_path, capsys, m
     assert not (tmp_path / "oof.csv").exists()
 
 
+def test_training_never_writes_over_its_labels_csv(tone_corpus, tmp_path):
+    labels = tmp_path / "labels.csv"
+    labels.write_bytes((tone_corpus / "labels.csv").read_bytes())
+    base = ["--data_root", str(tone_corpus), "--labels_csv", str(labels), "--epochs", "1", "--overwrite"]
+    for flags in (["--folds", "2", "--oof_csv", str(labels)], ["--ckpt", str(labels)]):
+        with pytest.raises(HelmitError, match=r"labels\.csv: is also an input of this run"):
+            train.main(base + flags)
+    assert labels.read_bytes() == (tone_corpus / "labels.csv").read_bytes()
+
+
 def test_class_with_one_clip_given_to_training(tone_corpus, tmp_path):
     rows = corpus_rows(tone_corpus)
     one_safe = [r for r in rows if r["label"] == "1"] + [next(r for r in rows if r["label"] == "0")]
