@@ -463,12 +463,13 @@ def run(argv=None):
             raise HelmitError(f"{args.labels_csv}: no column '{args.group_column}' (--group_column)")
         args.group_column = None
     try:  # a class too small to split fails now, not after every clip is decoded; the same call splits later
-        if args.folds:
-            stratified_folds(rows, args.folds, args.seed, args.group_column)
+        if args.folds:  # every fold's inner train/val split too, as cross_validate makes them
+            for k, (train_idx, _) in enumerate(stratified_folds(rows, args.folds, args.seed, args.group_column)):
+                split_rows([rows[i] for i in train_idx], args.val_fraction, args.seed + k, False, args.group_column)
         else:
             split_rows(rows, args.val_fraction, args.seed, not args.train_on_holdout, args.group_column)
-    except HelmitError as e:
-        raise HelmitError(f"{args.labels_csv}: {e}") from None
+    except HelmitError as e:  # about the clips: name the file they come from; about a flag: as it is
+        raise HelmitError(str(e) if str(e).startswith("--") else f"{args.labels_csv}: {e}") from None
     resume = load_progress(progress_path, args) if args.resume else None  # before the slow part: fail fast
     with rank0_first():  # on-disk caches (features, a hub download) are filled by rank 0 alone
         arch, model, model_args = build(args, cfg)

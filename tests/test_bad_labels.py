@@ -144,6 +144,16 @@ def test_training_never_writes_over_its_labels_csv(tone_corpus, tmp_path):
     assert labels.read_bytes() == (tone_corpus / "labels.csv").read_bytes()
 
 
+def test_cross_validation_checks_every_folds_inner_split_before_decoding(tone_corpus, tmp_path, monkeypatch):
+    def decoded_first(*args):
+        raise AssertionError("every clip was decoded before the folds were found unusable")
+
+    monkeypatch.setattr(train, "clip_inputs", decoded_first)
+    base = ["--data_root", str(tone_corpus), "--folds", "2", "--oof_csv", str(tmp_path / "oof.csv")]
+    with pytest.raises(HelmitError, match=r"^--val_fraction 1\.5 must be between 0 and 1"):
+        train.main(base + ["--val_fraction", "1.5"])
+
+
 def test_class_with_one_clip_given_to_training(tone_corpus, tmp_path):
     rows = corpus_rows(tone_corpus)
     one_safe = [r for r in rows if r["label"] == "1"] + [next(r for r in rows if r["label"] == "0")]
