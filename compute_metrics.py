@@ -283,7 +283,7 @@ def main(argv=None):
                      f"(got {args.names!r})")
     if args.merge:
         names = [names[0] if names else model_name(paths[0])] * len(paths)
-    models = load_models(paths, names or [model_name(p) for p in paths])
+    models = load_models(paths, names or [model_name(p) for p in paths], merge=args.merge)
 
     output = Path(args.output) if args.output else Path(args.data_root) / "model_metrics.txt"
     plot_dir = None if args.no_plots else output.parent

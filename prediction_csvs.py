@@ -34,15 +34,22 @@ def shard_of(path):
     return (int(match[1]), int(match[2])) if match else None
 
 
-def check_shards(name, paths):
+def check_shards(name, paths, merge=False):
     """Raise unless the CSVs of one model are a whole CSV or one complete set of shards, each once.
 
     A missing shard would quietly leave its clips out of the metrics; a shard given twice, or a
-    whole CSV beside shards, would count clips twice.
+    whole CSV beside shards, would count clips twice; two whole CSVs of one name (two runs in two
+    folders) would be scored as one, the second's clips dropped as duplicates, unless `merge` says
+    that is meant.
     """
     shards = {str(p): shard_of(p) for p in paths}
     sharded = {p: s for p, s in shards.items() if s}
     if not sharded:
+        whole = sorted({str(Path(p).resolve()) for p in paths})
+        if len(whole) > 1 and not merge:
+            raise HelmitError(f"model '{name}': {len(whole)} predictions CSVs carry that name ({whole[0]}, {whole[1]}"
+                              f"{', ...' if len(whole) > 2 else ''}); give --names to score them apart, or --merge "
+                              "to score them as one model")
         return
     whole = [p for p, s in shards.items() if not s]
     if whole:
@@ -157,13 +164,14 @@ def drop_duplicates(rows):
     return kept, duplicates
 
 
-def load_models(paths, names):
-    """Group the CSVs by model name (shards of one model share it) and read them."""
+def load_models(paths, names, merge=False):
+    """Group the CSVs by model name (shards of one model share it) and read them; `merge`: CSVs that
+    share a name are meant as one model."""
     groups = {}
     for path, name in zip(paths, names):
         groups.setdefault(name, []).append(path)
     for name, group in groups.items():  # before reading: a missing shard fails at once, not after the others
-        check_shards(name, group)
+        check_shards(name, group, merge)
     models = {}
     for path, name in zip(paths, names):
         scored, unscored = read_predictions(path)

@@ -256,6 +256,19 @@ def test_the_same_shard_twice_is_refused(tmp_path):
         cm.main([*map(str, paths), "--output", str(tmp_path / "m.txt"), "--no_plots"])
 
 
+def test_two_runs_with_one_file_name_are_not_scored_as_one(tmp_path, capsys):
+    paths = []
+    for run in ("run1", "run2"):  # two trainings compared, each scored into its own folder
+        (tmp_path / run).mkdir()
+        paths.append(write_csv(tmp_path / run / "cnn_predictions.csv", rows_of(LABELS, PREDS, SCORES)))
+    with pytest.raises(HelmitError, match=r"model 'cnn': 2 predictions CSVs carry that name .*run1/cnn_predictions\.csv"
+                                             r".*give --names to score them apart, or --merge"):
+        cm.main([*map(str, paths), "--output", str(tmp_path / "m.txt"), "--no_plots"])
+    out = run_main(capsys, *paths, "--names", "first,second", "--output", tmp_path / "m.txt", "--no_plots")
+    assert "== first ==" in out and "== second ==" in out
+    assert run_main(capsys, paths[0], paths[0], "--output", tmp_path / "m.txt", "--no_plots", "--overwrite")  # one file
+
+
 def test_a_complete_shard_set_scores_like_the_whole_csv(tmp_path, capsys):
     rows = rows_of(LABELS, PREDS, SCORES)
     whole = run_main(capsys, write_csv(tmp_path / "cnn_predictions.csv", rows), "--output", tmp_path / "a.txt",
