@@ -70,7 +70,14 @@ def fit_combiner(columns, labels, C=1.0):
 def fold_ids(rows, k, seed):
     """The acoustic CSV's own folds when it has them (train.py --folds), else stratified K folds."""
     if all(str(r.get("fold", "")).strip() for r in rows):
-        return np.array([int(r["fold"]) for r in rows])
+        bad = next((r for r in rows if not str(r["fold"]).strip().isdigit()), None)
+        if bad is not None:
+            raise HelmitError(f"{bad.get('where', 'the acoustic CSV')}: fold {bad['fold']!r} is not a fold number (0, 1, ...)")
+        ids = np.array([int(r["fold"]) for r in rows])
+        if len(set(ids.tolist())) < 2:
+            raise HelmitError(f"every clip of the acoustic CSV is in fold {ids[0]}: cross-validation needs at least "
+                              "2 folds (drop the fold column to have --folds make them)")
+        return ids
     from splits import stratified_folds
 
     ids = np.zeros(len(rows), dtype=int)
@@ -268,6 +275,8 @@ def main(argv=None):
 
     read_metadata(args.acoustic_onnx)  # a missing or foreign acoustic model fails now, not after the CV
     rows, unscored = read_predictions(args.acoustic_csv)
+    if not rows:
+        raise HelmitError(f"{args.acoustic_csv}: no scored clips to fit the fusion on")
     if unscored:
         print(f"warning: {args.acoustic_csv}: {len(unscored)} clip(s) the acoustic model could not score are left out, "
               f"e.g. {unscored[0]['where']}: {unscored[0]['error']}")
@@ -292,16 +301,6 @@ def main(argv=None):
                                                                args.seed, args.adapt_epochs)
     pred_a = np.array([int(r["pred"]) for r in rows])
     oof, per_fold = cross_validate(p_a, p_t, labels, folds, p_t_fold, p_t_calibration, pred_a)
-    for s in SOURCES:
-        names = named if named is not None and s != "acoustic" else [""] * len(rows)
-        write_csv(f"{prefix}_{s}_predictions.csv",
-                  [{"path": r["path"], "label": r["label"], "pred": int(d), "prob": q if d else 1 - q,
-                    "prob_harmful": q, "split": "test", "fold": f, "category": r.get("category", ""),
-                    "pred_category": n if d else ""}
-                   for r, q, f, n, d in zip(rows, oof[s], folds, names,
-                                            pred_a if s == "acoustic" else (oof[s] >= 0.5).astype(int))],
-                  ["path", "label", "pred", "prob", "prob_harmful", "split", "fold", "category"]
-                  + (["pred_category"] if named is not None and s != "acoustic" else []))
     asr = {t.get("asr", "") for t in transcripts.values()} - {""}
     at_chance, p_value = acoustic_at_chance(p_a, labels)
     fusion = {"combiner": fit_fusion(p_a, p_t, labels), "threshold": 0.5,
@@ -323,6 +322,16 @@ def main(argv=None):
             # the fusion was fit on the unadapted model's scores; refit it on the adapted model's out-of-fold ones
             fusion["combiner"] = fit_fusion(p_a, p_t_fold, labels)
         fused_model.write(tmp, args.acoustic_onnx, text_dir, fusion)
+    for s in SOURCES:  # written once the model is: a run that fails leaves no CSVs that block the next one
+        names = named if named is not None and s != "acoustic" else [""] * len(rows)
+        write_csv(f"{prefix}_{s}_predictions.csv",
+                  [{"path": r["path"], "label": r["label"], "pred": int(d), "prob": q if d else 1 - q,
+                    "prob_harmful": q, "split": "test", "fold": f, "category": r.get("category", ""),
+                    "pred_category": n if d else ""}
+                   for r, q, f, n, d in zip(rows, oof[s], folds, names,
+                                            pred_a if s == "acoustic" else (oof[s] >= 0.5).astype(int))],
+                  ["path", "label", "pred", "prob", "prob_harmful", "split", "fold", "category"]
+                  + (["pred_category"] if named is not None and s != "acoustic" else []))
     report(per_fold, fusion, len(rows), at_chance, p_value, args.out)
     print(f"out-of-fold predictions: {prefix}_{{acoustic,text,fused}}_predictions.csv (compute_metrics.py reads them)")
     return 0

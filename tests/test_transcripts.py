@@ -1,6 +1,7 @@
 """Transcription, the text model, fusion and the fused inference output, on clips made here."""
 import csv
 import json
+import re
 
 import numpy as np
 import pytest
@@ -378,6 +379,22 @@ def test_fusion_refuses_transcripts_labelled_otherwise(fusion_dir, tone_onnx, tm
                       check=False)
     assert proc.returncode == 1 and "1 clip(s) labelled otherwise than in the acoustic CSV, e.g. c2.wav" in proc.stderr
     assert not (tmp_path / "f").exists()
+
+
+def test_fusion_refuses_unusable_folds_and_an_empty_csv_and_leaves_no_csvs(fusion_dir, tone_onnx, tmp_path):
+    rows = list(csv.reader(open(fusion_dir.parent / "acoustic.csv")))
+    flags = ["--transcripts", fusion_dir.parent / "transcripts.csv", "--text_model", fusion_dir.parent / "text.json",
+             "--acoustic_onnx", tone_onnx]
+    for name, edit, message in (("letter", lambda r: r[:6] + ["a"], r"letter\.csv:2: fold 'a' is not a fold number"),
+                                ("one", lambda r: r[:6] + ["0"], "every clip of the acoustic CSV is in fold 0"),
+                                ("empty", None, r"empty\.csv: no scored clips to fit the fusion on")):
+        (tmp_path / name).mkdir()
+        with open(tmp_path / name / f"{name}.csv", "w", newline="") as f:
+            csv.writer(f).writerows([rows[0]] + ([edit(r) for r in rows[1:]] if edit else []))
+        proc = run_script("fusion.py", "--acoustic_csv", tmp_path / name / f"{name}.csv", *flags,
+                          "--out", tmp_path / name / "f", check=False)
+        assert proc.returncode == 1 and re.search(message, proc.stderr), proc.stderr
+        assert sorted(p.name for p in (tmp_path / name).iterdir()) == [f"{name}.csv"]  # no model, no CSVs
 
 
 def test_fused_inference_shows_transcript_words_and_both_scores(fusion_dir, spoken_corpus, tmp_path):
