@@ -11,7 +11,6 @@ noise, phone line, format), drawn without looking at the label. Writes a CSV wit
 as `text`, the spoken sentence as `spoken_text`, and the input's label, category and subtype.
 """
 import argparse
-import csv
 import multiprocessing as mp
 import time
 from pathlib import Path
@@ -23,7 +22,7 @@ from tqdm import tqdm
 import espeak_voice
 import synth_dataset as synth
 from utils_audio import resample
-from utils_io import HelmitError, atomic_output, refuse_to_overwrite, run_cli, write_csv
+from utils_io import HelmitError, atomic_output, csv_rows, refuse_to_overwrite, run_cli, write_csv
 
 FIELDS = ["id", "text", "spoken_text", "label", "category", "subtype", "voice", "asr", "error"]
 HOLDOUT_FRACTION = 0.2  # the built-in corpus's split of voices (synth_dataset --holdout default)
@@ -31,19 +30,11 @@ HOLDOUT_FRACTION = 0.2  # the built-in corpus's split of voices (synth_dataset -
 
 def read_sentences(path):
     """[{id, text, label, category, subtype}] from a CSV with at least id, text, label."""
-    path = Path(path)
-    if not path.is_file():
-        raise HelmitError(f"{path}: not found")
-    with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        missing = {"id", "text", "label"} - set(reader.fieldnames or [])
-        if missing:
-            raise HelmitError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
-        rows = []
-        for row in reader:
-            if row["label"].strip() not in ("0", "1") or not row["text"].strip():
-                raise HelmitError(f"{path}:{reader.line_num}: needs a text and a label 0 or 1")
-            rows.append({k: row.get(k, "") for k in ("id", "text", "label", "category", "subtype")})
+    rows = []
+    for line, row in csv_rows(path, ("id", "text", "label"), "not found", "--input_csv needs id, text and label"):
+        if (row["label"] or "").strip() not in ("0", "1") or not (row["text"] or "").strip():  # None: a short row
+            raise HelmitError(f"{path}:{line}: needs a text and a label 0 or 1")
+        rows.append({k: row.get(k) or "" for k in ("id", "text", "label", "category", "subtype")})
     return rows
 
 
@@ -96,6 +87,8 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if args.generated is not None and args.generated < 2:
         p.error("--generated must be >= 2")
+    if args.workers < 1:
+        p.error("--workers must be >= 1")
     return args
 
 

@@ -263,11 +263,12 @@ def write_csv(path, rows, fieldnames):
 
 def csv_rows(path, required, not_found, hint):
     """Yield (line number, row dict) of a CSV that has the `required` columns. A missing file raises
-    "<path>: <not_found>", a missing column "<path>: missing column(s) ...; <hint>"."""
+    "<path>: <not_found>", a missing column "<path>: missing column(s) ...; <hint>". A byte-order mark
+    (spreadsheets save one) is read past."""
     path = Path(path)
     if not path.is_file():
         raise HelmitError(f"{path}: {not_found}")
-    with open(path, newline="", encoding="utf-8") as f:
+    with open(path, newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
         missing = set(required) - set(reader.fieldnames or [])
         if missing:

@@ -50,3 +50,16 @@ def test_a_sentences_csv_with_a_bad_row_is_refused_by_its_line(tmp_path):
     bad.write_text("id,text,label\n1,hello there,0\n2,you again,harmful\n")
     with pytest.raises(HelmitError, match=r"s\.csv:3: needs a text and a label 0 or 1"):
         speak_text.read_sentences(bad)
+    short = tmp_path / "short.csv"
+    short.write_text("id,text,label\nc1,hello there\n")  # a row cut short: no label at all
+    with pytest.raises(HelmitError, match=r"short\.csv:2: needs a text and a label 0 or 1"):
+        speak_text.read_sentences(short)
+
+
+def test_a_spreadsheets_byte_order_mark_is_read_past(tmp_path):
+    saved = tmp_path / "excel.csv"
+    saved.write_bytes("\ufeffid,text,label\n1,see you at practice,0\n".encode("utf-8"))
+    assert speak_text.read_sentences(saved) == [{"id": "1", "text": "see you at practice", "label": "0",
+                                                 "category": "", "subtype": ""}]
+    with pytest.raises(SystemExit):
+        speak_text.parse_args(["--generated", "5", "--voices", "train", "--output_csv", "x.csv", "--workers", "0"])
