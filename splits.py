@@ -53,7 +53,13 @@ def split_rows(rows, val_fraction, seed, use_holdout=True, group_column=None):
         raise HelmitError(f"{len(pool)} clips with --val_fraction {val_fraction} leave {n_val} for validation and "
                           f"{len(pool) - n_val} for training; each needs at least one clip per class")
     if group_ids(pool, group_column) is not None:
+        # whole groups to validation: one fold of k, so the share is about 1/k, not val_fraction exactly
         k = max(2, round(1 / val_fraction))
+        n_groups = len(set(group_ids(pool, group_column)))
+        if n_groups < k:
+            raise HelmitError(f"group column '{group_column}' has {n_groups} distinct groups; a validation split of "
+                              f"about {1 / k:.0%} by whole groups needs at least {k} (a larger --val_fraction needs "
+                              "fewer, or give more groups)")
         train_idx, val_idx = stratified_folds(pool, k, seed, group_column)[0]
         return [pool[i] for i in train_idx], [pool[i] for i in val_idx], test
     train, val = train_test_split(pool, test_size=n_val, random_state=seed, stratify=[r["label"] for r in pool])

@@ -410,7 +410,9 @@ def parse_args(argv=None):
                         "metrics and writes out-of-fold predictions (--oof_csv) instead of a checkpoint")
     p.add_argument("--group_column", default="group",
                    help="labels.csv column whose clips must stay together (same speaker or conversation) "
-                        "in folds and in the validation split; ignored when the column is absent")
+                        "in folds and in the validation split (whole groups, so about 1/round(1/--val_fraction) "
+                        "of them); the default 'group' is skipped when labels.csv has no such column, a column "
+                        "you name must exist")
     p.add_argument("--oof_csv", default=None,
                    help="out-of-fold predictions of --folds (default: <data_root>/<cnn|wav2vec2>_cv_predictions.csv, "
                         "which compute_metrics.py picks up)")

@@ -249,6 +249,10 @@ def test_folds_are_stratified_and_keep_groups_whole():
     assert not {r["speaker"] for r in tr} & {r["speaker"] for r in val}
     with pytest.raises(HelmitError, match="class 'harmful' has 3 clip"):
         splits.stratified_folds([r for r in rows if r["label"] == 0] + rows[1:6:2], 5, seed=0)
+    few = [dict(r, speaker=f"s{i % 3}") for i, r in enumerate(rows)]  # 3 speakers: too few for a 25% split
+    with pytest.raises(HelmitError, match=r"group column 'speaker' has 3 distinct groups; a validation split of "
+                                          r"about 25% by whole groups needs at least 4"):
+        splits.split_rows(few, 0.25, seed=0, group_column="speaker")
 
 
 def test_cross_validation_writes_out_of_fold_predictions_reproducibly(tone_corpus, tmp_path, capsys):
