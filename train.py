@@ -47,8 +47,8 @@ from splits import split_rows, stratified_folds
 from train_progress import load_progress, restore_progress, save_progress, trained_state
 from utils_dist import (ddp_forward, distributed_sampler, from_rank0, init_distributed, launched_ranks,
                         mean_over_ranks, rank, rank0_first, report_ranks, shutdown, sync_buffers, world_size)
-from utils_io import (HelmitError, HelpFormatter, atomic_output, clip_digest, read_labels_csv, refuse_to_overwrite, run_cli,
-                      write_csv)
+from utils_io import (HelmitError, HelpFormatter, atomic_output, clip_digest, file_sha256, read_labels_csv,
+                      refuse_to_overwrite, run_cli, write_csv)
 
 
 def class_weights(labels):
@@ -472,6 +472,7 @@ def run(argv=None):
             split_rows(rows, args.val_fraction, args.seed, not args.train_on_holdout, args.group_column)
     except HelmitError as e:  # about the clips: name the file they come from; about a flag: as it is
         raise HelmitError(str(e) if str(e).startswith("--") else f"{args.labels_csv}: {e}") from None
+    args.labels_sha256 = file_sha256(args.labels_csv)  # stored with the run: --resume checks it is the same file
     resume = load_progress(progress_path, args) if args.resume else None  # before the slow part: fail fast
     with rank0_first():  # on-disk caches (features, a hub download) are filled by rank 0 alone
         arch, model, model_args = build(args, cfg)

@@ -59,7 +59,10 @@ def load_progress(path, args):
     except Exception as e:
         raise HelmitError(f"{path}: damaged progress file ({type(e).__name__}); train again without --resume") from None
     saved, now = state["train_args"], vars(args)
-    changed = sorted(k for k in now if k not in RESUME_MAY_DIFFER and saved.get(k) != now[k])
+    if saved.get("labels_sha256") != now.get("labels_sha256"):
+        raise HelmitError(f"{args.labels_csv}: changed since the interrupted run (other clips or labels), so it "
+                          "would continue on another split; train again without --resume")
+    changed = sorted(k for k in now if k not in RESUME_MAY_DIFFER | {"labels_sha256"} and saved.get(k) != now[k])
     if changed:
         raise HelmitError(f"{path}: --resume needs the flags of the interrupted run; these differ: "
                           + ", ".join(f"--{k} {saved.get(k)!r} (now {now[k]!r})" for k in changed))

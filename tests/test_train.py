@@ -184,13 +184,20 @@ def test_an_interrupted_run_leaves_the_previous_checkpoint_untouched(tone_corpus
 
 
 def test_resume_gives_the_same_model_as_an_uninterrupted_run(tone_corpus, tmp_path, monkeypatch):
-    flags = ["--data_root", str(tone_corpus), "--epochs", "4", "--width_mult", "0.25", "--batch_size", "4",
-             "--use_sampler", "--seed", "5"]
+    labels = tmp_path / "labels.csv"
+    labels.write_bytes((tone_corpus / "labels.csv").read_bytes())
+    flags = ["--data_root", str(tone_corpus), "--labels_csv", str(labels), "--epochs", "4", "--width_mult", "0.25",
+             "--batch_size", "4", "--use_sampler", "--seed", "5"]
     assert train.main([*flags, "--ckpt", str(tmp_path / "whole.pt")]) == 0
     real_epoch = interrupt_in_epoch(3, monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         train.main([*flags, "--ckpt", str(tmp_path / "split.pt")])
     monkeypatch.setattr(train, "train_epoch", real_epoch)
+    original = labels.read_bytes()
+    labels.write_bytes(b"".join(original.splitlines(keepends=True)[:-2]))  # two clips gone: another split
+    with pytest.raises(HelmitError, match=r"labels\.csv: changed since the interrupted run"):
+        train.main([*flags, "--ckpt", str(tmp_path / "split.pt"), "--resume"])
+    labels.write_bytes(original)
     with pytest.raises(HelmitError, match="these differ: --lr"):
         train.main([*flags, "--ckpt", str(tmp_path / "split.pt"), "--resume", "--lr", "0.1"])
     monkeypatch.setattr(train, "CFG", dataclasses.replace(train.CFG, n_mels=2 * train.CFG.n_mels))  # other defaults
