@@ -123,8 +123,9 @@ def cross_validate(p_a, p_t, labels, folds, p_t_fold=None, p_t_calibration=None,
     """Out-of-fold probabilities per source and per-fold metrics; each fold scored by fits on the others.
 
     The acoustic source is reported as the acoustic model itself decides (`pred_a`, its own threshold's
-    decisions; else P >= 0.5), on its own scores: calibrated on the other folds, a model at chance
-    became 0.5 for every clip, "harmful" everywhere at AUC 0.5, hiding how it ranks the clips.
+    decisions; else P >= 0.5), on its own scores: a calibration fit on the other folds flattens a
+    model at chance to 0.5 for every clip, which would report "harmful" everywhere at AUC 0.5 and
+    hide how it ranks the clips.
 
     `p_t_fold`: the text scores of each clip from a text model adapted on the other folds only, and
     `p_t_calibration`: {fold: the other folds' scores from models adapted without this fold}, what this

@@ -75,7 +75,7 @@ def split_lookup(meta, fit_on=()):
     by_content = {d: split for split in ("val", "train") for d in json.loads(meta.get(f"{split}_digests", "[]"))}
     sizes = {d.split(":", 1)[0] for d in by_content}
     fit_on = set(fit_on)
-    default = "test" if by_path or fit_on else "all"  # a recorded model never saw clips outside its lists
+    default = "test" if by_path else "all"  # a recorded model never saw clips outside its lists
 
     def split_of(path, file=None):
         if path in fit_on:
@@ -229,18 +229,13 @@ def prediction_row(row, p_harm, error, split, threshold, extra):
 def clip_transcripts(args, all_rows, rows, fused):
     """index -> (transcript dict or None, error) for --fusion: read from --transcripts, else recognised
     (cached per file, in parallel)."""
-    from recognizers import fusion_recognizer
+    from recognizers import fusion_recognizer, warn_other_recognizer
     from transcribe import read_transcripts, transcribe_files
 
     if args.transcripts:
         known = read_transcripts(args.transcripts)
-        heard_by = {t.get("asr") or "" for t in known.values()} - {""}
-        if not heard_by:
-            print(f"warning: {args.transcripts} does not say which recognizer made it (no asr column); "
-                  f"{args.fusion} was fit on {fused['asr']}", file=sys.stderr)
-        elif heard_by != {fused["asr"]}:
-            print(f"warning: {args.fusion} was fit on transcripts from {fused['asr']}, {args.transcripts} holds "
-                  f"{', '.join(sorted(heard_by))}; the transcript score's calibration may not carry over", file=sys.stderr)
+        warn_other_recognizer(fused, args.fusion, {t.get("asr") or "" for t in known.values()} - {""},
+                              str(args.transcripts))
         missing = f"no transcript in {args.transcripts}; run transcribe.py on the same labels.csv"
         return {r["index"]: (known[r["path"]], known[r["path"]].get("error") or "") if r["path"] in known
                 else (None, f"{r['path']}: {missing}") for r in rows}

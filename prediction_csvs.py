@@ -167,6 +167,10 @@ def drop_duplicates(rows):
 def load_models(paths, names, merge=False):
     """Group the CSVs by model name (shards of one model share it) and read them; `merge`: CSVs that
     share a name are meant as one model."""
+    once = {}  # the same file named twice is read once
+    for path, name in zip(paths, names):
+        once.setdefault(Path(path).resolve(), (path, name))
+    paths, names = [p for p, _ in once.values()], [n for _, n in once.values()]
     groups = {}
     for path, name in zip(paths, names):
         groups.setdefault(name, []).append(path)

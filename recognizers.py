@@ -170,7 +170,7 @@ def add_recognizer_args(p, for_fusion=False, several_clips=False):
     `several_clips`, --one_clip_per_window too."""
     if for_fusion:
         p.add_argument("--asr", choices=RECOGNIZERS, default=None,
-                       help="with --fusion: recognizer (default: %(default)s, i.e. the one the fusion was fit with)")
+                       help="with --fusion: recognizer (default: the one the fusion was fit with)")
     else:
         p.add_argument("--asr", choices=RECOGNIZERS, default=DEFAULT_ASR,
                        help="recognizer, all offline: whisper-base (default: Whisper base through faster-whisper, "
@@ -193,10 +193,20 @@ def fusion_recognizer(fused, fusion_path, asr=None, asr_model=None, load=True):
     the recognizer the fusion was fit with; a warning when they differ."""
     asr = asr or recognizer_of(fused["asr"], asr_model)
     asr_id, transcribe = make_recognizer(asr, asr_model, load)
-    if asr_id != fused["asr"]:
-        print(f"warning: {fusion_path} was fit on transcripts from {fused['asr']}, this run uses {asr_id}; "
-              "the transcript score's calibration may not carry over", file=sys.stderr)
+    warn_other_recognizer(fused, fusion_path, {asr_id}, "this run")
     return asr, asr_id, transcribe
+
+
+def warn_other_recognizer(fused, fusion_path, heard_by, source):
+    """A warning on stderr when the transcripts `source` holds (recognizer ids `heard_by`) are not all
+    from the recognizer(s) the fusion was fit on, or do not say which made them."""
+    fit_by = set(fused["asr"].split(","))  # a fusion fit on mixed transcripts stores "a,b"
+    if not heard_by:
+        print(f"warning: {source} does not say which recognizer made it (no asr column); {fusion_path} was fit "
+              f"on {fused['asr']}", file=sys.stderr)
+    elif not heard_by <= fit_by:
+        print(f"warning: {fusion_path} was fit on transcripts from {fused['asr']}, {source} uses "
+              f"{', '.join(sorted(heard_by))}; the transcript score's calibration may not carry over", file=sys.stderr)
 
 
 def make_recognizer(asr, asr_model=None, load=True):

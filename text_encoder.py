@@ -100,6 +100,16 @@ def base_dir(base=None):
     return Path(base)
 
 
+def checked_base_dir(base=None):
+    """base_dir(base), refused unless it holds a Hugging Face model (a named encoder's packages are
+    joined and checked on the way)."""
+    path = base_dir(base)
+    if not (path / "config.json").is_file():
+        raise HelmitError(f"{path}: not a Hugging Face model directory (no config.json); hub names are not "
+                          "downloaded: save the model with save_pretrained and pass its directory")
+    return path
+
+
 def base_digest(base_dir):
     """sha256 of an encoder directory's weights file: names exactly which encoder a model started from."""
     base_dir = Path(base_dir)
@@ -154,10 +164,7 @@ def load_for_training(base=None, init=None):
         module.load_state_dict(load_file(init / WEIGHTS_FILE))
         tokenizer = AutoTokenizer.from_pretrained(init / "encoder")
         return module, tokenizer, dict(meta["base"], adapted_from=meta.get("training", {}))
-    base = base_dir(base)
-    if not (base / "config.json").is_file():
-        raise HelmitError(f"{base}: not a Hugging Face model directory (no config.json); hub names are not "
-                          "downloaded: save the model with save_pretrained and pass its directory")
+    base = checked_base_dir(base)
     try:
         encoder = AutoModel.from_pretrained(base, attn_implementation="eager")
         tokenizer = AutoTokenizer.from_pretrained(base)

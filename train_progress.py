@@ -59,7 +59,10 @@ def load_progress(path, args):
     except Exception as e:
         raise HelmitError(f"{path}: damaged progress file ({type(e).__name__}); train again without --resume") from None
     saved, now = state["train_args"], vars(args)
-    if saved.get("labels_sha256") != now.get("labels_sha256"):
+    if "labels_sha256" not in saved:
+        raise HelmitError(f"{path}: written by an older train.py that did not record its labels.csv, so it cannot "
+                          "be checked against this one; train again without --resume")
+    if saved["labels_sha256"] != now.get("labels_sha256"):
         raise HelmitError(f"{args.labels_csv}: changed since the interrupted run (other clips or labels), so it "
                           "would continue on another split; train again without --resume")
     changed = sorted(k for k in now if k not in RESUME_MAY_DIFFER | {"labels_sha256"} and saved.get(k) != now[k])

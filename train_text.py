@@ -135,12 +135,10 @@ def check_starting_point(args):
     """A missing or unusable --init or --base fails now, before minutes of making the training text."""
     if args.init:
         text_model.load(args.init)  # missing, damaged or foreign: named by the loader
-    elif args.base and args.kind == "encoder":
+    elif args.kind == "encoder":
         import text_encoder
 
-        if args.base not in text_encoder.NAMED_BASES and not (Path(args.base) / "config.json").is_file():
-            raise HelmitError(f"{args.base}: not a Hugging Face model directory (no config.json), nor a named "
-                              f"encoder ({', '.join(text_encoder.NAMED_BASES)})")
+        text_encoder.checked_base_dir(args.base)  # a named encoder's packages missing fail here too
 
 
 def parse_args(argv=None):

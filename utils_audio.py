@@ -74,17 +74,32 @@ def _check_path(path) -> Path:
     return path
 
 
-def _wav_format_tag(path):
-    """The codec tag of a RIFF/WAVE file, or None when the file is not one."""
+def _wav_header(path):
+    """{"format_tag", "block_align", "data_bytes"} from a RIFF/WAVE file's chunks (each None when its
+    chunk is not in the first 64 KB), or None when the file is not one."""
     try:
         with open(path, "rb") as f:
-            head = f.read(4096)
+            head = f.read(1 << 16)
     except OSError:
         return None
-    at = head.find(b"fmt ", 12)
-    if head[:4] not in (b"RIFF", b"RF64") or head[8:12] != b"WAVE" or at < 0 or len(head) < at + 10:
+    if head[:4] not in (b"RIFF", b"RF64") or head[8:12] != b"WAVE":
         return None
-    return struct.unpack("<H", head[at + 8:at + 10])[0]
+    out, pos = {"format_tag": None, "block_align": None, "data_bytes": None}, 12
+    while pos + 8 <= len(head):
+        chunk, size = head[pos:pos + 4], struct.unpack("<I", head[pos + 4:pos + 8])[0]
+        if chunk == b"fmt " and pos + 22 <= len(head):
+            out["format_tag"], _, _, _, out["block_align"] = struct.unpack("<HHIIH", head[pos + 8:pos + 22])
+        if chunk == b"data":
+            out["data_bytes"] = size
+            break
+        pos += 8 + size + (size & 1)  # chunks are padded to an even length
+    return out
+
+
+def _wav_format_tag(path):
+    """The codec tag of a RIFF/WAVE file, or None when the file is not one."""
+    header = _wav_header(path)
+    return header and header["format_tag"]
 
 
 def _decode_error(path, sf_err, fallback_err) -> HelmitError:
@@ -131,22 +146,10 @@ def _fallback_blocks(path, sf_err, stats):
 def _wav_declared_frames(path, f):
     """Frames a WAV file's data chunk declares (0 when unknown). libsndfile trusts the file's length
     instead and reports only what is there, so a WAV cut off mid-upload would pass unnoticed."""
-    if f.format not in ("WAV", "WAVEX"):
-        return 0
-    with open(path, "rb") as raw:
-        head = raw.read(1 << 16)
-    if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
-        return 0
-    pos, block_align = 12, 0
-    while pos + 8 <= len(head):
-        chunk, size = head[pos:pos + 4], int.from_bytes(head[pos + 4:pos + 8], "little")
-        if chunk == b"fmt " and pos + 22 <= len(head):
-            block_align = int.from_bytes(head[pos + 20:pos + 22], "little")
-        if chunk == b"data":
-            # 0 and 0xFFFFFFFF: a streaming writer that never went back to fill the size in
-            return size // block_align if block_align and size not in (0, 0xFFFFFFFF) else 0
-        pos += 8 + size + (size & 1)  # chunks are padded to an even length
-    return 0
+    header = _wav_header(path) if f.format in ("WAV", "WAVEX") else None
+    if not header or not header["block_align"] or header["data_bytes"] in (None, 0, 0xFFFFFFFF):
+        return 0  # 0 and 0xFFFFFFFF: a streaming writer that never went back to fill the size in (RF64 keeps it elsewhere)
+    return header["data_bytes"] // header["block_align"]
 
 
 def _native_blocks(path, stats):

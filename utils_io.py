@@ -188,6 +188,9 @@ def refuse_to_overwrite(path, overwrite, inputs=()):
     for src in inputs:
         if src is not None and path.resolve() == Path(src).resolve():
             raise HelmitError(f"{path}: is also an input of this run; write the output to another file")
+        if src is not None and Path(src).is_dir() and path.resolve().is_relative_to(Path(src).resolve()):
+            raise HelmitError(f"{path}: is inside {src}, an input of this run (a model directory); write the "
+                              "output elsewhere")
     if not overwrite and (path.exists() or path.is_symlink()):
         raise HelmitError(f"{path}: exists; pass --overwrite to replace it")
 
@@ -270,11 +273,14 @@ def csv_rows(path, required, not_found, hint):
         raise HelmitError(f"{path}: {not_found}")
     with open(path, newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
-        missing = set(required) - set(reader.fieldnames or [])
-        if missing:
-            raise HelmitError(f"{path}: missing column(s) {', '.join(sorted(missing))}; {hint}")
-        for row in reader:
-            yield reader.line_num, row
+        try:
+            missing = set(required) - set(reader.fieldnames or [])
+            if missing:
+                raise HelmitError(f"{path}: missing column(s) {', '.join(sorted(missing))}; {hint}")
+            for row in reader:
+                yield reader.line_num, row
+        except (UnicodeDecodeError, csv.Error) as e:
+            raise HelmitError(f"{path}: not a readable UTF-8 CSV ({e})") from None  # as read_labels_csv says it
 
 
 def read_labels_csv(labels_csv, data_root=None, check_files=True):

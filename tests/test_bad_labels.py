@@ -144,7 +144,7 @@ def test_training_never_writes_over_its_labels_csv(tone_corpus, tmp_path):
     assert labels.read_bytes() == (tone_corpus / "labels.csv").read_bytes()
 
 
-def test_cross_validation_checks_every_folds_inner_split_before_decoding(tone_corpus, tmp_path, monkeypatch):
+def test_cross_validation_checks_its_splits_before_decoding(tone_corpus, tmp_path, monkeypatch):
     def decoded_first(*args):
         raise AssertionError("every clip was decoded before the folds were found unusable")
 

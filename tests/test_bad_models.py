@@ -81,6 +81,18 @@ def test_a_resume_progress_file_is_not_a_checkpoint(tmp_path):
         load_checkpoint(path)
 
 
+def test_a_progress_file_from_before_labels_were_recorded_is_named_as_such(tmp_path):
+    import argparse
+
+    from train_progress import load_progress
+
+    path = saved(tmp_path / "m.progress.pt", {"format_version": 1, "train_args": {"lr": 0.001}, "epoch": 3})
+    args = argparse.Namespace(folds=0, lr=0.001, labels_csv="data/labels.csv", labels_sha256="ab" * 32)
+    with pytest.raises(HelmitError, match=r"m\.progress\.pt: written by an older train\.py that did not record its "
+                                          r"labels\.csv"):
+        load_progress(path, args)
+
+
 class RunsCode:
     """Pickles as a call to os.mkdir: loading it with weights_only=False would create the marker."""
 

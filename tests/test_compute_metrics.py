@@ -266,7 +266,8 @@ def test_two_runs_with_one_file_name_are_not_scored_as_one(tmp_path, capsys):
         cm.main([*map(str, paths), "--output", str(tmp_path / "m.txt"), "--no_plots"])
     out = run_main(capsys, *paths, "--names", "first,second", "--output", tmp_path / "m.txt", "--no_plots")
     assert "== first ==" in out and "== second ==" in out
-    assert run_main(capsys, paths[0], paths[0], "--output", tmp_path / "m.txt", "--no_plots", "--overwrite")  # one file
+    once = run_main(capsys, paths[0], paths[0], "--output", tmp_path / "m.txt", "--no_plots", "--overwrite")
+    assert "duplicate" not in once.lower() and line_of(once, "clips scored") == "8   (test 8)"  # one file, read once
 
 
 def test_a_complete_shard_set_scores_like_the_whole_csv(tmp_path, capsys):

@@ -87,3 +87,15 @@ def test_json_report_never_replaces_a_file_unasked_nor_its_own_model(clips):
         eval_text.main(flags + ["--json", str(old)])
     assert old.read_text() == "{}"
     assert eval_text.main(flags + ["--json", str(old), "--overwrite"]) == 0 and "clips_said" in json.loads(old.read_text())
+    encoder = tmp_path / "encoder_model"  # an encoder model is a directory: its manifest is inside it
+    encoder.mkdir()
+    with pytest.raises(HelmitError, match=r"text_model\.json: is inside .*encoder_model, an input of this run"):
+        eval_text.main(["--text_model", str(encoder), "--json", str(encoder / "text_model.json"), "--overwrite"])
+
+
+def test_a_said_csv_that_is_not_utf8_is_named(clips):
+    tmp_path, _, heard = clips
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("path,text\nharmful/a.wav,caf\xe9 t\xf6night\n".encode("latin-1"))
+    with pytest.raises(HelmitError, match=r"latin\.csv: not a readable UTF-8 CSV"):
+        eval_text.main(["--text_model", str(tmp_path / "ngram.json"), "--transcripts", str(heard), "--said", str(latin)])

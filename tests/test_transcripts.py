@@ -424,11 +424,21 @@ def test_fused_threshold_moves_the_fused_decision_not_the_acoustic_one(fusion_di
                                     "--threshold", threshold, "--json").stdout)
         assert out["threshold"] == float(threshold) and out["label"] == label
         assert out["acoustic_threshold"] == pytest.approx(float(read_metadata(saved["acoustic_onnx"])["threshold"]))
-    text = run_script("infer.py", "--fusion", fusion_dir, "--audio_path", clip, "--cache_dir", tmp_path,
-                      "--threshold", "0").stdout
-    assert "harmful speech at" not in text  # the acoustic model's windows are never the fused decision's
-    assert ("acoustic model flags" in text) == bool(json.loads(run_script(
-        "infer.py", "--fusion", fusion_dir, "--audio_path", clip, "--cache_dir", tmp_path, "--json").stdout)["harmful_ranges"])
+
+
+
+def test_a_fused_output_names_the_acoustic_windows_as_the_acoustic_models():
+    import infer
+
+    result = {"path": "c.wav", "label": "safe", "probability": 0.9, "prob_harmful": 0.1, "threshold": 0.5,
+              "duration_s": 8.0, "n_windows": 2, "warnings": [], "harmful_ranges": [[0.0, 4.0, 0.8]]}
+    assert "harmful speech at 0.0-4.0s (P 0.80)" in infer.describe(result)  # acoustic only: its windows decide
+    fused = dict(result, prob_text=0.1, prob_acoustic=0.8, acoustic_threshold=0.6, transcript="see you at lunch",
+                 asr_confidence=0.9, top_words=[], category="", acoustic_weight=0.0)
+    text = infer.describe(fused)
+    assert "harmful speech at" not in text
+    assert "acoustic model flags 0.0-4.0s (P 0.80) (the fusion gives the acoustic model no weight)" in text
+    assert "no weight" not in infer.describe(dict(fused, acoustic_weight=0.7))
 
 
 def test_infer_dataset_fused_columns_match_the_fusion(fusion_dir, spoken_corpus, transcripts, tmp_path):
@@ -481,7 +491,7 @@ def test_infer_dataset_marks_the_fusions_fit_clips_train_and_warns_of_foreign_tr
                           tmp_path / name, "--output_csv", out, check=False)
         splits = {r["path"]: r["split"] for r in csv.DictReader(open(out))}
         assert splits["harmful/loser.wav"] == "train" and splits["safe/hello.wav"] == "test"
-        expect = ("holds whisper-other; the transcript score's calibration may not carry over" if asr
+        expect = ("uses whisper-other; the transcript score's calibration may not carry over" if asr
                   else "does not say which recognizer made it (no asr column)")
         assert expect in proc.stderr
     old = json.loads((fused / "fusion.json").read_text())
