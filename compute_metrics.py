@@ -286,6 +286,8 @@ def main(argv=None):
     models = load_models(paths, names or [model_name(p) for p in paths], merge=args.merge)
 
     output = Path(args.output) if args.output else Path(args.data_root) / "model_metrics.txt"
+    if output.is_dir():  # found now, before the plots are written beside it
+        raise HelmitError(f"{output}: is a directory; --output names the report file (e.g. {output / 'model_metrics.txt'})")
     plot_dir = None if args.no_plots else output.parent
     plots = [] if plot_dir is None else [plot_path(n, k, plot_dir) for n in models for k in PLOT_KINDS]
     for path in [output, *plots]:  # checked before anything is written: a refused run changes nothing

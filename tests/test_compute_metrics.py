@@ -270,6 +270,14 @@ def test_two_runs_with_one_file_name_are_not_scored_as_one(tmp_path, capsys):
     assert "duplicate" not in once.lower() and line_of(once, "clips scored") == "8   (test 8)"  # one file, read once
 
 
+def test_an_output_that_is_a_directory_is_refused_before_any_plot(tmp_path):
+    csv_path = write_csv(tmp_path / "cnn_predictions.csv", rows_of(LABELS, PREDS, SCORES))
+    (tmp_path / "out").mkdir()
+    with pytest.raises(HelmitError, match=r"out: is a directory; --output names the report file"):
+        cm.main([str(csv_path), "--output", str(tmp_path / "out"), "--overwrite"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cnn_predictions.csv", "out"]  # no plots written
+
+
 def test_a_complete_shard_set_scores_like_the_whole_csv(tmp_path, capsys):
     rows = rows_of(LABELS, PREDS, SCORES)
     whole = run_main(capsys, write_csv(tmp_path / "cnn_predictions.csv", rows), "--output", tmp_path / "a.txt",
