@@ -21,7 +21,7 @@ from sklearn.metrics import (accuracy_score, balanced_accuracy_score, confusion_
 from config import CFG, CLASS_NAMES
 from prediction_csvs import SPLITS, find_prediction_csvs, load_models, model_name
 from selection import COLLAPSE_SHARE  # the share train.py warns at too: one definition of a collapsed model
-from utils_io import atomic_output, refuse_to_overwrite, run_cli
+from utils_io import HelmitError, atomic_output, refuse_to_overwrite, run_cli
 
 HELD_OUT = ("val", "test", "all")  # `all`: the scorer did not know the training set
 LABEL_WIDTH = 20  # width of the name column in the text report
