@@ -103,6 +103,10 @@ def plan_members(zf: zipfile.ZipFile, zip_path, max_bytes: int):
                           f"cap of {max_bytes / GB:g} GB (a zip bomb?); raise the cap if it is genuine")
     if members and len({parts[0] for _, parts in members}) == 1 and all(len(p) > 1 for _, p in members):
         members = [(info, parts[1:]) for info, parts in members]  # drop one wrapping folder
+    if set(CLASS_NAMES) <= {parts[0].lower() for _, parts in members if len(parts) > 1}:  # a whole data folder
+        raise HelmitError(f"{zip_path}: holds both {' and '.join(c + '/' for c in CLASS_NAMES)}, so one class's clips "
+                          "would be labelled as the other; zip each class on its own, or unzip this one into the "
+                          "data root yourself")
     if not any(is_audio_name(parts[-1]) for _, parts in members):
         raise HelmitError(f"{zip_path}: no audio files ({', '.join(AUDIO_EXTENSIONS)}) in the archive")
     return [(info, Path(*parts)) for info, parts in members], total

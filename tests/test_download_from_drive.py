@@ -105,6 +105,14 @@ def test_a_class_folder_of_other_files_or_holding_the_zip_is_never_deleted_unask
     assert tree(data_root / "harmful") == ["NOTES.txt", "clip.webm", "harmful.zip"]  # the zip and the rest kept
 
 
+def test_a_zip_of_both_classes_is_refused_as_one_class(tmp_path, data_root):
+    both = make_zip(tmp_path / "data.zip", {"data/harmful/a.wav": wav_bytes(), "data/safe/b.wav": wav_bytes()})
+    with pytest.raises(HelmitError, match=r"data\.zip: holds both safe/ and harmful/, so one class's clips would be "
+                                          r"labelled as the other"):
+        run("--harmful_zip", both, "--data_root", data_root)
+    assert not data_root.exists() or tree(data_root) == []
+
+
 def test_drive_id_download_goes_through_fetch(tmp_path, data_root, monkeypatch):
     calls = []
 
