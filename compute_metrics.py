@@ -11,6 +11,7 @@ default: a model scored on clips it was trained on looks better than it is.
 """
 import argparse
 import re
+import sys
 import warnings
 from pathlib import Path
 
@@ -302,6 +303,10 @@ def main(argv=None):
     with atomic_output(output, "w", encoding="utf-8") as f:
         f.write(report)
     print(report + f"wrote {output}")
+    empty = [name for name, model in models.items() if not model["rows"]]
+    if empty:  # an empty or all-error predictions file is a failed run upstream, not a result
+        print(f"error: no scored clips for {', '.join(empty)}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -73,6 +73,8 @@ def describe_non_zip(path) -> str:
     if any(marker in head.lower() for marker in HTML_MARKERS):
         return ("looks like an HTML page, not a zip archive (Drive sends one when the file is not "
                 "shared as 'Anyone with the link', the id is wrong, or the download quota is exceeded)")
+    if head.startswith(b"PK\x03\x04"):  # a zip's first entry, but no directory at the end: it was cut off
+        return "an incomplete zip archive (it starts as one but its end is missing: download it again)"
     return "not a zip archive"
 
 

@@ -135,6 +135,13 @@ def test_error_rows_counted_and_excluded(tmp_path, capsys):
     assert line_of(out, "accuracy") == "0.7500"
 
 
+def test_a_predictions_csv_with_no_scored_clip_fails_the_run(tmp_path, capsys):
+    empty = write_csv(tmp_path / "cnn_predictions.csv", [])
+    assert cm.main([str(empty), "--output", str(tmp_path / "m.txt"), "--no_plots"]) == 1
+    captured = capsys.readouterr()
+    assert "no scored clips" in captured.out and "error: no scored clips for cnn" in captured.err
+
+
 def test_all_split_labelled_unknown(tmp_path, capsys):
     csv_path = write_csv(tmp_path / "w_predictions.csv", rows_of(LABELS, PREDS, SCORES, "all"))
     out = run_main(capsys, csv_path, "--output", tmp_path / "m.txt", "--no_plots")
