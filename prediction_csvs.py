@@ -2,12 +2,11 @@
 of one model complete, duplicates dropped. compute_metrics.py scores what this returns, and
 fusion.py reads its acoustic scores through it; a bad row is refused with its file and line.
 """
-import csv
 import math
 import re
 from pathlib import Path
 
-from utils_io import HelmitError
+from utils_io import HelmitError, csv_rows
 
 REQUIRED_COLUMNS = ("path", "label", "pred", "prob", "prob_harmful", "split")
 SPLITS = ("train", "val", "test", "all")
@@ -110,40 +109,27 @@ def read_predictions(path):
     A row with a non-empty `error` column is a clip the scorer could not process: it is kept
     aside (counted in the report) and its other fields are not checked, since they may be blank.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise HelmitError(f"{path}: predictions file not found (run infer_dataset.py first)")
     scored, unscored = [], []
-    try:
-        # utf-8-sig: a CSV saved from a spreadsheet often starts with a byte-order mark
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            reader = csv.DictReader(f)
-            missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
-            if missing:
-                raise HelmitError(f"{path}: missing column(s) {', '.join(missing)}; expected a "
-                                  f"header with {','.join(REQUIRED_COLUMNS)}")
-            for row in reader:
-                where = f"{path}:{reader.line_num}"
-                clip = (row["path"] or "").strip()
-                if (row.get("error") or "").strip():
-                    unscored.append({"path": clip, "error": row["error"].strip(), "where": where})
-                    continue
-                split = (row["split"] or "").strip().lower()
-                if split not in SPLITS:
-                    raise HelmitError(f"{where}: split {row['split']!r} is not one of "
-                                      f"{', '.join(SPLITS)}")
-                scored.append({
-                    "path": clip, "split": split, "where": where,
-                    "label": _class_label(row, "label", where),
-                    "pred": _class_label(row, "pred", where),
-                    "prob": _number(row, "prob", where, 0.0, 1.0),
-                    "prob_harmful": _number(row, "prob_harmful", where, 0.0, 1.0),
-                    "category": (row.get("category") or "").strip(),
-                    "fold": (row.get("fold") or "").strip(),
-                    **({"pred_category": (row.get("pred_category") or "").strip()} if "pred_category" in row else {}),
-                })
-    except (UnicodeDecodeError, csv.Error) as e:
-        raise HelmitError(f"{path}: not a readable UTF-8 CSV ({e})") from None
+    for line, row in csv_rows(path, REQUIRED_COLUMNS, "predictions file not found (run infer_dataset.py first)",
+                              f"expected a header with {','.join(REQUIRED_COLUMNS)}"):
+        where = f"{path}:{line}"
+        clip = (row["path"] or "").strip()
+        if (row.get("error") or "").strip():
+            unscored.append({"path": clip, "error": row["error"].strip(), "where": where})
+            continue
+        split = (row["split"] or "").strip().lower()
+        if split not in SPLITS:
+            raise HelmitError(f"{where}: split {row['split']!r} is not one of {', '.join(SPLITS)}")
+        scored.append({
+            "path": clip, "split": split, "where": where,
+            "label": _class_label(row, "label", where),
+            "pred": _class_label(row, "pred", where),
+            "prob": _number(row, "prob", where, 0.0, 1.0),
+            "prob_harmful": _number(row, "prob_harmful", where, 0.0, 1.0),
+            "category": (row.get("category") or "").strip(),
+            "fold": (row.get("fold") or "").strip(),
+            **({"pred_category": (row.get("pred_category") or "").strip()} if "pred_category" in row else {}),
+        })
     return scored, unscored
 
 
