@@ -275,7 +275,9 @@ def main(argv=None):
             refuse_to_overwrite(target, args.overwrite)
         todo[cls] = source
     for cls, (kind, value) in todo.items():  # a zip inside a folder this run replaces would be deleted with it
-        inside = [c for c in todo if kind == "zip" and Path(value).resolve().is_relative_to((data_root / c).resolve())]
+        if kind != "zip":
+            continue
+        inside = [c for c in todo if Path(value).resolve().is_relative_to((data_root / c).resolve())]
         if inside:
             raise HelmitError(f"{value}: --{cls}_zip is inside {data_root / inside[0]}, which this run replaces; "
                               "move the zip out of it first")
