@@ -9,7 +9,6 @@ import itertools
 import math
 import os
 import struct
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -103,14 +102,14 @@ def _wav_format_tag(path):
 
 
 def _decode_error(path, sf_err, fallback_err) -> HelmitError:
-    """One clear line for a file neither soundfile nor librosa could open."""
+    """One clear line for a file neither soundfile nor audioread could open."""
     tag = _wav_format_tag(path)
     if tag is not None and tag not in SOUNDFILE_WAV_TAGS:
         return HelmitError(f"{path}: unsupported codec (WAV format tag 0x{tag:04X}); convert it to PCM WAV or FLAC")
     ext = path.suffix.lower().lstrip(".")
     if ext and ext.upper() not in sf.available_formats() and ext not in ("aif", "oga", "opus"):
         why = str(fallback_err).strip() or type(fallback_err).__name__  # audioread: NoBackendError, no text
-        return HelmitError(f"{path}: cannot decode audio: soundfile does not read .{ext} files and librosa "
+        return HelmitError(f"{path}: cannot decode audio: soundfile does not read .{ext} files and audioread "
                            f"failed too ({why}); install ffmpeg or convert it to WAV or FLAC")
     return HelmitError(f"{path}: cannot decode audio ({_reason(sf_err)})")
 
@@ -125,20 +124,24 @@ def _reason(err) -> str:
 
 
 def _fallback_blocks(path, sf_err, stats):
-    """The whole file via librosa/audioread (ffmpeg): for formats soundfile lacks, such as m4a.
+    """The whole file via audioread (ffmpeg or GStreamer when installed): for formats soundfile lacks,
+    such as m4a.
 
     audioread cannot seek, so these files are held in memory whole; every format soundfile reads
-    (wav, flac, ogg, mp3, aiff, ...) streams in bounded memory instead.
+    (wav, flac, ogg, mp3, aiff, ...) streams in bounded memory instead. audioread is called directly,
+    not through librosa.load: librosa warns on every file it hands over, and silencing that with
+    warnings.catch_warnings is not thread-safe (prep_dataset decodes in threads).
     """
     try:
-        import librosa
+        import audioread
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # librosa warns before falling back to audioread
-            wave, file_sr = librosa.load(str(path), sr=None, mono=True)
+        with audioread.audio_open(str(path)) as f:
+            file_sr, channels = int(f.samplerate), max(int(f.channels), 1)
+            pcm = np.frombuffer(b"".join(f), dtype="<i2")  # audioread yields 16-bit little-endian PCM
     except Exception as fallback_err:
         raise _decode_error(path, sf_err, fallback_err) from None
-    stats.sample_rate, stats.declared_frames = int(file_sr), len(wave)
+    wave = (pcm[: len(pcm) // channels * channels].reshape(-1, channels).mean(axis=1) / 32768.0).astype(np.float32)
+    stats.sample_rate, stats.declared_frames = file_sr, len(wave)
     if len(wave):
         yield wave[:, None]  # (S, 1)
 
@@ -254,7 +257,7 @@ def iter_audio_blocks(path, sr: int = CFG.sample_rate, stats=None):
 
 
 def load_audio(path, sr: int = CFG.sample_rate, stats=None) -> np.ndarray:
-    """Decode any soundfile/librosa-readable file to float32 mono at `sr`. Raises HelmitError."""
+    """Decode any soundfile/audioread-readable file to float32 mono at `sr`. Raises HelmitError."""
     return np.concatenate(list(iter_audio_blocks(path, sr, stats)))
 
 

@@ -12,6 +12,7 @@ import os
 import struct
 import subprocess
 import sys
+import warnings
 import zlib
 
 import numpy as np
@@ -78,7 +79,7 @@ def bad_files(tmp_path):
         (tmp_path / "notes.wav", "cannot decode audio (format not recognised)"),
         (tmp_path / "photo.wav", "cannot decode audio (format not recognised)"),
         (tmp_path / "wma_in_wav.wav", "unsupported codec (WAV format tag 0x0161); convert it to PCM WAV or FLAC"),
-        (tmp_path / "voice.m4a", "soundfile does not read .m4a files and librosa failed too"),
+        (tmp_path / "voice.m4a", "soundfile does not read .m4a files and audioread failed too"),
         (tmp_path / "missing.wav", "no such file"),
         (tmp_path / "a_folder.wav", "is a directory, expected an audio file"),
     ]
@@ -224,6 +225,23 @@ def test_six_channels_are_averaged(tmp_path):
     decoded = load_audio(tmp_path / "surround.wav")
     assert len(decoded) == SR and abs(peak_hz(decoded) - 440) < 2
     np.testing.assert_allclose(decoded, resample(channels.mean(axis=1), 48000, SR), atol=1e-5)
+
+
+def test_a_file_soundfile_cannot_open_is_decoded_by_the_fallback_alike(tmp_path, monkeypatch):
+    # The fallback (audioread, for m4a and the like) must mix channels and scale samples as the
+    # soundfile path does, without a warning per file.
+    stereo = np.stack([tone(22050, 0.5, freq=300, amp=0.4), tone(22050, 0.5, freq=500, amp=0.2)], axis=1)
+    sf.write(tmp_path / "stereo.wav", stereo, 22050, subtype="PCM_16")
+    expected = load_audio(tmp_path / "stereo.wav")
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("Error opening: format not recognised")
+    monkeypatch.setattr(utils_audio.sf, "SoundFile", refuse)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        decoded = load_audio(tmp_path / "stereo.wav")
+    assert decoded.dtype == np.float32
+    np.testing.assert_allclose(decoded, expected, atol=1e-6)
 
 
 @pytest.mark.parametrize("sr", [8000, 11025, 16000, 22050, 32000, 44100, 48000, 88200, 96000])
