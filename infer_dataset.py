@@ -1,6 +1,7 @@
-"""Score every clip of a labels.csv with a Helmit ONNX model and write the predictions CSV.
+"""Score every clip of a labels.csv (or, with --audio_dir, of an unlabelled folder) with a Helmit ONNX model and write the predictions CSV.
 
-Columns: path,label,pred,prob,prob_harmful,split,error (plus category when labels.csv has one).
+Columns: path,label,pred,prob,prob_harmful,split,error (plus category and fold when labels.csv has
+them; label is empty for --audio_dir).
 `split` comes from the model's own record of the clips it trained and validated on (and, with
 --fusion, of the clips the fusion was fit on), so metrics on training clips can never pass for
 held-out metrics. One bad clip does not stop the run: its
@@ -24,10 +25,11 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from config import AUDIO_EXTENSIONS
 from scoring import clip_prob, decision, harmful_probs, load_onnx, read_metadata, window_and_stride
 from prediction_csvs import shard_csv_path
 from recognizers import add_recognizer_args
-from utils_audio import stream_windows
+from utils_audio import list_audio_files, stream_windows
 from utils_io import (HelmitError, HelpFormatter, atomic_output, clip_digest, read_labels_csv, refuse_to_overwrite,
                       run_cli)
 
@@ -218,6 +220,16 @@ def chunk_scorer(onnx_path, workers, threads):
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def unlabelled_rows(folder):
+    """labels.csv-like rows, with an empty label, for every audio file under `folder`."""
+    if not folder.is_dir():
+        raise HelmitError(f"--audio_dir {folder}: not a folder")
+    paths = list_audio_files(folder)
+    if not paths:
+        raise HelmitError(f"--audio_dir {folder}: no audio files ({', '.join(AUDIO_EXTENSIONS)}) under it")
+    return [{"path": p.relative_to(folder).as_posix(), "label": "", "abspath": str(p)} for p in paths]
+
+
 def prediction_row(row, p_harm, error, split, threshold, extra):
     """One predictions-CSV row: the clip, its label and split, and the decision or the error."""
     out = {"path": row["path"], "label": row["label"], "split": split, "error": error,
@@ -269,6 +281,10 @@ def parse_args(argv):
                         "acoustic model inside --fusion)")
     p.add_argument("--data_root", default="data", help="folder the paths in labels.csv are relative to")
     p.add_argument("--labels_csv", default=None, help="clips to score (default: <data_root>/labels.csv)")
+    p.add_argument("--audio_dir", default=None,
+                   help="score every audio file under this folder instead, with no labels (a moderation backlog): "
+                        "the CSV's label column stays empty, so it holds decisions but no metrics; paths are "
+                        "relative to this folder, and the CSV goes here unless --output_csv says otherwise")
     p.add_argument("--output_csv", default=None,
                    help="predictions CSV (default: <data_root>/<model>_predictions.csv, or "
                         "<data_root>/<model>_predictions.shard<I>of<N>.csv for a shard); a shard's name must "
@@ -303,6 +319,8 @@ def parse_args(argv):
     args = p.parse_args(argv)
     if args.transcripts and not args.fusion:
         p.error("--transcripts is only used with --fusion")
+    if args.audio_dir and args.labels_csv:
+        p.error("give --labels_csv (labelled clips) or --audio_dir (unlabelled ones), not both")
     if args.onnx and args.fusion:
         p.error("give --onnx or --fusion: a fused model holds its own acoustic model")
     for flag in ("batch_size", "num_shards"):
@@ -325,9 +343,10 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(argv)
-    labels_csv = Path(args.labels_csv or Path(args.data_root) / "labels.csv")
+    root = Path(args.audio_dir or args.data_root)
+    labels_csv = None if args.audio_dir else Path(args.labels_csv or root / "labels.csv")
     model_name = Path(args.fusion).name if args.fusion else Path(args.onnx or "runs/lite_cnn.onnx").stem
-    out = Path(args.output_csv or Path(args.data_root) / f"{model_name}_predictions.csv")
+    out = Path(args.output_csv or root / f"{model_name}_predictions.csv")
     if args.num_shards > 1 and not args.output_csv:
         out = shard_csv_path(out, args.shard_index, args.num_shards)
     refuse_to_overwrite(out, args.overwrite, inputs=[labels_csv, args.onnx, args.transcripts])
@@ -341,7 +360,7 @@ def main(argv=None):
     meta = read_metadata(args.onnx)
     window, stride = window_and_stride(meta, None, args.stride_sec)  # fails before any clip is read
     threshold = float(meta["threshold"])
-    all_rows = read_labels_csv(labels_csv, args.data_root, check_files=False)
+    all_rows = unlabelled_rows(root) if args.audio_dir else read_labels_csv(labels_csv, root, check_files=False)
     rows = shard_rows([{**r, "index": i} for i, r in enumerate(all_rows)], args.num_shards, args.shard_index)
     split_of = split_lookup(meta, fused_fit_clips(fused, args.fusion) if fused else ())
     extra = [c for c in ("category", "fold") if c in all_rows[0]]  # from all rows: every shard gets the same columns
@@ -355,7 +374,7 @@ def main(argv=None):
     workers = max(1, min(workers, len(chunks)))
     threads = args.threads or max(1, usable_cores() // workers)
     failures, counts, t0 = [], {}, time.time()
-    held_out = held_out_right = 0
+    held_out = held_out_right = flagged = 0
     with atomic_output(out, "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=FIELDS + extra, extrasaction="ignore")
         writer.writeheader()  # rows are written as their chunks finish: memory stays flat however many clips
@@ -373,7 +392,8 @@ def main(argv=None):
                         failures.append(error)
                         continue
                     counts[row["split"]] = counts.get(row["split"], 0) + 1
-                    if row["split"] != "train":
+                    flagged += row["pred"] == 1
+                    if row["split"] != "train" and row["label"] != "":
                         held_out += 1
                         held_out_right += row["pred"] == row["label"]
                 bar.update(len(results))
@@ -384,12 +404,13 @@ def main(argv=None):
           f"{len(failures)} failed; " + (f"decided by the fusion {args.fusion} (threshold {fused['threshold']:.2f})"
                                          if fused else f"threshold {threshold:.3f}"))
     if counts:
+        print(f"  flagged harmful: {flagged} of {sum(counts.values())}")
         print("  splits: " + ", ".join(f"{k} {counts[k]}" for k in ("train", "val", "test", "all") if counts.get(k)))
     if held_out:
         print(f"  accuracy on the {held_out} clips the model did not train on: {held_out_right / held_out:.3f} "
               "(run compute_metrics.py for more)")
     for e in failures[:10]:
-        print(f"  failed: {e}")
+        print(f"error: {e}", file=sys.stderr)
     return 1 if failures else 0
 
 

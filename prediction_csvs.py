@@ -97,6 +97,9 @@ def _number(row, column, where, low=None, high=None):
 
 
 def _class_label(row, column, where):
+    if column == "label" and not (row[column] or "").strip():
+        raise HelmitError(f"{where}: no label: this CSV scored unlabelled clips (infer_dataset.py --audio_dir), "
+                          "which give decisions but no metrics; score labelled clips (--labels_csv) to measure")
     value = _number(row, column, where)
     if value not in (0.0, 1.0):
         raise HelmitError(f"{where}: {column} {row[column]!r} is not 0 (safe) or 1 (harmful)")

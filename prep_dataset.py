@@ -16,19 +16,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from config import AUDIO_EXTENSIONS, CFG, CLASS_NAMES
-from utils_audio import AudioStats, load_audio
+from utils_audio import AudioStats, list_audio_files, load_audio
 from utils_io import HelmitError, refuse_to_overwrite, run_cli, write_csv
 
 MANIFEST_NAME = "synth_manifest.csv"
 MANIFEST_COLUMNS = ("category", "template", "holdout", "group")  # joined when the manifest has them
-
-
-def list_audio_files(class_dir: Path) -> list:
-    """Audio files under `class_dir` by extension (any case), sorted; hidden files and dirs skipped
-    (macOS `._clip.wav` resource forks carry an audio suffix but hold no audio)."""
-    return sorted(p for p in class_dir.rglob("*")
-                  if p.suffix.lower() in AUDIO_EXTENSIONS and p.is_file()
-                  and not any(part.startswith(".") for part in p.relative_to(class_dir).parts))
 
 
 def scan_classes(data_root: Path) -> list:

@@ -155,7 +155,8 @@ def parse_args(argv=None):
     p.add_argument("--init", help="a Helmit text model directory to adapt further (e.g. to --transcripts of your clips)")
     p.add_argument("--n_generated", type=int, default=40000,
                    help="generated training sentences from text_corpus.py (plus a fifth as many from the audio corpus's "
-                        "templates); 0 with --init to adapt on your transcripts only (default: %(default)s)")
+                        "templates); 0 with --init and --no_asr_transcripts to adapt on your --transcripts only "
+                        "(default: %(default)s)")
     p.add_argument("--asr_transcripts", nargs="*", default=[str(p) for p in DEFAULT_ASR_TRANSCRIPTS],
                    help="labelled recognizer transcripts of spoken generated sentences (speak_text.py) "
                         "(default: every textdata/espeak_whisper_train*.csv)")

@@ -247,7 +247,7 @@ def main(argv=None):
               f"{np.mean([r['confidence'] for r in done]):.2f}")
     for row, (_, err) in zip(rows, results):
         if err:
-            print(f"error: {err}")
+            print(f"error: {err}", file=sys.stderr)
     print(f"wrote {out}")
     return 1 if failed else 0
 

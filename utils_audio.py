@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from config import CFG
+from config import AUDIO_EXTENSIONS, CFG
 from utils_io import HelmitError
 
 # ---- decoding: every file is read in blocks, so a one-hour upload never sits in memory whole ----
@@ -58,6 +58,14 @@ class AudioStats:
         if self.nonfinite:
             notes.append(f"{self.nonfinite} NaN or infinite samples replaced (NaN by 0, inf by full scale)")
         return notes
+
+
+def list_audio_files(folder: Path) -> list:
+    """Audio files under `folder` by extension (any case), sorted; hidden files and dirs skipped
+    (macOS `._clip.wav` resource forks carry an audio suffix but hold no audio)."""
+    return sorted(p for p in folder.rglob("*")
+                  if p.suffix.lower() in AUDIO_EXTENSIONS and p.is_file()
+                  and not any(part.startswith(".") for part in p.relative_to(folder).parts))
 
 
 def _check_path(path) -> Path:

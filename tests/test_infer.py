@@ -66,11 +66,37 @@ def test_infer_dataset_survives_a_bad_clip(tone_onnx, tone_corpus, tmp_path):
     (data / "labels.csv").write_text("path,label\nsafe/ok.wav,0\nharmful/fake.wav,1\nharmful/long.flac,1\n")
     proc = run_script("infer_dataset.py", "--onnx", tone_onnx, "--data_root", data, "--output_csv",
                       data / "p.csv", check=False)
-    assert proc.returncode == 1 and "1 failed" in proc.stdout and "fake.wav" in proc.stdout
+    assert proc.returncode == 1 and "1 failed" in proc.stdout and "error: " in proc.stderr and "fake.wav" in proc.stderr
     rows = list(csv.DictReader(open(data / "p.csv")))
     assert [r["path"] for r in rows] == ["safe/ok.wav", "harmful/fake.wav", "harmful/long.flac"]
     assert rows[1]["error"] and rows[1]["pred"] == "" and not rows[0]["error"] and not rows[2]["error"]
     assert all(r["split"] == "test" for r in rows)  # none of these were in the model's training record
+
+
+def test_an_unlabelled_folder_is_scored_like_labelled_clips_and_gives_no_metrics(tone_onnx, tone_corpus, tmp_path):
+    backlog = tmp_path / "backlog"
+    (backlog / "day 2").mkdir(parents=True)
+    (backlog / ".hidden").mkdir()
+    for name in ("clip001.wav", "clip002.wav"):
+        (backlog / "day 2" / name).write_bytes((tone_corpus / "harmful" / name if name == "clip001.wav"
+                                                 else tone_corpus / "safe" / name).read_bytes())
+    (backlog / ".hidden" / "x.wav").write_bytes((tone_corpus / "safe" / "clip000.wav").read_bytes())
+    (backlog / "notes.txt").write_text("not audio, not listed")
+    proc = run_script("infer_dataset.py", "--onnx", tone_onnx, "--audio_dir", backlog)
+    assert "flagged harmful:" in proc.stdout and "accuracy" not in proc.stdout
+    rows = list(csv.DictReader(open(backlog / "m_predictions.csv")))
+    assert [r["path"] for r in rows] == ["day 2/clip001.wav", "day 2/clip002.wav"]
+    assert all(r["label"] == "" and r["pred"] in ("0", "1") and not r["error"] for r in rows)
+    run_script("infer_dataset.py", "--onnx", tone_onnx, "--data_root", tone_corpus, "--output_csv",
+               tmp_path / "labelled.csv")
+    by_path = {r["path"]: r for r in csv.DictReader(open(tmp_path / "labelled.csv"))}
+    for row, original in zip(rows, ("harmful/clip001.wav", "safe/clip002.wav")):
+        assert row["prob_harmful"] == by_path[original]["prob_harmful"]
+        assert row["split"] == by_path[original]["split"]  # a training clip is known by its content
+    proc = run_script("compute_metrics.py", backlog / "m_predictions.csv", "--output", tmp_path / "m.txt", check=False)
+    assert proc.returncode == 1 and "no label" in proc.stderr and "m_predictions.csv:2" in proc.stderr
+    proc = run_script("infer_dataset.py", "--onnx", tone_onnx, "--audio_dir", tmp_path / "nowhere", check=False)
+    assert proc.returncode == 1 and "nowhere: not a folder" in proc.stderr
 
 
 def test_infer_cli_errors_are_one_line(tone_onnx, tmp_path):
