@@ -3,6 +3,7 @@ groups (a speaker, a conversation) kept whole on one side, and the built-in corp
 as the test split. No torch: fusion.py's folds come from here too.
 """
 import math
+import warnings
 
 import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, train_test_split
@@ -29,7 +30,20 @@ def stratified_folds(rows, k, seed, group_column=None):
         return list(StratifiedKFold(k, shuffle=True, random_state=seed).split(labels, labels))
     if len(set(groups)) < k:
         raise HelmitError(f"group column '{group_column}' has {len(set(groups))} distinct groups; {k} folds need at least {k}")
-    return list(StratifiedGroupKFold(k, shuffle=True, random_state=seed).split(labels, labels, groups))
+    folds = group_folds(labels, groups, k, seed)
+    for f, (_, held_out) in enumerate(folds, 1):
+        for name, label in zip(CLASS_NAMES, (0, 1)):
+            if not (labels[held_out] == label).any():  # its balanced accuracy would be one class's recall
+                n = len({groups[i] for i in np.flatnonzero(labels == label)})
+                raise HelmitError(f"fold {f} of {k} holds no '{name}' clips ({n} group(s) of column '{group_column}' "
+                                  "hold all of them, and groups stay whole); use fewer --folds, or more groups")
+    return folds
+
+
+def group_folds(labels, groups, k, seed):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "least populated class ...": the callers check the folds
+        return list(StratifiedGroupKFold(k, shuffle=True, random_state=seed).split(labels, labels, groups))
 
 
 def split_rows(rows, val_fraction, seed, use_holdout=True, group_column=None):
@@ -60,7 +74,27 @@ def split_rows(rows, val_fraction, seed, use_holdout=True, group_column=None):
             raise HelmitError(f"group column '{group_column}' has {n_groups} distinct groups; a validation split of "
                               f"about {1 / k:.0%} by whole groups needs at least {k} (a larger --val_fraction needs "
                               "fewer, or give more groups)")
-        train_idx, val_idx = stratified_folds(pool, k, seed, group_column)[0]
-        return [pool[i] for i in train_idx], [pool[i] for i in val_idx], test
+        labels = np.array([r["label"] for r in pool])
+        for train_idx, val_idx in group_folds(labels, group_ids(pool, group_column), k, seed):
+            # the first fold whose both sides hold both classes: one class in validation picks the
+            # epoch and threshold blind (the first fold, whenever it is fit)
+            if len(set(labels[val_idx])) == 2 and len(set(labels[train_idx])) == 2:
+                return [pool[i] for i in train_idx], [pool[i] for i in val_idx], test
+        raise HelmitError(f"no validation split of whole groups (column '{group_column}') holds both classes with "
+                          "both classes left to train on: one class's clips are in too few groups; give more groups")
     train, val = train_test_split(pool, test_size=n_val, random_state=seed, stratify=[r["label"] for r in pool])
-    return train, val, test
+    return train, both_classes_in(val, train), test
+
+
+def both_classes_in(val, train):
+    """`val` with at least one clip of each class. Stratified rounding gives a rare class none
+    (2 harmful among 12 clips, 3 to validation: 0.5 rounds to 0), and a validation split of one
+    class picks the epoch and threshold blind. Moves a clip of the missing class from `train`
+    (which keeps at least one, as every class has two), and one of the commonest back. In place."""
+    for label in (0, 1):
+        if not any(r["label"] == label for r in val):
+            common = max((0, 1), key=lambda c: sum(r["label"] == c for r in val))
+            give, take = (next(i for i, r in enumerate(rows) if r["label"] == c)
+                          for rows, c in ((train, label), (val, common)))
+            val[take], train[give] = train[give], val[take]
+    return val

@@ -262,6 +262,27 @@ def test_folds_are_stratified_and_keep_groups_whole():
         splits.split_rows(few, 0.25, seed=0, group_column="speaker")
 
 
+def test_validation_and_folds_always_hold_both_classes():
+    # 2 harmful among 12: stratified rounding gives validation 0.5 -> 0 harmful clips
+    rows = [{"path": f"c{i}", "label": int(i < 2)} for i in range(12)]
+    for seed in range(20):
+        tr, va, _ = splits.split_rows(rows, 0.25, seed=seed)
+        assert {r["label"] for r in va} == {0, 1} and {r["label"] for r in tr} == {0, 1}
+        assert len(va) == 3 and sorted(r["path"] for r in tr + va) == sorted(r["path"] for r in rows)
+    # the harmful clips in 2 groups: 3 folds of whole groups cannot all hold one
+    grouped = [{"path": f"c{i}", "label": int(i < 6), "g": f"h{i % 2}" if i < 6 else f"s{i}"} for i in range(30)]
+    with pytest.raises(HelmitError, match=r"fold \d of 3 holds no 'harmful' clips \(2 group\(s\) of column 'g'"):
+        splits.stratified_folds(grouped, 3, seed=0, group_column="g")
+    assert all({grouped[i]["label"] for i in test} == {0, 1}
+               for _, test in splits.stratified_folds(grouped, 2, seed=0, group_column="g"))
+    for seed in range(10):  # a grouped validation split: another fold of groups when the first lacks a class
+        tr, va, _ = splits.split_rows(grouped, 0.34, seed=seed, group_column="g")
+        assert {r["label"] for r in va} == {0, 1} and {r["label"] for r in tr} == {0, 1}
+    one_group = [dict(r, g="h") if r["label"] else r for r in grouped]
+    with pytest.raises(HelmitError, match="no validation split of whole groups"):
+        splits.split_rows(one_group, 0.34, seed=0, group_column="g")
+
+
 def test_cross_validation_writes_out_of_fold_predictions_reproducibly(tone_corpus, tmp_path, capsys):
     import csv
 
