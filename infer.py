@@ -69,7 +69,7 @@ def describe(result):
         lines += [f"  acoustic P(harmful) {result['prob_acoustic']:.2f} (its threshold {result['acoustic_threshold']:.2f}); "
                   f"transcript P(harmful) {result['prob_text']:.2f}",
                   f"  transcript: \"{result['transcript']}\" (recognizer confidence {result['asr_confidence']:.2f})",
-                  f"  words that drove the transcript score (logit change without them): {words}"]
+                  f"  words that drove the transcript score (how far its logit falls without each): {words}"]
     # the ranges are the acoustic model's windows: under a fusion, say whose they are and what they count for
     owner = "acoustic model flags" if fused else "harmful speech at"
     unweighted = " (the fusion gives the acoustic model no weight)" if fused and result["acoustic_weight"] == 0 else ""

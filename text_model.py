@@ -158,12 +158,24 @@ def window_logits(texts, model):
 
 
 # ---------------------------------------------------------------- scoring, either kind
+NO_WORDS_LOGIT = -30.0  # a transcript without words says nothing harmful: P(harmful) ~ 1e-13
+
+
+def no_words(texts):
+    """Which texts hold no word at all (silence, or speech the recognizer did not catch). A model
+    never trained on empty text gives it an arbitrary score (0.31 for the default), which a
+    calibration can carry past the threshold and name a harm for a silent clip."""
+    return np.array([not normalise_text(t).split() for t in texts], dtype=bool)
+
+
 def logits(texts, model):
     if not len(texts):
         return np.zeros(0)
     if model["kind"] == "encoder":
-        return encoder_logits(texts, model)[0].astype(np.float64)
-    return ngram_logits(texts, model)
+        out = encoder_logits(texts, model)[0].astype(np.float64)
+    else:
+        out = ngram_logits(texts, model)
+    return np.where(no_words(texts), NO_WORDS_LOGIT, out)
 
 
 def predict(texts, model):
@@ -177,13 +189,19 @@ def predict_with_category(texts, model):
     if model["kind"] != "encoder" or not len(texts):
         return predict(texts, model), None
     harm, cats = encoder_logits(texts, model)
-    return 1.0 / (1.0 + np.exp(-harm.astype(np.float64))), [model["categories"][i] for i in cats.argmax(1)]
+    harm = np.where(no_words(texts), NO_WORDS_LOGIT, harm.astype(np.float64))
+    return 1.0 / (1.0 + np.exp(-harm)), [model["categories"][i] for i in cats.argmax(1)]
 
 
 def explain(text, model, top=3):
-    """The words that drove the score: [(word, change in logit when it is removed)], largest
-    first, positive = pushed towards harmful. Occlusion works the same for either kind."""
-    words = normalise_text(text).split()[:80]  # long transcripts: the first 80 words
+    """The words that drove the score: [(word, how far the harm logit falls without it)], largest
+    first, positive = pushed towards harmful. Occlusion, within what was scored: an encoder model's
+    most harmful window (the one that decided), the n-gram kind's first 80 words."""
+    if model["kind"] == "encoder":
+        windows = word_windows(text, int(model.get("window_words", 0)), int(model.get("window_stride", 0)) or 1)
+        words = windows[int(np.argmax(logits(windows, model))) if len(windows) > 1 else 0].split()
+    else:
+        words = normalise_text(text).split()[:80]
     if not words:
         return []
     variants = [" ".join(words)] + [" ".join(words[:i] + words[i + 1:]) for i in range(len(words))]

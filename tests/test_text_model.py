@@ -392,3 +392,21 @@ def test_a_long_transcript_is_scored_by_its_most_harmful_window(tiny_model, tmp_
     w_harm, _ = text_model.window_logits(windows, windowed)
     assert h[0] == pytest.approx(w_harm.max())  # the clip's score is its most harmful window's
     assert h[0] >= h[2]  # adding a harmful turn never lowers a conversation's score
+    deciding = windows[int(np.argmax(w_harm))].split()
+    long_text = chat * 3 + harmful  # past the 80 words explanations used to stop at
+    deciding_long = text_model.word_windows(long_text, 8, 4)
+    deciding_long = deciding_long[int(np.argmax(text_model.window_logits(deciding_long, windowed)[0]))].split()
+    assert {w for w, _ in text_model.explain(chat + harmful, windowed)} <= set(deciding)
+    assert {w for w, _ in text_model.explain(long_text, windowed)} <= set(deciding_long)
+
+
+def test_a_transcript_without_words_scores_no_harm(tiny_model, tmp_path):
+    """Silence, or speech the recognizer missed: nothing harmful was heard, whatever an untrained-on
+    empty input would score, so a calibration cannot carry it past the threshold."""
+    model = text_model.load(tiny_model[0])
+    texts = ["", "   ", "...!?", "i will hurt you"]
+    probs, _ = text_model.predict_with_category(texts, model)
+    assert np.all(probs[:3] < 1e-9) and probs[3] > 1e-6
+    np.testing.assert_allclose(text_model.predict(texts, model), probs)
+    ngram = text_model.fit(["i will hurt you", "see you at lunch", "you are dead", "nice game"] * 3, [1, 0, 1, 0] * 3)
+    assert np.all(text_model.predict(texts[:3], ngram) < 1e-9)
