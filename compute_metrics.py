@@ -52,7 +52,8 @@ def compute_metrics(rows):
             "precision": float(precision_score(y, pred, pos_label=1, zero_division=0)),
             "recall": float(recall_score(y, pred, pos_label=1, zero_division=0)),
             "f1": float(f1_score(y, pred, pos_label=1, zero_division=0)),
-            "macro_f1": float(f1_score(y, pred, labels=[0, 1], average="macro", zero_division=0)),
+            # over both classes: with one class among the labels the other's F1 is 0 by fiat, not a score
+            "macro_f1": float(f1_score(y, pred, labels=[0, 1], average="macro", zero_division=0)) if both_classes else None,
             "roc_auc": float(roc_auc_score(y, score)) if both_classes else None,
             "confusion": confusion_matrix(y, pred, labels=[0, 1]).tolist(),  # [true][pred]
             "share_pred_harmful": float(pred.mean()),
@@ -102,7 +103,7 @@ def format_section(title, rows, metrics):
              _line("precision", f"{m['precision']:.4f}", "(harmful)"),
              _line("recall", f"{m['recall']:.4f}", "(harmful)"),
              _line("F1", f"{m['f1']:.4f}", "(harmful)"),
-             _line("macro-F1", f"{m['macro_f1']:.4f}"),
+             _line("macro-F1", f"{m['macro_f1']:.4f}" if m["macro_f1"] is not None else "n/a"),
              _line("ROC-AUC", auc),
              _line("predicted harmful", f"{share:.1%}", f"({round(share * m['n'])} of {m['n']})"),
              _line("confusion matrix", f"{'pred safe':>10} {'pred harmful':>13}"),
@@ -230,9 +231,12 @@ def report_model(name, model, include_train, plot_dir):
     if held_out:
         lines += format_section(title, headline, compute_metrics(headline))
         if headline is test:
-            rest = [r for r in held_out if r["split"] != "test"]
-            lines += format_section("validation clips (chose the epoch and threshold: optimistic)", rest,
-                                    compute_metrics(rest))
+            for split, what in (("val", "validation clips (chose the epoch and threshold: optimistic)"),
+                                ("all", "clips of unknown split (the model kept no record: may include training "
+                                        "clips)")):
+                rest = [r for r in held_out if r["split"] == split]
+                if rest:
+                    lines += format_section(what, rest, compute_metrics(rest))
         lines += split_breakdown(held_out)
         if plot_dir is not None:
             plots = write_plots(name, headline, plot_dir)

@@ -55,9 +55,10 @@ def write(out_dir, acoustic_onnx, text_dir, fusion):
     return manifest
 
 
-def load(path, int8_text=False):
+def load(path, int8_text=False, threads=0):
     """{manifest, fusion, text_model, acoustic_onnx (path), asr, threshold}, every file checked
-    against its digest; raises HelmitError naming the file."""
+    against its digest; raises HelmitError naming the file. `threads`: the text model's ONNX Runtime
+    threads (0 = all cores)."""
     path = Path(path)
     if not path.exists():
         raise HelmitError(f"{path}: fused model not found (fusion.py --out writes one)")
@@ -70,19 +71,29 @@ def load(path, int8_text=False):
         fusion = json.loads((path / "fusion.json").read_text(encoding="utf-8"))
     except (OSError, ValueError, UnicodeDecodeError) as e:
         raise HelmitError(f"{path}: damaged fused model ({e})") from None
-    if manifest.get("format") != FORMAT:
-        raise HelmitError(f"{path}: not a Helmit fused model (format is not {FORMAT!r})")
-    if not isinstance(manifest.get("format_version"), int) or manifest["format_version"] > FORMAT_VERSION:
-        raise HelmitError(f"{path}: fused model format_version {manifest.get('format_version')!r} is newer than this "
-                          f"Helmit reads ({FORMAT_VERSION}); update Helmit")
-    for name, digest in manifest.get("files", {}).items():
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise HelmitError(f"{path}: not a Helmit fused model (manifest.json's format is not {FORMAT!r})")
+    version = manifest.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise HelmitError(f"{path / 'manifest.json'}: format_version {version!r} is not a whole number (damaged or "
+                          "edited); rebuild it with fusion.py")
+    if version > FORMAT_VERSION:
+        raise HelmitError(f"{path}: fused model format_version {version} is newer than this Helmit reads "
+                          f"({FORMAT_VERSION}); update Helmit")
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not all(
+            isinstance(n, str) and isinstance(d, str) and n and not Path(n).is_absolute() and ".." not in Path(n).parts
+            for n, d in files.items()):
+        raise HelmitError(f"{path / 'manifest.json'}: its files list is damaged or edited (each entry a path inside "
+                          "the model and its sha256); rebuild it with fusion.py")
+    for name, digest in files.items():
         if not (path / name).is_file():
             raise HelmitError(f"{path / name}: missing from the fused model")
         if file_sha256(path / name) != digest:
             raise HelmitError(f"{path / name}: sha256 differs from the fused model's manifest (damaged, edited or "
                               "swapped); rebuild it with fusion.py")
     for name in ("acoustic.onnx", "fusion.json", "text/text_model.json"):
-        if name not in manifest.get("files", {}):
+        if name not in files:
             raise HelmitError(f"{path}: the fused model's manifest does not list {name}")
     try:
         coef = [float(c) for c in fusion["combiner"]["coef"]]
@@ -90,10 +101,11 @@ def load(path, int8_text=False):
         ok = ok and 0.0 <= float(fusion["threshold"]) <= 1.0 and isinstance(fusion.get("asr"), str)
     except (KeyError, TypeError, ValueError):
         ok = False
-    if not ok:
+    if not ok or manifest.get("asr", fusion["asr"]) != fusion["asr"]:
         raise HelmitError(f"{path / 'fusion.json'}: damaged or edited (combiner, threshold or asr)")
+    encoder = any(n.startswith("text/") and n != "text/text_model.json" for n in files)  # else one n-gram JSON
     text = path / "text"
-    tm = text_model.load(text if (text / "model.onnx").is_file() else text / "text_model.json", int8=int8_text)
+    tm = text_model.load(text if encoder else text / "text_model.json", int8=int8_text, threads=threads)
     return {"manifest": manifest, "fusion": fusion, "text_model": tm, "acoustic_onnx": path / "acoustic.onnx",
             "asr": fusion["asr"], "threshold": float(fusion["threshold"]), "path": path}
 

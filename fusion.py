@@ -18,6 +18,7 @@ compute_metrics.py, then adapts and fits on every clip and writes one fused mode
 infer_dataset.py --fusion.
 """
 import argparse
+import sys
 import tempfile
 from pathlib import Path
 
@@ -68,7 +69,9 @@ def fit_combiner(columns, labels, C=1.0):
 
 
 def fold_ids(rows, k, seed):
-    """The acoustic CSV's own folds when it has them (train.py --folds), else stratified K folds."""
+    """The acoustic CSV's own folds when it has them (train.py --folds), else stratified K folds, with
+    the clips of one `group` (a speaker, a conversation) kept in one fold when the CSV has that column.
+    Every fold must hold both classes: one class's recall would pass for its balanced accuracy."""
     if all(str(r.get("fold", "")).strip() for r in rows):
         bad = next((r for r in rows if not str(r["fold"]).strip().isdigit()), None)
         if bad is not None:
@@ -77,13 +80,33 @@ def fold_ids(rows, k, seed):
         if len(set(ids.tolist())) < 2:
             raise HelmitError(f"every clip of the acoustic CSV is in fold {ids[0]}: cross-validation needs at least "
                               "2 folds (drop the fold column to have --folds make them)")
+        labels = np.array([int(r["label"]) for r in rows])
+        for f in sorted(set(ids.tolist())):
+            if len(set(labels[ids == f].tolist())) < 2:
+                raise HelmitError(f"fold {f} of the acoustic CSV holds one class only; its balanced accuracy would be "
+                                  "that class's recall (drop the fold column to have --folds make stratified folds)")
         return ids
     from splits import stratified_folds
 
+    grouped = any(r.get("group") for r in rows)
     ids = np.zeros(len(rows), dtype=int)
-    for f, (_, test) in enumerate(stratified_folds([{"label": int(r["label"])} for r in rows], k, seed)):
+    for f, (_, test) in enumerate(stratified_folds([{"label": int(r["label"]), "group": r.get("group", "")}
+                                                    for r in rows], k, seed, "group" if grouped else None)):
         ids[test] = f
     return ids
+
+
+def fit_digests(rows, root):
+    """utils_io.clip_digest of each clip the fusion is fit on, so infer_dataset.py marks them train under
+    any path or copy; clips not found under `root` are known by path alone, and a warning says so."""
+    from utils_io import clip_digest
+
+    found = [root / r["path"] for r in rows if (root / r["path"]).is_file()]
+    if len(found) < len(rows):
+        print(f"warning: {len(rows) - len(found)} of the {len(rows)} clips are not under {root} (--data_root): the "
+              "fused model knows them by path only, so a copy under another path would pass for a new clip",
+              file=sys.stderr)
+    return sorted({clip_digest(p) for p in found})
 
 
 def text_scores(rows, transcripts, model, transcripts_path):
@@ -237,6 +260,10 @@ def parse_args(argv=None):
     p.add_argument("--adapt_epochs", type=float, default=2.0, help="passes over the transcripts when adapting (default: %(default)s)")
     p.add_argument("--oof_prefix", help="write <prefix>_{acoustic,text,fused}_predictions.csv with the out-of-fold "
                                         "scores for compute_metrics.py (default: beside --acoustic_csv, named 'fusion_cv')")
+    p.add_argument("--data_root",
+                   help="the folder the CSVs' clip paths are relative to, so the fused model records each clip it was "
+                        "fit on by content and infer_dataset.py knows them under any path (default: the acoustic "
+                        "CSV's folder)")
     p.add_argument("--folds", type=int, default=5, help="folds when the acoustic CSV has no fold column (default: %(default)s)")
     p.add_argument("--seed", type=int, default=42, help="seed of those folds and of adaptation (default: %(default)s)")
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
@@ -308,7 +335,8 @@ def main(argv=None):
               "asr": sorted(asr)[0] if len(asr) == 1 else ",".join(sorted(asr)),
               "acoustic_at_chance": at_chance, "acoustic_rank_test_p": p_value, "text_adapted": bool(args.adapt),
               "fit_on": {"acoustic_csv": str(args.acoustic_csv), "transcripts": str(args.transcripts), "n": len(rows),
-                         "harmful": int(labels.sum()), "clips": [r["path"] for r in rows]},
+                         "harmful": int(labels.sum()), "clips": [r["path"] for r in rows],
+                         "digests": fit_digests(rows, Path(args.data_root or Path(args.acoustic_csv).parent))},
               "cross_validation": per_fold}
     with atomic_directory(args.out) as tmp, tempfile.TemporaryDirectory() as work:
         text_dir = args.text_model

@@ -1,7 +1,7 @@
 """Score every clip of a labels.csv (or, with --audio_dir, of an unlabelled folder) with a Helmit ONNX model and write the predictions CSV.
 
-Columns: path,label,pred,prob,prob_harmful,split,error (plus category and fold when labels.csv has
-them; label is empty for --audio_dir).
+Columns: path,label,pred,prob,prob_harmful,split,error (plus category, fold and group when labels.csv
+has them; label is empty for --audio_dir).
 `split` comes from the model's own record of the clips it trained and validated on (and, with
 --fusion, of the clips the fusion was fit on), so metrics on training clips can never pass for
 held-out metrics. One bad clip does not stop the run: its
@@ -62,21 +62,23 @@ def usable_cores():
         return os.cpu_count() or 1
 
 
-def split_lookup(meta, fit_on=()):
+def split_lookup(meta, fit_on=(), fit_digests=()):
     """(path, file) -> train/val/test from the model's metadata; 'all' when the model kept no record.
 
     A model that recorded its clips' digests (utils_io.clip_digest) knows them by content: a training
     clip under another path or in a copied folder is still train, and a new clip that shares a
     training clip's name is not. Only files as large as some training clip are hashed. Older models
-    are matched by path. `fit_on`: the clips a fused model's combiner (and adapted text model)
-    learned from, by path, which count as train whatever the acoustic model made of them."""
+    are matched by path. `fit_on` / `fit_digests`: the clips a fused model's combiner (and adapted
+    text model) learned from, by path and by content, which count as train whatever the acoustic
+    model made of them; by content alone when the fused model recorded their digests."""
     by_path = {}
     for split in ("test", "val", "train"):
         for p in json.loads(meta.get(f"{split}_clips", "[]")):
             by_path[p] = split
-    by_content = {d: split for split in ("val", "train") for d in json.loads(meta.get(f"{split}_digests", "[]"))}
+    own = {d: split for split in ("val", "train") for d in json.loads(meta.get(f"{split}_digests", "[]"))}
+    by_content = {**own, **{d: "train" for d in fit_digests}}
     sizes = {d.split(":", 1)[0] for d in by_content}
-    fit_on = set(fit_on)
+    fit_on = set() if fit_digests else set(fit_on)
     default = "test" if by_path else "all"  # a recorded model never saw clips outside its lists
 
     def split_of(path, file=None):
@@ -88,18 +90,22 @@ def split_lookup(meta, fit_on=()):
             size = str(os.path.getsize(file))
         except OSError:
             return by_path.get(path, default)  # unreadable: its row carries the error anyway
-        return by_content.get(clip_digest(file), "test") if size in sizes else "test"
+        split = by_content.get(clip_digest(file)) if size in sizes else None
+        # a model that knows its own clips by content never saw one it does not recognise
+        return split or ("test" if own else by_path.get(path, default))
 
     return split_of
 
 
 def fused_fit_clips(fused, fusion_path):
-    """The clips `fused` was fit on; a warning when a fused model from an older fusion.py did not record them."""
-    clips = fused["fusion"].get("fit_on", {}).get("clips")
+    """(paths, digests) of the clips `fused` was fit on; a warning when a fused model from an older
+    fusion.py did not record them."""
+    fit_on = fused["fusion"].get("fit_on", {})
+    clips = fit_on.get("clips")
     if clips is None:
         print(f"warning: {fusion_path} does not record the clips it was fit on (made by an older fusion.py), so "
               "they cannot be told from new ones: refit it before reading held-out metrics", file=sys.stderr)
-    return clips or []
+    return clips or [], fit_on.get("digests") or []
 
 
 def shard_rows(rows, num_shards, shard_index):
@@ -315,10 +321,14 @@ def parse_args(argv):
                    help="with --fusion: which clips get the words that drove their transcript score (top_words): "
                         "each costs about 20 text-model passes, one per word left out, so by default only the "
                         "clips flagged harmful, the ones a moderator reads (default: %(default)s)")
+    p.add_argument("--text_int8", action="store_true",
+                   help="with --fusion: score transcripts with the fused model's INT8 text model (a quarter of the "
+                        "size and faster; 99.9%% of the benchmark's decisions unchanged, but the fusion was calibrated "
+                        "on the FP32 model's scores)")
     add_recognizer_args(p, for_fusion=True, several_clips=True)
     args = p.parse_args(argv)
-    if args.transcripts and not args.fusion:
-        p.error("--transcripts is only used with --fusion")
+    if (args.transcripts or args.text_int8) and not args.fusion:
+        p.error("--transcripts and --text_int8 are only used with --fusion")
     if args.audio_dir and args.labels_csv:
         p.error("give --labels_csv (labelled clips) or --audio_dir (unlabelled ones), not both")
     if args.onnx and args.fusion:
@@ -349,24 +359,28 @@ def main(argv=None):
     out = Path(args.output_csv or root / f"{model_name}_predictions.csv")
     if args.num_shards > 1 and not args.output_csv:
         out = shard_csv_path(out, args.shard_index, args.num_shards)
-    refuse_to_overwrite(out, args.overwrite, inputs=[labels_csv, args.onnx, args.transcripts])
+    refuse_to_overwrite(out, args.overwrite, inputs=[labels_csv, args.onnx, args.fusion, args.transcripts])
     fused = None
     if args.fusion:
         from fused_model import load as load_fused
 
-        fused = load_fused(args.fusion)
+        fused = load_fused(args.fusion, int8_text=args.text_int8, threads=args.threads)
         args.onnx = fused["acoustic_onnx"]
     args.onnx = args.onnx or "runs/lite_cnn.onnx"
     meta = read_metadata(args.onnx)
     window, stride = window_and_stride(meta, None, args.stride_sec)  # fails before any clip is read
     threshold = float(meta["threshold"])
     all_rows = unlabelled_rows(root) if args.audio_dir else read_labels_csv(labels_csv, root, check_files=False)
+    if out.resolve() in {Path(r["abspath"]).resolve() for r in all_rows}:
+        raise HelmitError(f"{out}: is one of the clips to score; write the predictions elsewhere")
     rows = shard_rows([{**r, "index": i} for i, r in enumerate(all_rows)], args.num_shards, args.shard_index)
-    split_of = split_lookup(meta, fused_fit_clips(fused, args.fusion) if fused else ())
-    extra = [c for c in ("category", "fold") if c in all_rows[0]]  # from all rows: every shard gets the same columns
-    transcripts = None
+    split_of = split_lookup(meta, *(fused_fit_clips(fused, args.fusion) if fused else ()))
+    extra = [c for c in ("category", "fold", "group") if c in all_rows[0]]  # from all rows: every shard gets the same columns
+    transcripts, asr_seconds = None, 0.0
     if fused:
+        t_asr = time.time()
         transcripts = clip_transcripts(args, all_rows, rows, fused)
+        asr_seconds = time.time() - t_asr
         extra += FUSED_FIELDS
     workers = args.workers or default_workers(meta)
     chunk = max(1, min(MAX_CHUNK_CLIPS, math.ceil(len(rows) / (4 * workers))))
@@ -397,10 +411,11 @@ def main(argv=None):
                         held_out += 1
                         held_out_right += row["pred"] == row["label"]
                 bar.update(len(results))
-    seconds = time.time() - t0
+    seconds = time.time() - t0 + asr_seconds
     shard = f" (shard {args.shard_index} of {args.num_shards})" if args.num_shards > 1 else ""
-    print(f"wrote {out}{shard}: {len(rows) - len(failures)} clips scored in {seconds:.1f}s "
-          f"({len(rows) / max(seconds, 1e-9):.0f} clips/s, {workers} worker(s) x {threads} thread(s)), "
+    asr_part = f", {asr_seconds:.1f}s of it transcribing" if fused else ""
+    print(f"wrote {out}{shard}: {len(rows) - len(failures)} clips scored in {seconds:.1f}s{asr_part} "
+          f"({len(rows) / max(seconds, 1e-9):.1f} clips/s, {workers} worker(s) x {threads} thread(s)), "
           f"{len(failures)} failed; " + (f"decided by the fusion {args.fusion} (threshold {fused['threshold']:.2f})"
                                          if fused else f"threshold {threshold:.3f}"))
     if counts:

@@ -131,6 +131,7 @@ def read_predictions(path):
             "prob_harmful": _number(row, "prob_harmful", where, 0.0, 1.0),
             "category": (row.get("category") or "").strip(),
             "fold": (row.get("fold") or "").strip(),
+            "group": (row.get("group") or "").strip(),
             **({"pred_category": (row.get("pred_category") or "").strip()} if "pred_category" in row else {}),
         })
     return scored, unscored

@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from config import AUDIO_EXTENSIONS, CFG, CLASS_NAMES
 from utils_audio import AudioStats, list_audio_files, load_audio
-from utils_io import HelmitError, refuse_to_overwrite, run_cli, write_csv
+from utils_io import HelmitError, clip_digest, refuse_to_overwrite, run_cli, write_csv
 
 MANIFEST_NAME = "synth_manifest.csv"
 MANIFEST_COLUMNS = ("category", "template", "holdout", "group")  # joined when the manifest has them
@@ -103,6 +103,29 @@ def build_rows(data_root: Path, clips: list, durations: list, manifest: dict, co
     return sorted(rows, key=lambda r: r["path"])
 
 
+def warn_duplicates(data_root: Path, rows: list) -> int:
+    """Warn about clips that are the same file under two names: as two rows they can land on both
+    sides of a split, and a held-out clip the model trained on flatters every metric. Returns how
+    many clips repeat another. Only files of a size some other file has are hashed."""
+    by_size = {}
+    for r in rows:
+        by_size.setdefault((data_root / r["path"]).stat().st_size, []).append(r["path"])
+    first, repeats = {}, []
+    for paths in (p for p in by_size.values() if len(p) > 1):
+        for rel in paths:
+            digest = clip_digest(data_root / rel)
+            if digest in first:
+                repeats.append((rel, first[digest]))
+            else:
+                first[digest] = rel
+    for rel, original in repeats[:5]:
+        print(f"warning: {rel}: the same audio as {original}, byte for byte; as two clips they can land on both "
+              "sides of a split: keep one, or give both one value in a group column", file=sys.stderr)
+    if len(repeats) > 5:
+        print(f"warning: {len(repeats) - 5} more clip(s) repeat another", file=sys.stderr)
+    return len(repeats)
+
+
 def summarise(labels_csv: Path, rows: list, skipped: list, manifest_path, n_joined: int) -> str:
     lines = [f"wrote {labels_csv}: {len(rows)} clips"]
     for label, cls in enumerate(CLASS_NAMES):
@@ -136,6 +159,7 @@ def prep(data_root, labels_csv=None, manifest=None, workers: int = 2, overwrite:
                               "be decoded (see the warnings above)")
     manifest_rows, columns = read_manifest(manifest) if manifest else ({}, [])
     rows = build_rows(data_root, clips, durations, manifest_rows, columns)
+    warn_duplicates(data_root, rows)
     write_csv(labels_csv, rows, ["path", "label", "duration_s", *columns])
     n_joined = sum(r["path"] in manifest_rows for r in rows)
     print(summarise(labels_csv, rows, skipped, manifest, n_joined))

@@ -31,10 +31,12 @@ def pocketsphinx_recognizer():
 
     def transcribe(blocks):
         decoder.start_utt()
-        for block in blocks:  # streamed: a one-hour file is never held whole
-            pcm = (np.clip(block, -1.0, 1.0) * 32767).astype(np.int16)
-            decoder.process_raw(pcm.tobytes(), False, False)
-        decoder.end_utt()
+        try:
+            for block in blocks:  # streamed: a one-hour file is never held whole
+                pcm = (np.clip(block, -1.0, 1.0) * 32767).astype(np.int16)
+                decoder.process_raw(pcm.tobytes(), False, False)
+        finally:  # a file that fails to decode must not leave the utterance open for the next one
+            decoder.end_utt()
         words = [[re.sub(r"\(\d+\)$", "", s.word), round(s.start_frame * frame_s, 2),
                   round((s.end_frame + 1) * frame_s, 2), round(float(s.prob), 4)]
                  for s in decoder.seg() if not _is_filler(s.word)]
@@ -85,7 +87,10 @@ class WhisperTranscriber:
         return self.alone(np.concatenate(list(blocks)))
 
     def alone(self, wave):
-        segments, _ = self.model.transcribe(wave, language="en", word_timestamps=True, vad_filter=False)
+        # not conditioned on its own previous text: conditioning let one clip's words loop ten times over
+        # and lose the turn after them; word recall is the same without it (docs/performance.md)
+        segments, _ = self.model.transcribe(wave, language="en", word_timestamps=True, vad_filter=False,
+                                            condition_on_previous_text=False)
         return [[w.word.strip(), round(w.start, 2), round(w.end, 2), round(float(w.probability), 4)]
                 for seg in segments for w in (seg.words or []) if w.word.strip()]
 

@@ -88,6 +88,9 @@ def check_metadata(meta, path):
 def read_metadata(onnx_path) -> dict:
     """Metadata of a Helmit ONNX file; a clear error when the file is not one."""
     onnx_path = Path(onnx_path)
+    if onnx_path.is_dir():
+        hint = "; a fused model (fusion.py --out) is given with --fusion" if (onnx_path / "manifest.json").is_file() else ""
+        raise HelmitError(f"{onnx_path}: is a directory, not an ONNX file{hint}")
     if not onnx_path.is_file():
         raise HelmitError(f"{onnx_path}: ONNX file not found")
     if onnx_path.stat().st_size == 0:  # protobuf reads zero bytes as an empty, valid model

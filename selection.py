@@ -49,7 +49,7 @@ def binary_metrics(labels, probs, threshold):
         "precision": float(precision_score(labels, preds, zero_division=0)),
         "recall": float(recall_score(labels, preds, zero_division=0)),
         "f1": float(f1_score(labels, preds, zero_division=0)),
-        "macro_f1": float(f1_score(labels, preds, average="macro", zero_division=0)),
+        "macro_f1": float(f1_score(labels, preds, average="macro", zero_division=0)) if both else float("nan"),
         "roc_auc": float(roc_auc_score(labels, probs)) if both else float("nan"),
         "loss": float(-np.mean(np.log(np.where(labels == 1, probs, 1 - probs) + eps))),
         "share_predicted_harmful": float(preds.mean()),

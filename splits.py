@@ -3,6 +3,7 @@ groups (a speaker, a conversation) kept whole on one side, and the built-in corp
 as the test split. No torch: fusion.py's folds come from here too.
 """
 import math
+import sys
 import warnings
 
 import numpy as np
@@ -55,6 +56,13 @@ def split_rows(rows, val_fraction, seed, use_holdout=True, group_column=None):
     is_test = [use_holdout and str(r.get("holdout", "0")).strip() == "1" for r in rows]
     pool = [r for r, t in zip(rows, is_test) if not t]
     test = [r for r, t in zip(rows, is_test) if t]
+    if test and group_column:  # holdout=1 decides the test split; a group it cuts through is named
+        straddle = sorted({r.get(group_column) for r in test if r.get(group_column)}
+                          & {r.get(group_column) for r in pool if r.get(group_column)})
+        if straddle:
+            print(f"warning: {len(straddle)} group(s) of column '{group_column}' have clips both in the test split "
+                  f"(holdout=1) and outside it, e.g. '{straddle[0]}': the test clips of those groups are not "
+                  "new to the model", file=sys.stderr)
     for name, label in zip(CLASS_NAMES, (0, 1)):
         count = sum(r["label"] == label for r in pool)
         if count < 2:

@@ -49,6 +49,30 @@ def generated_text(n, seed):
     return out + [(t, y, c) for t, y, c, _ in generate_sentences(n // 5, seed)]
 
 
+def with_context(rows, share, seed, max_words=WINDOW_WORDS):
+    """`rows` with a `share` of them set among one or two safe sentences of the others, up to
+    `max_words` words in all, keeping their own label: a transcript is scored in windows of that
+    many words, and a harmful sentence in a window of everyday talk is still harm. A model taught
+    on lone sentences alone read one harmful sentence after one safe one as safe more often than not."""
+    rng = np.random.default_rng(seed + 7)
+    safe = [t for t, y, _ in rows if y == 0]
+    if not safe or share <= 0:
+        return rows, 0
+    out, n = list(rows), 0
+    for i in np.flatnonzero(rng.random(len(rows)) < share):
+        text, label, cat = rows[i]
+        parts, words = [text], len(text.split())
+        for _ in range(int(rng.integers(1, 3))):
+            extra = safe[int(rng.integers(len(safe)))]
+            if words + len(extra.split()) > max_words:
+                break
+            parts.insert(int(rng.integers(len(parts) + 1)), extra)
+            words += len(extra.split())
+        if len(parts) > 1:
+            out[i], n = (" ".join(parts), label, cat), n + 1
+    return out, n
+
+
 def labelled_csv(path, flag):
     """[(text, label, category)] from a CSV with text and label columns (a transcribe.py CSV of a
     labels.csv, or speak_text.py's); a category column is used when present, rows with an error skipped."""
@@ -119,6 +143,7 @@ def load_data(args):
         table = asr_noise.fit(asr_noise.read_pairs(args.asr_transcripts))
         texts, noised = asr_noise.corrupt_share([t for t, _, _ in parts["generated"]], table, args.asr_noise, args.seed)
         parts["generated"] = [(t, y, c) for t, (_, y, c) in zip(texts, parts["generated"])]
+    parts["generated"], in_context = with_context(parts["generated"], args.context, args.seed)
     weights = {"generated": 1.0, "asr": 1.0, "user": args.transcript_weight}
     all_rows = [r for k in parts for r in parts[k]]
     if not all_rows:
@@ -127,7 +152,7 @@ def load_data(args):
     summary.update(harmful=sum(y for _, y, _ in all_rows), safe=sum(1 - y for _, y, _ in all_rows),
                    transcripts=[str(p) for p in args.transcripts], asr_transcripts=[str(p) for p in args.asr_transcripts],
                    transcript_weight=args.transcript_weight, seed=args.seed, asr_noise=args.asr_noise,
-                   asr_noised=noised)
+                   asr_noised=noised, context=args.context, in_context=in_context)
     return {"all": all_rows, "weights": [weights[k] for k in parts for _ in parts[k]], "summary": summary}
 
 
@@ -166,6 +191,10 @@ def parse_args(argv=None):
                    help="share of the generated sentences given the recognition errors learned from --asr_transcripts "
                         "(asr_noise.py): what Whisper does to each word, spread over the generator's whole wording "
                         f"(default: {ASR_NOISE}, or 0 without --asr_transcripts)")
+    p.add_argument("--context", type=float, default=0.0,
+                   help="share of the generated sentences set among one or two safe ones (up to the scoring window's "
+                        f"{WINDOW_WORDS} words), keeping their label, so one harmful sentence in everyday talk still reads "
+                        "as harm (default: %(default)s)")
     p.add_argument("--transcripts", nargs="*", default=[],
                    help="your labelled transcripts CSVs (transcribe.py on a labels.csv; a category column is used if present)")
     p.add_argument("--transcript_weight", type=float, default=3.0,
@@ -193,6 +222,8 @@ def parse_args(argv=None):
         args.asr_noise = ASR_NOISE if args.asr_transcripts else 0.0
     if not 0 <= args.asr_noise <= 1:
         p.error("--asr_noise must be a share between 0 and 1")
+    if not 0 <= args.context <= 1:
+        p.error(f"--context must be between 0 and 1 (got {args.context})")
     if args.n_generated < 0 or args.transcript_weight <= 0 or args.C <= 0 or args.epochs <= 0 or args.budget_min < 0:
         p.error("--n_generated and --budget_min must be >= 0; --transcript_weight, --C and --epochs > 0")
     if args.base and args.init:

@@ -37,17 +37,33 @@ CACHE_VERSION = 1  # bump when a transcript's content for the same audio and rec
 # ---------------------------------------------------------------- clips, cached
 # Packed transcripts (several clips per Whisper window) are cached apart from one-clip-per-window ones:
 # same recognizer, but a neighbour in the window can change a word, so the two are different settings.
-# The one-clip-per-window key is the key from before packing, so caches made then stay valid.
-PACKED_SETTING = "packed-v2"  # bump the version when packed_asr.py changes what a packed transcript holds
+PACKED_SETTING = "packed-v3"  # bump when packed_asr.py, or the one-clip decoding its failed clips fall back to, changes
+ALONE_SETTING = "alone-v2"  # bump when recognizers' one-clip decoding changes (v2: not conditioned on previous text)
 # Clips per worker task when packing. More clips fill windows better and batch more windows per decoding
 # call; fewer keep the workers evenly loaded to the end and hold less audio in memory at once.
 PACK_CHUNK_CLIPS = (8, 32)
 
 
 def cache_path(cache_dir, path, asr_id, setting=""):
+    """The cache file of `path`'s transcript, or None when the file cannot be read (decoding it
+    then names the problem: missing, a directory, unreadable)."""
     asr_key = f"{asr_id}+{setting}" if setting else asr_id
-    key = hashlib.sha256(f"{CACHE_VERSION}|{asr_key}|{CFG.sample_rate}|{file_sha256(path)}".encode()).hexdigest()
+    try:
+        digest = file_sha256(path)
+    except OSError:
+        return None
+    key = hashlib.sha256(f"{CACHE_VERSION}|{asr_key}|{CFG.sample_rate}|{digest}".encode()).hexdigest()
     return Path(cache_dir) / "transcripts" / key[:2] / f"{key}.json"
+
+
+def check_cache_dir(cache_dir):
+    """Fail now, in one line, if the transcript cache cannot be written, not after the recognizer ran."""
+    if cache_dir:
+        try:
+            (Path(cache_dir) / "transcripts").mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise HelmitError(f"--cache_dir {cache_dir}: cannot write the transcript cache there "
+                              f"({e.strerror or e}); give another --cache_dir") from None
 
 
 def _from_cache(cached):
@@ -72,7 +88,7 @@ def _fresh(words, samples, seconds, cached):
 def transcript_of(path, asr_id, transcribe, cache_dir=None):
     """{text, confidence, words, duration_s, asr_seconds, cached} for one file, in Whisper windows of
     its own. Raises HelmitError."""
-    cached = cache_path(cache_dir, path, asr_id) if cache_dir else None
+    cached = cache_path(cache_dir, path, asr_id, ALONE_SETTING) if cache_dir else None
     hit = _from_cache(cached)
     if hit:
         return hit
@@ -131,6 +147,7 @@ def transcribe_files(paths, asr=DEFAULT_ASR, asr_model=None, cache_dir=None, wor
     """(recognizer id, [(result or None, error)] in the order of `paths`), `workers` processes in parallel,
     each given a few clips at a time to pack into shared windows (`pack`), or one."""
     cache_dir = str(cache_dir) if cache_dir else None
+    check_cache_dir(cache_dir)
     low, high = PACK_CHUNK_CLIPS
     pack = pack and asr != "pocketsphinx"  # it streams each clip: nothing to pack
     size = max(low, min(high, math.ceil(len(paths) / (3 * workers)))) if pack else 1  # ~3 tasks per worker

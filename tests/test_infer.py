@@ -56,6 +56,21 @@ def test_split_lookup_knows_training_clips_by_content_not_by_name(tmp_path):
     assert infer_dataset.split_lookup(meta, ["x.wav"])("x.wav", copy) == "train"  # a fusion's fit clips, by path
 
 
+def test_a_fusions_fit_clips_are_known_by_content(tmp_path):
+    from utils_io import clip_digest
+
+    fit, new = tmp_path / "fit.wav", tmp_path / "new.wav"
+    fit.write_bytes(b"RIFF a clip the fusion was fit on")
+    new.write_bytes(b"RIFF a clip nobody has seen yet!")
+    copy = tmp_path / "copied" / "fit.wav"
+    copy.parent.mkdir()
+    copy.write_bytes(fit.read_bytes())
+    for meta in ({}, {"test_clips": json.dumps(["fit.wav", "new.wav"])}):  # acoustic models without digests
+        split_of = infer_dataset.split_lookup(meta, ["fit.wav"], [clip_digest(fit)])
+        assert split_of("fit.wav", fit) == "train" and split_of("copied/fit.wav", copy) == "train"
+        assert split_of("fit.wav", new) != "train"  # another clip under the fit clip's name
+
+
 def test_infer_dataset_survives_a_bad_clip(tone_onnx, tone_corpus, tmp_path):
     data = tmp_path / "data"
     (data / "safe").mkdir(parents=True)

@@ -65,6 +65,14 @@ def test_a_clip_that_decodes_but_looks_wrong_is_labelled_and_named(corpus, capsy
     assert {r["path"] for r in rows} >= {"harmful/a.wav", "safe/quiet.wav"}  # still labelled: a listener decides
 
 
+def test_the_same_audio_under_two_names_is_named(corpus, capsys):
+    (corpus / "safe" / "copy_of_a.wav").write_bytes((corpus / "harmful" / "a.wav").read_bytes())
+    prep_dataset.prep(corpus)
+    err = capsys.readouterr().err
+    assert "warning: safe/copy_of_a.wav: the same audio as harmful/a.wav, byte for byte" in err
+    assert err.count("the same audio as") == 1
+
+
 def test_summary_counts(corpus, capsys):
     prep_dataset.prep(corpus)
     out = capsys.readouterr().out

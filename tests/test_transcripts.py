@@ -1,6 +1,7 @@
 """Transcription, the text model, fusion and the fused inference output, on clips made here."""
 import csv
 import json
+from pathlib import Path
 import re
 
 import numpy as np
@@ -71,6 +72,25 @@ def test_transcribe_writes_words_with_times_and_caches(transcripts, spoken_corpu
     assert "0 transcribed, 2 from cache, 1 failed" in second.stdout
     again = {r["path"]: r for r in csv.DictReader(open(spoken_corpus / "again.csv"))}
     assert all(again[p]["text"] == rows[p]["text"] for p in SPOKEN)
+
+
+def test_a_missing_clip_or_a_folder_fails_its_row_and_an_unwritable_cache_fails_first(spoken_corpus, tmp_path):
+    (tmp_path / "folder.wav").mkdir()
+    labels = tmp_path / "labels.csv"
+    labels.write_text(f"path,label\n{spoken_corpus / 'safe' / 'hello.wav'},0\n{tmp_path / 'gone.wav'},1\n"
+                      f"{tmp_path / 'folder.wav'},1\n")
+    for pack in ([], ["--one_clip_per_window"]):
+        proc = run_script("transcribe.py", "--labels_csv", labels, "--asr", "pocketsphinx", "--cache_dir",
+                          tmp_path / "cache", "--output_csv", tmp_path / "t.csv", "--overwrite", *pack, check=False)
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+        rows = {Path(r["path"]).name: r for r in csv.DictReader(open(tmp_path / "t.csv"))}
+        assert "no such file" in rows["gone.wav"]["error"] and "is a directory" in rows["folder.wav"]["error"]
+        assert not rows["hello.wav"]["error"]
+    (tmp_path / "a_file").write_text("")
+    proc = run_script("transcribe.py", "--labels_csv", labels, "--asr", "pocketsphinx", "--cache_dir",
+                      tmp_path / "a_file", "--output_csv", tmp_path / "u.csv", check=False)
+    assert proc.returncode == 1 and "--cache_dir" in proc.stderr and "cannot write the transcript cache" in proc.stderr
+    assert "Traceback" not in proc.stderr and not (tmp_path / "u.csv").exists()
 
 
 def test_a_recognizer_that_needs_a_download_fails_clearly(spoken_corpus, tmp_path):
@@ -341,6 +361,7 @@ def fusion_dir(small_text_model, tone_onnx, tmp_path_factory):
     assert manifest["asr"] == "pocketsphinx-5.1.1/en-us"
     fit_on = json.loads((root / "fused" / "fusion.json").read_text())["fit_on"]
     assert fit_on["clips"] == [f"c{i}.wav" for i in range(60)]  # so infer_dataset.py can mark them train
+    assert fit_on["digests"] == [] and "60 of the 60 clips are not under" in proc.stderr  # no audio files here
     return root / "fused"
 
 
@@ -354,6 +375,40 @@ def test_a_damaged_or_swapped_file_in_the_fused_model_is_refused(fusion_dir, tmp
         fused_model.load(copy)
     with pytest.raises(HelmitError, match="is a directory .* this is a file"):
         fused_model.load(copy / "fusion.json")
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda m: [], "not a Helmit fused model"),
+    (lambda m: dict(m, files=list(m["files"])), "its files list is damaged or edited"),
+    (lambda m: dict(m, files={**m["files"], "../outside.txt": "0" * 64}), "its files list is damaged or edited"),
+    (lambda m: dict(m, format_version="1"), "format_version '1' is not a whole number"),
+    (lambda m: dict(m, asr="whisper-base"), r"fusion\.json: damaged or edited"),
+])
+def test_a_damaged_manifest_is_refused_in_one_line(fusion_dir, tmp_path, edit, message):
+    import shutil
+
+    copy = tmp_path / "fused"
+    shutil.copytree(fusion_dir, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    (copy / "manifest.json").write_text(json.dumps(edit(manifest)))
+    with pytest.raises(HelmitError, match=message):
+        fused_model.load(copy)
+
+
+def test_infer_dataset_never_writes_into_the_fused_model_or_over_a_clip(fusion_dir, spoken_corpus, transcripts,
+                                                                         tmp_path):
+    import shutil
+
+    fused = tmp_path / "fused"
+    shutil.copytree(fusion_dir, fused)
+    for out, message in ((fused / "fusion.json", "an input of this run"),
+                         (spoken_corpus / "safe" / "hello.wav", "is one of the clips to score")):
+        before = out.read_bytes()
+        proc = run_script("infer_dataset.py", "--data_root", spoken_corpus, "--fusion", fused, "--transcripts",
+                          transcripts[0], "--output_csv", out, "--overwrite", check=False)
+        assert proc.returncode == 1 and message in proc.stderr and out.read_bytes() == before
+    proc = run_script("infer.py", "--onnx", fused, "--audio_path", spoken_corpus / "safe" / "hello.wav", check=False)
+    assert proc.returncode == 1 and "is a directory, not an ONNX file; a fused model" in proc.stderr
 
 
 def test_fusion_refuses_scores_of_training_clips(fusion_dir, tone_onnx, tmp_path):
@@ -388,6 +443,8 @@ def test_fusion_refuses_unusable_folds_and_an_empty_csv_and_leaves_no_csvs(fusio
              "--acoustic_onnx", tone_onnx]
     for name, edit, message in (("letter", lambda r: r[:6] + ["a"], r"letter\.csv:2: fold 'a' is not a fold number"),
                                 ("one", lambda r: r[:6] + ["0"], "every clip of the acoustic CSV is in fold 0"),
+                                ("oneclass", lambda r: r[:6] + ["2" if r[1] == "1" else str(int(r[0][1:-4]) % 2)],
+                                 "fold 0 of the acoustic CSV holds one class only"),
                                 ("empty", None, r"empty\.csv: no scored clips to fit the fusion on")):
         (tmp_path / name).mkdir()
         with open(tmp_path / name / f"{name}.csv", "w", newline="") as f:
@@ -396,6 +453,14 @@ def test_fusion_refuses_unusable_folds_and_an_empty_csv_and_leaves_no_csvs(fusio
                           "--out", tmp_path / name / "f", check=False)
         assert proc.returncode == 1 and re.search(message, proc.stderr), proc.stderr
         assert sorted(p.name for p in (tmp_path / name).iterdir()) == [f"{name}.csv"]  # no model, no CSVs
+
+
+def test_fusions_own_folds_keep_a_group_whole():
+    rows = [{"label": i % 2, "group": f"speaker{i // 4}"} for i in range(40)]
+    ids = fusion.fold_ids(rows, 5, 0)
+    for g in {r["group"] for r in rows}:
+        assert len({int(ids[i]) for i, r in enumerate(rows) if r["group"] == g}) == 1
+    assert all(len({rows[i]["label"] for i in np.flatnonzero(ids == f)}) == 2 for f in range(5))
 
 
 def test_fused_inference_shows_transcript_words_and_both_scores(fusion_dir, spoken_corpus, tmp_path):
