@@ -15,6 +15,7 @@ import math
 import sys
 from pathlib import Path
 
+from fused_model import TEXT_INT8_HELP
 from scoring import clip_prob, load_onnx, onnx_stream_probs, window_and_stride
 from recognizers import add_recognizer_args
 from utils_audio import AudioStats, stream_windows
@@ -107,9 +108,7 @@ def main(argv=None):
                                     "each clip, fuse the acoustic and transcript scores and name the harm "
                                     "(default: acoustic only)")
     p.add_argument("--text_int8", action="store_true",
-                   help="with --fusion: score transcripts with the fused model's INT8 text model (a quarter of the "
-                        "size and faster; 99.9%% of the benchmark's decisions unchanged, but the fusion was calibrated "
-                        "on the FP32 model's scores)")
+                   help=TEXT_INT8_HELP)
     add_recognizer_args(p, for_fusion=True)
     args = p.parse_args(argv)
     if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:  # also refuses nan

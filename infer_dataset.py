@@ -26,6 +26,7 @@ import numpy as np
 from tqdm import tqdm
 
 from config import AUDIO_EXTENSIONS
+from fused_model import TEXT_INT8_HELP
 from scoring import clip_prob, decision, harmful_probs, load_onnx, read_metadata, window_and_stride
 from prediction_csvs import shard_csv_path
 from recognizers import add_recognizer_args
@@ -322,9 +323,7 @@ def parse_args(argv):
                         "each costs about 20 text-model passes, one per word left out, so by default only the "
                         "clips flagged harmful, the ones a moderator reads (default: %(default)s)")
     p.add_argument("--text_int8", action="store_true",
-                   help="with --fusion: score transcripts with the fused model's INT8 text model (a quarter of the "
-                        "size and faster; 99.9%% of the benchmark's decisions unchanged, but the fusion was calibrated "
-                        "on the FP32 model's scores)")
+                   help=TEXT_INT8_HELP)
     add_recognizer_args(p, for_fusion=True, several_clips=True)
     args = p.parse_args(argv)
     if (args.transcripts or args.text_int8) and not args.fusion:
