@@ -32,6 +32,7 @@ from utils_io import HelmitError, atomic_directory, csv_rows, refuse_to_overwrit
 # every textdata/espeak_whisper_train*.csv (make text-asr writes them)
 DEFAULT_ASR_TRANSCRIPTS = sorted((Path(__file__).resolve().parent / "textdata").glob("espeak_whisper_train*.csv"))
 HARM = ("harassment", "bullying", "threat", "grooming")
+CONTEXT = 0.25  # share of generated sentences set in everyday context (with_context); insights.md has the measurement
 WINDOW_WORDS = 32  # a transcript is scored in windows this long (text_model.encoder_logits): most turns fit in one
 # share of generated sentences given learned recognition errors: part 1 of the benchmark spoken 0.841 against
 # 0.819 without (same day, same budget), clean text and the generator's held-out split unchanged (insights.md)
@@ -191,7 +192,7 @@ def parse_args(argv=None):
                    help="share of the generated sentences given the recognition errors learned from --asr_transcripts "
                         "(asr_noise.py): what Whisper does to each word, spread over the generator's whole wording "
                         f"(default: {ASR_NOISE}, or 0 without --asr_transcripts)")
-    p.add_argument("--context", type=float, default=0.0,
+    p.add_argument("--context", type=float, default=CONTEXT,
                    help="share of the generated sentences set among one or two safe ones (up to the scoring window's "
                         f"{WINDOW_WORDS} words), keeping their label, so one harmful sentence in everyday talk still reads "
                         "as harm (default: %(default)s)")

@@ -410,3 +410,20 @@ def test_a_transcript_without_words_scores_no_harm(tiny_model, tmp_path):
     np.testing.assert_allclose(text_model.predict(texts, model), probs)
     ngram = text_model.fit(["i will hurt you", "see you at lunch", "you are dead", "nice game"] * 3, [1, 0, 1, 0] * 3)
     assert np.all(text_model.predict(texts[:3], ngram) < 1e-9)
+
+
+def test_sentences_set_in_everyday_context_keep_their_label_and_fit_one_window():
+    import train_text
+
+    rows = [(f"harmful sentence {i} " + "x " * (i % 9), 1, "threat") for i in range(300)]
+    rows += [(f"safe sentence {i} " + "y " * (i % 12), 0, "") for i in range(300)]
+    out, n = train_text.with_context(rows, 0.25, seed=3, max_words=20)
+    changed = [(a, b) for a, b in zip(rows, out) if a != b]
+    assert n == len(changed) and 0.15 * len(rows) < n <= 0.25 * len(rows) * 1.3
+    safe_words = {w for t, y, _ in rows if y == 0 for w in t.split()}
+    for (text, label, cat), (new, new_label, new_cat) in changed:
+        assert (new_label, new_cat) == (label, cat) and text in new and len(new.split()) <= 20
+        assert set(new.replace(text, " ").split()) <= safe_words  # the context is safe talk only
+    assert train_text.with_context(rows, 0.0, seed=3) == (rows, 0)
+    assert train_text.with_context(rows, 0.25, seed=3, max_words=20) == (out, n)  # the same seed, the same text
+
