@@ -106,8 +106,11 @@ def load(path, int8_text=False, threads=0):
         ok = ok and 0.0 <= float(fusion["threshold"]) <= 1.0 and isinstance(fusion.get("asr"), str)
     except (KeyError, TypeError, ValueError):
         ok = False
-    if not ok or manifest.get("asr", fusion["asr"]) != fusion["asr"]:
+    if not ok:
         raise HelmitError(f"{path / 'fusion.json'}: damaged or edited (combiner, threshold or asr)")
+    if manifest.get("asr", fusion["asr"]) != fusion["asr"]:
+        raise HelmitError(f"{path / 'manifest.json'}: its recognizer {manifest.get('asr')!r} is not the one the fusion "
+                          f"was fit with ({fusion['asr']!r}): edited; rebuild it with fusion.py")
     encoder = any(n.startswith("text/") and n != "text/text_model.json" for n in files)  # else one n-gram JSON
     text = path / "text"
     tm = text_model.load(text if encoder else text / "text_model.json", int8=int8_text, threads=threads)

@@ -97,16 +97,22 @@ def fold_ids(rows, k, seed):
 
 
 def fit_digests(rows, root):
-    """utils_io.clip_digest of each clip the fusion is fit on, so infer_dataset.py marks them train under
-    any path or copy; clips not found under `root` are known by path alone, and a warning says so."""
+    """(utils_io.clip_digest of each clip the fusion is fit on, the paths of those it could not read):
+    infer_dataset.py marks the first train under any path or copy, the others by their path, and a
+    warning names them."""
     from utils_io import clip_digest
 
-    found = [root / r["path"] for r in rows if (root / r["path"]).is_file()]
-    if len(found) < len(rows):
-        print(f"warning: {len(rows) - len(found)} of the {len(rows)} clips are not under {root} (--data_root): the "
-              "fused model knows them by path only, so a copy under another path would pass for a new clip",
-              file=sys.stderr)
-    return sorted({clip_digest(p) for p in found})
+    digests, unread = set(), []
+    for r in rows:
+        try:
+            digests.add(clip_digest(root / r["path"]))
+        except OSError:
+            unread.append(r["path"])
+    if unread:
+        print(f"warning: {len(unread)} of the {len(rows)} clips cannot be read under {root} (--data_root), e.g. "
+              f"{unread[0]}: the fused model knows them by path only, so a copy under another path would pass "
+              "for a new clip", file=sys.stderr)
+    return sorted(digests), unread
 
 
 def text_scores(rows, transcripts, model, transcripts_path):
@@ -320,6 +326,7 @@ def main(argv=None):
     p_a = np.array([float(r["prob_harmful"]) for r in rows])
     p_t, named = text_scores(rows, transcripts, model, args.transcripts)
     folds = fold_ids(rows, args.folds, args.seed)
+    digests, unread = fit_digests(rows, Path(args.data_root or Path(args.acoustic_csv).parent))  # before the long part
     texts = [transcripts[r["path"]]["text"] for r in rows]
     categories = [r.get("category", "") for r in rows]
 
@@ -336,7 +343,7 @@ def main(argv=None):
               "acoustic_at_chance": at_chance, "acoustic_rank_test_p": p_value, "text_adapted": bool(args.adapt),
               "fit_on": {"acoustic_csv": str(args.acoustic_csv), "transcripts": str(args.transcripts), "n": len(rows),
                          "harmful": int(labels.sum()), "clips": [r["path"] for r in rows],
-                         "digests": fit_digests(rows, Path(args.data_root or Path(args.acoustic_csv).parent))},
+                         "digests": digests, "paths_only": unread},
               "cross_validation": per_fold}
     with atomic_directory(args.out) as tmp, tempfile.TemporaryDirectory() as work:
         text_dir = args.text_model

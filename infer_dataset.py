@@ -70,8 +70,8 @@ def split_lookup(meta, fit_on=(), fit_digests=()):
     clip under another path or in a copied folder is still train, and a new clip that shares a
     training clip's name is not. Only files as large as some training clip are hashed. Older models
     are matched by path. `fit_on` / `fit_digests`: the clips a fused model's combiner (and adapted
-    text model) learned from, by path and by content, which count as train whatever the acoustic
-    model made of them; by content alone when the fused model recorded their digests."""
+    text model) learned from, by path (those it could not hash) and by content, which count as
+    train whatever the acoustic model made of them."""
     by_path = {}
     for split in ("test", "val", "train"):
         for p in json.loads(meta.get(f"{split}_clips", "[]")):
@@ -79,7 +79,7 @@ def split_lookup(meta, fit_on=(), fit_digests=()):
     own = {d: split for split in ("val", "train") for d in json.loads(meta.get(f"{split}_digests", "[]"))}
     by_content = {**own, **{d: "train" for d in fit_digests}}
     sizes = {d.split(":", 1)[0] for d in by_content}
-    fit_on = set() if fit_digests else set(fit_on)
+    fit_on = set(fit_on)
     default = "test" if by_path else "all"  # a recorded model never saw clips outside its lists
 
     def split_of(path, file=None):
@@ -88,10 +88,9 @@ def split_lookup(meta, fit_on=(), fit_digests=()):
         if not by_content or file is None:
             return by_path.get(path, default)
         try:
-            size = str(os.path.getsize(file))
+            split = by_content.get(clip_digest(file)) if str(os.path.getsize(file)) in sizes else None
         except OSError:
             return by_path.get(path, default)  # unreadable: its row carries the error anyway
-        split = by_content.get(clip_digest(file)) if size in sizes else None
         # a model that knows its own clips by content never saw one it does not recognise
         return split or ("test" if own else by_path.get(path, default))
 
@@ -99,14 +98,14 @@ def split_lookup(meta, fit_on=(), fit_digests=()):
 
 
 def fused_fit_clips(fused, fusion_path):
-    """(paths, digests) of the clips `fused` was fit on; a warning when a fused model from an older
-    fusion.py did not record them."""
+    """(paths, digests) of the clips `fused` was fit on: by content where it recorded their digests,
+    by path the others; a warning when a fused model from an older fusion.py did not record them."""
     fit_on = fused["fusion"].get("fit_on", {})
-    clips = fit_on.get("clips")
+    clips = fit_on.get("paths_only", []) if "digests" in fit_on else fit_on.get("clips")
     if clips is None:
         print(f"warning: {fusion_path} does not record the clips it was fit on (made by an older fusion.py), so "
               "they cannot be told from new ones: refit it before reading held-out metrics", file=sys.stderr)
-    return clips or [], fit_on.get("digests") or []
+    return clips or [], fit_on.get("digests", [])
 
 
 def shard_rows(rows, num_shards, shard_index):

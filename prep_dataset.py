@@ -118,9 +118,14 @@ def warn_duplicates(data_root: Path, rows: list) -> int:
                 repeats.append((rel, first[digest]))
             else:
                 first[digest] = rel
+    label_of = {r["path"]: r["label"] for r in rows}
     for rel, original in repeats[:5]:
-        print(f"warning: {rel}: the same audio as {original}, byte for byte; as two clips they can land on both "
-              "sides of a split: keep one, or give both one value in a group column", file=sys.stderr)
+        if label_of[rel] != label_of[original]:
+            print(f"warning: {rel}: the same audio as {original}, byte for byte, but labelled otherwise: one label "
+                  "is wrong; remove the wrong copy", file=sys.stderr)
+        else:
+            print(f"warning: {rel}: the same audio as {original}, byte for byte; as two clips they can land on both "
+                  "sides of a split: keep one, or give both one value in a group column", file=sys.stderr)
     if len(repeats) > 5:
         print(f"warning: {len(repeats) - 5} more clip(s) repeat another", file=sys.stderr)
     return len(repeats)

@@ -85,24 +85,25 @@ def split_rows(rows, val_fraction, seed, use_holdout=True, group_column=None):
         labels = np.array([r["label"] for r in pool])
         for train_idx, val_idx in group_folds(labels, group_ids(pool, group_column), k, seed):
             # the first fold whose both sides hold both classes: one class in validation picks the
-            # epoch and threshold blind (the first fold, whenever it is fit)
+            # epoch and threshold blind
             if len(set(labels[val_idx])) == 2 and len(set(labels[train_idx])) == 2:
                 return [pool[i] for i in train_idx], [pool[i] for i in val_idx], test
         raise HelmitError(f"no validation split of whole groups (column '{group_column}') holds both classes with "
                           "both classes left to train on: one class's clips are in too few groups; give more groups")
     train, val = train_test_split(pool, test_size=n_val, random_state=seed, stratify=[r["label"] for r in pool])
-    return train, both_classes_in(val, train), test
+    both_classes_in(val, train)
+    both_classes_in(train, val)
+    return train, val, test
 
 
-def both_classes_in(val, train):
-    """`val` with at least one clip of each class. Stratified rounding gives a rare class none
-    (2 harmful among 12 clips, 3 to validation: 0.5 rounds to 0), and a validation split of one
-    class picks the epoch and threshold blind. Moves a clip of the missing class from `train`
-    (which keeps at least one, as every class has two), and one of the commonest back. In place."""
+def both_classes_in(side, other):
+    """Give `side` at least one clip of each class, in place. Stratified rounding gives a rare class
+    none (2 harmful among 12 clips, 3 to validation: 0.5 rounds to 0), and a validation split of
+    one class picks the epoch and threshold blind. Swaps a clip of the missing class from `other`
+    (which holds all of that class, two or more) for one of `side`'s commonest class."""
     for label in (0, 1):
-        if not any(r["label"] == label for r in val):
-            common = max((0, 1), key=lambda c: sum(r["label"] == c for r in val))
+        if not any(r["label"] == label for r in side):
+            common = max((0, 1), key=lambda c: sum(r["label"] == c for r in side))
             give, take = (next(i for i, r in enumerate(rows) if r["label"] == c)
-                          for rows, c in ((train, label), (val, common)))
-            val[take], train[give] = train[give], val[take]
-    return val
+                          for rows, c in ((other, label), (side, common)))
+            side[take], other[give] = other[give], side[take]

@@ -128,13 +128,13 @@ def windowed_logits(texts, model, score_windows):
         owner += [i] * len(w)
     harm_w, cats_w = score_windows(windows)
     owner = np.asarray(owner)
-    harm = np.full(len(texts), -np.inf, np.float32)
+    harm = np.full(len(texts), -np.inf, np.float64)
     np.maximum.at(harm, owner, harm_w)
     best = np.zeros(len(texts), int)
     for j in range(len(windows)):  # each text's category is its most harmful window's
         if harm_w[j] == harm[owner[j]]:
             best[owner[j]] = j
-    return harm, cats_w[best]
+    return np.where(no_words(texts), NO_WORDS_LOGIT, harm), cats_w[best]
 
 
 def window_logits(texts, model):
@@ -172,10 +172,8 @@ def logits(texts, model):
     if not len(texts):
         return np.zeros(0)
     if model["kind"] == "encoder":
-        out = encoder_logits(texts, model)[0].astype(np.float64)
-    else:
-        out = ngram_logits(texts, model)
-    return np.where(no_words(texts), NO_WORDS_LOGIT, out)
+        return encoder_logits(texts, model)[0]
+    return np.where(no_words(texts), NO_WORDS_LOGIT, ngram_logits(texts, model))
 
 
 def predict(texts, model):
@@ -189,23 +187,23 @@ def predict_with_category(texts, model):
     if model["kind"] != "encoder" or not len(texts):
         return predict(texts, model), None
     harm, cats = encoder_logits(texts, model)
-    harm = np.where(no_words(texts), NO_WORDS_LOGIT, harm.astype(np.float64))
     return 1.0 / (1.0 + np.exp(-harm)), [model["categories"][i] for i in cats.argmax(1)]
 
 
 def explain(text, model, top=3):
     """The words that drove the score: [(word, how far the harm logit falls without it)], largest
-    first, positive = pushed towards harmful. Occlusion, within what was scored: an encoder model's
-    most harmful window (the one that decided), the n-gram kind's first 80 words."""
+    first, positive = pushed towards harmful. Occlusion, within an encoder model's most harmful window
+    (the one that decided), at most 80 words (the cost is a pass per word). Leaving out a transcript's
+    only word leaves no words, which counts as a logit of 0 here (no evidence), not the no-words score."""
     if model["kind"] == "encoder":
         windows = word_windows(text, int(model.get("window_words", 0)), int(model.get("window_stride", 0)) or 1)
-        words = windows[int(np.argmax(logits(windows, model))) if len(windows) > 1 else 0].split()
+        words = windows[int(np.argmax(logits(windows, model))) if len(windows) > 1 else 0].split()[:80]
     else:
         words = normalise_text(text).split()[:80]
     if not words:
         return []
     variants = [" ".join(words)] + [" ".join(words[:i] + words[i + 1:]) for i in range(len(words))]
-    scores = logits(variants, model)
+    scores = np.where(no_words(variants), 0.0, logits(variants, model))
     drive = {}
     for w, s in zip(words, scores[1:]):
         drive[w] = max(drive.get(w, -math.inf), float(scores[0] - s))

@@ -53,8 +53,8 @@ def generated_text(n, seed):
 def with_context(rows, share, seed, max_words=WINDOW_WORDS):
     """`rows` with a `share` of them set among one or two safe sentences of the others, up to
     `max_words` words in all, keeping their own label: a transcript is scored in windows of that
-    many words, and a harmful sentence in a window of everyday talk is still harm. A model taught
-    on lone sentences alone read one harmful sentence after one safe one as safe more often than not."""
+    many words, and a harmful sentence in a window of everyday talk is still harm: taught on lone
+    sentences alone, the model reads such a window as safe more often than not (insights.md)."""
     rng = np.random.default_rng(seed + 7)
     safe = [t for t, y, _ in rows if y == 0]
     if not safe or share <= 0:
@@ -144,7 +144,9 @@ def load_data(args):
         table = asr_noise.fit(asr_noise.read_pairs(args.asr_transcripts))
         texts, noised = asr_noise.corrupt_share([t for t, _, _ in parts["generated"]], table, args.asr_noise, args.seed)
         parts["generated"] = [(t, y, c) for t, (_, y, c) in zip(texts, parts["generated"])]
-    parts["generated"], in_context = with_context(parts["generated"], args.context, args.seed)
+    # only the encoder scores windows; the n-gram model reads a transcript whole
+    context = args.context if args.kind == "encoder" else 0.0
+    parts["generated"], in_context = with_context(parts["generated"], context, args.seed)
     weights = {"generated": 1.0, "asr": 1.0, "user": args.transcript_weight}
     all_rows = [r for k in parts for r in parts[k]]
     if not all_rows:
@@ -153,7 +155,7 @@ def load_data(args):
     summary.update(harmful=sum(y for _, y, _ in all_rows), safe=sum(1 - y for _, y, _ in all_rows),
                    transcripts=[str(p) for p in args.transcripts], asr_transcripts=[str(p) for p in args.asr_transcripts],
                    transcript_weight=args.transcript_weight, seed=args.seed, asr_noise=args.asr_noise,
-                   asr_noised=noised, context=args.context, in_context=in_context)
+                   asr_noised=noised, context=context, in_context=in_context)
     return {"all": all_rows, "weights": [weights[k] for k in parts for _ in parts[k]], "summary": summary}
 
 

@@ -18,6 +18,7 @@ import math
 import multiprocessing
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -61,6 +62,7 @@ def check_cache_dir(cache_dir):
     if cache_dir:
         try:
             (Path(cache_dir) / "transcripts").mkdir(parents=True, exist_ok=True)
+            tempfile.TemporaryFile(dir=Path(cache_dir) / "transcripts").close()  # an existing read-only folder
         except OSError as e:
             raise HelmitError(f"--cache_dir {cache_dir}: cannot write the transcript cache there "
                               f"({e.strerror or e}); give another --cache_dir") from None

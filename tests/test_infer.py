@@ -66,9 +66,15 @@ def test_a_fusions_fit_clips_are_known_by_content(tmp_path):
     copy.parent.mkdir()
     copy.write_bytes(fit.read_bytes())
     for meta in ({}, {"test_clips": json.dumps(["fit.wav", "new.wav"])}):  # acoustic models without digests
-        split_of = infer_dataset.split_lookup(meta, ["fit.wav"], [clip_digest(fit)])
+        split_of = infer_dataset.split_lookup(meta, [], [clip_digest(fit)])
         assert split_of("fit.wav", fit) == "train" and split_of("copied/fit.wav", copy) == "train"
         assert split_of("fit.wav", new) != "train"  # another clip under the fit clip's name
+    # a clip fusion.py could not read at fit time is still known, by its path
+    fused = {"fusion": {"fit_on": {"clips": ["fit.wav", "gone.wav"], "digests": [clip_digest(fit)],
+                                   "paths_only": ["gone.wav"]}}}
+    split_of = infer_dataset.split_lookup({}, *infer_dataset.fused_fit_clips(fused, "f"))
+    assert split_of("gone.wav", new) == "train" and split_of("copied/fit.wav", copy) == "train"
+    assert split_of("new.wav", new) == "all"
 
 
 def test_infer_dataset_survives_a_bad_clip(tone_onnx, tone_corpus, tmp_path):

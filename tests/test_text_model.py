@@ -393,7 +393,7 @@ def test_a_long_transcript_is_scored_by_its_most_harmful_window(tiny_model, tmp_
     assert h[0] == pytest.approx(w_harm.max())  # the clip's score is its most harmful window's
     assert h[0] >= h[2]  # adding a harmful turn never lowers a conversation's score
     deciding = windows[int(np.argmax(w_harm))].split()
-    long_text = chat * 3 + harmful  # past the 80 words explanations used to stop at
+    long_text = chat * 3 + harmful  # past 80 words: the deciding window is at the end
     deciding_long = text_model.word_windows(long_text, 8, 4)
     deciding_long = deciding_long[int(np.argmax(text_model.window_logits(deciding_long, windowed)[0]))].split()
     assert {w for w, _ in text_model.explain(chat + harmful, windowed)} <= set(deciding)
@@ -410,6 +410,12 @@ def test_a_transcript_without_words_scores_no_harm(tiny_model, tmp_path):
     np.testing.assert_allclose(text_model.predict(texts, model), probs)
     ngram = text_model.fit(["i will hurt you", "see you at lunch", "you are dead", "nice game"] * 3, [1, 0, 1, 0] * 3)
     assert np.all(text_model.predict(texts[:3], ngram) < 1e-9)
+    # fusion.py --adapt scores through windowed_logits with its own scorer: the same rule applies
+    harm, _ = text_model.windowed_logits(texts, model, lambda w: (np.full(len(w), 2.0), np.zeros((len(w), 4))))
+    assert np.all(harm[:3] == text_model.NO_WORDS_LOGIT) and harm[3] == 2.0
+    # a one-word transcript: leaving its word out is no evidence (logit 0), not the no-words score
+    (word, drive), = text_model.explain("lunch", ngram, top=1)
+    assert word == "lunch" and drive == pytest.approx(text_model.logits(["lunch"], ngram)[0], abs=1e-3)
 
 
 def test_sentences_set_in_everyday_context_keep_their_label_and_fit_one_window():

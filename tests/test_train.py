@@ -269,6 +269,8 @@ def test_validation_and_folds_always_hold_both_classes():
         tr, va, _ = splits.split_rows(rows, 0.25, seed=seed)
         assert {r["label"] for r in va} == {0, 1} and {r["label"] for r in tr} == {0, 1}
         assert len(va) == 3 and sorted(r["path"] for r in tr + va) == sorted(r["path"] for r in rows)
+        tr, va, _ = splits.split_rows(rows, 0.75, seed=seed)  # most to validation: training keeps one harmful
+        assert {r["label"] for r in va} == {0, 1} and {r["label"] for r in tr} == {0, 1}
     # the harmful clips in 2 groups: 3 folds of whole groups cannot all hold one
     grouped = [{"path": f"c{i}", "label": int(i < 6), "g": f"h{i % 2}" if i < 6 else f"s{i}"} for i in range(30)]
     with pytest.raises(HelmitError, match=r"fold \d of 3 holds no 'harmful' clips \(2 group\(s\) of column 'g'"):
