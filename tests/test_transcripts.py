@@ -13,7 +13,7 @@ import fusion
 import text_model
 from conftest import run_script
 from utils_audio import resample
-from utils_io import HelmitError, file_sha256
+from utils_io import HelmitError, clip_digest, file_sha256
 
 SPOKEN = {"safe/hello.wav": ("Did you finish the maths homework for tomorrow morning?", 0),
           "harmful/loser.wav": ("You are such a loser, nobody likes you.", 1)}
@@ -361,7 +361,8 @@ def fusion_dir(small_text_model, tone_onnx, tmp_path_factory):
     assert manifest["asr"] == "pocketsphinx-5.1.1/en-us"
     fit_on = json.loads((root / "fused" / "fusion.json").read_text())["fit_on"]
     assert fit_on["clips"] == [f"c{i}.wav" for i in range(60)]  # so infer_dataset.py can mark them train
-    assert fit_on["digests"] == [] and "60 of the 60 clips are not under" in proc.stderr  # no audio files here
+    assert fit_on["digests"] == [] and fit_on["paths_only"] == fit_on["clips"]  # no audio files here: known by path
+    assert "60 of the 60 clips cannot be read under" in proc.stderr
     return root / "fused"
 
 
@@ -382,7 +383,7 @@ def test_a_damaged_or_swapped_file_in_the_fused_model_is_refused(fusion_dir, tmp
     (lambda m: dict(m, files=list(m["files"])), "its files list is damaged or edited"),
     (lambda m: dict(m, files={**m["files"], "../outside.txt": "0" * 64}), "its files list is damaged or edited"),
     (lambda m: dict(m, format_version="1"), "format_version '1' is not a whole number"),
-    (lambda m: dict(m, asr="whisper-base"), r"fusion\.json: damaged or edited"),
+    (lambda m: dict(m, asr="whisper-base"), r"manifest\.json: its recognizer 'whisper-base' is not the one"),
 ])
 def test_a_damaged_manifest_is_refused_in_one_line(fusion_dir, tmp_path, edit, message):
     import shutil
@@ -541,7 +542,9 @@ def test_infer_dataset_marks_the_fusions_fit_clips_train_and_warns_of_foreign_tr
     fused = tmp_path / "fused"
     shutil.copytree(fusion_dir, fused)
     fusion = json.loads((fused / "fusion.json").read_text())
-    fusion["fit_on"]["clips"] = ["harmful/loser.wav"]  # as if the fusion had been fit on this clip of the corpus
+    # as if the fusion had been fit on this clip of the corpus, known by its content
+    fusion["fit_on"].update(clips=["harmful/loser.wav"], paths_only=[],
+                            digests=[clip_digest(spoken_corpus / "harmful" / "loser.wav")])
     (fused / "fusion.json").write_text(json.dumps(fusion))
     manifest = json.loads((fused / "manifest.json").read_text())
     manifest["files"]["fusion.json"] = file_sha256(fused / "fusion.json")
@@ -561,7 +564,8 @@ def test_infer_dataset_marks_the_fusions_fit_clips_train_and_warns_of_foreign_tr
                   else "does not say which recognizer made it (no asr column)")
         assert expect in proc.stderr
     old = json.loads((fused / "fusion.json").read_text())
-    del old["fit_on"]["clips"]  # a fused model from before the fit clips were recorded
+    for key in ("clips", "digests", "paths_only"):  # a fused model from before the fit clips were recorded
+        del old["fit_on"][key]
     (fused / "fusion.json").write_text(json.dumps(old))
     manifest["files"]["fusion.json"] = file_sha256(fused / "fusion.json")
     (fused / "manifest.json").write_text(json.dumps(manifest))
