@@ -27,7 +27,8 @@ import numpy as np
 import fused_model
 import text_model
 from fused_model import combine, logit
-from utils_io import HelmitError, atomic_directory, refuse_to_overwrite, run_cli, write_csv
+from splits import one_class_fold, stratified_folds
+from utils_io import HelmitError, atomic_directory, clip_digest, refuse_to_overwrite, run_cli, write_csv
 
 SOURCES = ("acoustic", "text", "fused")
 CHANCE_P = 0.05  # an acoustic model whose harmful clips do not outrank safe ones at this level gets no weight
@@ -80,13 +81,13 @@ def fold_ids(rows, k, seed):
         if len(set(ids.tolist())) < 2:
             raise HelmitError(f"every clip of the acoustic CSV is in fold {ids[0]}: cross-validation needs at least "
                               "2 folds (drop the fold column to have --folds make them)")
-        labels = np.array([int(r["label"]) for r in rows])
-        for f in sorted(set(ids.tolist())):
-            if len(set(labels[ids == f].tolist())) < 2:
-                raise HelmitError(f"fold {f} of the acoustic CSV holds one class only; its balanced accuracy would be "
-                                  "that class's recall (drop the fold column to have --folds make stratified folds)")
+        numbers = sorted(set(ids.tolist()))
+        missing = one_class_fold([int(r["label"]) for r in rows], [ids == f for f in numbers])
+        if missing:
+            raise HelmitError(f"fold {numbers[missing[0]]} of the acoustic CSV holds one class only; its balanced "
+                              "accuracy would be that class's recall (drop the fold column to have --folds make "
+                              "stratified folds)")
         return ids
-    from splits import stratified_folds
 
     grouped = any(r.get("group") for r in rows)
     ids = np.zeros(len(rows), dtype=int)
@@ -100,8 +101,6 @@ def fit_digests(rows, root):
     """(utils_io.clip_digest of each clip the fusion is fit on, the paths of those it could not read):
     infer_dataset.py marks the first train under any path or copy, the others by their path, and a
     warning names them."""
-    from utils_io import clip_digest
-
     digests, unread = set(), []
     for r in rows:
         try:

@@ -369,7 +369,7 @@ def main(argv=None):
     window, stride = window_and_stride(meta, None, args.stride_sec)  # fails before any clip is read
     threshold = float(meta["threshold"])
     all_rows = unlabelled_rows(root) if args.audio_dir else read_labels_csv(labels_csv, root, check_files=False)
-    if out.resolve() in {Path(r["abspath"]).resolve() for r in all_rows}:
+    if out.resolve() in {Path(r["abspath"]).resolve() for r in all_rows if Path(r["abspath"]).name == out.name}:
         raise HelmitError(f"{out}: is one of the clips to score; write the predictions elsewhere")
     rows = shard_rows([{**r, "index": i} for i, r in enumerate(all_rows)], args.num_shards, args.shard_index)
     split_of = split_lookup(meta, *(fused_fit_clips(fused, args.fusion) if fused else ()))

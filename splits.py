@@ -32,13 +32,23 @@ def stratified_folds(rows, k, seed, group_column=None):
     if len(set(groups)) < k:
         raise HelmitError(f"group column '{group_column}' has {len(set(groups))} distinct groups; {k} folds need at least {k}")
     folds = group_folds(labels, groups, k, seed)
-    for f, (_, held_out) in enumerate(folds, 1):
-        for name, label in zip(CLASS_NAMES, (0, 1)):
-            if not (labels[held_out] == label).any():  # its balanced accuracy would be one class's recall
-                n = len({groups[i] for i in np.flatnonzero(labels == label)})
-                raise HelmitError(f"fold {f} of {k} holds no '{name}' clips ({n} group(s) of column '{group_column}' "
-                                  "hold all of them, and groups stay whole); use fewer --folds, or more groups")
+    missing = one_class_fold(labels, [held_out for _, held_out in folds])
+    if missing:
+        f, name = missing
+        n = len({groups[i] for i in np.flatnonzero(labels == CLASS_NAMES.index(name))})
+        raise HelmitError(f"fold {f + 1} of {k} holds no '{name}' clips ({n} group(s) of column '{group_column}' "
+                          "hold all of them, and groups stay whole); use fewer --folds, or more groups")
     return folds
+
+
+def one_class_fold(labels, held_out):
+    """(index, class name) of the first held-out set (indices or a mask into `labels`) that lacks a
+    class, else None: that fold's balanced accuracy would be one class's recall."""
+    for f, idx in enumerate(held_out):
+        for name, label in zip(CLASS_NAMES, (0, 1)):
+            if not (np.asarray(labels)[idx] == label).any():
+                return f, name
+    return None
 
 
 def group_folds(labels, groups, k, seed):
