@@ -127,6 +127,17 @@ def test_infer_cli_errors_are_one_line(tone_onnx, tmp_path):
     assert proc.returncode == 1 and "nope.onnx" in proc.stderr
 
 
+def test_fusion_only_flags_without_fusion_are_refused(tone_onnx, tone_corpus):
+    clip = tone_corpus / "harmful" / "clip001.wav"
+    proc = run_script("infer.py", "--onnx", tone_onnx, "--audio_path", clip, "--text_int8", check=False)
+    assert proc.returncode == 1 and "--text_int8 picks the text model of a fused model; give --fusion too" in proc.stderr
+    proc = run_script("infer_dataset.py", "--onnx", tone_onnx, "--data_root", tone_corpus, "--text_int8", check=False)
+    assert proc.returncode == 2 and "--transcripts and --text_int8 are only used with --fusion" in proc.stderr
+    proc = run_script("infer_dataset.py", "--onnx", tone_onnx, "--audio_dir", tone_corpus, "--labels_csv",
+                      tone_corpus / "labels.csv", check=False)
+    assert proc.returncode == 2 and "give --labels_csv (labelled clips) or --audio_dir (unlabelled ones), not both" in proc.stderr
+
+
 def test_bad_windows_fail_before_scoring(tone_onnx, tone_corpus):
     clip = tone_corpus / "harmful" / "clip001.wav"
     for flags, message in ((["--window_sec", "0.01"], "too short"), (["--stride_sec", "0"], "must be positive"),

@@ -435,3 +435,12 @@ def test_sentences_set_in_everyday_context_keep_their_label_and_fit_one_window()
     assert train_text.with_context(rows, 0.0, seed=3) == (rows, 0)
     assert train_text.with_context(rows, 0.25, seed=3, max_words=20) == (out, n)  # the same seed, the same text
 
+
+def test_a_context_share_outside_0_to_1_is_a_usage_error(capsys):
+    import train_text
+
+    for value in ("1.5", "-0.1"):
+        with pytest.raises(SystemExit) as exit_:
+            train_text.parse_args(["--context", value])
+        assert exit_.value.code == 2 and f"--context must be between 0 and 1 (got {float(value)})" in capsys.readouterr().err
+
