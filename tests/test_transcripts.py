@@ -9,6 +9,7 @@ import pytest
 import soundfile as sf
 
 import fused_model
+from fused_model import logit
 import fusion
 import text_model
 from conftest import run_script
@@ -329,10 +330,25 @@ def test_an_acoustic_model_at_chance_gets_no_weight_in_the_fusion():
     p_t = np.clip(0.5 + (labels - 0.5) * 0.5 + rng.normal(0, 0.2, 100), 0.01, 0.99)
     at_chance = rng.random(100)
     assert fusion.acoustic_at_chance(at_chance, labels)[0]
-    assert fusion.fit_fusion(at_chance, p_t, labels)["coef"][0] == 0.0
+    assert fusion.fit_fusion(at_chance, p_t, labels)[0]["coef"][0] == 0.0
     informative = np.clip(0.5 + (labels - 0.5) * 0.4 + rng.normal(0, 0.2, 100), 0.01, 0.99)
     assert not fusion.acoustic_at_chance(informative, labels)[0]
-    assert fusion.fit_fusion(informative, p_t, labels)["coef"][0] > 0.1
+    combiner, verdict = fusion.fit_fusion(informative, p_t, labels)
+    assert verdict["weighted"] and verdict["cv_log_loss"]["fused"] < verdict["cv_log_loss"]["text"]
+    assert combiner["coef"][0] > 0.1
+
+
+def test_an_acoustic_model_that_ranks_but_adds_nothing_out_of_sample_gets_no_weight():
+    # its score is a noisy copy of the text's: it outranks by far, yet tells nothing the text does not
+    rng = np.random.default_rng(1)
+    labels = np.array([0, 1] * 50)
+    p_t = np.clip(0.5 + (labels - 0.5) * 0.5 + rng.normal(0, 0.2, 100), 0.01, 0.99)
+    echo = 1 / (1 + np.exp(-(0.5 * logit(p_t) + rng.normal(0, 1, 100))))
+    assert fusion.acoustic_at_chance(echo, labels) == (False, pytest.approx(0, abs=1e-6))
+    assert fusion.fit_combiner([echo, p_t], labels)["coef"][0] > 0.1  # fit on all the clips, it would get a weight
+    combiner, verdict = fusion.fit_fusion(echo, p_t, labels)
+    assert not verdict["weighted"] and verdict["cv_log_loss"]["fused"] > verdict["cv_log_loss"]["text"]
+    assert combiner["coef"][0] == 0.0
 
 
 @pytest.fixture(scope="module")
