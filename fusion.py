@@ -225,23 +225,29 @@ def cross_validate(p_a, p_t, labels, folds, p_t_fold=None, p_t_calibration=None,
 
 
 # ---------------------------------------------------------------- adapting the text model to these clips
+def replay_rows(seed):
+    """[(text, label, category)]: REPLAY generated sentences for an adaptation, a share of them set among
+    safe ones as in training (train_text.with_context): replayed alone, adapting on the demo corpus's
+    transcripts wore the model's reading of one harmful sentence among 2-5 safe ones down by 4-8
+    points, in context by 2.5-4.5 (insights.md)."""
+    import text_corpus
+    from train_text import CONTEXT, with_context
+
+    return with_context([(text_model.normalise_text(g["text"]), g["label"], g["category"])
+                         for g in text_corpus.generate(REPLAY, seed, "train", spoken=0.3)], CONTEXT, seed)[0]
+
+
 def adapt(text_dir, texts, labels, categories, seed, epochs, threads=None):
     """(module, tokenizer): the encoder text model at `text_dir` fine-tuned on these transcripts, with
-    REPLAY generated sentences mixed in, a share of them set among safe ones as in training
-    (train_text.with_context): replayed alone, adapting on the demo corpus's transcripts wore the
-    model's reading of one harmful sentence among 2-5 safe ones down by 4-8 points, in context by
-    2.5-4.5 (insights.md)."""
-    import text_corpus
+    replay_rows mixed in."""
     import text_encoder
-    from train_text import CONTEXT, category_index, with_context
+    from train_text import category_index
 
-    replay = [(text_model.normalise_text(g["text"]), g["label"], g["category"])
-              for g in text_corpus.generate(REPLAY, seed, "train", spoken=0.3)]
-    replay = with_context(replay, CONTEXT, seed)[0]
+    replay = replay_rows(seed)
     module, tokenizer, _ = text_encoder.load_for_training(init=text_dir)
     x = [text_model.normalise_text(t) for t in texts] + [t for t, _, _ in replay]
-    y = list(labels) + [y for _, y, _ in replay]
-    c = [category_index(k, v) for k, v in zip(categories, labels)] + [category_index(k, y) for _, y, k in replay]
+    y = list(labels) + [label for _, label, _ in replay]
+    c = [category_index(k, v) for k, v in zip(categories, labels)] + [category_index(k, v) for _, v, k in replay]
     w = [3.0] * len(texts) + [1.0] * len(replay)  # the user's clips count more: they look like what will be scored
     text_encoder.fine_tune(module, tokenizer, x, y, c, w, epochs=epochs, lr=3e-5, seed=seed, progress=False,
                            threads=threads)

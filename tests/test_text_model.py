@@ -436,6 +436,18 @@ def test_sentences_set_in_everyday_context_keep_their_label_and_fit_one_window()
     assert train_text.with_context(rows, 0.25, seed=3, max_words=20) == (out, n)  # the same seed, the same text
 
 
+def test_adaptation_replays_generated_sentences_in_context_as_training_does():
+    import fusion
+    import text_corpus
+
+    replay = fusion.replay_rows(seed=5)
+    alone = [text_model.normalise_text(g["text"]) for g in text_corpus.generate(fusion.REPLAY, 5, "train", spoken=0.3)]
+    assert len(replay) == fusion.REPLAY == len(alone)
+    in_context = [(t, a) for (t, _, _), a in zip(replay, alone) if t != a]
+    assert 0.1 * fusion.REPLAY < len(in_context) < 0.4 * fusion.REPLAY
+    assert all(a in t and len(t.split()) > len(a.split()) for t, a in in_context)
+
+
 def test_a_context_share_outside_0_to_1_is_a_usage_error(capsys):
     import train_text
 
