@@ -10,6 +10,11 @@ transcribed by the default recognizer (speak_text.py). Prints one table; --json 
 
 With --transcripts and --said it scores clips instead: the same clips from what was said and from
 what the recognizer heard, so a miss shows whether the recognizer lost it or the text model did.
+
+With --fusion DIR it scores what a fused model (fusion.py --out) decides, not its text model's own
+threshold: the fusion's calibration of the text score, and its threshold, when the fusion gives the
+acoustic model no weight. That is how a model fit (and adapted) on your clips does on wording
+written elsewhere.
 """
 import argparse
 import csv
@@ -18,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+import fused_model
 import text_model
 from utils_io import HelmitError, atomic_output, csv_rows, refuse_to_overwrite, run_cli
 
@@ -88,13 +94,17 @@ def clip_sets(transcripts_path, said_path):
     return {"clips_said": said_rows, "clips_heard": heard_rows}, recall, skipped
 
 
-def score(rows, model, threshold=None):
+def score(rows, model, threshold=None, fused=None):
     """Metrics of one set: balanced accuracy, ROC-AUC, recall per harm, share flagged per safe
-    kind, and how often a caught harm is named right."""
+    kind, and how often a caught harm is named right. With `fused` (a loaded fused model whose
+    acoustic weight is 0, see text_only_fusion), the fused decision: its calibration of the text
+    model's score, and its threshold."""
     from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
-    threshold = model["threshold"] if threshold is None else threshold
+    threshold = (model if fused is None else fused)["threshold"] if threshold is None else threshold
     probs, cats = text_model.predict_with_category([r["text"] for r in rows], model)
+    if fused is not None:
+        probs = fused_model.fused_prob(fused, np.full(len(probs), 0.5), probs)  # the acoustic weight is 0
     y = np.array([int(r["label"]) for r in rows])
     flagged = probs >= threshold
     m = {"n": len(rows), "balanced_accuracy": float(balanced_accuracy_score(y, flagged)),
@@ -113,7 +123,7 @@ def score(rows, model, threshold=None):
     return m
 
 
-def report(model):
+def report(model, fused=None):
     """{set name: metrics} for every benchmark file present and the generator's held-out split."""
     sets = benchmark_sets()
     try:
@@ -122,10 +132,22 @@ def report(model):
         pass
     out = {}
     for name, rows in sets.items():
-        m = score(rows, model)
+        m = score(rows, model, fused=fused)
         m.pop("_probs")
         out[name] = m
     return out
+
+
+def text_only_fusion(path, int8=False):
+    """The fused model at `path`, loaded, when its decisions can be read from text alone: its fusion
+    gives the acoustic model no weight (the benchmark has no audio)."""
+    fused = fused_model.load(path, int8_text=int8)
+    weight = float(fused["fusion"]["combiner"]["coef"][0])
+    if weight != 0.0:
+        raise HelmitError(f"{path}: its fusion weights the acoustic model ({weight:.2f}), and text has no audio, so "
+                          "its decisions cannot be read from text alone; score its text model with --text_model "
+                          f"{Path(path) / 'text'}, or its clips with infer_dataset.py --fusion")
+    return fused
 
 
 def int8_agreement(model_dir):
@@ -155,7 +177,10 @@ def format_report(rep):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--text_model", default="runs/text_model", help="text model directory or .json (default: %(default)s)")
-    p.add_argument("--int8", action="store_true", help="score the model's INT8 ONNX file")
+    p.add_argument("--fusion", metavar="DIR",
+                   help="score a fused model's decisions instead (fusion.py --out): its text model, calibrated and "
+                        "thresholded as the fusion decides; only when the fusion gives the acoustic model no weight")
+    p.add_argument("--int8", action="store_true", help="score the (fused model's) text model's INT8 ONNX file")
     p.add_argument("--transcripts", help="score these clips instead of the benchmark: a transcribe.py CSV of a "
                                          "labels.csv (needs --said)")
     p.add_argument("--said", help="with --transcripts: what was said in each clip, a CSV with path and text "
@@ -167,11 +192,16 @@ def main(argv=None):
     if bool(args.transcripts) != bool(args.said):
         p.error("--transcripts and --said go together: the clips as heard, and what was said in them")
     if args.json:
-        refuse_to_overwrite(args.json, args.overwrite, inputs=[args.text_model, args.transcripts, args.said])
-    model = text_model.load(args.text_model, int8=args.int8)
+        refuse_to_overwrite(args.json, args.overwrite, inputs=[args.text_model, args.fusion, args.transcripts, args.said])
+    fused = text_only_fusion(args.fusion, args.int8) if args.fusion else None
+    model = text_model.load(args.text_model, int8=args.int8) if fused is None else fused["text_model"]
+    if fused is not None:
+        c = fused["fusion"]["combiner"]
+        print(f"fused model {args.fusion}: its text model's score calibrated as logit = {c['coef'][1]:.2f} * text "
+              f"{c['intercept']:+.2f} (the acoustic weight is 0), harmful from {fused['threshold']:.2f}")
     if args.transcripts:
         sets, (found, total), skipped = clip_sets(args.transcripts, args.said)
-        rep = {name: score(rows, model) for name, rows in sets.items()}
+        rep = {name: score(rows, model, fused=fused) for name, rows in sets.items()}
         for m in rep.values():
             m.pop("_probs")
         rep["word_recall"] = found / max(1, total)
@@ -179,7 +209,7 @@ def main(argv=None):
         print(f"  the recognizer kept {found} of {total} spoken words ({rep['word_recall']:.1%})"
               + (f"; {skipped} clip(s) it failed on left out" if skipped else ""))
     else:
-        rep = report(model)
+        rep = report(model, fused)
         print(format_report(rep))
     if args.json:
         with atomic_output(args.json, "w", encoding="utf-8") as f:

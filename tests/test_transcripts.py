@@ -382,6 +382,42 @@ def fusion_dir(small_text_model, tone_onnx, tmp_path_factory):
     return root / "fused"
 
 
+def test_eval_text_scores_what_a_fused_model_decides_and_refuses_one_that_weights_audio(fusion_dir, tmp_path):
+    import shutil
+
+    import eval_text
+    from sklearn.metrics import balanced_accuracy_score
+
+    heard = fusion_dir.parent / "transcripts.csv"
+    rows = list(csv.DictReader(open(heard)))
+    said = tmp_path / "said.csv"
+    with open(said, "w", newline="") as f:
+        csv.writer(f).writerows([["path", "text"]] + [[r["path"], r["text"]] for r in rows])
+    out = tmp_path / "fused.json"
+    assert eval_text.main(["--fusion", str(fusion_dir), "--transcripts", str(heard), "--said", str(said),
+                           "--json", str(out)]) == 0
+    fused = fused_model.load(fusion_dir)
+    c = fused["fusion"]["combiner"]
+    assert c["coef"][0] == 0.0 and (c["coef"][1], c["intercept"]) != (1.0, 0.0)  # a calibration that moves scores
+    p = fused_model.fused_prob(fused, np.full(len(rows), 0.5), text_model.predict([r["text"] for r in rows],
+                                                                                 fused["text_model"]))
+    y = [int(r["label"]) for r in rows]
+    expected = balanced_accuracy_score(y, p >= fused["threshold"])
+    assert json.loads(out.read_text())["clips_heard"]["balanced_accuracy"] == pytest.approx(expected)
+
+    weighted = tmp_path / "weighted"
+    shutil.copytree(fusion_dir, weighted)
+    fusion_json = json.loads((weighted / "fusion.json").read_text())
+    fusion_json["combiner"]["coef"][0] = 0.3
+    (weighted / "fusion.json").write_text(json.dumps(fusion_json))
+    manifest = json.loads((weighted / "manifest.json").read_text())
+    manifest["files"]["fusion.json"] = file_sha256(weighted / "fusion.json")
+    (weighted / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(HelmitError, match=rf"^{re.escape(str(weighted))}: its fusion weights the acoustic model "
+                                          r"\(0\.30\), and text has no audio"):
+        eval_text.main(["--fusion", str(weighted), "--transcripts", str(heard), "--said", str(said)])
+
+
 def test_a_damaged_or_swapped_file_in_the_fused_model_is_refused(fusion_dir, tmp_path):
     import shutil
 
