@@ -169,14 +169,12 @@ def acoustic_earns_weight(p_a, p_t, labels, seed=0):
 
 
 def acoustic_weight_verdict(p_a, p_t, labels):
-    """{"weighted": bool, "rank_test_p": p, "cv_log_loss": ... or None}: the acoustic model gets a weight
-    only when its scores outrank at this level (acoustic_at_chance) and it earns it out of sample
-    (acoustic_earns_weight)."""
+    """{"weighted", "at_chance", "rank_test_p", "cv_log_loss" (None at chance)}: the acoustic model gets a
+    weight only when its scores outrank the safe clips' (acoustic_at_chance) and it earns it out of
+    sample (acoustic_earns_weight)."""
     at_chance, p_value = acoustic_at_chance(p_a, labels)
-    if at_chance:
-        return {"weighted": False, "rank_test_p": p_value, "cv_log_loss": None}
-    earns, loss = acoustic_earns_weight(p_a, p_t, labels)
-    return {"weighted": earns, "rank_test_p": p_value, "cv_log_loss": loss}
+    earns, loss = (False, None) if at_chance else acoustic_earns_weight(p_a, p_t, labels)
+    return {"weighted": earns, "at_chance": at_chance, "rank_test_p": p_value, "cv_log_loss": loss}
 
 
 def fit_fusion(p_a, p_t, labels):
@@ -338,7 +336,7 @@ def report(per_fold, fused, n, verdict, out):
     means = {s: (np.mean([r[s + "_balanced_accuracy"] for r in per_fold]), np.std([r[s + "_balanced_accuracy"] for r in per_fold]))
              for s in SOURCES}
     print(f"{'mean':>10}  " + "  ".join(f"{m:>7.3f}+-{sd:.3f} {'':>6}" for m, sd in means.values()))
-    if verdict["cv_log_loss"] is None:
+    if verdict["at_chance"]:
         print(f"the acoustic model is at chance on these clips (its harmful clips do not outrank the safe ones, "
               f"p = {verdict['rank_test_p']:.2f}): the fusion gives it no weight")
     elif not verdict["weighted"]:
@@ -396,7 +394,7 @@ def main(argv=None):
     combiner, verdict = fit_fusion(p_a, p_t if p_t_fold is None else p_t_fold, labels)
     fusion = {"combiner": combiner, "threshold": 0.5,
               "asr": sorted(asr)[0] if len(asr) == 1 else ",".join(sorted(asr)),
-              "acoustic_at_chance": verdict["rank_test_p"] >= CHANCE_P, "acoustic_rank_test_p": verdict["rank_test_p"],
+              "acoustic_at_chance": verdict["at_chance"], "acoustic_rank_test_p": verdict["rank_test_p"],
               "acoustic_cv_log_loss": verdict["cv_log_loss"], "text_adapted": bool(args.adapt),
               "fit_on": {"acoustic_csv": str(args.acoustic_csv), "transcripts": str(args.transcripts), "n": len(rows),
                          "harmful": int(labels.sum()), "clips": [r["path"] for r in rows],
