@@ -164,7 +164,12 @@ def transcribe_files(paths, asr=DEFAULT_ASR, asr_model=None, cache_dir=None, wor
     asr_id, _ = make_recognizer(asr, asr_model, load=False)
     with multiprocessing.get_context("spawn").Pool(workers, _init_worker,
                                                    (asr, asr_model, cache_dir, pack, known_digests())) as pool:
-        return asr_id, _gathered(pool.imap(_work, chunks), bar)
+        results = _gathered(pool.imap(_work, chunks), bar)
+        # let the workers exit on their own: leaving the block terminates them, and a worker killed that
+        # way leaves a semaphore for Python's resource tracker to warn about at shutdown
+        pool.close()
+        pool.join()
+    return asr_id, results
 
 
 def _gathered(chunk_results, bar):
