@@ -144,7 +144,7 @@ def text_only_fusion(path, int8=False):
     fused = fused_model.load(path, int8_text=int8)
     weight = float(fused["fusion"]["combiner"]["coef"][0])
     if weight != 0.0:
-        raise HelmitError(f"{path}: its fusion weights the acoustic model ({weight:.2f}), and text has no audio, so "
+        raise HelmitError(f"{path}: its fusion weights the acoustic model ({weight:.3g}), and text has no audio, so "
                           "its decisions cannot be read from text alone; score its text model with --text_model "
                           f"{Path(path) / 'text'}, or its clips with infer_dataset.py --fusion")
     return fused
@@ -176,11 +176,12 @@ def format_report(rep):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--text_model", default="runs/text_model", help="text model directory or .json (default: %(default)s)")
+    p.add_argument("--text_model", help="text model directory or .json (default: runs/text_model)")
     p.add_argument("--fusion", metavar="DIR",
                    help="score a fused model's decisions instead (fusion.py --out): its text model, calibrated and "
                         "thresholded as the fusion decides; only when the fusion gives the acoustic model no weight")
-    p.add_argument("--int8", action="store_true", help="score the (fused model's) text model's INT8 ONNX file")
+    p.add_argument("--int8", action="store_true",
+                   help="score the text model's INT8 ONNX file; " + fused_model.TEXT_INT8_HELP)
     p.add_argument("--transcripts", help="score these clips instead of the benchmark: a transcribe.py CSV of a "
                                          "labels.csv (needs --said)")
     p.add_argument("--said", help="with --transcripts: what was said in each clip, a CSV with path and text "
@@ -189,6 +190,9 @@ def main(argv=None):
     p.add_argument("--json", help="also write every number to this JSON file")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --json file")
     args = p.parse_args(argv)
+    if args.fusion and args.text_model:
+        p.error("--fusion scores the fused model's own text model; leave out --text_model")
+    args.text_model = args.text_model or (None if args.fusion else "runs/text_model")
     if bool(args.transcripts) != bool(args.said):
         p.error("--transcripts and --said go together: the clips as heard, and what was said in them")
     if args.json:
@@ -212,6 +216,9 @@ def main(argv=None):
         rep = report(model, fused)
         print(format_report(rep))
     if args.json:
+        rep["scored"] = {"text_model": args.text_model, "fusion": args.fusion, "int8": args.int8}
+        if fused is not None:
+            rep["scored"].update(combiner=fused["fusion"]["combiner"], threshold=fused["threshold"])
         with atomic_output(args.json, "w", encoding="utf-8") as f:
             json.dump(rep, f, indent=1)
         print(f"wrote {args.json}")

@@ -34,6 +34,9 @@ from utils_io import HelmitError, atomic_directory, clip_digest, refuse_to_overw
 SOURCES = ("acoustic", "text", "fused")
 CHANCE_P = 0.05  # an acoustic model whose harmful clips do not outrank safe ones at this level gets no weight
 INNER_FOLDS = 5  # folds of the fit clips on which the acoustic model must earn its weight
+# ... by lowering the text's cross-validated log-loss by at least this share: smaller gains are the noise
+# of which clips fall in which inner fold, and a weight they grant moves decisions for nothing
+MIN_GAIN = 0.01
 REPLAY = 200  # generated sentences mixed into each adaptation so a few dozen transcripts do not erase the rest
 
 
@@ -141,52 +144,60 @@ def acoustic_at_chance(p_a, labels):
     return p >= CHANCE_P, p
 
 
-def weighted_log_loss(p, labels):
-    """Mean log-loss with balanced class weights, what fit_combiner minimises (without its penalty)."""
-    labels = np.asarray(labels, dtype=int)
-    p = np.clip(p, 1e-7, 1 - 1e-7)
-    weight = len(labels) / (2.0 * np.bincount(labels, minlength=2)[labels])
-    return float(np.mean(weight * -np.where(labels == 1, np.log(p), np.log(1 - p))))
-
-
-def acoustic_earns_weight(p_a, p_t, labels, seed=0):
-    """(does it?, {"text": loss, "fused": loss}): is the balanced log-loss of the fusion lower than the
-    text's alone, both cross-validated on these clips (stratified inner folds)?
+def acoustic_earns_weight(p_a, p_t, labels, groups=None, seed=0):
+    """(does it?, {"text": loss, "fused": loss} or None when the clips are too few to tell): is the
+    balanced log-loss of the fusion at least MIN_GAIN lower than the text's alone, both
+    cross-validated on these clips (stratified inner folds, a group's clips kept in one)?
 
     The rank test alone lets through a model that ranks the clips a little better than chance on
     the fit clips and at chance elsewhere: on the 400 held-out clips of the 2,000-clip corpus the
     CNN passed it (p = 0.001-0.04 per fold) and got weights up to 0.15 that cost 1.3 points against
     the text alone. A weight fit on some clips has to pay on others to be kept."""
-    k = int(min(INNER_FOLDS, np.bincount(np.asarray(labels, dtype=int), minlength=2).min()))
-    if k < 2:
+    from sklearn.metrics import log_loss
+    from sklearn.utils.class_weight import compute_sample_weight
+
+    labels = np.asarray(labels, dtype=int)
+    grouped = groups is not None and any(groups)
+    k = min(INNER_FOLDS, int(np.bincount(labels, minlength=2).min()), len(set(groups)) if grouped else INNER_FOLDS)
+    rows = [{"label": int(y), "group": g} for y, g in zip(labels, groups if grouped else [""] * len(labels))]
+    try:
+        folds = stratified_folds(rows, k, seed, "group" if grouped else None) if k >= 2 else None
+    except HelmitError:  # groups too few or too lopsided for inner folds with both classes
+        folds = None
+    if folds is None:
         return False, None
     oof = {"text": np.zeros(len(labels)), "fused": np.zeros(len(labels))}
-    for train, test in stratified_folds([{"label": int(v)} for v in labels], k, seed):
+    for train, test in folds:
         oof["text"][test] = combine(fit_combiner([p_t[train]], labels[train]), p_t[test])
         oof["fused"][test] = combine(fit_combiner([p_a[train], p_t[train]], labels[train]), p_a[test], p_t[test])
-    loss = {s: weighted_log_loss(q, labels) for s, q in oof.items()}
-    return loss["fused"] < loss["text"], loss
+    weight = compute_sample_weight("balanced", labels)
+    loss = {s: float(log_loss(labels, q, sample_weight=weight, labels=[0, 1])) for s, q in oof.items()}
+    return loss["fused"] < (1.0 - MIN_GAIN) * loss["text"], loss
 
 
-def acoustic_weight_verdict(p_a, p_t, labels):
-    """{"weighted", "at_chance", "rank_test_p", "cv_log_loss" (None at chance)}: the acoustic model gets a
-    weight only when its scores outrank the safe clips' (acoustic_at_chance) and it earns it out of
-    sample (acoustic_earns_weight)."""
+def acoustic_weight_verdict(p_a, p_t, labels, groups=None, seed=0):
+    """{"weighted", "at_chance", "rank_test_p", "cv_log_loss"}: the acoustic model may get a weight only
+    when its scores outrank the safe clips' (acoustic_at_chance) and it earns it out of sample
+    (acoustic_earns_weight; cv_log_loss is None at chance, or when the clips are too few to tell)."""
     at_chance, p_value = acoustic_at_chance(p_a, labels)
-    earns, loss = (False, None) if at_chance else acoustic_earns_weight(p_a, p_t, labels)
+    earns, loss = (False, None) if at_chance else acoustic_earns_weight(p_a, p_t, labels, groups, seed)
     return {"weighted": earns, "at_chance": at_chance, "rank_test_p": p_value, "cv_log_loss": loss}
 
 
-def fit_fusion(p_a, p_t, labels):
-    """(combiner of both sources, acoustic_weight_verdict): the acoustic weight is 0 unless the verdict grants one."""
-    verdict = acoustic_weight_verdict(p_a, p_t, labels)
-    if not verdict["weighted"]:
-        c = fit_combiner([p_t], labels)
-        return {"coef": [0.0, c["coef"][0]], "intercept": c["intercept"]}, verdict
-    return fit_combiner([p_a, p_t], labels), verdict
+def fit_fusion(p_a, p_t, labels, groups=None, seed=0):
+    """(combiner of both sources, acoustic_weight_verdict): the acoustic weight is 0 unless the verdict
+    grants one (and "weighted" is then whether the fit gave it more than 0)."""
+    verdict = acoustic_weight_verdict(p_a, p_t, labels, groups, seed)
+    if verdict["weighted"]:
+        combiner = fit_combiner([p_a, p_t], labels)
+        verdict["weighted"] = combiner["coef"][0] > 0.0
+        if verdict["weighted"]:
+            return combiner, verdict
+    c = fit_combiner([p_t], labels)
+    return {"coef": [0.0, c["coef"][0]], "intercept": c["intercept"]}, verdict
 
 
-def cross_validate(p_a, p_t, labels, folds, p_t_fold=None, p_t_calibration=None, pred_a=None):
+def cross_validate(p_a, p_t, labels, folds, p_t_fold=None, p_t_calibration=None, pred_a=None, groups=None, seed=0):
     """Out-of-fold probabilities per source and per-fold metrics; each fold scored by fits on the others.
 
     The acoustic source is reported as the acoustic model itself decides (`pred_a`, its own threshold's
@@ -197,7 +208,7 @@ def cross_validate(p_a, p_t, labels, folds, p_t_fold=None, p_t_calibration=None,
     `p_t_fold`: the text scores of each clip from a text model adapted on the other folds only, and
     `p_t_calibration`: {fold: the other folds' scores from models adapted without this fold}, what this
     fold's calibrations are fit on (`adapted_text_scores`). Without them the unadapted model's scores
-    serve both."""
+    serve both. `groups`, `seed`: the clips' groups and the seed for the fusion's inner folds (fit_fusion)."""
     from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
     p_t_fold = p_t if p_t_fold is None else p_t_fold
@@ -211,7 +222,8 @@ def cross_validate(p_a, p_t, labels, folds, p_t_fold=None, p_t_calibration=None,
             raise HelmitError(f"fold {f}: the other folds hold one class only; use fewer folds")
         fit_t = p_t if p_t_calibration is None else p_t_calibration[f]
         oof["text"][test] = combine(fit_combiner([fit_t[train]], labels[train]), p_t_fold[test])
-        oof["fused"][test] = combine(fit_fusion(p_a[train], fit_t[train], labels[train])[0], p_a[test], p_t_fold[test])
+        fusion = fit_fusion(p_a[train], fit_t[train], labels[train], None if groups is None else groups[train], seed)[0]
+        oof["fused"][test] = combine(fusion, p_a[test], p_t_fold[test])
         row = {"fold": int(f), "n": int(test.sum())}
         for s in SOURCES:
             pred = acoustic_pred[test] if s == "acoustic" else oof[s][test] >= 0.5
@@ -223,16 +235,16 @@ def cross_validate(p_a, p_t, labels, folds, p_t_fold=None, p_t_calibration=None,
 
 
 # ---------------------------------------------------------------- adapting the text model to these clips
-def replay_rows(seed):
-    """[(text, label, category)]: REPLAY generated sentences for an adaptation, a share of them set among
-    safe ones as in training (train_text.with_context): replayed alone, adapting on the demo corpus's
-    transcripts wore the model's reading of one harmful sentence among 2-5 safe ones down by 4-8
-    points, in context by 2.5-4.5 (insights.md)."""
+def replay_rows(seed, context):
+    """[(text, label, category)]: REPLAY generated sentences for an adaptation, the share `context` of
+    them set among safe ones as the model was trained (train_text.with_context; its training.context):
+    replayed alone, adapting on the demo corpus's transcripts wore a `--context 0.25` model's reading
+    of one harmful sentence among 2-5 safe ones down by 4-8 points, in context by 2.5-4.5 (insights.md)."""
     import text_corpus
-    from train_text import CONTEXT, with_context
+    from train_text import with_context
 
     return with_context([(text_model.normalise_text(g["text"]), g["label"], g["category"])
-                         for g in text_corpus.generate(REPLAY, seed, "train", spoken=0.3)], CONTEXT, seed)[0]
+                         for g in text_corpus.generate(REPLAY, seed, "train", spoken=0.3)], context, seed)[0]
 
 
 def adapt(text_dir, texts, labels, categories, seed, epochs, threads=None):
@@ -241,8 +253,9 @@ def adapt(text_dir, texts, labels, categories, seed, epochs, threads=None):
     import text_encoder
     from train_text import category_index
 
-    replay = replay_rows(seed)
-    module, tokenizer, _ = text_encoder.load_for_training(init=text_dir)
+    module, tokenizer, provenance = text_encoder.load_for_training(init=text_dir)
+    # models trained before --context have no share recorded: they learned from lone sentences
+    replay = replay_rows(seed, float(provenance["adapted_from"].get("context", 0.0)))
     x = [text_model.normalise_text(t) for t in texts] + [t for t, _, _ in replay]
     y = list(labels) + [label for _, label, _ in replay]
     c = [category_index(k, v) for k, v in zip(categories, labels)] + [category_index(k, v) for _, v, k in replay]
@@ -339,11 +352,14 @@ def report(per_fold, fused, n, verdict, out):
     if verdict["at_chance"]:
         print(f"the acoustic model is at chance on these clips (its harmful clips do not outrank the safe ones, "
               f"p = {verdict['rank_test_p']:.2f}): the fusion gives it no weight")
+    elif verdict["cv_log_loss"] is None:
+        print(f"the acoustic model ranks these clips (p = {verdict['rank_test_p']:.3f}), but they are too few to show "
+              "out of sample that it adds to the text, so the fusion gives it no weight")
     elif not verdict["weighted"]:
         loss = verdict["cv_log_loss"]
-        print(f"the acoustic model ranks these clips a little (p = {verdict['rank_test_p']:.3f}) but does not earn a "
-              f"weight: cross-validated on them, adding it does not lower the log-loss ({loss['fused']:.3f} against "
-              f"{loss['text']:.3f} for the text alone), so the fusion gives it no weight")
+        print(f"the acoustic model ranks these clips (p = {verdict['rank_test_p']:.3f}) but does not earn a weight: "
+              f"cross-validated on them, adding it does not lower the log-loss by {MIN_GAIN:.0%} ({loss['fused']:.3f} "
+              f"against {loss['text']:.3f} for the text alone), so the fusion gives it no weight")
     c = fused["combiner"]["coef"]
     print(f"final fusion on all {n} clips: logit = {c[0]:.2f} * acoustic + {c[1]:.2f} * text "
           f"{fused['combiner']['intercept']:+.2f}; saved {out}")
@@ -388,10 +404,11 @@ def main(argv=None):
         p_t_fold, named, p_t_calibration = adapted_text_scores(args.text_model, texts, labels, categories, folds,
                                                                args.seed, args.adapt_epochs)
     pred_a = np.array([int(r["pred"]) for r in rows])
-    oof, per_fold = cross_validate(p_a, p_t, labels, folds, p_t_fold, p_t_calibration, pred_a)
+    groups = np.array([str(r.get("group") or "") for r in rows])
+    oof, per_fold = cross_validate(p_a, p_t, labels, folds, p_t_fold, p_t_calibration, pred_a, groups, args.seed)
     asr = {t.get("asr", "") for t in transcripts.values()} - {""}
     # with --adapt, fit on the adapted models' out-of-fold scores, the kind the adapted model will give
-    combiner, verdict = fit_fusion(p_a, p_t if p_t_fold is None else p_t_fold, labels)
+    combiner, verdict = fit_fusion(p_a, p_t if p_t_fold is None else p_t_fold, labels, groups, args.seed)
     fusion = {"combiner": combiner, "threshold": 0.5,
               "asr": sorted(asr)[0] if len(asr) == 1 else ",".join(sorted(asr)),
               "acoustic_at_chance": verdict["at_chance"], "acoustic_rank_test_p": verdict["rank_test_p"],

@@ -440,12 +440,14 @@ def test_adaptation_replays_generated_sentences_in_context_as_training_does():
     import fusion
     import text_corpus
 
-    replay = fusion.replay_rows(seed=5)
+    replay = fusion.replay_rows(seed=5, context=0.25)
     alone = [text_model.normalise_text(g["text"]) for g in text_corpus.generate(fusion.REPLAY, 5, "train", spoken=0.3)]
     assert len(replay) == fusion.REPLAY == len(alone)
     in_context = [(t, a) for (t, _, _), a in zip(replay, alone) if t != a]
     assert 0.1 * fusion.REPLAY < len(in_context) < 0.4 * fusion.REPLAY
     assert all(a in t and len(t.split()) > len(a.split()) for t, a in in_context)
+    # a model trained on lone sentences (context 0, or none recorded) is adapted with lone sentences
+    assert [t for t, _, _ in fusion.replay_rows(seed=5, context=0.0)] == alone
 
 
 def test_a_context_share_outside_0_to_1_is_a_usage_error(capsys):

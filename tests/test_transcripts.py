@@ -354,6 +354,23 @@ def test_an_acoustic_model_that_ranks_but_adds_nothing_out_of_sample_gets_no_wei
     assert combiner["coef"][0] == 0.0
 
 
+def test_an_acoustic_model_gets_no_weight_when_the_fit_clips_are_too_few_to_show_it_earns_one(capsys):
+    rng = np.random.default_rng(4)
+    labels = np.array([0, 1] * 20)
+    p_t = np.clip(0.5 + (labels - 0.5) * 0.5 + rng.normal(0, 0.2, 40), 0.01, 0.99)
+    p_a = np.clip(0.5 + (labels - 0.5) * 0.6 + rng.normal(0, 0.1, 40), 0.01, 0.99)  # ranks, and would help
+    assert fusion.fit_fusion(p_a, p_t, labels)[1]["weighted"]
+    # two groups, one per class: no inner fold of whole groups holds both classes, so nothing shows it
+    groups = np.array(["a" if y else "b" for y in labels])
+    combiner, verdict = fusion.fit_fusion(p_a, p_t, labels, groups)
+    assert verdict == {"weighted": False, "at_chance": False, "rank_test_p": pytest.approx(0, abs=1e-6),
+                       "cv_log_loss": None}
+    assert combiner["coef"][0] == 0.0
+    row = {"fold": 0, "n": 40, **{f"{s}_{m}": 0.5 for s in fusion.SOURCES for m in ("balanced_accuracy", "roc_auc")}}
+    fusion.report([row], {"combiner": combiner}, 40, verdict, "out")
+    assert "too few to show out of sample that it adds to the text" in capsys.readouterr().out
+
+
 @pytest.fixture(scope="module")
 def fusion_dir(small_text_model, tone_onnx, tmp_path_factory):
     root = tmp_path_factory.mktemp("fusion")
@@ -406,7 +423,12 @@ def test_eval_text_scores_what_a_fused_model_decides_and_refuses_one_that_weight
                                                                                  fused["text_model"]))
     y = [int(r["label"]) for r in rows]
     expected = balanced_accuracy_score(y, p >= fused["threshold"])
-    assert json.loads(out.read_text())["clips_heard"]["balanced_accuracy"] == pytest.approx(expected)
+    scored = json.loads(out.read_text())
+    assert scored["clips_heard"]["balanced_accuracy"] == pytest.approx(expected)
+    assert scored["scored"] == {"text_model": None, "fusion": str(fusion_dir), "int8": False, "combiner": c,
+                                "threshold": fused["threshold"]}
+    with pytest.raises(SystemExit):  # the fused model brings its own text model
+        eval_text.main(["--fusion", str(fusion_dir), "--text_model", "runs/text_model"])
 
     weighted = tmp_path / "weighted"
     shutil.copytree(fusion_dir, weighted)
@@ -417,7 +439,7 @@ def test_eval_text_scores_what_a_fused_model_decides_and_refuses_one_that_weight
     manifest["files"]["fusion.json"] = file_sha256(weighted / "fusion.json")
     (weighted / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(HelmitError, match=rf"^{re.escape(str(weighted))}: its fusion weights the acoustic model "
-                                          r"\(0\.30\), and text has no audio"):
+                                          r"\(0\.3\), and text has no audio"):
         eval_text.main(["--fusion", str(weighted), "--transcripts", str(heard), "--said", str(said)])
 
 
