@@ -139,7 +139,11 @@ def fuse_result(fused, result, transcript):
     kept as prob_acoustic/acoustic_threshold. The harm category is named only for a harmful clip."""
     scores = fused_scores(fused, result["prob_harmful"], transcript)
     p, harmful = scores["prob_harmful"], scores["prob_harmful"] >= fused["threshold"]
+    warnings = list(result["warnings"])
+    if not transcript["text"].strip():  # the text model then scores nothing, and "safe" would look like a finding
+        warnings.append("no speech recognised: the transcript is empty, so the decision says nothing about what "
+                        "was said; listen to the clip if it should hold speech")
     return {**result, **scores, "label": "harmful" if harmful else "safe", "probability": p if harmful else 1 - p,
             "category": scores["category"] if harmful else "", "threshold": fused["threshold"],
             "acoustic_threshold": result["threshold"], "asr_confidence": transcript["confidence"],
-            "acoustic_weight": float(fused["fusion"]["combiner"]["coef"][0])}
+            "acoustic_weight": float(fused["fusion"]["combiner"]["coef"][0]), "warnings": warnings}

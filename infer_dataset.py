@@ -386,7 +386,7 @@ def main(argv=None):
     workers = max(1, min(workers, len(chunks)))
     threads = args.threads or max(1, usable_cores() // workers)
     failures, counts, t0 = [], {}, time.time()
-    held_out = held_out_right = flagged = 0
+    held_out = held_out_right = flagged = unheard = 0
     with atomic_output(out, "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=FIELDS + extra, extrasaction="ignore")
         writer.writeheader()  # rows are written as their chunks finish: memory stays flat however many clips
@@ -399,6 +399,7 @@ def main(argv=None):
                                          split_of(all_rows[index]["path"], all_rows[index]["abspath"]), threshold, extra)
                     if fused and not error:
                         row = fused_row(row, fused, transcripts[index][0], args.explain)
+                        unheard += not row["transcript"].strip()
                     writer.writerow(row)
                     if error:
                         failures.append(error)
@@ -419,9 +420,15 @@ def main(argv=None):
     if counts:
         print(f"  flagged harmful: {flagged} of {sum(counts.values())}")
         print("  splits: " + ", ".join(f"{k} {counts[k]}" for k in ("train", "val", "test", "all") if counts.get(k)))
+    if unheard:
+        print(f"  warning: no speech recognised in {unheard} clip(s) (empty transcript): their decisions say nothing "
+              "about what was said; listen to them if they should hold speech")
     if held_out:
+        val = counts.get("val", 0)  # val clips chose the epoch and threshold, so they flatter the model
+        caveat = (f"; {val} of them validation clips, which chose the epoch and threshold, so this is optimistic"
+                  if val else "")
         print(f"  accuracy on the {held_out} clips the model did not train on: {held_out_right / held_out:.3f} "
-              "(run compute_metrics.py for more)")
+              f"(run compute_metrics.py for more{caveat})")
     for e in failures[:10]:
         print(f"error: {e}", file=sys.stderr)
     return 1 if failures else 0

@@ -232,6 +232,16 @@ def test_test_split_is_the_headline_when_val_is_present(tmp_path):
     assert "balanced accuracy   1.0000" in rest  # the perfect val clips are reported apart
 
 
+def test_validation_clips_alone_are_headlined_as_optimistic(tmp_path):
+    val = rows_of(LABELS, PREDS, SCORES, split="val")
+    model = {"rows": val, "sources": ["x.csv"], "duplicates": [], "unscored": []}
+    text = "\n".join(cm.report_model("m", model, include_train=False, plot_dir=None))
+    assert "-- held-out clips (no split=test clips: these include validation clips" in text and "optimistic" in text
+    test = rows_of(LABELS, PREDS, SCORES, split="test")
+    text = "\n".join(cm.report_model("m", dict(model, rows=test), include_train=False, plot_dir=None))
+    assert "-- held-out clips --" in text and "optimistic" not in text
+
+
 @pytest.mark.parametrize("shards, extra, message", [
     (["shard0of3", "shard2of3"], [], r"model 'cnn': shard\(s\) 1 of 3 missing \(found 2 of 3\), so their clips would "
                                      r"be left out; score them first \(infer_dataset.py --num_shards 3 --shard_index 1\)"),

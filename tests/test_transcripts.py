@@ -585,6 +585,19 @@ def test_a_fused_output_names_the_acoustic_windows_as_the_acoustic_models():
     assert "no weight" not in infer.describe(dict(fused, acoustic_weight=0.7))
 
 
+def test_an_empty_transcript_is_a_warning_not_a_silent_safe(fusion_dir):
+    fused = fused_model.load(fusion_dir)
+    acoustic = {"path": "c.wav", "label": "safe", "probability": 0.9, "prob_harmful": 0.1, "threshold": 0.5,
+                "duration_s": 3.0, "n_windows": 1, "warnings": ["silent: no sample reaches -60 dBFS"],
+                "harmful_ranges": []}
+    heard = fused_model.fuse_result(fused, acoustic, {"text": "see you at lunch", "confidence": 0.9})
+    assert heard["warnings"] == acoustic["warnings"]
+    empty = fused_model.fuse_result(fused, acoustic, {"text": "  ", "confidence": 0.0})
+    assert empty["warnings"][0] == acoustic["warnings"][0] and len(empty["warnings"]) == 2
+    assert empty["warnings"][1].startswith("no speech recognised: the transcript is empty")
+    assert acoustic["warnings"] == ["silent: no sample reaches -60 dBFS"]  # the acoustic result is not changed
+
+
 def test_infer_dataset_fused_columns_match_the_fusion(fusion_dir, spoken_corpus, transcripts, tmp_path):
     out, reused = tmp_path / "fused.csv", tmp_path / "reused.csv"
     proc = run_script("infer_dataset.py", "--data_root", spoken_corpus, "--fusion", fusion_dir,
@@ -601,10 +614,23 @@ def test_infer_dataset_fused_columns_match_the_fusion(fusion_dir, spoken_corpus,
         fused_p = fused_model.fused_prob(saved, float(r["prob_acoustic"]), float(r["prob_text"]))[0]
         assert float(r["prob_harmful"]) == pytest.approx(fused_p) and int(r["pred"]) == int(fused_p >= saved["threshold"])
     # the same clips from a transcripts CSV instead of the recognizer: the same rows
-    run_script("infer_dataset.py", "--data_root", spoken_corpus, "--fusion", fusion_dir,
-               "--transcripts", transcripts[0], "--output_csv", reused, check=False)
+    heard = run_script("infer_dataset.py", "--data_root", spoken_corpus, "--fusion", fusion_dir,
+                       "--transcripts", transcripts[0], "--output_csv", reused, check=False)
     again = {r["path"]: r for r in csv.DictReader(open(reused))}
     assert all(again[p] == rows[p] for p in SPOKEN)
+    # a clip in which nothing was recognised is counted in the summary, not passed off as a safe finding
+    table = list(csv.DictReader(open(transcripts[0])))
+    for t in table:
+        t["text"] = "" if t["path"] == "safe/hello.wav" else t["text"]
+    blank = tmp_path / "blank.csv"
+    with open(blank, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(table[0]))
+        w.writeheader()
+        w.writerows(table)
+    proc = run_script("infer_dataset.py", "--data_root", spoken_corpus, "--fusion", fusion_dir,
+                      "--transcripts", blank, "--output_csv", tmp_path / "blank_pred.csv", check=False)
+    assert "warning: no speech recognised in 1 clip(s) (empty transcript)" in proc.stdout
+    assert "no speech recognised" not in heard.stdout
     every = tmp_path / "every.csv"
     run_script("infer_dataset.py", "--data_root", spoken_corpus, "--fusion", fusion_dir, "--transcripts", transcripts[0],
                "--output_csv", every, "--explain", "all", check=False)
