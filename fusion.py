@@ -247,9 +247,9 @@ def replay_rows(seed, context):
                          for g in text_corpus.generate(REPLAY, seed, "train", spoken=0.3)], context, seed)[0]
 
 
-def adapt(text_dir, texts, labels, categories, seed, epochs, threads=None):
+def adapt(text_dir, texts, labels, categories, seed, epochs, threads=None, progress=False):
     """(module, tokenizer): the encoder text model at `text_dir` fine-tuned on these transcripts, with
-    replay_rows mixed in."""
+    replay_rows mixed in; `progress` shows its own step bar (the per-fold ones share one bar)."""
     import text_encoder
     from train_text import category_index
 
@@ -260,7 +260,7 @@ def adapt(text_dir, texts, labels, categories, seed, epochs, threads=None):
     y = list(labels) + [label for _, label, _ in replay]
     c = [category_index(k, v) for k, v in zip(categories, labels)] + [category_index(k, v) for _, v, k in replay]
     w = [3.0] * len(texts) + [1.0] * len(replay)  # the user's clips count more: they look like what will be scored
-    text_encoder.fine_tune(module, tokenizer, x, y, c, w, epochs=epochs, lr=3e-5, seed=seed, progress=False,
+    text_encoder.fine_tune(module, tokenizer, x, y, c, w, epochs=epochs, lr=3e-5, seed=seed, progress=progress,
                            threads=threads)
     return module, tokenizer
 
@@ -422,7 +422,8 @@ def main(argv=None):
         if args.adapt:
             import text_encoder
 
-            module, tok = adapt(args.text_model, texts, labels, categories, args.seed, args.adapt_epochs)
+            print(f"adapting the text model on all {len(rows)} clips for the fused model, then exporting it")
+            module, tok = adapt(args.text_model, texts, labels, categories, args.seed, args.adapt_epochs, progress=True)
             meta = {k: v for k, v in model.items() if not k.startswith("_") and k not in ("files", "metrics")}
             meta["training"] = dict(meta.get("training", {}), adapted_on=str(args.transcripts), adapted_clips=len(rows))
             text_dir = Path(work) / "text"
