@@ -359,9 +359,20 @@ def run_cli(main):
     try:
         code = main()
     except HelmitError as e:
+        _close_progress_bars()
         print(f"error: {e}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
+        _close_progress_bars()
         print("error: interrupted; outputs already in place were left untouched", file=sys.stderr)
         sys.exit(130)
     sys.exit(code or 0)
+
+
+def _close_progress_bars():
+    """Close the tqdm bars an exception left open, so the error starts on a line of its own instead
+    of being glued onto a half-drawn bar (a bar ends its line only when it closes)."""
+    tqdm_module = sys.modules.get("tqdm")
+    if tqdm_module is not None:
+        for bar in list(getattr(tqdm_module.tqdm, "_instances", ())):
+            bar.close()

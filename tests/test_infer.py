@@ -1,5 +1,7 @@
 import csv
 import json
+import subprocess
+import sys
 
 import pytest
 import soundfile as sf
@@ -9,7 +11,7 @@ import infer
 import infer_dataset
 import prediction_csvs
 from utils_io import HelmitError
-from conftest import run_script
+from conftest import ROOT, run_script
 
 
 def test_harmful_ranges_merge_overlapping_windows():
@@ -125,6 +127,21 @@ def test_infer_cli_errors_are_one_line(tone_onnx, tmp_path):
     assert proc.returncode == 1 and proc.stderr.strip().startswith("error:") and "Traceback" not in proc.stderr
     proc = run_script("infer.py", "--onnx", tmp_path / "nope.onnx", "--audio_path", tmp_path, check=False)
     assert proc.returncode == 1 and "nope.onnx" in proc.stderr
+
+
+@pytest.mark.parametrize("leave", [False, True])
+def test_an_error_raised_under_a_progress_bar_starts_its_own_line(leave):
+    # a bar driven by hand, as infer_dataset's and fine-tuning's are: nothing closes it on the way out
+    script = ("from tqdm import tqdm\nfrom utils_io import HelmitError, run_cli\n"
+              "def main():\n"
+              f"    bar = tqdm(total=4, desc='scoring clips', leave={leave})\n"
+              "    bar.update(2)\n"
+              "    raise HelmitError('clip2.wav: not audio')\n"
+              "run_cli(main)\n")
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    last_line = proc.stderr.rstrip("\n").split("\n")[-1].split("\r")[-1]  # what a terminal shows last
+    assert last_line == "error: clip2.wav: not audio"
 
 
 def test_fusion_only_flags_without_fusion_are_refused(tone_onnx, tone_corpus):
