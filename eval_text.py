@@ -159,14 +159,15 @@ def int8_agreement(model_dir):
 
 
 def format_report(rep):
-    cols = ["bal.acc", "AUC", *[c[:6] for c in HARM], "everyd", "hardneg", "cat.acc"]
-    lines = [f"{'set':<20} {'n':>5} " + " ".join(f"{c:>7}" for c in cols)]
+    cols = ["bal.acc", "AUC", *HARM, "everyday", "hard_neg", "cat.acc"]
+    widths = [max(7, len(c)) for c in cols]  # whole names: a cut one ("groomi") had to be guessed
+    lines = [f"{'set':<20} {'n':>5} " + " ".join(f"{c:>{w}}" for c, w in zip(cols, widths))]
     for name, m in rep.items():
         vals = [m["balanced_accuracy"], m["roc_auc"], *[m["flagged"].get(c, float("nan")) for c in HARM + SAFE],
                 m.get("category_accuracy", float("nan"))]
-        lines.append(f"{name:<20} {m['n']:>5} " + " ".join(f"{v:>7.3f}" for v in vals))
-    lines.append("  harm columns: recall (share flagged); everyd, hardneg: share of safe text flagged; cat.acc: harm "
-                 "named right among harmful texts")
+        lines.append(f"{name:<20} {m['n']:>5} " + " ".join(f"{v:>{w}.3f}" for v, w in zip(vals, widths)))
+    lines.append("  harm columns: recall (share flagged); everyday, hard_neg: share of safe text flagged; cat.acc: "
+                 "harm named right among harmful texts")
     worst = {name: max(m["hard_negative_flagged_by_subtype"].items(), key=lambda kv: kv[1])
              for name, m in rep.items() if set(m["hard_negative_flagged_by_subtype"]) - {""}}
     if worst:  # clips have no hard-negative subtypes

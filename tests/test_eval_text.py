@@ -99,3 +99,15 @@ def test_a_said_csv_that_is_not_utf8_is_named(clips):
     latin.write_bytes("path,text\nharmful/a.wav,caf\xe9 t\xf6night\n".encode("latin-1"))
     with pytest.raises(HelmitError, match=r"latin\.csv: not a readable UTF-8 CSV"):
         eval_text.main(["--text_model", str(tmp_path / "ngram.json"), "--transcripts", str(heard), "--said", str(latin)])
+
+
+def test_the_report_names_every_column_whole_and_aligns_its_values():
+    flagged = {"harassment": 0.9, "bullying": 0.875, "threat": 1.0, "grooming": 0.95, "everyday": 0.05,
+               "hard_negative": 0.113}
+    rep = {"part1": {"n": 640, "balanced_accuracy": 0.931, "roc_auc": 0.977, "flagged": flagged,
+                     "category_accuracy": 0.83, "hard_negative_flagged_by_subtype": {"banter": 0.45}}}
+    header, row = eval_text.format_report(rep).splitlines()[:2]
+    for name, value in (("harassment", "0.900"), ("grooming", "0.950"), ("everyday", "0.050"),
+                        ("hard_neg", "0.113")):
+        assert f" {name}" in header
+        assert row[header.index(name) + len(name) - len(value):header.index(name) + len(name)] == value
