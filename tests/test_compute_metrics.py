@@ -305,3 +305,15 @@ def test_a_complete_shard_set_scores_like_the_whole_csv(tmp_path, capsys):
     merged = run_main(capsys, "--data_root", tmp_path / "shards", "--no_plots")
     body = lambda text: [ln for ln in text.splitlines() if "source" not in ln and not ln.startswith("wrote")]
     assert body(merged) == body(whole) and "shard2of3.csv" in merged
+
+
+def test_found_csvs_put_the_fused_system_first(tmp_path):
+    from prediction_csvs import find_prediction_csvs
+
+    for name in ("cnn_cv", "fusion_cv_acoustic", "fusion_cv_fused", "fusion_cv_text", "cnn.shard0of2", "notes"):
+        write_csv(tmp_path / f"{name}_predictions.csv" if "shard" not in name else
+                  tmp_path / "cnn_predictions.shard0of2.csv", rows_of(LABELS, PREDS, SCORES))
+    (tmp_path / "other.csv").write_text("x\n")
+    assert [p.name for p in find_prediction_csvs(tmp_path)] == [
+        "fusion_cv_fused_predictions.csv", "cnn_cv_predictions.csv", "cnn_predictions.shard0of2.csv",
+        "fusion_cv_acoustic_predictions.csv", "fusion_cv_text_predictions.csv", "notes_predictions.csv"]
