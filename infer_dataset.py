@@ -402,7 +402,8 @@ def main(argv=None):
                         unheard += not row["transcript"].strip()
                     writer.writerow(row)
                     if error:
-                        failures.append(error)
+                        where = all_rows[index].get("labels_row")  # none for --audio_dir's unlabelled files
+                        failures.append(f"{where}: {error}" if where else error)
                         continue
                     counts[row["split"]] = counts.get(row["split"], 0) + 1
                     flagged += row["pred"] == 1

@@ -271,7 +271,7 @@ def main(argv=None):
               f"{np.mean([r['confidence'] for r in done]):.2f}")
     for row, (_, err) in zip(rows, results):
         if err:
-            print(f"error: {err}", file=sys.stderr)
+            print(f"error: {row['labels_row'] + ': ' if 'labels_row' in row else ''}{err}", file=sys.stderr)
     print(f"wrote {out}")
     return 1 if failed else 0
 

@@ -340,7 +340,8 @@ def _label_rows(reader, labels_csv, root, check_files):
         if check_files and not abspath.is_file():
             what = "is not a file" if abspath.exists() else "does not exist"
             raise HelmitError(f"{where}: audio file {abspath} {what}")
-        rows.append({**row, "path": rel, "abspath": str(abspath), "label": label})
+        # labels_row: where the row is, for errors found later (a clip that fails to decode, say)
+        rows.append({**row, "path": rel, "abspath": str(abspath), "label": label, "labels_row": where})
     return rows
 
 

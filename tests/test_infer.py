@@ -89,7 +89,8 @@ def test_infer_dataset_survives_a_bad_clip(tone_onnx, tone_corpus, tmp_path):
     (data / "labels.csv").write_text("path,label\nsafe/ok.wav,0\nharmful/fake.wav,1\nharmful/long.flac,1\n")
     proc = run_script("infer_dataset.py", "--onnx", tone_onnx, "--data_root", data, "--output_csv",
                       data / "p.csv", check=False)
-    assert proc.returncode == 1 and "1 failed" in proc.stdout and "error: " in proc.stderr and "fake.wav" in proc.stderr
+    assert proc.returncode == 1 and "1 failed" in proc.stdout
+    assert f"error: {data / 'labels.csv'}:3: {data / 'harmful' / 'fake.wav'}: " in proc.stderr  # its row, then its file
     rows = list(csv.DictReader(open(data / "p.csv")))
     assert [r["path"] for r in rows] == ["safe/ok.wav", "harmful/fake.wav", "harmful/long.flac"]
     assert rows[1]["error"] and rows[1]["pred"] == "" and not rows[0]["error"] and not rows[2]["error"]

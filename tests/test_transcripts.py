@@ -57,6 +57,8 @@ def test_transcribe_writes_words_with_times_and_caches(transcripts, spoken_corpu
     assert first.returncode == 1, "a broken file must fail its row and the exit code"
     assert "2 transcribed, 0 from cache, 1 failed" in first.stdout and "real-time factor" in first.stdout
     assert "error: " in first.stderr and "broken.wav" in first.stderr and "broken.wav" not in first.stdout
+    # the failed clip is named with its labels.csv row (broken.wav is the fourth line)
+    assert f"error: {spoken_corpus / 'labels.csv'}:4: {spoken_corpus / 'safe' / 'broken.wav'}: " in first.stderr
     rows = {r["path"]: r for r in csv.DictReader(open(out))}
     assert "broken.wav" in rows["safe/broken.wav"]["error"] and rows["safe/broken.wav"]["text"] == ""
     for rel in SPOKEN:
