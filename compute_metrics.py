@@ -25,6 +25,7 @@ from selection import COLLAPSE_SHARE  # the share train.py warns at too: one def
 from utils_io import HelmitError, atomic_output, refuse_to_overwrite, run_cli
 
 HELD_OUT = ("val", "test", "all")  # `all`: the scorer did not know the training set
+FUSED_NAME = re.compile(r"(^|_)fused(_|$)")  # fusion_cv_fused, fused: not "unfused"
 LABEL_WIDTH = 20  # width of the name column in the text report
 PLOT_KINDS = ("confusion", "roc", "pr")
 
@@ -229,7 +230,8 @@ def report_model(name, model, include_train, plot_dir):
     elif any(r["split"] == "val" for r in held_out):
         # no test split: the validation clips are all there is, and the reader must know they flatter
         headline, title = held_out, ("held-out clips (no split=test clips: these include validation clips, which "
-                                     "chose the epoch and threshold, so the numbers are optimistic)")
+                                     "chose the model's epoch and threshold, or under a fusion the acoustic model's, "
+                                     "so the numbers may be optimistic)")
     else:
         headline, title = held_out, "held-out clips"
     if held_out:
@@ -293,6 +295,9 @@ def main(argv=None):
     if args.merge:
         names = [names[0] if names else model_name(paths[0])] * len(paths)
     models = load_models(paths, names or [model_name(p) for p in paths], merge=args.merge)
+    # the fused system is what gets deployed, so its numbers head the report (the order is the report's only:
+    # --names still pairs with the CSVs as found or given)
+    models = dict(sorted(models.items(), key=lambda kv: not FUSED_NAME.search(kv[0])))
 
     output = Path(args.output) if args.output else Path(args.data_root) / "model_metrics.txt"
     if output.is_dir():  # found now, before the plots are written beside it

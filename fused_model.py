@@ -133,6 +133,11 @@ def fused_scores(fused, p_acoustic, transcript, explain=True):
     return out
 
 
+def no_speech(text):
+    """True when a transcript holds nothing the text model reads ("", "...", a music note)."""
+    return not text_model.normalise_text(text or "")
+
+
 def fuse_result(fused, result, transcript):
     """An acoustic result dict (infer.classify_file) with the transcript evidence and the fused
     decision: label/probability/prob_harmful/threshold become the fused ones, the acoustic ones are
@@ -140,7 +145,7 @@ def fuse_result(fused, result, transcript):
     scores = fused_scores(fused, result["prob_harmful"], transcript)
     p, harmful = scores["prob_harmful"], scores["prob_harmful"] >= fused["threshold"]
     warnings = list(result["warnings"])
-    if not transcript["text"].strip():  # the text model then scores nothing, and "safe" would look like a finding
+    if no_speech(transcript["text"]):  # the text model then scores nothing, and "safe" would look like a finding
         warnings.append("no speech recognised: the transcript is empty, so the decision says nothing about what "
                         "was said; listen to the clip if it should hold speech")
     return {**result, **scores, "label": "harmful" if harmful else "safe", "probability": p if harmful else 1 - p,

@@ -26,7 +26,7 @@ import numpy as np
 from tqdm import tqdm
 
 from config import AUDIO_EXTENSIONS
-from fused_model import TEXT_INT8_HELP
+from fused_model import TEXT_INT8_HELP, no_speech
 from scoring import clip_prob, decision, harmful_probs, load_onnx, read_metadata, window_and_stride
 from prediction_csvs import shard_csv_path
 from recognizers import add_recognizer_args
@@ -386,7 +386,7 @@ def main(argv=None):
     workers = max(1, min(workers, len(chunks)))
     threads = args.threads or max(1, usable_cores() // workers)
     failures, counts, t0 = [], {}, time.time()
-    held_out = held_out_right = flagged = unheard = 0
+    held_out = held_out_right = held_out_val = flagged = unheard = 0
     with atomic_output(out, "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=FIELDS + extra, extrasaction="ignore")
         writer.writeheader()  # rows are written as their chunks finish: memory stays flat however many clips
@@ -399,7 +399,7 @@ def main(argv=None):
                                          split_of(all_rows[index]["path"], all_rows[index]["abspath"]), threshold, extra)
                     if fused and not error:
                         row = fused_row(row, fused, transcripts[index][0], args.explain)
-                        unheard += not row["transcript"].strip()
+                        unheard += no_speech(row["transcript"])
                     writer.writerow(row)
                     if error:
                         where = all_rows[index].get("labels_row")  # none for --audio_dir's unlabelled files
@@ -410,6 +410,7 @@ def main(argv=None):
                     if row["split"] != "train" and row["label"] != "":
                         held_out += 1
                         held_out_right += row["pred"] == row["label"]
+                        held_out_val += row["split"] == "val"
                 bar.update(len(results))
     seconds = time.time() - t0 + asr_seconds
     shard = f" (shard {args.shard_index} of {args.num_shards})" if args.num_shards > 1 else ""
@@ -425,9 +426,12 @@ def main(argv=None):
         print(f"  warning: no speech recognised in {unheard} clip(s) (empty transcript): their decisions say nothing "
               "about what was said; listen to them if they should hold speech")
     if held_out:
-        val = counts.get("val", 0)  # val clips chose the epoch and threshold, so they flatter the model
-        caveat = (f"; {val} of them validation clips, which chose the epoch and threshold, so this is optimistic"
-                  if val else "")
+        caveat = ""  # validation clips chose the epoch and threshold, so they flatter the model
+        if held_out_val and not fused:
+            caveat = f"; {held_out_val} of them validation clips, which chose the epoch and threshold, so this is optimistic"
+        elif held_out_val and fused["fusion"]["combiner"]["coef"][0] != 0:  # a fusion's own threshold saw none
+            caveat = (f"; {held_out_val} of them the acoustic model's validation clips, which chose its epoch and "
+                      "threshold, so this may be optimistic")
         print(f"  accuracy on the {held_out} clips the model did not train on: {held_out_right / held_out:.3f} "
               f"(run compute_metrics.py for more{caveat})")
     for e in failures[:10]:

@@ -75,9 +75,8 @@ def check_shards(name, paths, merge=False):
 
 
 def find_prediction_csvs(data_root):
-    """Every `*_predictions.csv` (and its shards) directly under `data_root`, sorted by name with the
-    fused models' first: the fused system is what gets deployed, so its numbers head the report."""
-    found = [p for p in sorted(Path(data_root).glob("*_predictions*.csv"), key=lambda p: ("fused" not in p.stem, p.name))
+    """Every `*_predictions.csv` (and its shards) directly under `data_root`, sorted."""
+    found = [p for p in sorted(Path(data_root).glob("*_predictions*.csv"))
              if SHARD_SUFFIX.sub("", p.stem).endswith("_predictions")]
     if not found:
         raise HelmitError(f"{data_root}: no *_predictions.csv files (run infer_dataset.py first, "

@@ -203,6 +203,7 @@ def read_transcripts(path):
     for line, row in csv_rows(path, ("path", "text"), "transcripts file not found (run transcribe.py first)",
                               "not a transcripts CSV"):
         try:
+            row["text"] = row.get("text") or ""  # a short row reads as None, which would score as "none"
             row["words"] = json.loads(row.get("words") or "[]")
             row["confidence"] = float(row.get("confidence") or 0.0)
         except ValueError as e:

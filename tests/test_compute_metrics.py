@@ -307,13 +307,15 @@ def test_a_complete_shard_set_scores_like_the_whole_csv(tmp_path, capsys):
     assert body(merged) == body(whole) and "shard2of3.csv" in merged
 
 
-def test_found_csvs_put_the_fused_system_first(tmp_path):
-    from prediction_csvs import find_prediction_csvs
-
-    for name in ("cnn_cv", "fusion_cv_acoustic", "fusion_cv_fused", "fusion_cv_text", "cnn.shard0of2", "notes"):
-        write_csv(tmp_path / f"{name}_predictions.csv" if "shard" not in name else
-                  tmp_path / "cnn_predictions.shard0of2.csv", rows_of(LABELS, PREDS, SCORES))
-    (tmp_path / "other.csv").write_text("x\n")
-    assert [p.name for p in find_prediction_csvs(tmp_path)] == [
-        "fusion_cv_fused_predictions.csv", "cnn_cv_predictions.csv", "cnn_predictions.shard0of2.csv",
-        "fusion_cv_acoustic_predictions.csv", "fusion_cv_text_predictions.csv", "notes_predictions.csv"]
+def test_the_fused_system_heads_the_report_and_names_still_pair_with_the_files(tmp_path, capsys):
+    write_csv(tmp_path / "cnn_cv_predictions.csv", rows_of(LABELS, [0] * 8, SCORES))  # calls every clip safe
+    write_csv(tmp_path / "fusion_cv_fused_predictions.csv", rows_of(LABELS, PREDS, SCORES))
+    write_csv(tmp_path / "unfused_predictions.csv", rows_of(LABELS, PREDS, SCORES))
+    out = run_main(capsys, "--data_root", tmp_path, "--no_plots")
+    sections = [ln for ln in out.splitlines() if ln.startswith("== ")]
+    assert sections == ["== fusion_cv_fused ==", "== cnn_cv ==", "== unfused =="]
+    # --names pairs with the files in the order found (by name), whatever order the report takes
+    out = run_main(capsys, "--data_root", tmp_path, "--no_plots", "--names", "cnn,fused,other", "--overwrite")
+    cnn_section = out.split("== cnn ==")[1].split("== ")[0]
+    assert line_of(cnn_section, "predicted harmful").startswith("0.0%")
+    assert out.index("== fused ==") < out.index("== cnn ==")

@@ -95,6 +95,7 @@ def test_infer_dataset_survives_a_bad_clip(tone_onnx, tone_corpus, tmp_path):
     assert [r["path"] for r in rows] == ["safe/ok.wav", "harmful/fake.wav", "harmful/long.flac"]
     assert rows[1]["error"] and rows[1]["pred"] == "" and not rows[0]["error"] and not rows[2]["error"]
     assert all(r["split"] == "test" for r in rows)  # none of these were in the model's training record
+    assert "validation clips" not in proc.stdout  # no caveat where no validation clip was scored
 
 
 def test_an_unlabelled_folder_is_scored_like_labelled_clips_and_gives_no_metrics(tone_onnx, tone_corpus, tmp_path):

@@ -598,6 +598,19 @@ def test_an_empty_transcript_is_a_warning_not_a_silent_safe(fusion_dir):
     assert empty["warnings"][0] == acoustic["warnings"][0] and len(empty["warnings"]) == 2
     assert empty["warnings"][1].startswith("no speech recognised: the transcript is empty")
     assert acoustic["warnings"] == ["silent: no sample reaches -60 dBFS"]  # the acoustic result is not changed
+    for nothing in ("...", " \u266a ", "-"):  # Whisper keeps punctuation: what the text model reads is still nothing
+        assert fused_model.fuse_result(fused, acoustic, {"text": nothing, "confidence": 0.1})["warnings"][1:] == \
+            empty["warnings"][1:]
+
+
+def test_a_transcript_row_cut_short_reads_as_no_words_not_as_the_word_none(tmp_path):
+    from transcribe import read_transcripts
+
+    path = tmp_path / "t.csv"
+    path.write_text("path,label,text,confidence\nsafe/a.wav,0\nsafe/b.wav,0,see you,0.9\n")
+    rows = read_transcripts(path)
+    assert rows["safe/a.wav"]["text"] == "" and fused_model.no_speech(rows["safe/a.wav"]["text"])
+    assert rows["safe/b.wav"]["text"] == "see you" and not fused_model.no_speech("see you")
 
 
 def test_infer_dataset_fused_columns_match_the_fusion(fusion_dir, spoken_corpus, transcripts, tmp_path):
