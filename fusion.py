@@ -355,6 +355,9 @@ def report(per_fold, fused, n, verdict, out):
     elif verdict["cv_log_loss"] is None:
         print(f"the acoustic model ranks these clips (p = {verdict['rank_test_p']:.3f}), but they are too few to show "
               "out of sample that it adds to the text, so the fusion gives it no weight")
+    elif not verdict["weighted"] and verdict["cv_log_loss"]["fused"] < (1.0 - MIN_GAIN) * verdict["cv_log_loss"]["text"]:
+        print(f"the acoustic model ranks these clips (p = {verdict['rank_test_p']:.3f}) and earned a weight out of "
+              "sample, but the fit on all of them gave it none")
     elif not verdict["weighted"]:
         loss = verdict["cv_log_loss"]
         print(f"the acoustic model ranks these clips (p = {verdict['rank_test_p']:.3f}) but does not earn a weight: "

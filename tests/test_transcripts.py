@@ -373,6 +373,17 @@ def test_an_acoustic_model_gets_no_weight_when_the_fit_clips_are_too_few_to_show
     assert "too few to show out of sample that it adds to the text" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("loss, expected", [
+    ({"text": 0.40, "fused": 0.41}, "does not earn a weight: cross-validated on them, adding it does not lower the "
+                                    "log-loss by 1% (0.410 against 0.400 for the text alone)"),
+    ({"text": 0.40, "fused": 0.30}, "earned a weight out of sample, but the fit on all of them gave it none")])
+def test_the_report_says_why_a_ranking_acoustic_model_got_no_weight(capsys, loss, expected):
+    verdict = {"weighted": False, "at_chance": False, "rank_test_p": 0.01, "cv_log_loss": loss}
+    row = {"fold": 0, "n": 40, **{f"{s}_{m}": 0.5 for s in fusion.SOURCES for m in ("balanced_accuracy", "roc_auc")}}
+    fusion.report([row], {"combiner": {"coef": [0.0, 1.0], "intercept": 0.0}}, 40, verdict, "out")
+    assert expected in capsys.readouterr().out
+
+
 @pytest.fixture(scope="module")
 def fusion_dir(small_text_model, tone_onnx, tmp_path_factory):
     root = tmp_path_factory.mktemp("fusion")
