@@ -375,7 +375,8 @@ def main(argv=None):
     args = parse_args(argv)
     prefix = args.oof_prefix or str(Path(args.acoustic_csv).parent / "fusion_cv")
     inputs = [args.acoustic_csv, args.transcripts, args.text_model, args.acoustic_onnx]
-    for out in [Path(args.out)] + [Path(f"{prefix}_{s}_predictions.csv") for s in SOURCES]:
+    refuse_to_overwrite(args.out, args.overwrite, inputs=inputs, model_marker="manifest.json")
+    for out in [Path(f"{prefix}_{s}_predictions.csv") for s in SOURCES]:
         refuse_to_overwrite(out, args.overwrite, inputs=inputs)
     from scoring import read_metadata
 

@@ -100,14 +100,42 @@ def base_dir(base=None):
     return Path(base)
 
 
+# what a saved tokenizer leaves beside its model: without one, transformers makes up an empty one and
+# every word becomes [UNK], so a model trains "fine" and flags everything
+TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "tokenizer.model", "spiece.model",
+                   "sentencepiece.bpe.model")
+
+
 def checked_base_dir(base=None):
-    """base_dir(base), refused unless it holds a Hugging Face model (a named encoder's packages are
-    joined and checked on the way)."""
+    """base_dir(base), refused unless it holds a Hugging Face model and its tokenizer (a named
+    encoder's packages are joined and checked on the way)."""
     path = base_dir(base)
+    if path.is_file():
+        raise HelmitError(f"{path}: a file; --base takes the model's directory ({path.parent})")
     if not (path / "config.json").is_file():
         raise HelmitError(f"{path}: not a Hugging Face model directory (no config.json); hub names are not "
                           "downloaded: save the model with save_pretrained and pass its directory")
+    if not any((path / name).is_file() for name in TOKENIZER_FILES):
+        raise HelmitError(f"{path}: no tokenizer beside the model (none of {', '.join(TOKENIZER_FILES)}); save it "
+                          "there too with tokenizer.save_pretrained")
+    try:
+        vocab_size = json.loads((path / "config.json").read_text(encoding="utf-8")).get("vocab_size")
+        if (path / "tokenizer.json").is_file() and isinstance(vocab_size, int):  # before minutes of making text
+            from tokenizers import Tokenizer
+
+            n_tokens = Tokenizer.from_file(str(path / "tokenizer.json")).get_vocab_size()
+    except Exception as e:  # a damaged config.json or tokenizer.json: json's, tokenizers' own errors
+        raise HelmitError(f"{path}: cannot read its config.json or tokenizer.json ({str(e).splitlines()[0]})") from None
+    if (path / "tokenizer.json").is_file() and isinstance(vocab_size, int):
+        check_vocabulary(path, n_tokens, vocab_size)
     return path
+
+
+def check_vocabulary(path, n_tokens, vocab_size):
+    """A tokenizer with more tokens than the encoder has embeddings fails mid-training (index out of range)."""
+    if n_tokens > vocab_size:
+        raise HelmitError(f"{path}: its tokenizer has {n_tokens} tokens but the encoder embeds only {vocab_size} "
+                          "(vocab_size in config.json): they are not from the same model")
 
 
 def base_digest(base_dir):
@@ -157,6 +185,8 @@ def load_for_training(base=None, init=None):
         if meta["kind"] != "encoder":
             raise HelmitError(f"{init}: a {meta['kind']} text model cannot be fine-tuned; start from --base")
         init = Path(init)
+        # loading for scoring checks the files scoring reads; training reads these instead
+        text_model.check_files(meta, init, [WEIGHTS_FILE, "encoder/config.json", "encoder/tokenizer.json"])
         config = AutoConfig.from_pretrained(init / "encoder")
         module = build_module(AutoModel.from_config(config, attn_implementation="eager"), len(meta["categories"]))
         from safetensors.torch import load_file
@@ -173,6 +203,7 @@ def load_for_training(base=None, init=None):
     if not getattr(tokenizer, "is_fast", False):
         raise HelmitError(f"{base}: its tokenizer has no tokenizer.json (a 'fast' tokenizer), which scoring "
                           "without torch needs")
+    check_vocabulary(base, len(tokenizer), encoder.config.vocab_size)
     return build_module(encoder, len(HARM_CATEGORIES)), tokenizer, {"name": base.name, "sha256": base_digest(base)}
 
 

@@ -74,17 +74,28 @@ def with_context(rows, share, seed, max_words=WINDOW_WORDS):
     return out, n
 
 
-def labelled_csv(path, flag):
+def labelled_csv(path, flag, skip_wordless=False):
     """[(text, label, category)] from a CSV with text and label columns (a transcribe.py CSV of a
-    labels.csv, or speak_text.py's); a category column is used when present, rows with an error skipped."""
-    out = []
+    labels.csv, or speak_text.py's); a category column is used when present, rows with an error skipped.
+    skip_wordless: also leave out, with a warning, rows the text model reads no word in (a user's clip
+    in which the recognizer heard nothing teaches only that nothing is its label). The committed
+    recognizer transcripts keep theirs (10 of 7,000), so the default recipe's text stays as measured."""
+    out, wordless = [], []
     for line, row in csv_rows(path, ("text", "label"), f"{flag} file not found",
                               f"{flag} must be labelled transcripts (transcribe.py on a labels.csv)"):
         if (row.get("error") or "").strip():
             continue
         if str(row["label"]).strip() not in ("0", "1"):
             raise HelmitError(f"{path}:{line}: label {row['label']!r} is not 0 or 1")
-        out.append((row["text"] or "", int(row["label"]), (row.get("category") or "").strip()))
+        if row["text"] is None:  # the row ends before its text column: damaged, not silent
+            raise HelmitError(f"{path}:{line}: the row ends before its text column; fix or remove it")
+        if skip_wordless and not text_model.normalise_text(row["text"]):
+            wordless.append(line)
+            continue
+        out.append((row["text"], int(row["label"]), (row.get("category") or "").strip()))
+    if wordless:
+        print(f"warning: {path}: {len(wordless)} row(s) with no words left out (the recognizer heard nothing), "
+              f"e.g. line {wordless[0]}", file=sys.stderr)
     return out
 
 
@@ -136,7 +147,7 @@ def train_encoder(args, data):
 def load_data(args):
     parts = {"generated": generated_text(args.n_generated, args.seed) if args.n_generated else [],
              "asr": [t for p in args.asr_transcripts for t in labelled_csv(p, "--asr_transcripts")],
-             "user": [t for p in args.transcripts for t in labelled_csv(p, "--transcripts")]}
+             "user": [t for p in args.transcripts for t in labelled_csv(p, "--transcripts", skip_wordless=True)]}
     noised = 0
     if args.asr_noise and parts["generated"]:
         import asr_noise
@@ -231,6 +242,8 @@ def parse_args(argv=None):
         p.error("--n_generated and --budget_min must be >= 0; --transcript_weight, --C and --epochs > 0")
     if args.base and args.init:
         p.error("give --base or --init, not both")
+    if args.kind == "ngram" and (args.base or args.init):
+        p.error("--base and --init start an encoder model; the n-gram kind always trains from scratch")
     if args.asr_noise and not args.asr_transcripts:
         p.error("--asr_noise learns recognition errors from --asr_transcripts; give them, or --asr_noise 0")
     return args
@@ -238,7 +251,9 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    refuse_to_overwrite(args.out, args.overwrite, inputs=args.transcripts + [args.init])
+    base = args.base if args.base and Path(args.base).exists() else None  # a local model, not a named encoder
+    refuse_to_overwrite(args.out, args.overwrite, inputs=args.transcripts + [args.init, base],
+                        model_marker=text_model.MANIFEST if args.kind == "encoder" else None)
     start = time.time()
     check_starting_point(args)
     data = load_data(args)

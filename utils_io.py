@@ -178,21 +178,33 @@ def atomic_directory(path):
         raise
 
 
-def refuse_to_overwrite(path, overwrite, inputs=()):
+def refuse_to_overwrite(path, overwrite, inputs=(), model_marker=None):
     """Stop before any work when `path` exists and the user did not pass --overwrite.
 
-    `inputs` are files this run reads: writing over one of them is refused even with --overwrite,
-    since the run would destroy what it is made from (predictions written over labels.csv).
+    `inputs` are files this run reads: writing over one of them, into one, or over a folder holding
+    one is refused even with --overwrite, since the run would destroy what it is made from
+    (predictions written over labels.csv, a model over the folder of the model it starts from).
+    `model_marker`: the file a model directory this run writes always holds (its manifest); with
+    --overwrite, an existing `path` without it is refused, since replacing it would delete a folder
+    or file that is not such a model (a user's own model, a project folder).
     """
     path = Path(path)
     for src in inputs:
-        if src is not None and path.resolve() == Path(src).resolve():
+        if src is None:
+            continue
+        if path.resolve() == Path(src).resolve():
             raise HelmitError(f"{path}: is also an input of this run; write the output to another file")
-        if src is not None and Path(src).is_dir() and path.resolve().is_relative_to(Path(src).resolve()):
+        if Path(src).is_dir() and path.resolve().is_relative_to(Path(src).resolve()):
             raise HelmitError(f"{path}: is inside {src}, an input of this run (a model directory); write the "
                               "output elsewhere")
+        if Path(src).resolve().is_relative_to(path.resolve()):
+            raise HelmitError(f"{path}: holds {src}, an input of this run, and writing there would replace it; "
+                              "write the output elsewhere")
     if not overwrite and (path.exists() or path.is_symlink()):
         raise HelmitError(f"{path}: exists; pass --overwrite to replace it")
+    if model_marker and (path.exists() or path.is_symlink()) and not (path / model_marker).is_file():
+        raise HelmitError(f"{path}: exists and is not a model this run writes (no {model_marker}), so --overwrite "
+                          "will not replace it; choose another output")
 
 
 # Digests of large files this process has read, by what would change with their bytes: the model

@@ -36,6 +36,39 @@ def test_refuse_to_overwrite(tmp_path):
         refuse_to_overwrite(tmp_path / "old.csv", overwrite=True, inputs=[tmp_path / "x", tmp_path / "./old.csv"])
 
 
+def test_a_folder_holding_an_input_or_not_a_model_is_never_replaced(tmp_path):
+    project = tmp_path / "project"
+    (project / "my_toxicity_model").mkdir(parents=True)
+    (project / "notes.txt").write_text(OLD)
+    with pytest.raises(HelmitError, match=rf"^{project}: holds {project / 'my_toxicity_model'}, an input of this run"):
+        refuse_to_overwrite(project, overwrite=True, inputs=[project / "my_toxicity_model"])
+    with pytest.raises(HelmitError, match=rf"^{project}: exists and is not a model this run writes \(no manifest.json\)"):
+        refuse_to_overwrite(project, overwrite=True, model_marker="manifest.json")
+    with pytest.raises(HelmitError, match=r"is not a model this run writes"):  # a file where a model folder goes
+        refuse_to_overwrite(project / "notes.txt", overwrite=True, model_marker="manifest.json")
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "manifest.json").write_text("{}")
+    refuse_to_overwrite(tmp_path / "model", overwrite=True, model_marker="manifest.json")  # its own kind: replaced
+    refuse_to_overwrite(tmp_path / "fresh", overwrite=False, model_marker="manifest.json")  # nothing there: fine
+
+
+def test_train_text_never_replaces_the_model_it_starts_from_nor_a_folder(tmp_path):
+    """--base a local model and --out over it, or over the folder holding it: the user's model would be gone."""
+    mine = tmp_path / "keep" / "mytox"
+    mine.mkdir(parents=True)
+    (mine / "config.json").write_text("{}")
+    for out in (mine, tmp_path / "keep"):
+        proc = run_script("train_text.py", "--base", mine, "--out", out, "--overwrite", "--kind", "encoder",
+                          check=False)
+        assert proc.returncode == 1 and "an input of this run" in proc.stderr, proc.stderr
+    folder = tmp_path / "somewhere"
+    folder.mkdir()
+    (folder / "notes.txt").write_text(OLD)
+    proc = run_script("train_text.py", "--out", folder, "--overwrite", check=False)
+    assert proc.returncode == 1 and "is not a model this run writes (no text_model.json)" in proc.stderr
+    assert (mine / "config.json").read_text() == "{}" and (folder / "notes.txt").read_text() == OLD
+
+
 def test_export_refuses_before_loading_anything(tmp_path):
     out = existing(tmp_path / "m.onnx")
     with refused(out):  # the checkpoint does not even exist: the check comes first

@@ -178,9 +178,11 @@ def test_a_named_encoder_is_rebuilt_from_its_split_packages_and_checked_by_diges
 
 
 def test_a_directory_without_a_fast_tokenizer_or_weights_is_a_clear_error(tmp_path):
-    proc = run_script("train_text.py", "--base", tmp_path, "--out", tmp_path / "m", "--n_generated", 100,
+    (tmp_path / "base").mkdir()
+    proc = run_script("train_text.py", "--base", tmp_path / "base", "--out", tmp_path / "m", "--n_generated", 100,
                       "--no_asr_transcripts", check=False)
-    assert proc.returncode == 1 and proc.stderr.startswith(f"error: {tmp_path}: not a Hugging Face model directory")
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(f"error: {tmp_path / 'base'}: not a Hugging Face model directory")
     assert not (tmp_path / "m").exists()
 
 
@@ -458,3 +460,58 @@ def test_a_context_share_outside_0_to_1_is_a_usage_error(capsys):
             train_text.parse_args(["--context", value])
         assert exit_.value.code == 2 and f"--context must be between 0 and 1 (got {float(value)})" in capsys.readouterr().err
 
+
+
+def test_a_users_transcripts_with_no_words_are_left_out_and_a_cut_row_is_named(tmp_path, capsys):
+    import train_text
+
+    path = tmp_path / "t.csv"
+    path.write_text("path,label,text\na.wav,1,you are a loser\nb.wav,1,\nc.wav,0,...\nd.wav,0,see you at lunch\n")
+    rows = train_text.labelled_csv(path, "--transcripts", skip_wordless=True)
+    assert rows == [("you are a loser", 1, ""), ("see you at lunch", 0, "")]
+    assert f"warning: {path}: 2 row(s) with no words left out" in capsys.readouterr().err
+    assert len(train_text.labelled_csv(path, "--asr_transcripts")) == 4  # the committed training text as measured
+    path.write_text("path,label,text\na.wav,1,you are a loser\nb.wav,1\n")
+    with pytest.raises(HelmitError, match=rf"^{path}:3: the row ends before its text column"):
+        train_text.labelled_csv(path, "--transcripts", skip_wordless=True)
+
+
+def test_the_ngram_kind_refuses_a_starting_model():
+    for flag in ("--base", "--init"):
+        proc = run_script("train_text.py", "--kind", "ngram", flag, "somewhere", check=False)
+        assert proc.returncode == 2 and "the n-gram kind always trains from scratch" in proc.stderr
+
+
+def test_a_base_without_its_tokenizer_or_with_anothers_is_refused_before_the_text_is_made(tiny_text_base, tmp_path,
+                                                                                        monkeypatch):
+    import shutil
+
+    import train_text
+
+    monkeypatch.setattr(train_text, "load_data", lambda args: pytest.fail("the training text was made first"))
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    for name in ("config.json", "model.safetensors"):  # weights, no tokenizer: every word would be [UNK]
+        shutil.copy(tiny_text_base / name, bare / name)
+    with pytest.raises(HelmitError, match=rf"^{bare}: no tokenizer beside the model"):
+        train_text.main(["--base", str(bare), "--out", str(tmp_path / "m")])
+    small = tmp_path / "small"
+    shutil.copytree(tiny_text_base, small)
+    config = json.loads((small / "config.json").read_text())
+    (small / "config.json").write_text(json.dumps(dict(config, vocab_size=1000)))
+    with pytest.raises(HelmitError, match=rf"^{small}: its tokenizer has \d+ tokens but the encoder embeds only 1000"):
+        train_text.main(["--base", str(small), "--out", str(tmp_path / "m")])
+    with pytest.raises(HelmitError, match=rf"^{small / 'config.json'}: a file; --base takes the model's directory"):
+        train_text.main(["--base", str(small / "config.json"), "--out", str(tmp_path / "m")])
+
+
+def test_adapting_a_model_whose_weights_were_swapped_is_refused(tiny_model, tmp_path):
+    import shutil
+
+    import text_encoder
+
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_model[0], copy)
+    (copy / text_encoder.WEIGHTS_FILE).write_bytes((copy / text_encoder.WEIGHTS_FILE).read_bytes()[:-8] + b"\0" * 8)
+    with pytest.raises(HelmitError, match=rf"^{copy / text_encoder.WEIGHTS_FILE}: sha256 differs"):
+        text_encoder.load_for_training(init=copy)
