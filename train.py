@@ -43,7 +43,7 @@ from logmel import frontend_args
 from model import CHECKPOINT_FORMAT, build_model, save_checkpoint, storable_model_args
 from scoring import clip_prob, decision, harmful_probs
 from selection import best_threshold, binary_metrics, collapse_warnings, fmt, selection_key
-from splits import split_rows, stratified_folds
+from splits import SAME_AUDIO, same_audio_groups, split_rows, stratified_folds
 from train_progress import load_progress, restore_progress, save_progress, trained_state
 from utils_dist import (ddp_forward, distributed_sampler, from_rank0, init_distributed, launched_ranks,
                         mean_over_ranks, rank, rank0_first, report_ranks, shutdown, sync_buffers, world_size)
@@ -464,6 +464,7 @@ def run(argv=None):
         if args.group_column != "group":  # the default is optional; a column the user named is not
             raise HelmitError(f"{args.labels_csv}: no column '{args.group_column}' (--group_column)")
         args.group_column = None
+    args.group_column = same_audio_groups(rows, args.group_column)  # copies of a clip never straddle a split
     try:  # a class too small to split fails now, not after every clip is decoded; the same call splits later
         if args.folds:  # every fold's inner train/val split too, as cross_validate makes them
             for k, (train_idx, _) in enumerate(stratified_folds(rows, args.folds, args.seed, args.group_column)):
@@ -521,11 +522,13 @@ def run(argv=None):
         print(f"  {split:4s} ({m['n']} clips): {fmt(m)}")
         for w in collapse_warnings(split, m):
             print(w)
+    print("  (val chose the epoch and the threshold, so it flatters the model; --folds K gives the honest estimate)")
     return 0
 
 
 def main_cv(args, cfg, rows, inputs, device):
-    groups = f"groups from column '{args.group_column}'" if args.group_column else "no group column"
+    groups = ("byte-identical clips kept together" if args.group_column == SAME_AUDIO
+              else f"groups from column '{args.group_column}'" if args.group_column else "no group column")
     print(f"{args.folds}-fold cross-validation over {len(rows)} clips ({groups}); every clip is held out once, "
           "including clips marked holdout=1")
     t_start = time.time()

@@ -322,3 +322,33 @@ def test_bad_fold_settings_are_clear_errors(tone_corpus, tmp_path):
         train.main(["--data_root", str(tone_corpus), "--folds", "11", "--epochs", "1"])
     with pytest.raises(HelmitError, match="no column 'speaker'"):
         train.main(["--data_root", str(tone_corpus), "--folds", "2", "--group_column", "speaker"])
+
+
+def test_byte_identical_clips_never_straddle_a_split(tmp_path, capsys):
+    from splits import SAME_AUDIO, same_audio_groups, split_rows, stratified_folds
+
+    rows = []
+    for i in range(24):
+        label = i % 2
+        path = tmp_path / f"c{i}.wav"
+        # c0, c2 and c4 (all safe): one recording filed three times; every other clip has its own bytes
+        path.write_bytes(b"same recording" if i in (0, 2, 4) else f"clip {i}".encode())
+        rows.append({"path": path.name, "abspath": str(path), "label": label, "labels_row": f"labels.csv:{i + 2}"})
+    assert same_audio_groups([r for r in rows if r["path"] not in ("c2.wav", "c4.wav")], None) is None  # no copies
+    column = same_audio_groups(rows, None)
+    assert column == SAME_AUDIO and "3 clips are byte-identical copies of another" in capsys.readouterr().err
+    for train_idx, test_idx in stratified_folds(rows, 3, 0, column):
+        held = {rows[i]["path"] for i in test_idx}
+        assert {"c0.wav", "c2.wav", "c4.wav"} <= held or not {"c0.wav", "c2.wav", "c4.wav"} & held
+    train_rows, val_rows, _ = split_rows(rows, 0.25, 0, False, column)
+    assert len({r["path"] for r in val_rows} & {"c0.wav", "c2.wav", "c4.wav"}) in (0, 3)
+    # a group column's groups are joined with the copies: c1 shares a speaker with c0
+    for r in rows:
+        r["speaker"] = "ann" if r["path"] in ("c1.wav", "c0.wav") else ""
+    same_audio_groups(rows, "speaker")
+    assert len({rows[i][SAME_AUDIO] for i in (0, 1, 2, 4)}) == 1 and rows[3][SAME_AUDIO] != rows[0][SAME_AUDIO]
+    # the same audio under both labels: one label is wrong
+    (tmp_path / "c1.wav").write_bytes(b"same recording")
+    with pytest.raises(HelmitError, match=r"^labels.csv:3: c1.wav is the same audio as c0.wav \(labels.csv:2\) but "
+                                          r"labelled 1 here and 0 there"):
+        same_audio_groups(rows, None)
