@@ -59,11 +59,21 @@ def classify_file(sess, meta, path, window, stride, threshold=None):
             "n_windows": len(starts), "harmful_ranges": ranges, "warnings": stats.warnings()}
 
 
+def digits_apart(p, threshold):
+    """Decimals to show P(harmful) and its threshold with, so that they never print the same while the
+    decision depends on which is larger ("0.51 vs 0.51"): 2 unless they agree to 2, at most 6."""
+    d = 2
+    while d < 6 and p != threshold and f"{p:.{d}f}" == f"{threshold:.{d}f}":
+        d += 1
+    return d
+
+
 def describe(result):
     fused = "prob_text" in result
     harm = f" ({result['category']})" if result.get("category") else ""
+    d = digits_apart(result["prob_harmful"], result["threshold"])
     lines = [f"{result['path']}: {result['label'].upper()}{harm} (probability {result['probability']:.2f}; "
-             f"{'fused ' if fused else ''}P(harmful) {result['prob_harmful']:.2f} vs threshold {result['threshold']:.2f}; "
+             f"{'fused ' if fused else ''}P(harmful) {result['prob_harmful']:.{d}f} vs threshold {result['threshold']:.{d}f}; "
              f"{result['duration_s']:.1f}s, {result['n_windows']} window(s))"]
     if fused:
         words = ", ".join(f"{w} ({d:+.2f})" for w, d in result["top_words"]) or "none"

@@ -333,6 +333,9 @@ def _label_rows(reader, labels_csv, root, check_files):
             label = int(str(row["label"]).strip())
         except ValueError:
             label = None
+        if row["label"] is None:  # the row ends before its label column
+            raise HelmitError(f"{where}: no label (the row has {sum(v is not None for v in row.values())} field(s); "
+                              "expected path,label)")
         if label not in (0, 1):
             raise HelmitError(f"{where}: label {row['label']!r} is not 0 (safe) or 1 (harmful)")
         rel = (row["path"] or "").strip()

@@ -37,6 +37,12 @@ def test_missing_columns(tone_corpus, tmp_path):
         read_labels_csv(labels, tone_corpus)
 
 
+def test_a_row_that_ends_before_its_label_says_so(tone_corpus, tmp_path):
+    labels = write_labels(tmp_path / "labels.csv", "path,label\nharmful/clip001.wav,1\nsafe/clip010.wav\n")
+    with pytest.raises(HelmitError, match=rf"^{labels}:3: no label \(the row has 1 field\(s\); expected path,label\)$"):
+        read_labels_csv(labels, tone_corpus, check_files=False)
+
+
 def test_missing_columns_cli_is_one_line_and_writes_nothing(tone_corpus, tmp_path):
     labels = write_labels(tmp_path / "labels.csv", "path\nharmful/clip001.wav\n")
     proc = run_script("train.py", "--data_root", tone_corpus, "--labels_csv", labels, "--ckpt", tmp_path / "m.pt",

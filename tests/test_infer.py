@@ -368,3 +368,11 @@ def test_onnx_scoring_starts_without_torch(tone_onnx, tone_corpus, tmp_path):
                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
         assert proc.returncode == 0, proc.stderr[-2000:]
         assert "TORCH False" in proc.stderr and "TORCH True" not in proc.stderr, (args[0], proc.stderr[-500:])
+
+
+def test_a_score_next_to_the_threshold_is_printed_with_the_digits_that_decide_it():
+    result = {"path": "c.wav", "label": "harmful", "probability": 0.5132, "prob_harmful": 0.5132, "threshold": 0.5128,
+              "duration_s": 2.0, "n_windows": 1, "warnings": [], "harmful_ranges": []}
+    assert "P(harmful) 0.5132 vs threshold 0.5128" in infer.describe(result)
+    assert "P(harmful) 0.70 vs threshold 0.51" in infer.describe(dict(result, prob_harmful=0.7, probability=0.7))
+    assert infer.digits_apart(0.5, 0.5) == 2  # equal: harmful (>=), and no digits can show a difference
