@@ -17,6 +17,7 @@ import csv
 import ctypes
 import dataclasses
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -487,8 +488,14 @@ def run(argv=None):
                                                  args.group_column)
     print(f"clips: {len(train_rows)} train, {len(val_rows)} val, {len(test_rows)} test (held-out voices/templates)")
     t_start = time.time()
-    best = fit(args, cfg, model, kind, inputs, train_rows, val_rows, device, args.seed,
-               progress_path if world_size() == 1 else None, resume)  # no --resume under torchrun: no progress file
+    try:
+        best = fit(args, cfg, model, kind, inputs, train_rows, val_rows, device, args.seed,
+                   progress_path if world_size() == 1 else None, resume)  # no --resume under torchrun: no progress file
+    except KeyboardInterrupt:
+        if progress_path.is_file() and world_size() == 1:  # what the generic "interrupted" line cannot say
+            print(f"progress up to the last finished epoch is kept in {progress_path}: run the same command with "
+                  "--resume to continue from it", file=sys.stderr)
+        raise
     if rank() > 0:
         return 0  # rank 0 holds the same weights and writes the checkpoint
     metrics = {"val": best["val_metrics"]}

@@ -170,7 +170,7 @@ def interrupt_in_epoch(n, monkeypatch):
     return real_epoch
 
 
-def test_an_interrupted_run_leaves_the_previous_checkpoint_untouched(tone_corpus, tmp_path, monkeypatch):
+def test_an_interrupted_run_leaves_the_previous_checkpoint_untouched(tone_corpus, tmp_path, monkeypatch, capsys):
     ckpt_path = tmp_path / "m.pt"
     ckpt_path.write_bytes(b"the good checkpoint from yesterday")
     interrupt_in_epoch(3, monkeypatch)
@@ -179,6 +179,7 @@ def test_an_interrupted_run_leaves_the_previous_checkpoint_untouched(tone_corpus
     with pytest.raises(KeyboardInterrupt):
         train.main(["--data_root", str(tone_corpus), "--epochs", "5", "--width_mult", "0.25", "--ckpt", str(ckpt_path),
                     "--overwrite"])
+    assert f"kept in {tmp_path / 'm.progress.pt'}: run the same command with --resume" in capsys.readouterr().err
     assert ckpt_path.read_bytes() == b"the good checkpoint from yesterday"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.progress.pt", "m.pt"]  # no temp files; progress kept
 
