@@ -142,7 +142,7 @@ def text_only_fusion(path, int8=False):
     """The fused model at `path`, loaded, when its decisions can be read from text alone: its fusion
     gives the acoustic model no weight (the benchmark has no audio)."""
     fused = fused_model.load(path, int8_text=int8)
-    weight = float(fused["fusion"]["combiner"]["coef"][0])
+    weight = fused_model.acoustic_weight(fused)
     if weight != 0.0:
         raise HelmitError(f"{path}: its fusion weights the acoustic model ({weight:.3g}), and text has no audio, so "
                           "its decisions cannot be read from text alone; score its text model with --text_model "

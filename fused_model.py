@@ -118,6 +118,11 @@ def load(path, int8_text=False, threads=0):
             "asr": fusion["asr"], "threshold": float(fusion["threshold"]), "path": path}
 
 
+def acoustic_weight(fused):
+    """The weight a loaded fused model gives the acoustic score (0: its decisions are the text's alone)."""
+    return float(fused["fusion"]["combiner"]["coef"][0])
+
+
 def fused_prob(fused, p_acoustic, p_text):
     """P(harmful) from the two sources' scores under a loaded fused model."""
     return combine(fused["fusion"]["combiner"], np.atleast_1d(p_acoustic), np.atleast_1d(p_text))
@@ -133,11 +138,6 @@ def fused_scores(fused, p_acoustic, transcript, explain=True):
     return out
 
 
-def no_speech(text):
-    """True when a transcript holds nothing the text model reads ("", "...", a music note)."""
-    return not text_model.normalise_text(text or "")
-
-
 def fuse_result(fused, result, transcript):
     """An acoustic result dict (infer.classify_file) with the transcript evidence and the fused
     decision: label/probability/prob_harmful/threshold become the fused ones, the acoustic ones are
@@ -145,10 +145,10 @@ def fuse_result(fused, result, transcript):
     scores = fused_scores(fused, result["prob_harmful"], transcript)
     p, harmful = scores["prob_harmful"], scores["prob_harmful"] >= fused["threshold"]
     warnings = list(result["warnings"])
-    if no_speech(transcript["text"]):  # the text model then scores nothing, and "safe" would look like a finding
+    if text_model.no_speech(transcript["text"]):  # the text model then scores nothing, and "safe" would look like a finding
         warnings.append("no speech recognised: the transcript is empty, so the decision says nothing about what "
                         "was said; listen to the clip if it should hold speech")
     return {**result, **scores, "label": "harmful" if harmful else "safe", "probability": p if harmful else 1 - p,
             "category": scores["category"] if harmful else "", "threshold": fused["threshold"],
             "acoustic_threshold": result["threshold"], "asr_confidence": transcript["confidence"],
-            "acoustic_weight": float(fused["fusion"]["combiner"]["coef"][0]), "warnings": warnings}
+            "acoustic_weight": acoustic_weight(fused), "warnings": warnings}

@@ -172,7 +172,12 @@ def acoustic_earns_weight(p_a, p_t, labels, groups=None, seed=0):
         oof["fused"][test] = combine(fit_combiner([p_a[train], p_t[train]], labels[train]), p_a[test], p_t[test])
     weight = compute_sample_weight("balanced", labels)
     loss = {s: float(log_loss(labels, q, sample_weight=weight, labels=[0, 1])) for s, q in oof.items()}
-    return loss["fused"] < (1.0 - MIN_GAIN) * loss["text"], loss
+    return lowers_log_loss(loss), loss
+
+
+def lowers_log_loss(loss):
+    """Does the fusion's cross-validated log-loss beat the text's alone by MIN_GAIN?"""
+    return loss["fused"] < (1.0 - MIN_GAIN) * loss["text"]
 
 
 def acoustic_weight_verdict(p_a, p_t, labels, groups=None, seed=0):
@@ -355,7 +360,7 @@ def report(per_fold, fused, n, verdict, out):
     elif verdict["cv_log_loss"] is None:
         print(f"the acoustic model ranks these clips (p = {verdict['rank_test_p']:.3f}), but they are too few to show "
               "out of sample that it adds to the text, so the fusion gives it no weight")
-    elif not verdict["weighted"] and verdict["cv_log_loss"]["fused"] < (1.0 - MIN_GAIN) * verdict["cv_log_loss"]["text"]:
+    elif not verdict["weighted"] and lowers_log_loss(verdict["cv_log_loss"]):
         print(f"the acoustic model ranks these clips (p = {verdict['rank_test_p']:.3f}) and earned a weight out of "
               "sample, but the fit on all of them gave it none")
     elif not verdict["weighted"]:

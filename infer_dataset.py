@@ -25,8 +25,9 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+import text_model
 from config import AUDIO_EXTENSIONS
-from fused_model import TEXT_INT8_HELP, no_speech
+from fused_model import TEXT_INT8_HELP, acoustic_weight
 from scoring import clip_prob, decision, harmful_probs, load_onnx, read_metadata, window_and_stride
 from prediction_csvs import shard_csv_path
 from recognizers import add_recognizer_args
@@ -399,7 +400,7 @@ def main(argv=None):
                                          split_of(all_rows[index]["path"], all_rows[index]["abspath"]), threshold, extra)
                     if fused and not error:
                         row = fused_row(row, fused, transcripts[index][0], args.explain)
-                        unheard += no_speech(row["transcript"])
+                        unheard += text_model.no_speech(row["transcript"])
                     writer.writerow(row)
                     if error:
                         where = all_rows[index].get("labels_row")  # none for --audio_dir's unlabelled files
@@ -429,7 +430,7 @@ def main(argv=None):
         caveat = ""  # validation clips chose the epoch and threshold, so they flatter the model
         if held_out_val and not fused:
             caveat = f"; {held_out_val} of them validation clips, which chose the epoch and threshold, so this is optimistic"
-        elif held_out_val and fused["fusion"]["combiner"]["coef"][0] != 0:  # a fusion's own threshold saw none
+        elif held_out_val and acoustic_weight(fused) != 0:  # a fusion's own threshold saw none
             caveat = (f"; {held_out_val} of them the acoustic model's validation clips, which chose its epoch and "
                       "threshold, so this may be optimistic")
         print(f"  accuracy on the {held_out} clips the model did not train on: {held_out_right / held_out:.3f} "

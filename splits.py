@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, train_test_split
 
 from config import CLASS_NAMES
-from utils_io import HelmitError
+from utils_io import HelmitError, clip_digest
 
 
 SAME_AUDIO = "_same_audio"  # the group column same_audio_groups adds: a labels.csv never has it
@@ -27,15 +27,13 @@ def same_audio_groups(rows, group_column):
     import os
     from collections import defaultdict
 
-    from utils_io import file_sha256
-
     by_size = defaultdict(list)
     for i, r in enumerate(rows):
         by_size[os.path.getsize(r["abspath"])].append(i)
     by_digest = defaultdict(list)
     for same_size in (idx for idx in by_size.values() if len(idx) > 1):
         for i in same_size:
-            by_digest[file_sha256(rows[i]["abspath"])].append(i)
+            by_digest[clip_digest(rows[i]["abspath"])].append(i)
     copies = [idx for idx in by_digest.values() if len(idx) > 1]
     if not copies:
         return group_column
@@ -54,14 +52,10 @@ def same_audio_groups(rows, group_column):
             i = parent[i]
         return i
 
-    links = list(copies)
-    if group_column:
-        members = defaultdict(list)
-        for i, r in enumerate(rows):
-            if r.get(group_column):
-                members[r[group_column]].append(i)
-        links += list(members.values())
-    for idx in links:
+    members = defaultdict(list)  # the group column's groups (a row without one is alone)
+    for i, g in enumerate(group_ids(rows, group_column) or []):
+        members[g].append(i)
+    for idx in copies + list(members.values()):
         for j in idx[1:]:
             parent[root(j)] = root(idx[0])
     for i, r in enumerate(rows):

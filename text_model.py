@@ -34,6 +34,11 @@ def normalise_text(text):
     return " ".join(re.sub(r"[^a-z0-9' ]+", " ", str(text).lower()).split())
 
 
+def no_speech(text):
+    """True when a transcript holds nothing the text model reads ("", "...", a music note)."""
+    return not normalise_text(text or "")
+
+
 def fit_char_ngrams(texts):
     """{vocabulary, idf} of a sublinear TF-IDF over char_wb 2-5-grams (rare n-grams dropped)."""
     from sklearn.feature_extraction.text import TfidfVectorizer

@@ -89,7 +89,7 @@ def labelled_csv(path, flag, skip_wordless=False):
             raise HelmitError(f"{path}:{line}: label {row['label']!r} is not 0 or 1")
         if row["text"] is None:  # the row ends before its text column: damaged, not silent
             raise HelmitError(f"{path}:{line}: the row ends before its text column; fix or remove it")
-        if skip_wordless and not text_model.normalise_text(row["text"]):
+        if skip_wordless and text_model.no_speech(row["text"]):
             wordless.append(line)
             continue
         out.append((row["text"], int(row["label"]), (row.get("category") or "").strip()))

@@ -620,8 +620,8 @@ def test_a_transcript_row_cut_short_reads_as_no_words_not_as_the_word_none(tmp_p
     path = tmp_path / "t.csv"
     path.write_text("path,label,text,confidence\nsafe/a.wav,0\nsafe/b.wav,0,see you,0.9\n")
     rows = read_transcripts(path)
-    assert rows["safe/a.wav"]["text"] == "" and fused_model.no_speech(rows["safe/a.wav"]["text"])
-    assert rows["safe/b.wav"]["text"] == "see you" and not fused_model.no_speech("see you")
+    assert rows["safe/a.wav"]["text"] == "" and text_model.no_speech(rows["safe/a.wav"]["text"])
+    assert rows["safe/b.wav"]["text"] == "see you" and not text_model.no_speech("see you")
 
 
 def test_infer_dataset_fused_columns_match_the_fusion(fusion_dir, spoken_corpus, transcripts, tmp_path):
