@@ -14,6 +14,7 @@ from utils_io import HelmitError, clip_digest
 
 
 SAME_AUDIO = "_same_audio"  # the group column same_audio_groups adds: a labels.csv never has it
+CLIP_DIGEST = "_clip_digest"  # the utils_io.clip_digest same_audio_groups found for a row
 
 
 def same_audio_groups(rows, group_column):
@@ -23,26 +24,46 @@ def same_audio_groups(rows, group_column):
     what it learned from (a walkthrough found 5 of 7 copied clips across folds). When no two clips
     share their bytes this is `group_column` unchanged; otherwise each row gets SAME_AUDIO, joining
     the groups of `group_column` (a row without one is its own) with every set of identical clips.
-    The same audio under both labels is refused. Only files of a size shared with another are hashed."""
+    The same audio under both labels is refused. Only files of a size shared with another are hashed,
+    and a row hashed here keeps its utils_io.clip_digest under CLIP_DIGEST (train.py records it)."""
     import os
     from collections import defaultdict
 
     by_size = defaultdict(list)
     for i, r in enumerate(rows):
         by_size[os.path.getsize(r["abspath"])].append(i)
-    by_digest = defaultdict(list)
+    digests = [None] * len(rows)
     for same_size in (idx for idx in by_size.values() if len(idx) > 1):
         for i in same_size:
-            by_digest[clip_digest(rows[i]["abspath"])].append(i)
+            digests[i] = rows[i][CLIP_DIGEST] = clip_digest(rows[i]["abspath"])
+    joined = copy_groups(rows, digests, group_ids(rows, group_column))
+    if joined is None:
+        return group_column
+    for r, g in zip(rows, joined):
+        r[SAME_AUDIO] = g
+    return SAME_AUDIO
+
+
+def copy_groups(rows, digests, groups=None):
+    """Group ids joining `groups` (one per row, or None) with every set of rows whose `digests` (one
+    per row, None when unknown) are equal, or None when no two rows share a digest. The same audio
+    under two labels is refused naming both rows, and the copies found are named in a warning."""
+    from collections import defaultdict
+
+    by_digest = defaultdict(list)
+    for i, d in enumerate(digests):
+        if d is not None:
+            by_digest[d].append(i)
     copies = [idx for idx in by_digest.values() if len(idx) > 1]
     if not copies:
-        return group_column
+        return None
     for idx in copies:
-        other = next((j for j in idx if rows[j]["label"] != rows[idx[0]]["label"]), None)
+        other = next((j for j in idx if int(rows[j]["label"]) != int(rows[idx[0]]["label"])), None)
         if other is not None:
             a, b = rows[idx[0]], rows[other]
-            raise HelmitError(f"{b.get('labels_row', b['path'])}: {b['path']} is the same audio as {a['path']} "
-                              f"({a.get('labels_row', 'another row')}) but labelled {b['label']} here and "
+            where_a, where_b = (r.get("labels_row") or r.get("where") for r in (a, b))  # labels.csv, or a predictions CSV
+            raise HelmitError(f"{where_b or b['path']}: {b['path']} is the same audio as {a['path']} "
+                              f"({where_a or 'another row'}) but labelled {b['label']} here and "
                               f"{a['label']} there; one label is wrong: keep one row")
     parent = list(range(len(rows)))
 
@@ -52,18 +73,23 @@ def same_audio_groups(rows, group_column):
             i = parent[i]
         return i
 
-    members = defaultdict(list)  # the group column's groups (a row without one is alone)
-    for i, g in enumerate(group_ids(rows, group_column) or []):
+    members = defaultdict(list)  # the given groups (a row without one is alone)
+    for i, g in enumerate(groups if groups is not None else []):
         members[g].append(i)
     for idx in copies + list(members.values()):
         for j in idx[1:]:
             parent[root(j)] = root(idx[0])
-    for i, r in enumerate(rows):
-        r[SAME_AUDIO] = f"g{root(i)}"
     n = sum(len(idx) for idx in copies)
     print(f"warning: {n} clips are byte-identical copies of another ({len(copies)} set(s), e.g. {rows[copies[0][0]]['path']} "
           f"and {rows[copies[0][1]]['path']}); each set is kept on one side of every split", file=sys.stderr)
-    return SAME_AUDIO
+    return [f"g{root(i)}" for i in range(len(rows))]
+
+
+def group_words(group_column):
+    """How messages name the groups of `group_column`: SAME_AUDIO is no column of the user's."""
+    if group_column == SAME_AUDIO:
+        return "the groups kept whole (byte-identical copies of a clip, and the group column's if any)"
+    return f"group column '{group_column}'"
 
 
 def group_ids(rows, group_column):
@@ -83,13 +109,13 @@ def stratified_folds(rows, k, seed, group_column=None):
     if groups is None:
         return list(StratifiedKFold(k, shuffle=True, random_state=seed).split(labels, labels))
     if len(set(groups)) < k:
-        raise HelmitError(f"group column '{group_column}' has {len(set(groups))} distinct groups; {k} folds need at least {k}")
+        raise HelmitError(f"{group_words(group_column)}: {len(set(groups))} distinct groups; {k} folds need at least {k}")
     folds = group_folds(labels, groups, k, seed)
     missing = one_class_fold(labels, [held_out for _, held_out in folds])
     if missing:
         f, name = missing
         n = len({groups[i] for i in np.flatnonzero(labels == CLASS_NAMES.index(name))})
-        raise HelmitError(f"fold {f + 1} of {k} holds no '{name}' clips ({n} group(s) of column '{group_column}' "
+        raise HelmitError(f"fold {f + 1} of {k} holds no '{name}' clips ({n} group(s) of {group_words(group_column)} "
                           "hold all of them, and groups stay whole); use fewer --folds, or more groups")
     return folds
 
@@ -123,8 +149,9 @@ def split_rows(rows, val_fraction, seed, use_holdout=True, group_column=None):
         straddle = sorted({r.get(group_column) for r in test if r.get(group_column)}
                           & {r.get(group_column) for r in pool if r.get(group_column)})
         if straddle:
-            print(f"warning: {len(straddle)} group(s) of column '{group_column}' have clips both in the test split "
-                  f"(holdout=1) and outside it, e.g. '{straddle[0]}': the test clips of those groups are not "
+            example = next(r["path"] for r in test if r.get(group_column) == straddle[0])
+            print(f"warning: {len(straddle)} group(s) of {group_words(group_column)} have clips both in the test split "
+                  f"(holdout=1) and outside it, e.g. the group of {example}: the test clips of those groups are not "
                   "new to the model", file=sys.stderr)
     for name, label in zip(CLASS_NAMES, (0, 1)):
         count = sum(r["label"] == label for r in pool)
@@ -142,7 +169,7 @@ def split_rows(rows, val_fraction, seed, use_holdout=True, group_column=None):
         k = max(2, round(1 / val_fraction))
         n_groups = len(set(group_ids(pool, group_column)))
         if n_groups < k:
-            raise HelmitError(f"group column '{group_column}' has {n_groups} distinct groups; a validation split of "
+            raise HelmitError(f"{group_words(group_column)}: {n_groups} distinct groups; a validation split of "
                               f"about {1 / k:.0%} by whole groups needs at least {k} (a larger --val_fraction needs "
                               "fewer, or give more groups)")
         labels = np.array([r["label"] for r in pool])
@@ -151,7 +178,7 @@ def split_rows(rows, val_fraction, seed, use_holdout=True, group_column=None):
             # epoch and threshold blind
             if len(set(labels[val_idx])) == 2 and len(set(labels[train_idx])) == 2:
                 return [pool[i] for i in train_idx], [pool[i] for i in val_idx], test
-        raise HelmitError(f"no validation split of whole groups (column '{group_column}') holds both classes with "
+        raise HelmitError(f"no validation split of whole groups ({group_words(group_column)}) holds both classes with "
                           "both classes left to train on: one class's clips are in too few groups; give more groups")
     train, val = train_test_split(pool, test_size=n_val, random_state=seed, stratify=[r["label"] for r in pool])
     both_classes_in(val, train)

@@ -44,7 +44,7 @@ from logmel import frontend_args
 from model import CHECKPOINT_FORMAT, build_model, save_checkpoint, storable_model_args
 from scoring import clip_prob, decision, harmful_probs
 from selection import best_threshold, binary_metrics, collapse_warnings, fmt, selection_key
-from splits import SAME_AUDIO, same_audio_groups, split_rows, stratified_folds
+from splits import CLIP_DIGEST, SAME_AUDIO, group_ids, same_audio_groups, split_rows, stratified_folds
 from train_progress import load_progress, restore_progress, save_progress, trained_state
 from utils_dist import (ddp_forward, distributed_sampler, from_rank0, init_distributed, launched_ranks,
                         mean_over_ranks, rank, rank0_first, report_ranks, shutdown, sync_buffers, world_size)
@@ -334,6 +334,22 @@ def prediction_rows(rows, probs, threshold, split, fold=""):
              "threshold": threshold, "category": r.get("category", "")} for r, p in zip(rows, probs)]
 
 
+def fold_split(args, rows, train_idx, k):
+    """Fold k's inner (train, val, []) split of its training clips. Its errors say they are about one
+    fold's part of the file: "3 distinct groups" would otherwise read as the whole file's count."""
+    fold_rows = [rows[i] for i in train_idx]
+    try:
+        return split_rows(fold_rows, args.val_fraction, args.seed + k, False, args.group_column)
+    except HelmitError as e:
+        if str(e).startswith("--"):
+            raise
+        groups = group_ids(rows, args.group_column)
+        part = (f"{len({groups[i] for i in train_idx})} of the file's {len(set(groups))} groups, "
+                if groups is not None else "")
+        raise HelmitError(f"fold {k + 1} of {args.folds} trains on {len(fold_rows)} of the {len(rows)} clips ({part}"
+                          f"the rest held out), and its validation split failed: {e}") from None
+
+
 def cross_validate(args, cfg, rows, inputs, device):
     """K-fold CV: each fold trains on K-1 folds (minus an inner validation split for the epoch and
     threshold) and predicts its held-out fold. Returns (out-of-fold rows, per-fold metrics)."""
@@ -341,8 +357,8 @@ def cross_validate(args, cfg, rows, inputs, device):
     oof, per_fold = [], []
     for k, (train_idx, test_idx) in enumerate(folds):
         seed_all(args.seed + k)
-        fold_rows, test_rows = [rows[i] for i in train_idx], [rows[i] for i in test_idx]
-        train_rows, val_rows, _ = split_rows(fold_rows, args.val_fraction, args.seed + k, False, args.group_column)
+        test_rows = [rows[i] for i in test_idx]
+        train_rows, val_rows, _ = fold_split(args, rows, train_idx, k)
         tqdm.write(f"\nfold {k + 1}/{args.folds}: {len(train_rows)} train, {len(val_rows)} val, {len(test_rows)} held out")
         _, model, _ = build(args, cfg)
         model.to(device)
@@ -469,7 +485,7 @@ def run(argv=None):
     try:  # a class too small to split fails now, not after every clip is decoded; the same call splits later
         if args.folds:  # every fold's inner train/val split too, as cross_validate makes them
             for k, (train_idx, _) in enumerate(stratified_folds(rows, args.folds, args.seed, args.group_column)):
-                split_rows([rows[i] for i in train_idx], args.val_fraction, args.seed + k, False, args.group_column)
+                fold_split(args, rows, train_idx, k)
         else:
             split_rows(rows, args.val_fraction, args.seed, not args.train_on_holdout, args.group_column)
     except HelmitError as e:  # about the clips: name the file they come from; about a flag: as it is
@@ -509,8 +525,8 @@ def run(argv=None):
             "test_clips": [r["path"] for r in test_rows],
             # the same clips by content, so a training clip scored under another path or from a copy is still
             # known, and a new clip that happens to share a training clip's name is not taken for it
-            "train_digests": [clip_digest(r["abspath"]) for r in train_rows],
-            "val_digests": [clip_digest(r["abspath"]) for r in val_rows],
+            "train_digests": [r.get(CLIP_DIGEST) or clip_digest(r["abspath"]) for r in train_rows],
+            "val_digests": [r.get(CLIP_DIGEST) or clip_digest(r["abspath"]) for r in val_rows],
             "selection_metric": ("last epoch" if args.keep == "last" else
                                  "val scores not flat, then roc_auc, then balanced accuracy, then loss"),
             "state_dict": best["state_dict"], "threshold": best["threshold"], "best_epoch": best["best_epoch"],

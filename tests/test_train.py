@@ -1,4 +1,5 @@
 import dataclasses
+import re
 
 import numpy as np
 import pytest
@@ -258,7 +259,7 @@ def test_folds_are_stratified_and_keep_groups_whole():
     with pytest.raises(HelmitError, match="class 'harmful' has 3 clip"):
         splits.stratified_folds([r for r in rows if r["label"] == 0] + rows[1:6:2], 5, seed=0)
     few = [dict(r, speaker=f"s{i % 3}") for i, r in enumerate(rows)]  # 3 speakers: too few for a 25% split
-    with pytest.raises(HelmitError, match=r"group column 'speaker' has 3 distinct groups; a validation split of "
+    with pytest.raises(HelmitError, match=r"group column 'speaker': 3 distinct groups; a validation split of "
                                           r"about 25% by whole groups needs at least 4"):
         splits.split_rows(few, 0.25, seed=0, group_column="speaker")
 
@@ -274,7 +275,7 @@ def test_validation_and_folds_always_hold_both_classes():
         assert {r["label"] for r in va} == {0, 1} and {r["label"] for r in tr} == {0, 1}
     # the harmful clips in 2 groups: 3 folds of whole groups cannot all hold one
     grouped = [{"path": f"c{i}", "label": int(i < 6), "g": f"h{i % 2}" if i < 6 else f"s{i}"} for i in range(30)]
-    with pytest.raises(HelmitError, match=r"fold \d of 3 holds no 'harmful' clips \(2 group\(s\) of column 'g'"):
+    with pytest.raises(HelmitError, match=r"fold \d of 3 holds no 'harmful' clips \(2 group\(s\) of group column 'g'"):
         splits.stratified_folds(grouped, 3, seed=0, group_column="g")
     assert all({grouped[i]["label"] for i in test} == {0, 1}
                for _, test in splits.stratified_folds(grouped, 2, seed=0, group_column="g"))
@@ -325,8 +326,28 @@ def test_bad_fold_settings_are_clear_errors(tone_corpus, tmp_path):
         train.main(["--data_root", str(tone_corpus), "--folds", "2", "--group_column", "speaker"])
 
 
+def test_a_folds_validation_split_error_names_the_fold_and_the_files_group_count():
+    """With 6 speakers and 5 folds, a fold trains on 4 or 5 of them; a 20% validation split of whole
+    groups needs 5, so a fold's split fails: the message says it is one fold's part of the file."""
+    import argparse
+
+    rows = [{"path": f"s{s}_{i}.wav", "label": i % 2, "speaker": f"s{s}"} for s in range(6) for i in range(4)]
+    args = argparse.Namespace(folds=5, val_fraction=0.2, seed=0, group_column="speaker")
+    errors = []
+    for k, (train_idx, _) in enumerate(splits.stratified_folds(rows, 5, 0, "speaker")):
+        try:
+            train.fold_split(args, rows, train_idx, k)
+        except HelmitError as e:
+            errors.append(str(e))
+    assert errors
+    assert re.match(r"fold \d of 5 trains on 16 of the 24 clips \(4 of the file's 6 groups, the rest held out\), and "
+                    r"its validation split failed: group column 'speaker': 4 distinct groups; a validation split of "
+                    r"about 20% by whole groups needs at least 5", errors[0]), errors[0]
+
+
 def test_byte_identical_clips_never_straddle_a_split(tmp_path, capsys):
-    from splits import SAME_AUDIO, same_audio_groups, split_rows, stratified_folds
+    from splits import CLIP_DIGEST, SAME_AUDIO, same_audio_groups, split_rows, stratified_folds
+    from utils_io import clip_digest
 
     rows = []
     for i in range(24):
@@ -338,6 +359,10 @@ def test_byte_identical_clips_never_straddle_a_split(tmp_path, capsys):
     assert same_audio_groups([r for r in rows if r["path"] not in ("c2.wav", "c4.wav")], None) is None  # no copies
     column = same_audio_groups(rows, None)
     assert column == SAME_AUDIO and "3 clips are byte-identical copies of another" in capsys.readouterr().err
+    assert rows[0][CLIP_DIGEST] == clip_digest(rows[0]["abspath"])  # kept for the checkpoint: not hashed again
+    with pytest.raises(HelmitError, match=r"^the groups kept whole \(byte-identical copies of a clip, and the group "
+                                          r"column's if any\): 22 distinct groups; 23 folds"):
+        stratified_folds(rows * 2, 23, 0, column)  # (each row twice: enough clips of a class for 23 folds)
     for train_idx, test_idx in stratified_folds(rows, 3, 0, column):
         held = {rows[i]["path"] for i in test_idx}
         assert {"c0.wav", "c2.wav", "c4.wav"} <= held or not {"c0.wav", "c2.wav", "c4.wav"} & held
