@@ -28,7 +28,7 @@ import numpy as np
 import fused_model
 import text_model
 from fused_model import combine, logit
-from splits import one_class_fold, stratified_folds
+from splits import copy_groups, one_class_fold, stratified_folds
 from utils_io import HelmitError, atomic_directory, clip_digest, refuse_to_overwrite, run_cli, write_csv
 
 SOURCES = ("acoustic", "text", "fused")
@@ -74,10 +74,10 @@ def fit_combiner(columns, labels, C=1.0):
     return {"coef": fit.x[:-1].tolist(), "intercept": float(fit.x[-1])}
 
 
-def fold_ids(rows, k, seed):
+def fold_ids(rows, k, seed, groups=None):
     """The acoustic CSV's own folds when it has them (train.py --folds), else stratified K folds, with
-    the clips of one `group` (a speaker, a conversation) kept in one fold when the CSV has that column.
-    Every fold must hold both classes: one class's recall would pass for its balanced accuracy."""
+    the clips of one of `groups` (clip_groups: a speaker, a conversation, copies of a clip) kept in one
+    fold. Every fold must hold both classes: one class's recall would pass for its balanced accuracy."""
     if all(str(r.get("fold", "")).strip() for r in rows):
         bad = next((r for r in rows if not str(r["fold"]).strip().isdigit()), None)
         if bad is not None:
@@ -94,29 +94,41 @@ def fold_ids(rows, k, seed):
                               "stratified folds)")
         return ids
 
-    grouped = any(r.get("group") for r in rows)
+    grouped = groups is not None and any(groups)
     ids = np.zeros(len(rows), dtype=int)
-    for f, (_, test) in enumerate(stratified_folds([{"label": int(r["label"]), "group": r.get("group", "")}
-                                                    for r in rows], k, seed, "group" if grouped else None)):
+    for f, (_, test) in enumerate(stratified_folds([{"label": int(r["label"]), "group": g}
+                                                    for r, g in zip(rows, groups if grouped else [""] * len(rows))],
+                                                   k, seed, "group" if grouped else None)):
         ids[test] = f
     return ids
 
 
+def clip_groups(rows, digests):
+    """One group id per row ("" for a clip alone): the CSV's `group` column (a speaker, a conversation)
+    joined with byte-identical copies of a clip (`digests`, None where unread), so neither the folds
+    nor the fusion's inner folds score a clip on a fit that saw its copy. The same audio under both
+    labels is refused (splits.copy_groups)."""
+    given = [str(r.get("group") or "") for r in rows]
+    joined = copy_groups(rows, digests, [g or f"__row{i}" for i, g in enumerate(given)])
+    return np.array(given if joined is None else joined)
+
+
 def fit_digests(rows, root):
-    """(utils_io.clip_digest of each clip the fusion is fit on, the paths of those it could not read):
-    infer_dataset.py marks the first train under any path or copy, the others by their path, and a
-    warning names them."""
-    digests, unread = set(), []
+    """(utils_io.clip_digest of each clip the fusion is fit on, one per row and None where it could not
+    be read, the paths of those it could not read): infer_dataset.py marks the first train under any
+    path or copy, the others by their path, and a warning names them."""
+    digests, unread = [], []
     for r in rows:
         try:
-            digests.add(clip_digest(root / r["path"]))
+            digests.append(clip_digest(root / r["path"]))
         except OSError:
+            digests.append(None)
             unread.append(r["path"])
     if unread:
         print(f"warning: {len(unread)} of the {len(rows)} clips cannot be read under {root} (--data_root), e.g. "
               f"{unread[0]}: the fused model knows them by path only, so a copy under another path would pass "
               "for a new clip", file=sys.stderr)
-    return sorted(digests), unread
+    return digests, unread
 
 
 def text_scores(rows, transcripts, model, transcripts_path):
@@ -403,8 +415,9 @@ def main(argv=None):
     labels = np.array([int(r["label"]) for r in rows])
     p_a = np.array([float(r["prob_harmful"]) for r in rows])
     p_t, named = text_scores(rows, transcripts, model, args.transcripts)
-    folds = fold_ids(rows, args.folds, args.seed)
     digests, unread = fit_digests(rows, Path(args.data_root or Path(args.acoustic_csv).parent))  # before the long part
+    groups = clip_groups(rows, digests)
+    folds = fold_ids(rows, args.folds, args.seed, groups)
     texts = [transcripts[r["path"]]["text"] for r in rows]
     categories = [r.get("category", "") for r in rows]
 
@@ -413,7 +426,6 @@ def main(argv=None):
         p_t_fold, named, p_t_calibration = adapted_text_scores(args.text_model, texts, labels, categories, folds,
                                                                args.seed, args.adapt_epochs)
     pred_a = np.array([int(r["pred"]) for r in rows])
-    groups = np.array([str(r.get("group") or "") for r in rows])
     oof, per_fold = cross_validate(p_a, p_t, labels, folds, p_t_fold, p_t_calibration, pred_a, groups, args.seed)
     asr = {t.get("asr", "") for t in transcripts.values()} - {""}
     # with --adapt, fit on the adapted models' out-of-fold scores, the kind the adapted model will give
@@ -424,7 +436,7 @@ def main(argv=None):
               "acoustic_cv_log_loss": verdict["cv_log_loss"], "text_adapted": bool(args.adapt),
               "fit_on": {"acoustic_csv": str(args.acoustic_csv), "transcripts": str(args.transcripts), "n": len(rows),
                          "harmful": int(labels.sum()), "clips": [r["path"] for r in rows],
-                         "digests": digests, "paths_only": unread},
+                         "digests": sorted({d for d in digests if d}), "paths_only": unread},
               "cross_validation": per_fold}
     with atomic_directory(args.out) as tmp, tempfile.TemporaryDirectory() as work:
         text_dir = args.text_model

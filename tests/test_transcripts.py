@@ -546,12 +546,26 @@ def test_fusion_refuses_unusable_folds_and_an_empty_csv_and_leaves_no_csvs(fusio
         assert sorted(p.name for p in (tmp_path / name).iterdir()) == [f"{name}.csv"]  # no model, no CSVs
 
 
-def test_fusions_own_folds_keep_a_group_whole():
-    rows = [{"label": i % 2, "group": f"speaker{i // 4}"} for i in range(40)]
-    ids = fusion.fold_ids(rows, 5, 0)
+def test_fusions_own_folds_keep_a_group_and_copies_of_a_clip_whole(capsys):
+    rows = [{"path": f"c{i}.wav", "label": i % 2, "group": f"speaker{i // 4}", "where": f"a.csv:{i + 2}"}
+            for i in range(40)]
+    ids = fusion.fold_ids(rows, 5, 0, fusion.clip_groups(rows, [None] * 40))
     for g in {r["group"] for r in rows}:
         assert len({int(ids[i]) for i, r in enumerate(rows) if r["group"] == g}) == 1
     assert all(len({rows[i]["label"] for i in np.flatnonzero(ids == f)}) == 2 for f in range(5))
+    # no group column: c0, c10 and c20 (all safe) are one recording under three names
+    alone = [{k: v for k, v in r.items() if k != "group"} for r in rows]
+    digests = [("same" if i in (0, 10, 20) else f"d{i}") if i != 7 else None for i in range(40)]  # c7 unread
+    groups = fusion.clip_groups(alone, digests)
+    assert "3 clips are byte-identical copies of another" in capsys.readouterr().err
+    assert groups[0] == groups[10] == groups[20] and len(set(groups)) == 38
+    for seed in range(5):
+        ids = fusion.fold_ids(alone, 5, seed, groups)
+        assert ids[0] == ids[10] == ids[20]
+    assert (fusion.clip_groups(alone, [f"d{i}" for i in range(40)]) == "").all()  # no copies, no groups: no groups
+    with pytest.raises(HelmitError, match=r"^a.csv:12: c10.wav is the same audio as c1.wav \(a.csv:3\) but labelled 0 "
+                                          r"here and 1 there"):
+        fusion.clip_groups(alone, ["same" if i in (1, 10) else f"d{i}" for i in range(40)])
 
 
 def test_fused_inference_shows_transcript_words_and_both_scores(fusion_dir, spoken_corpus, tmp_path):
