@@ -13,6 +13,7 @@ clip) and memory-mapped back a batch at a time, so training memory does not grow
 Augmentation (augment.py) then works on whole batches of cached log power.
 """
 import collections
+import contextlib
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,14 +33,26 @@ from utils_audio import add_noise, load_audio, stream_windows, windows
 class ClipWaves(Sequence):
     """Clips decoded on access, one at a time: a corpus never sits in memory as waveforms."""
 
-    def __init__(self, paths, sr=CFG.sample_rate):
-        self.paths, self.sr = list(paths), sr
+    def __init__(self, paths, sr=CFG.sample_rate, where=None):
+        self.paths, self.sr, self.where = list(paths), sr, where  # where: per clip, its labels.csv row
 
     def __len__(self):
         return len(self.paths)
 
     def __getitem__(self, i):
-        return load_audio(self.paths[i], self.sr)  # a bad file raises HelmitError naming it
+        with naming_row(self.where, i):
+            return load_audio(self.paths[i], self.sr)  # a bad file raises HelmitError naming it
+
+
+@contextlib.contextmanager
+def naming_row(where, i):
+    """A HelmitError raised inside is prefixed with where[i] (the labels.csv row of clip i), when given."""
+    try:
+        yield
+    except HelmitError as e:
+        if not where or not where[i]:
+            raise
+        raise HelmitError(f"{where[i]}: {e}") from None
 
 
 def window_waves(waves, cfg=CFG, stride=None):
@@ -140,16 +153,18 @@ def clip_log_power(path, cfg=CFG, stride=None, batch_size=32):
     return np.concatenate(parts)
 
 
-def cached_log_power(paths, cache_dir, cfg=CFG, stride=None):
+def cached_log_power(paths, cache_dir, cfg=CFG, stride=None, where=None):
     """(a DiskWindows per clip, how many clips were computed), via one float16 .npy per clip in
     <cache_dir>/logmel. Missing clips are decoded one at a time and saved atomically as they are
-    done, so an interrupted run keeps its work and a reader never sees half a file."""
+    done, so an interrupted run keeps its work and a reader never sees half a file. `where`: per
+    clip, its labels.csv row, named by a decoding error."""
     settings = log_power_settings(cfg, stride)
     files = [log_power_cache_file(cache_dir, p, settings) for p in paths]
     counts = [_cached_window_count(f, cfg) for f in files]
     missing = [i for i, n in enumerate(counts) if n is None]
     for i in tqdm(missing, desc="log-mel features", unit="clip", leave=False):
-        feats = clip_log_power(paths[i], cfg, stride)
+        with naming_row(where, i):
+            feats = clip_log_power(paths[i], cfg, stride)
         with atomic_output(files[i], mode="wb") as fh:  # an open file: np.save would add .npy to a temp path
             np.save(fh, feats)
         counts[i] = len(feats)

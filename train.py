@@ -86,12 +86,12 @@ def input_kind(args):
 def clip_inputs(kind, model, rows, cfg, args):
     """Per clip, its windows in the form `kind` trains on, computed once (log-mel and frozen Wav2Vec2
     features: once per clip ever, cached under --cache_dir). Clips are decoded one at a time."""
-    paths = [r["abspath"] for r in rows]
+    paths, where = [r["abspath"] for r in rows], [r.get("labels_row") for r in rows]
     if kind == "logmel":  # on disk, memory-mapped a batch at a time: RAM does not grow with the corpus
-        clips, n_new = cached_log_power(paths, args.cache_dir, cfg)
+        clips, n_new = cached_log_power(paths, args.cache_dir, cfg, where=where)
         print(f"log-mel features: {n_new} clip(s) computed, {len(rows) - n_new} read from cache {args.cache_dir}")
         return clips
-    waves = ClipWaves(paths, cfg.sample_rate)
+    waves = ClipWaves(paths, cfg.sample_rate, where)
     if kind == "wave":
         return window_waves(waves, cfg)
     feats, n_new = cached_w2v_features(model, [r["path"] for r in rows], waves, cfg.clip_samples,

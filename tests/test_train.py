@@ -378,3 +378,17 @@ def test_byte_identical_clips_never_straddle_a_split(tmp_path, capsys):
     with pytest.raises(HelmitError, match=r"^labels.csv:3: c1.wav is the same audio as c0.wav \(labels.csv:2\) but "
                                           r"labelled 1 here and 0 there"):
         same_audio_groups(rows, None)
+
+
+def test_a_clip_that_cannot_be_decoded_is_named_with_its_labels_csv_row(tmp_path):
+    from conftest import make_tone_corpus
+
+    root = make_tone_corpus(tmp_path / "tones", n_per_class=4)
+    (root / "safe" / "clip002.wav").write_bytes(b"RIFF not really a wave file")
+    for flags in ([], ["--folds", "2", "--val_fraction", "0.5"]):
+        with pytest.raises(HelmitError) as err:
+            train.main(["--data_root", str(root), "--epochs", "1", "--width_mult", "0.25", "--cache_dir",
+                        str(tmp_path / "cache"), "--ckpt", str(tmp_path / "m.pt"), *flags])
+        # the row: clip002 is the third clip, so line 4 of labels.csv (after the header)
+        assert str(err.value).startswith(f"{root / 'labels.csv'}:4: {root / 'safe' / 'clip002.wav'}: "), str(err.value)
+    assert not (tmp_path / "m.pt").exists()
