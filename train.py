@@ -530,7 +530,9 @@ def run(argv=None):
             "selection_metric": ("last epoch" if args.keep == "last" else
                                  "val scores not flat, then roc_auc, then balanced accuracy, then loss"),
             "state_dict": best["state_dict"], "threshold": best["threshold"], "best_epoch": best["best_epoch"],
-            "metrics": metrics, "history": best["history"], "train_seconds": round(time.time() - t_start, 1),
+            "metrics": metrics, "history": best["history"],
+            # with --resume, the epochs of the interrupted run count too: their seconds are in its history
+            "train_seconds": round(time.time() - t_start + (sum(h["seconds"] for h in resume["history"]) if resume else 0), 1),
             "world_size": world_size()}  # processes that trained it: each took --batch_size clips per step
     # --ckpt is written once, here: stopping a run midway leaves whatever was there before untouched
     save_checkpoint(args.ckpt, ckpt)

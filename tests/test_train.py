@@ -214,6 +214,8 @@ def test_resume_gives_the_same_model_as_an_uninterrupted_run(tone_corpus, tmp_pa
     timing = ("seconds", "train_seconds", "clips_per_s", "ram_mb")
     strip = lambda h: [{k: v for k, v in row.items() if k not in timing} for row in h]
     assert strip(whole["history"]) == strip(split["history"]) and len(whole["history"]) == 4
+    # the interrupted run's two epochs count in its training time, not only the resumed part's
+    assert split["train_seconds"] >= sum(h["seconds"] for h in split["history"]) - 0.05
     assert not (tmp_path / "split.progress.pt").exists()  # finished: nothing left to resume
     with pytest.raises(HelmitError, match="no interrupted run to resume"):
         train.main([*flags, "--ckpt", str(tmp_path / "split.pt"), "--resume"])
