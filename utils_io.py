@@ -292,7 +292,23 @@ def csv_rows(path, required, not_found, hint):
             for row in reader:
                 yield reader.line_num, row
         except (UnicodeDecodeError, csv.Error) as e:
-            raise HelmitError(f"{path}: not a readable UTF-8 CSV ({e})") from None  # as read_labels_csv says it
+            raise unreadable_csv(path, e) from None
+
+
+def unreadable_csv(path, error):
+    """The HelmitError for a CSV that `error` (a UnicodeDecodeError or csv.Error) stopped. A decoding
+    error's position is within the reader's buffer, not the file, so the first byte that is not
+    UTF-8 is found again and named by line: a spreadsheet saved as Latin-1 breaks at its first accent."""
+    if isinstance(error, UnicodeDecodeError):
+        data = Path(path).read_bytes()
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            line = data.count(b"\n", 0, e.start) + 1
+            column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+            return HelmitError(f"{path}:{line}: byte 0x{data[e.start]:02x} at column {column} is not UTF-8; "
+                               "save the file as UTF-8 (CSV UTF-8 in a spreadsheet)")
+    return HelmitError(f"{path}: not a readable UTF-8 CSV ({error})")
 
 
 def read_labels_csv(labels_csv, data_root=None, check_files=True):
@@ -311,7 +327,7 @@ def read_labels_csv(labels_csv, data_root=None, check_files=True):
         with open(labels_csv, newline="", encoding="utf-8-sig") as f:
             rows = _label_rows(csv.DictReader(f), labels_csv, root, check_files)
     except (UnicodeDecodeError, csv.Error) as e:
-        raise HelmitError(f"{labels_csv}: not a readable UTF-8 CSV ({e})") from None
+        raise unreadable_csv(labels_csv, e) from None
     if not rows:
         raise HelmitError(f"{labels_csv}: no rows")
     for label, cls in enumerate(CLASS_NAMES):

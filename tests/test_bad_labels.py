@@ -174,8 +174,12 @@ def test_header_only_and_unreadable_files(tone_corpus, tmp_path):
     with pytest.raises(HelmitError, match=r"labels\.csv: no rows$"):
         read_labels_csv(labels, tone_corpus)
     labels.write_bytes("path,label\nsafe/caf\xe9.wav,0\n".encode("latin-1"))
-    with pytest.raises(HelmitError, match=r"labels\.csv: not a readable UTF-8 CSV"):
+    with pytest.raises(HelmitError, match=r"labels\.csv:2: byte 0xe9 at column 9 is not UTF-8; save the file as UTF-8"):
         read_labels_csv(labels, tone_corpus)
+    # far past the decoder's first buffer: the line is the file's, not an offset into a buffer
+    labels.write_bytes(("path,label\n" + "safe/clip.wav,0\n" * 2000 + "safe/caf\xe9.wav,0\n").encode("latin-1"))
+    with pytest.raises(HelmitError, match=r"labels\.csv:2002: byte 0xe9 at column 9 is not UTF-8"):
+        read_labels_csv(labels, tone_corpus, check_files=False)
 
 
 def test_spreadsheet_byte_order_mark_is_accepted(tone_corpus, tmp_path):

@@ -97,7 +97,7 @@ def test_a_said_csv_that_is_not_utf8_is_named(clips):
     tmp_path, _, heard = clips
     latin = tmp_path / "latin.csv"
     latin.write_bytes("path,text\nharmful/a.wav,caf\xe9 t\xf6night\n".encode("latin-1"))
-    with pytest.raises(HelmitError, match=r"latin\.csv: not a readable UTF-8 CSV"):
+    with pytest.raises(HelmitError, match=r"latin\.csv:2: byte 0xe9 at column 18 is not UTF-8"):
         eval_text.main(["--text_model", str(tmp_path / "ngram.json"), "--transcripts", str(heard), "--said", str(latin)])
 
 
