@@ -28,7 +28,7 @@ import numpy as np
 import fused_model
 import text_model
 from fused_model import combine, logit
-from splits import copy_groups, one_class_fold, stratified_folds
+from splits import SAME_AUDIO, copy_groups, one_class_fold, stratified_folds
 from utils_io import HelmitError, atomic_directory, clip_digest, refuse_to_overwrite, run_cli, write_csv
 
 SOURCES = ("acoustic", "text", "fused")
@@ -74,10 +74,11 @@ def fit_combiner(columns, labels, C=1.0):
     return {"coef": fit.x[:-1].tolist(), "intercept": float(fit.x[-1])}
 
 
-def fold_ids(rows, k, seed, groups=None):
+def fold_ids(rows, k, seed, groups=None, digests=None):
     """The acoustic CSV's own folds when it has them (train.py --folds), else stratified K folds, with
     the clips of one of `groups` (clip_groups: a speaker, a conversation, copies of a clip) kept in one
-    fold. Every fold must hold both classes: one class's recall would pass for its balanced accuracy."""
+    fold. Every fold must hold both classes: one class's recall would pass for its balanced accuracy.
+    Own folds that split copies of a clip (`digests`) are refused: a copy would be scored by a fit on it."""
     if all(str(r.get("fold", "")).strip() for r in rows):
         bad = next((r for r in rows if not str(r["fold"]).strip().isdigit()), None)
         if bad is not None:
@@ -92,13 +93,24 @@ def fold_ids(rows, k, seed, groups=None):
             raise HelmitError(f"fold {numbers[missing[0]]} of the acoustic CSV holds one class only; its balanced "
                               "accuracy would be that class's recall (drop the fold column to have --folds make "
                               "stratified folds)")
+        first = {}  # digest -> the row that first had it
+        for i, d in enumerate(digests if digests is not None else []):
+            j = first.setdefault(d, i) if d is not None else i
+            if ids[j] != ids[i]:
+                a, b = rows[j], rows[i]
+                raise HelmitError(f"{b.get('where', b['path'])}: {b['path']} is the same audio as {a['path']} "
+                                  f"({a.get('where', 'another row')}), but the acoustic CSV has them in folds "
+                                  f"{ids[i]} and {ids[j]}, so each would be scored by a fit on its copy; rerun "
+                                  "train.py --folds (it keeps copies in one fold), or drop the fold column")
         return ids
 
     grouped = groups is not None and any(groups)
+    has_copies = digests is not None and len({d for d in digests if d}) < sum(d is not None for d in digests)
+    column = SAME_AUDIO if has_copies else "group"  # how errors name the groups: the CSV's column, or copies too
     ids = np.zeros(len(rows), dtype=int)
-    for f, (_, test) in enumerate(stratified_folds([{"label": int(r["label"]), "group": g}
+    for f, (_, test) in enumerate(stratified_folds([{"label": int(r["label"]), column: g}
                                                     for r, g in zip(rows, groups if grouped else [""] * len(rows))],
-                                                   k, seed, "group" if grouped else None)):
+                                                   k, seed, column if grouped else None)):
         ids[test] = f
     return ids
 
@@ -273,10 +285,13 @@ def adapt(text_dir, texts, labels, categories, seed, epochs, threads=None, progr
     module, tokenizer, provenance = text_encoder.load_for_training(init=text_dir)
     # models trained before --context have no share recorded: they learned from lone sentences
     replay = replay_rows(seed, float(provenance["adapted_from"].get("context", 0.0)))
-    x = [text_model.normalise_text(t) for t in texts] + [t for t, _, _ in replay]
-    y = list(labels) + [label for _, label, _ in replay]
-    c = [category_index(k, v) for k, v in zip(categories, labels)] + [category_index(k, v) for _, v, k in replay]
-    w = [3.0] * len(texts) + [1.0] * len(replay)  # the user's clips count more: they look like what will be scored
+    # a transcript with no words teaches nothing about wording: it would only pull the score of silence
+    # towards these clips' label mix (such clips are still scored; main() says how many)
+    worded = [i for i, t in enumerate(texts) if not text_model.no_speech(t)]
+    x = [text_model.normalise_text(texts[i]) for i in worded] + [t for t, _, _ in replay]
+    y = [labels[i] for i in worded] + [label for _, label, _ in replay]
+    c = [category_index(categories[i], labels[i]) for i in worded] + [category_index(k, v) for _, v, k in replay]
+    w = [3.0] * len(worded) + [1.0] * len(replay)  # the user's clips count more: they look like what will be scored
     text_encoder.fine_tune(module, tokenizer, x, y, c, w, epochs=epochs, lr=3e-5, seed=seed, progress=progress,
                            threads=threads)
     return module, tokenizer
@@ -417,11 +432,18 @@ def main(argv=None):
     p_t, named = text_scores(rows, transcripts, model, args.transcripts)
     digests, unread = fit_digests(rows, Path(args.data_root or Path(args.acoustic_csv).parent))  # before the long part
     groups = clip_groups(rows, digests)
-    folds = fold_ids(rows, args.folds, args.seed, groups)
+    folds = fold_ids(rows, args.folds, args.seed, groups, digests)
     texts = [transcripts[r["path"]]["text"] for r in rows]
     categories = [r.get("category", "") for r in rows]
 
     p_t_fold = p_t_calibration = None
+    wordless = [r["path"] for r, t in zip(rows, texts) if text_model.no_speech(t)]
+    if args.adapt and len(wordless) == len(rows):
+        raise HelmitError(f"{args.transcripts}: no transcript of these {len(rows)} clips holds a word, so --adapt has "
+                          "nothing to adapt on; check the recognizer's output (transcribe.py), or drop --adapt")
+    if args.adapt and wordless:
+        print(f"warning: {len(wordless)} of the {len(rows)} transcripts {'holds' if len(wordless) == 1 else 'hold'} "
+              f"no words (e.g. {wordless[0]}): they are scored, but the text model is not adapted on them", file=sys.stderr)
     if args.adapt:
         p_t_fold, named, p_t_calibration = adapted_text_scores(args.text_model, texts, labels, categories, folds,
                                                                args.seed, args.adapt_epochs)
@@ -446,7 +468,8 @@ def main(argv=None):
             print(f"adapting the text model on all {len(rows)} clips for the fused model, then exporting it")
             module, tok = adapt(args.text_model, texts, labels, categories, args.seed, args.adapt_epochs, progress=True)
             meta = {k: v for k, v in model.items() if not k.startswith("_") and k not in ("files", "metrics")}
-            meta["training"] = dict(meta.get("training", {}), adapted_on=str(args.transcripts), adapted_clips=len(rows))
+            meta["training"] = dict(meta.get("training", {}), adapted_on=str(args.transcripts),
+                                    adapted_clips=len(rows) - len(wordless))
             text_dir = Path(work) / "text"
             text_encoder.save_model_dir(text_dir, module, tok, meta)
         fused_model.write(tmp, args.acoustic_onnx, text_dir, fusion)

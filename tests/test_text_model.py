@@ -256,17 +256,28 @@ def test_fusion_cli_adapts_per_fold_and_writes_an_adapted_deployable_model(tiny_
     with open(tmp_path / "t.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["path", "label", "text", "asr", "error"])
-        w.writerows([[f"c{i}.wav", g["label"], g["text"], "whisper-base", ""] for i, g in enumerate(data)])
+        # c5: the recognizer heard nothing
+        w.writerows([[f"c{i}.wav", g["label"], g["text"] if i != 5 else "", "whisper-base", ""] for i, g in enumerate(data)])
     proc = run_script("fusion.py", "--acoustic_csv", tmp_path / "a.csv", "--transcripts", tmp_path / "t.csv",
                       "--text_model", tiny_model[0], "--acoustic_onnx", tone_onnx, "--adapt", "--adapt_epochs", 1,
                       "--out", tmp_path / "fused")
     assert "3 folds" in proc.stdout
+    assert ("warning: 1 of the 24 transcripts holds no words (e.g. c5.wav): they are scored, but the text model is not "
+            "adapted on them") in proc.stderr
     for source in ("acoustic", "text", "fused"):
         rows = list(csv.DictReader(open(tmp_path / f"fusion_cv_{source}_predictions.csv")))
         assert len(rows) == 24 and {r["fold"] for r in rows} == {"0", "1", "2"}
     bundle = fused_model.load(tmp_path / "fused")
     assert bundle["fusion"]["text_adapted"] is True
-    assert bundle["text_model"]["training"]["adapted_clips"] == 24
+    assert bundle["text_model"]["training"]["adapted_clips"] == 23
+    with open(tmp_path / "silent.csv", "w", newline="") as f:  # the recognizer heard nothing in any clip
+        csv.writer(f).writerows([["path", "label", "text", "asr", "error"]]
+                                + [[f"c{i}.wav", g["label"], "", "whisper-base", ""] for i, g in enumerate(data)])
+    proc = run_script("fusion.py", "--acoustic_csv", tmp_path / "a.csv", "--transcripts", tmp_path / "silent.csv",
+                      "--text_model", tiny_model[0], "--acoustic_onnx", tone_onnx, "--adapt", "--out",
+                      tmp_path / "fused2", "--oof_prefix", tmp_path / "silent", check=False)
+    assert proc.returncode == 1 and "silent.csv: no transcript of these 24 clips holds a word, so --adapt has nothing " \
+        "to adapt on" in proc.stderr and not (tmp_path / "fused2").exists()
 
 
 def test_fused_scoring_runs_without_torch(tiny_model, tone_onnx, tmp_path):
@@ -436,6 +447,19 @@ def test_sentences_set_in_everyday_context_keep_their_label_and_fit_one_window()
         assert set(new.replace(text, " ").split()) <= safe_words  # the context is safe talk only
     assert train_text.with_context(rows, 0.0, seed=3) == (rows, 0)
     assert train_text.with_context(rows, 0.25, seed=3, max_words=20) == (out, n)  # the same seed, the same text
+
+
+def test_adaptation_leaves_out_transcripts_with_no_words(tiny_model, monkeypatch):
+    import fusion
+    import text_encoder
+
+    seen = {}
+    monkeypatch.setattr(text_encoder, "fine_tune", lambda module, tok, x, y, c, w, **k: seen.update(x=x, y=y, w=w))
+    fusion.adapt(tiny_model[0], ["", "I will hurt you.", "...", "see you at school"], np.array([1, 1, 0, 0]),
+                 ["threat", "threat", "", ""], seed=0, epochs=1, threads=1)
+    users = [(x, y) for x, y, w in zip(seen["x"], seen["y"], seen["w"]) if w == 3.0]
+    assert users == [("i will hurt you", 1), ("see you at school", 0)]
+    assert len(seen["x"]) == 2 + fusion.REPLAY
 
 
 def test_adaptation_replays_generated_sentences_in_context_as_training_does():

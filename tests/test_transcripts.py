@@ -560,8 +560,20 @@ def test_fusions_own_folds_keep_a_group_and_copies_of_a_clip_whole(capsys):
     assert "3 clips are byte-identical copies of another" in capsys.readouterr().err
     assert groups[0] == groups[10] == groups[20] and len(set(groups)) == 38
     for seed in range(5):
-        ids = fusion.fold_ids(alone, 5, seed, groups)
+        ids = fusion.fold_ids(alone, 5, seed, groups, digests)
         assert ids[0] == ids[10] == ids[20]
+    # the CSV's own folds: copies in one fold pass, copies across folds are refused naming both rows
+    own = [dict(r, fold=str(i // 2 % 4)) for i, r in enumerate(alone)]  # c0 in fold 0, c10 in 1, c20 in 2
+    with pytest.raises(HelmitError, match=r"^a.csv:12: c10.wav is the same audio as c0.wav \(a.csv:2\), but the "
+                                          r"acoustic CSV has them in folds 1 and 0"):
+        fusion.fold_ids(own, 5, 0, groups, digests)
+    together = [dict(r, fold="3" if i in (0, 10, 20) else r["fold"]) for i, r in enumerate(own)]
+    assert fusion.fold_ids(together, 5, 0, groups, digests).tolist() == [int(r["fold"]) for r in together]
+    # fold errors name the groups as what they are, not an internal column
+    lopsided = [dict(r, label=int(i in (0, 10, 20))) for i, r in enumerate(alone)]  # the only harmful clips: copies
+    with pytest.raises(HelmitError, match=r"holds no 'harmful' clips \(1 group\(s\) of the groups kept whole "
+                                          r"\(byte-identical copies of a clip, and the group column's if any\)"):
+        fusion.fold_ids(lopsided, 3, 0, fusion.clip_groups(lopsided, digests), digests)
     assert (fusion.clip_groups(alone, [f"d{i}" for i in range(40)]) == "").all()  # no copies, no groups: no groups
     with pytest.raises(HelmitError, match=r"^a.csv:12: c10.wav is the same audio as c1.wav \(a.csv:3\) but labelled 0 "
                                           r"here and 1 there"):
