@@ -35,7 +35,11 @@ def same_audio_groups(rows, group_column):
     digests = [None] * len(rows)
     for same_size in (idx for idx in by_size.values() if len(idx) > 1):
         for i in same_size:
-            digests[i] = rows[i][CLIP_DIGEST] = clip_digest(rows[i]["abspath"])
+            try:
+                digests[i] = rows[i][CLIP_DIGEST] = clip_digest(rows[i]["abspath"])
+            except OSError as e:
+                raise HelmitError(f"{rows[i].get('labels_row', rows[i]['path'])}: {rows[i]['abspath']}: cannot read "
+                                  f"({e.strerror or e})") from None
     joined = copy_groups(rows, digests, group_ids(rows, group_column))
     if joined is None:
         return group_column
@@ -149,9 +153,10 @@ def split_rows(rows, val_fraction, seed, use_holdout=True, group_column=None):
         straddle = sorted({r.get(group_column) for r in test if r.get(group_column)}
                           & {r.get(group_column) for r in pool if r.get(group_column)})
         if straddle:
-            example = next(r["path"] for r in test if r.get(group_column) == straddle[0])
+            example = (f"'{straddle[0]}'" if group_column != SAME_AUDIO  # a value of the user's, else an id of ours
+                       else "the group of " + next(r["path"] for r in test if r.get(group_column) == straddle[0]))
             print(f"warning: {len(straddle)} group(s) of {group_words(group_column)} have clips both in the test split "
-                  f"(holdout=1) and outside it, e.g. the group of {example}: the test clips of those groups are not "
+                  f"(holdout=1) and outside it, e.g. {example}: the test clips of those groups are not "
                   "new to the model", file=sys.stderr)
     for name, label in zip(CLASS_NAMES, (0, 1)):
         count = sum(r["label"] == label for r in pool)

@@ -5,6 +5,7 @@ half-written checkpoint, ONNX file or CSV in place of a good one, and the temp f
 leaves is removed by the next run that writes the same output (`temp_beside`).
 """
 import argparse
+import codecs
 import contextlib
 import csv
 import hashlib
@@ -304,10 +305,13 @@ def unreadable_csv(path, error):
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as e:
-            line = data.count(b"\n", 0, e.start) + 1
-            column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
-            return HelmitError(f"{path}:{line}: byte 0x{data[e.start]:02x} at column {column} is not UTF-8; "
-                               "save the file as UTF-8 (CSV UTF-8 in a spreadsheet)")
+            # lines end as the csv module ends them (\r\n, \n, or a lone \r: Excel for Mac's "CSV (Macintosh)",
+            # which is also the encoding this error is most often about); the column counts characters
+            breaks = [m.end() for m in re.finditer(rb"\r\n|\r|\n", data[:e.start])]
+            line_start = max(breaks[-1] if breaks else 0, 3 if data.startswith(codecs.BOM_UTF8) else 0)
+            column = len(data[line_start:e.start].decode("utf-8")) + 1
+            return HelmitError(f"{path}:{len(breaks) + 1}: byte 0x{data[e.start]:02x} at column {column} is not "
+                               "UTF-8; save the file as UTF-8 (CSV UTF-8 in a spreadsheet)")
     return HelmitError(f"{path}: not a readable UTF-8 CSV ({error})")
 
 

@@ -3,6 +3,7 @@
 The clips are the session's tone corpus; each test writes its own labels.csv into tmp_path and
 points --data_root at the corpus, so the audio is shared and never copied.
 """
+import codecs
 import csv
 
 import pytest
@@ -180,6 +181,14 @@ def test_header_only_and_unreadable_files(tone_corpus, tmp_path):
     labels.write_bytes(("path,label\n" + "safe/clip.wav,0\n" * 2000 + "safe/caf\xe9.wav,0\n").encode("latin-1"))
     with pytest.raises(HelmitError, match=r"labels\.csv:2002: byte 0xe9 at column 9 is not UTF-8"):
         read_labels_csv(labels, tone_corpus, check_files=False)
+    # lines ended by a lone CR (Excel for Mac's "CSV (Macintosh)"), a byte-order mark, and characters of
+    # two bytes before the bad one: still the line and the column a text editor shows
+    for data, where in [(b"path,label\rsafe/caf\xe9.wav,0\r", r":2: byte 0xe9 at column 9"),
+                        (codecs.BOM_UTF8 + b"p\xe9th,label\r\n", r":1: byte 0xe9 at column 2"),
+                        ("path,label\nsafe/été".encode() + b"\xe9.wav,0\n", r":2: byte 0xe9 at column 9")]:
+        labels.write_bytes(data)
+        with pytest.raises(HelmitError, match=r"labels\.csv" + where + " is not UTF-8"):
+            read_labels_csv(labels, tone_corpus, check_files=False)
 
 
 def test_spreadsheet_byte_order_mark_is_accepted(tone_corpus, tmp_path):
