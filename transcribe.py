@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -135,6 +136,10 @@ _WORKER = {}
 
 
 def _init_worker(asr, asr_model, cache_dir, pack, digests=None):
+    # tqdm's default lock is a multiprocessing semaphore made on a worker's first bar; a worker ended by
+    # the pool (after Ctrl-C) never unlinks it, and the resource tracker warned of "leaked semaphore
+    # objects" at exit. A worker's bars are its own, so a thread lock does.
+    tqdm.set_lock(threading.RLock())
     remember_digests(digests or {})  # what the parent checked moments ago is not hashed again
     if "torch" in sys.modules:  # one recognizer per core; no thread oversubscription (torch only if loaded)
         sys.modules["torch"].set_num_threads(1)
@@ -165,8 +170,8 @@ def transcribe_files(paths, asr=DEFAULT_ASR, asr_model=None, cache_dir=None, wor
     with multiprocessing.get_context("spawn").Pool(workers, _init_worker,
                                                    (asr, asr_model, cache_dir, pack, known_digests())) as pool:
         results = _gathered(pool.imap(_work, chunks), bar)
-        # let the workers exit on their own: leaving the block terminates them, and a worker killed that
-        # way leaves a semaphore for Python's resource tracker to warn about at shutdown
+        # let the workers exit on their own: leaving the block terminates them (as after Ctrl-C, where
+        # _init_worker's thread lock keeps a terminated worker from leaving a semaphore behind)
         pool.close()
         pool.join()
     return asr_id, results
