@@ -21,7 +21,7 @@ from pathlib import Path
 
 import psutil
 
-from config import CLASS_NAMES
+from config import AUDIO_EXTENSIONS, CLASS_NAMES
 
 # A temp file is named .<output name>.<host>.<pid>.<start ms>.<random>.tmp: the next run on the same
 # host can then tell whether its writer is alive, and pid + start time is one process, where a pid
@@ -201,6 +201,9 @@ def refuse_to_overwrite(path, overwrite, inputs=(), model_marker=None):
         if Path(src).resolve().is_relative_to(path.resolve()):
             raise HelmitError(f"{path}: holds {src}, an input of this run, and writing there would replace it; "
                               "write the output elsewhere")
+    if path.suffix.lower() in AUDIO_EXTENSIONS and path.is_file():  # no stage writes audio over a file
+        raise HelmitError(f"{path}: is an audio file, perhaps one of your clips; no stage replaces one, even with "
+                          "--overwrite: choose another output")
     if not overwrite and (path.exists() or path.is_symlink()):
         raise HelmitError(f"{path}: exists; pass --overwrite to replace it")
     if model_marker and (path.exists() or path.is_symlink()) and not (path / model_marker).is_file():

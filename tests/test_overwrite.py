@@ -36,6 +36,27 @@ def test_refuse_to_overwrite(tmp_path):
         refuse_to_overwrite(tmp_path / "old.csv", overwrite=True, inputs=[tmp_path / "x", tmp_path / "./old.csv"])
 
 
+def test_an_audio_file_is_never_replaced_by_any_stage(tone_corpus, tmp_path):
+    """A walkthrough wrote labels.csv, a checkpoint and ONNX files over its own clips with --overwrite."""
+    import shutil
+
+    clip = tmp_path / "harmful" / "clip001.wav"
+    clip.parent.mkdir()
+    shutil.copy(tone_corpus / "harmful" / "clip001.wav", clip)
+    before = clip.read_bytes()
+    with pytest.raises(HelmitError, match=rf"^{clip}: is an audio file, perhaps one of your clips; no stage replaces "
+                                          "one, even with --overwrite"):
+        refuse_to_overwrite(clip, overwrite=True)
+    refuse_to_overwrite(tmp_path / "harmful" / "new.wav", overwrite=True)  # no file there: nothing to lose
+    for script, flags in (("prep_dataset.py", ["--data_root", tmp_path, "--labels_csv", clip]),
+                          ("train.py", ["--data_root", tone_corpus, "--ckpt", clip]),
+                          ("export_onnx.py", ["--ckpt", tmp_path / "none.pt", "--onnx", clip]),
+                          ("quantize_onnx.py", ["--onnx_in", tmp_path / "none.onnx", "--onnx_out", clip])):
+        proc = run_script(script, *flags, "--overwrite", check=False)
+        assert proc.returncode == 1 and f"error: {clip}: is an audio file" in proc.stderr, (script, proc.stderr)
+    assert clip.read_bytes() == before
+
+
 def test_a_folder_holding_an_input_or_not_a_model_is_never_replaced(tmp_path):
     project = tmp_path / "project"
     (project / "my_toxicity_model").mkdir(parents=True)
