@@ -405,6 +405,8 @@ def main(argv=None):
     from transcribe import read_transcripts
 
     args = parse_args(argv)
+    if args.adapt_epochs <= 0:
+        raise HelmitError(f"--adapt_epochs {args.adapt_epochs}: must be above 0 (leave out --adapt to not adapt)")
     prefix = args.oof_prefix or str(Path(args.acoustic_csv).parent / "fusion_cv")
     inputs = [args.acoustic_csv, args.transcripts, args.text_model, args.acoustic_onnx]
     refuse_to_overwrite(args.out, args.overwrite, inputs=inputs, model_marker="manifest.json")

@@ -452,6 +452,11 @@ def run(argv=None):
         raise HelmitError("--epochs, --batch_size and --accumulate_steps must be at least 1")
     if args.folds == 1 or args.folds < 0:
         raise HelmitError(f"--folds {args.folds}: use 0 (one train/val split) or at least 2")
+    for flag, ok, want in (("lr", args.lr > 0, "above 0"), ("weight_decay", args.weight_decay >= 0, "0 or more"),
+                           ("dropout", 0 <= args.dropout < 1, "from 0 up to (not including) 1"),
+                           ("width_mult", args.width_mult > 0, "above 0"), ("patience", args.patience >= 1, "at least 1")):
+        if not ok:  # checked now: torch would say so in a traceback, after every clip was decoded, or not at all
+            raise HelmitError(f"--{flag} {getattr(args, flag)}: must be {want}")
     # Under torchrun: --resume's progress file holds one process's random streams (augmentation, sampler,
     # dropout), so a resumed N-process run could not promise the result of an uninterrupted one, which
     # is what --resume promises. --folds trains K small models on a small corpus, where N processes buy

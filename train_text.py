@@ -240,6 +240,9 @@ def parse_args(argv=None):
         p.error(f"--context must be between 0 and 1 (got {args.context})")
     if args.n_generated < 0 or args.transcript_weight <= 0 or args.C <= 0 or args.epochs <= 0 or args.budget_min < 0:
         p.error("--n_generated and --budget_min must be >= 0; --transcript_weight, --C and --epochs > 0")
+    if args.lr <= 0 or args.batch_size < 1 or args.max_length < 2:
+        p.error(f"--lr must be > 0 (got {args.lr}), --batch_size at least 1 (got {args.batch_size}) and --max_length "
+                f"at least 2 tokens (got {args.max_length})")
     if args.base and args.init:
         p.error("give --base or --init, not both")
     if args.kind == "ngram" and (args.base or args.init):

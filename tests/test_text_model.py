@@ -483,6 +483,18 @@ def test_a_context_share_outside_0_to_1_is_a_usage_error(capsys):
         with pytest.raises(SystemExit) as exit_:
             train_text.parse_args(["--context", value])
         assert exit_.value.code == 2 and f"--context must be between 0 and 1 (got {float(value)})" in capsys.readouterr().err
+    for bad in (["--lr", "0"], ["--batch_size", "0"], ["--max_length", "1"]):
+        with pytest.raises(SystemExit) as exit_:
+            train_text.parse_args(bad)
+        assert exit_.value.code == 2 and "--lr must be > 0" in capsys.readouterr().err
+
+
+def test_fusion_refuses_adaptation_epochs_that_are_not_above_0(tmp_path):
+    for value in ("0", "-1"):
+        proc = run_script("fusion.py", "--acoustic_csv", tmp_path / "a.csv", "--transcripts", tmp_path / "t.csv",
+                          "--text_model", tmp_path / "m", "--acoustic_onnx", tmp_path / "a.onnx", "--adapt",
+                          "--adapt_epochs", value, "--out", tmp_path / "f", check=False)
+        assert proc.returncode == 1 and f"error: --adapt_epochs {float(value)}: must be above 0" in proc.stderr
 
 
 

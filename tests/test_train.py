@@ -151,6 +151,11 @@ def test_bad_training_settings_are_clear_errors(tone_corpus, tmp_path):
     for bad in (["--val_fraction", "0"], ["--val_fraction", "1.5"], ["--val_fraction", "0.01"]):
         with pytest.raises(HelmitError, match="val_fraction"):
             train.main(["--data_root", str(tone_corpus), "--ckpt", str(tmp_path / "x.pt"), *bad])
+    for flag, value, want in (("lr", "-1", "above 0"), ("weight_decay", "-1", "0 or more"),
+                              ("dropout", "2", r"from 0 up to \(not including\) 1"), ("width_mult", "0", "above 0"),
+                              ("patience", "0", "at least 1")):
+        with pytest.raises(HelmitError, match=rf"^--{flag} {value}(\.0)?: must be {want}$"):
+            train.main(["--data_root", str(tone_corpus), "--ckpt", str(tmp_path / "x.pt"), f"--{flag}", value])
     if not torch.cuda.is_available():
         with pytest.raises(HelmitError, match="device 'cuda' is not available"):
             train.main(["--data_root", str(tone_corpus), "--ckpt", str(tmp_path / "x.pt"), "--device", "cuda"])
