@@ -100,7 +100,23 @@ def group_ids(rows, group_column):
     """One id per row from `group_column` (rows with an empty value are their own group), or None."""
     if not group_column:
         return None
-    return [r.get(group_column) or f"__row{i}" for i, r in enumerate(rows)]
+    # stripped: "SPK01 " from a spreadsheet is the speaker of "SPK01", and kept apart it would straddle folds
+    return [(r.get(group_column) or "").strip() or f"__row{i}" for i, r in enumerate(rows)]
+
+
+def warn_case_variants(rows, group_column):
+    """Warn when two groups' names differ only in case ('spk01', 'SPK01'): kept apart, one speaker
+    would sit on both sides of a split. They may be two speakers, so they are not joined."""
+    from collections import defaultdict
+
+    spellings = defaultdict(set)
+    for g in group_ids(rows, group_column) or []:
+        spellings[g.casefold()].add(g)
+    clashes = [sorted(v) for v in spellings.values() if len(v) > 1]
+    if clashes:
+        print(f"warning: {len(clashes)} name(s) of column '{group_column}' are spelled in more than one case, e.g. "
+              f"{' and '.join(repr(g) for g in clashes[0])}; they are kept as different groups: if they are one "
+              "speaker or conversation, write them alike", file=sys.stderr)
 
 
 def stratified_folds(rows, k, seed, group_column=None):
@@ -150,11 +166,13 @@ def split_rows(rows, val_fraction, seed, use_holdout=True, group_column=None):
     pool = [r for r, t in zip(rows, is_test) if not t]
     test = [r for r, t in zip(rows, is_test) if t]
     if test and group_column:  # holdout=1 decides the test split; a group it cuts through is named
-        straddle = sorted({r.get(group_column) for r in test if r.get(group_column)}
-                          & {r.get(group_column) for r in pool if r.get(group_column)})
+        def name(r):
+            return (r.get(group_column) or "").strip()
+
+        straddle = sorted({name(r) for r in test if name(r)} & {name(r) for r in pool if name(r)})
         if straddle:
             example = (f"'{straddle[0]}'" if group_column != SAME_AUDIO  # a value of the user's, else an id of ours
-                       else "the group of " + next(r["path"] for r in test if r.get(group_column) == straddle[0]))
+                       else "the group of " + next(r["path"] for r in test if name(r) == straddle[0]))
             print(f"warning: {len(straddle)} group(s) of {group_words(group_column)} have clips both in the test split "
                   f"(holdout=1) and outside it, e.g. {example}: the test clips of those groups are not "
                   "new to the model", file=sys.stderr)

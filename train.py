@@ -44,7 +44,8 @@ from logmel import frontend_args
 from model import CHECKPOINT_FORMAT, build_model, save_checkpoint, storable_model_args
 from scoring import clip_prob, decision, harmful_probs
 from selection import best_threshold, binary_metrics, collapse_warnings, fmt, selection_key
-from splits import CLIP_DIGEST, SAME_AUDIO, group_ids, same_audio_groups, split_rows, stratified_folds
+from splits import (CLIP_DIGEST, SAME_AUDIO, group_ids, same_audio_groups, split_rows, stratified_folds,
+                    warn_case_variants)
 from train_progress import load_progress, restore_progress, save_progress, trained_state
 from utils_dist import (ddp_forward, distributed_sampler, from_rank0, init_distributed, launched_ranks,
                         mean_over_ranks, rank, rank0_first, report_ranks, shutdown, sync_buffers, world_size)
@@ -486,6 +487,8 @@ def run(argv=None):
         if args.group_column != "group":  # the default is optional; a column the user named is not
             raise HelmitError(f"{args.labels_csv}: no column '{args.group_column}' (--group_column)")
         args.group_column = None
+    if args.group_column:
+        warn_case_variants(rows, args.group_column)
     args.group_column = same_audio_groups(rows, args.group_column)  # copies of a clip never straddle a split
     try:  # a class too small to split fails now, not after every clip is decoded; the same call splits later
         if args.folds:  # every fold's inner train/val split too, as cross_validate makes them

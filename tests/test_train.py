@@ -403,6 +403,18 @@ def test_clip_waves_name_the_labels_csv_row_of_a_clip_that_cannot_be_decoded(tmp
         ClipWaves([bad])[0]
 
 
+def test_group_names_are_read_past_spaces_and_case_variants_are_named(tone_corpus, tmp_path, capsys):
+    rows = [{"path": f"c{i}.wav", "label": i % 2, "speaker": f"s{i % 6}" + (" " if i % 4 == 0 else "")}
+            for i in range(24)]
+    for train_idx, test_idx in splits.stratified_folds(rows, 3, 0, "speaker"):  # "s0 " is the speaker of "s0"
+        assert not {rows[i]["speaker"].strip() for i in train_idx} & {rows[i]["speaker"].strip() for i in test_idx}
+    rows[5]["speaker"] = "S5"
+    splits.warn_case_variants(rows, "speaker")
+    assert "1 name(s) of column 'speaker' are spelled in more than one case, e.g. 'S5' and 's5'" in capsys.readouterr().err
+    splits.warn_case_variants([dict(r, speaker=r["speaker"].strip().upper()) for r in rows], "speaker")
+    assert capsys.readouterr().err == ""
+
+
 def test_a_group_cut_by_the_test_split_is_named_by_its_value(capsys):
     rows = [{"path": f"c{i}.wav", "label": i % 2, "speaker": f"s{i % 6}", "holdout": int(i < 2)} for i in range(24)]
     splits.split_rows(rows, 0.25, 0, True, "speaker")  # s0 and s1 have clips in the test split and outside it
