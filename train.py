@@ -326,13 +326,15 @@ def fit(args, cfg, model, kind, inputs, train_rows, val_rows, device, seed, prog
     return best
 
 
-PREDICTION_COLUMNS = ("path", "label", "pred", "prob", "prob_harmful", "split", "fold", "threshold", "category")
+PREDICTION_COLUMNS = ("path", "label", "pred", "prob", "prob_harmful", "split", "fold", "threshold", "category", "group")
 
 
-def prediction_rows(rows, probs, threshold, split, fold=""):
-    """Rows in infer_dataset.py's predictions format (prob = confidence of the prediction)."""
+def prediction_rows(rows, probs, threshold, split, fold="", group_column=None):
+    """Rows in infer_dataset.py's predictions format (prob = confidence of the prediction). `group`: the
+    clip's value of the labels.csv's group column, so fusion.py keeps a speaker in one of its inner folds."""
     return [{"path": r["path"], "label": r["label"], **decision(p, threshold), "split": split, "fold": fold,
-             "threshold": threshold, "category": r.get("category", "")} for r, p in zip(rows, probs)]
+             "threshold": threshold, "category": r.get("category", ""),
+             "group": (r.get(group_column) or "").strip() if group_column else ""} for r, p in zip(rows, probs)]
 
 
 def fold_split(args, rows, train_idx, k):
@@ -369,7 +371,7 @@ def cross_validate(args, cfg, rows, inputs, device):
                             views(kind, cfg)[1], device)
         m = binary_metrics([r["label"] for r in test_rows], probs, best["threshold"])
         per_fold.append({"fold": k + 1, "best_epoch": best["best_epoch"], **m})
-        oof += prediction_rows(test_rows, probs, best["threshold"], "test", str(k + 1))
+        oof += prediction_rows(test_rows, probs, best["threshold"], "test", str(k + 1), args.user_group_column)
         tqdm.write(f"fold {k + 1}: best epoch {best['best_epoch']}, held out: {fmt(m)}")
         for w in collapse_warnings(f"fold {k + 1}", m):
             tqdm.write(w)
@@ -489,6 +491,7 @@ def run(argv=None):
         args.group_column = None
     if args.group_column:
         warn_case_variants(rows, args.group_column)
+    args.user_group_column = args.group_column  # the labels.csv's own: what --folds' CSV reports as `group`
     args.group_column = same_audio_groups(rows, args.group_column)  # copies of a clip never straddle a split
     try:  # a class too small to split fails now, not after every clip is decoded; the same call splits later
         if args.folds:  # every fold's inner train/val split too, as cross_validate makes them
@@ -560,8 +563,8 @@ def run(argv=None):
 
 
 def main_cv(args, cfg, rows, inputs, device):
-    groups = ("byte-identical clips kept together" if args.group_column == SAME_AUDIO
-              else f"groups from column '{args.group_column}'" if args.group_column else "no group column")
+    groups = (f"groups from column '{args.user_group_column}'" if args.user_group_column else "no group column") \
+        + (", byte-identical clips kept together" if args.group_column == SAME_AUDIO else "")
     print(f"{args.folds}-fold cross-validation over {len(rows)} clips ({groups}); every clip is held out once, "
           "including clips marked holdout=1")
     t_start = time.time()

@@ -6,7 +6,8 @@ import torch
 from model import CHECKPOINT_FORMAT, save_checkpoint
 from utils_io import HelmitError
 
-RESUME_MAY_DIFFER = {"resume", "overwrite", "device"}  # flags that do not change the result
+RESUME_MAY_DIFFER = {"resume", "overwrite", "device",  # flags that do not change the result
+                     "user_group_column"}  # set from --group_column, which is compared
 
 
 def trained_state(model):

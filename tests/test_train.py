@@ -327,6 +327,16 @@ def test_cross_validation_writes_out_of_fold_predictions_reproducibly(tone_corpu
     assert compute_metrics.main([str(first), "--no_plots", "--output", str(tmp_path / "m.txt")]) == 0
     assert "clips scored" in (tmp_path / "m.txt").read_text()
     assert run("b", 2, 2).read_bytes() == run("c", 2, 2).read_bytes()  # same seed, same predictions
+    # a group column: the CSV carries each clip's group, so fusion.py's inner folds keep a speaker whole
+    lines = (tone_corpus / "labels.csv").read_text().splitlines()
+    speakers = tmp_path / "speakers.csv"
+    speakers.write_text("\n".join([lines[0] + ",speaker"] + [f"{l},spk{i % 10}" for i, l in enumerate(lines[1:])]) + "\n")
+    assert train.main(["--data_root", str(tone_corpus), "--labels_csv", str(speakers), "--folds", "2", "--epochs", "1",
+                       "--width_mult", "0.25", "--val_fraction", "0.3", "--group_column", "speaker",
+                       "--oof_csv", str(tmp_path / "g.csv")]) == 0
+    assert "2-fold cross-validation over 20 clips (groups from column 'speaker')" in capsys.readouterr().out
+    by_path = {r["path"]: r["group"] for r in csv.DictReader(open(tmp_path / "g.csv"))}
+    assert by_path == {l.split(",")[0]: f"spk{i % 10}" for i, l in enumerate(lines[1:])}
 
 
 def test_bad_fold_settings_are_clear_errors(tone_corpus, tmp_path):
