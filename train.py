@@ -472,7 +472,14 @@ def run(argv=None):
                           "cross-validation in one process (python train.py --folds K ...)")
     progress_path = Path(args.ckpt).with_suffix(".progress.pt")
     out = args.oof_csv if args.folds else args.ckpt
+    if Path(out).is_dir():  # found now, not when the trained model is saved
+        raise HelmitError(f"{out}: is a directory; give a file name (e.g. {Path(out) / Path(out).with_suffix('').name}"
+                          f"{'.csv' if args.folds else '.pt'})")
     refuse_to_overwrite(out, args.overwrite or args.resume, inputs=[args.labels_csv])  # --resume: its own ckpt
+    if not args.folds and not args.resume and not args.overwrite and progress_path.is_file():
+        # a new run would replace it, and with it the only way to finish the interrupted one
+        raise HelmitError(f"{progress_path}: holds an interrupted run's progress; --resume continues it, "
+                          "--overwrite starts again and replaces it")
     seed_all(args.seed)
     # Small gradients in the CNN's stem underflow to denormal floats, which x86 CPUs compute up to ~100x
     # slower than normal ones: with tiny gradients the stem's backward ran 4x slower (a real step early in

@@ -188,6 +188,14 @@ def test_an_interrupted_run_leaves_the_previous_checkpoint_untouched(tone_corpus
     assert f"kept in {tmp_path / 'm.progress.pt'}: run the same command with --resume" in capsys.readouterr().err
     assert ckpt_path.read_bytes() == b"the good checkpoint from yesterday"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.progress.pt", "m.pt"]  # no temp files; progress kept
+    # a new run would replace the progress file, and with it the way to finish the interrupted run: it asks first
+    (tmp_path / "m.pt").unlink()
+    with pytest.raises(HelmitError, match=r"m\.progress\.pt: holds an interrupted run's progress; --resume continues "
+                                          r"it, --overwrite starts again and replaces it$"):
+        train.main(["--data_root", str(tone_corpus), "--epochs", "1", "--ckpt", str(ckpt_path)])
+    assert (tmp_path / "m.progress.pt").is_file()
+    with pytest.raises(HelmitError, match=rf"^{tmp_path}: is a directory; give a file name"):
+        train.main(["--data_root", str(tone_corpus), "--epochs", "1", "--ckpt", str(tmp_path), "--overwrite"])
 
 
 def test_resume_gives_the_same_model_as_an_uninterrupted_run(tone_corpus, tmp_path, monkeypatch):
