@@ -176,7 +176,9 @@ def main(argv=None):
         onnx.save(proto, tmp)
         paths, waves = sample_clips(ckpt, args.n_check, seconds)
         if not waves:
-            print("warning: none of the checkpoint's clips are on disk; checking on random noise instead")
+            root = ckpt.get("train_args", {}).get("data_root", "data")
+            print(f"warning: none of the checkpoint's clips are under {root} (train.py's --data_root, relative to the "
+                  "folder it ran in); checking on random noise instead: run from that folder to check on real clips")
             waves = list(np.random.default_rng(0).standard_normal((args.n_check, int(sr * seconds))).astype(np.float32) * 0.1)
         # an odd-length clip (the graph must take any length) and digital silence (must stay finite)
         waves += [waves[0][: int(sr * seconds * 0.55) + 37], np.zeros(int(sr * seconds), np.float32)]

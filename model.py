@@ -291,4 +291,5 @@ def onnx_metadata(ckpt) -> dict:
         "train_digests": json.dumps(ckpt.get("train_digests", [])),  # utils_io.clip_digest of each clip
         "val_digests": json.dumps(ckpt.get("val_digests", [])),
         "data_root": str(ckpt.get("train_args", {}).get("data_root", "")),
+        "labels_csv": str(ckpt.get("train_args", {}).get("labels_csv") or ""),  # quantize_onnx.py calibrates on it
     }

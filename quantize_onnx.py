@@ -33,7 +33,13 @@ MAX_FLIP_RATE = 0.02  # refuse an INT8 model that changes more than 2% of FP32 d
 def sample_paths(meta, labels_csv, data_root, n, seed=0):
     """n clips to calibrate and check on: from labels.csv, validation clips first."""
     root = Path(data_root or meta.get("data_root") or "data")
-    rows = read_labels_csv(labels_csv or root / "labels.csv", root)
+    # the labels file the model was trained on, unless the user points elsewhere
+    labels = Path(labels_csv or (root / "labels.csv" if data_root else meta.get("labels_csv") or root / "labels.csv"))
+    if not labels.is_file() and not labels_csv and not data_root:
+        raise HelmitError(f"{labels}: not found; the model was trained on the clips of {labels} (paths as train.py "
+                          "was given them, relative to the folder it ran in): run from that folder, or pass "
+                          "--data_root and --labels_csv")
+    rows = read_labels_csv(labels, root)
     val = set(json.loads(meta.get("val_clips", "[]")))
     order = np.random.default_rng(seed).permutation(len(rows))
     ranked = sorted(order, key=lambda i: rows[i]["path"] not in val)

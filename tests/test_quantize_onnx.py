@@ -140,3 +140,17 @@ def test_wav2vec2_int8_quantizes_the_transformer_and_keeps_the_feature_encoder_f
     # error 0.002 to 0.23 over six seeds, on logits up to 0.2-0.6). The real check is quantize_onnx.py's
     # decision agreement on calibration clips; a full-size wav2vec2-base measures 0.0016 (quantize_wav2vec2).
     assert np.abs(got - ref).max() <= 0.5
+
+
+def test_calibration_clips_come_from_the_labels_file_the_model_was_trained_on(tone_corpus, tmp_path, monkeypatch):
+    hand = tmp_path / "labels_hand.csv"  # the model was trained on this file, not <data_root>/labels.csv
+    lines = (tone_corpus / "labels.csv").read_text().splitlines()
+    hand.write_text("\n".join(lines[:5]) + "\n")
+    meta = {"data_root": str(tone_corpus), "labels_csv": str(hand), "val_clips": "[]"}
+    assert len(quantize_onnx.sample_paths(meta, None, None, 100)) == 4
+    assert len(quantize_onnx.sample_paths(meta, None, str(tone_corpus), 100)) == len(lines) - 1  # --data_root: its own
+    # run from another folder than train.py was: its relative paths lead nowhere, and the error says why
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(HelmitError, match=r"^own/labels\.csv: not found; the model was trained on the clips of "
+                                          r"own/labels\.csv .* run from that folder, or pass --data_root and --labels_csv"):
+        quantize_onnx.sample_paths({"data_root": "own", "labels_csv": "own/labels.csv"}, None, None, 10)
