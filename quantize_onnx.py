@@ -212,7 +212,8 @@ def main(argv=None):
     p.add_argument("--onnx_in", default="runs/lite_cnn.onnx", help="FP32 model from export_onnx.py")
     p.add_argument("--onnx_out", default=None, help="INT8 model to write (default: <onnx_in>_int8.onnx)")
     p.add_argument("--data_root", default=None, help="data folder (default: the one the model was trained on)")
-    p.add_argument("--labels_csv", default=None, help="clips to calibrate and check on (default: <data_root>/labels.csv)")
+    p.add_argument("--labels_csv", default=None, help="clips to calibrate and check on (default: the labels file the model was trained on; "
+                        "with --data_root, <data_root>/labels.csv)")
     p.add_argument("--n_calib", type=int, default=32, help="clips used to calibrate activation ranges (CNN)")
     p.add_argument("--n_check", type=int, default=100, help="clips on which INT8 and FP32 decisions are compared")
     p.add_argument("--max_flip_rate", type=float, default=MAX_FLIP_RATE,
