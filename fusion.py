@@ -420,7 +420,7 @@ def main(argv=None):
         raise HelmitError(f"{args.acoustic_csv}: no scored clips to fit the fusion on")
     if unscored:
         print(f"warning: {args.acoustic_csv}: {len(unscored)} clip(s) the acoustic model could not score are left out, "
-              f"e.g. {unscored[0]['where']}: {unscored[0]['error']}")
+              f"e.g. {unscored[0]['where']}: {unscored[0]['error']}", file=sys.stderr)
     trained_on = [r["path"] for r in rows if r.get("split") == "train"]
     if trained_on:
         raise HelmitError(f"{args.acoustic_csv}: {len(trained_on)} row(s) with split=train (e.g. {trained_on[0]}); a "

@@ -61,9 +61,12 @@ def classify_file(sess, meta, path, window, stride, threshold=None):
 
 def digits_apart(p, threshold):
     """Decimals to show P(harmful) and its threshold with, so that they never print the same while the
-    decision depends on which is larger ("0.51 vs 0.51"): 2 unless they agree to 2, at most 6."""
+    decision depends on which is larger ("0.51 vs 0.51"), nor a threshold inside (0, 1) as 0 or 1 (a
+    threshold of 1.00 would flag nothing): 2 unless they agree to 2, at most 6."""
     d = 2
     while d < 6 and p != threshold and f"{p:.{d}f}" == f"{threshold:.{d}f}":
+        d += 1
+    while d < 6 and 0 < threshold < 1 and float(f"{threshold:.{d}f}") in (0.0, 1.0):  # 0.999 is not "1.00"
         d += 1
     return d
 

@@ -376,3 +376,6 @@ def test_a_score_next_to_the_threshold_is_printed_with_the_digits_that_decide_it
     assert "P(harmful) 0.5132 vs threshold 0.5128" in infer.describe(result)
     assert "P(harmful) 0.70 vs threshold 0.51" in infer.describe(dict(result, prob_harmful=0.7, probability=0.7))
     assert infer.digits_apart(0.5, 0.5) == 2  # equal: harmful (>=), and no digits can show a difference
+    # a threshold of 0.999 is not shown as 1.00, which would mean nothing is ever flagged
+    assert "P(harmful) 0.700 vs threshold 0.999" in infer.describe(dict(result, prob_harmful=0.7, threshold=0.999))
+    assert "vs threshold 0.0004" in infer.describe(dict(result, threshold=0.0004))
