@@ -19,7 +19,7 @@ import numpy as np
 from sklearn.metrics import (accuracy_score, balanced_accuracy_score, confusion_matrix, f1_score,
                              precision_score, recall_score, roc_auc_score)
 
-from config import CFG, CLASS_NAMES
+from config import CFG, CLASS_NAMES, HARM_CATEGORIES
 from prediction_csvs import SPLITS, find_prediction_csvs, load_models, model_name
 from selection import COLLAPSE_SHARE  # the share train.py warns at too: one definition of a collapsed model
 from utils_io import HelmitError, atomic_output, refuse_to_overwrite, run_cli
@@ -69,7 +69,11 @@ def compute_metrics(rows):
                 "accuracy": float((y[mask] == pred[mask]).mean()),
                 "share_pred_harmful": float(pred[mask].mean()),
             }
-    named = [r for r in rows if "pred_category" in r and r["label"] == 1 and r["pred"] == 1 and r.get("category")]
+    caught = [r for r in rows if "pred_category" in r and r["label"] == 1 and r["pred"] == 1 and r.get("category")]
+    named = [r for r in caught if r["category"] in HARM_CATEGORIES]  # a category it cannot name is no miss of naming
+    others = sorted({r["category"] for r in caught} - set(HARM_CATEGORIES))
+    if others:
+        metrics["categories_not_named"] = {"n": len(caught) - len(named), "categories": others}
     if named:  # which harm the model named, for the harmful clips it caught
         truth = sorted({r["category"] for r in named})
         names = sorted({r["pred_category"] or "(none)" for r in named} | set(truth))
@@ -132,9 +136,15 @@ def format_section(title, rows, metrics):
         cc = m["category_confusion"]
         lines.append(_line("harm named", f"{m['category_accuracy']:.4f}",
                            f"(of {sum(map(sum, cc['counts']))} harmful clips caught, named as their true category)"))
-        lines.append(_line("  true \\ named", " ".join(f"{p[:10]:>10}" for p in cc["pred"])))
+        w = max(10, *map(len, cc["pred"]))
+        lines.append(_line("  true \\ named", " ".join(f"{p:>{w}}" for p in cc["pred"])))
         for t, counts in zip(cc["true"], cc["counts"]):
-            lines.append(_line(f"  {t}", " ".join(f"{c:>10}" for c in counts)))
+            lines.append(_line(f"  {t}", " ".join(f"{c:>{w}}" for c in counts)))
+    if "categories_not_named" in m:
+        other = m["categories_not_named"]
+        lines.append(f"  ({other['n']} harmful clip(s) caught of categories the text model does not name, "
+                     f"{', '.join(repr(c) for c in other['categories'])}, are left out of 'harm named'; it names "
+                     f"{', '.join(HARM_CATEGORIES)})")
     return lines
 
 

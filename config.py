@@ -10,6 +10,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 CLASS_NAMES = ("safe", "harmful")  # label 0 = safe, 1 = harmful, as in data/labels.csv
+# the harms the text model names (its category head), in this order; the rest of the labels are safe kinds
+HARM_CATEGORIES = ("harassment", "bullying", "threat", "grooming")
 AUDIO_EXTENSIONS = (".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".aac", ".aif", ".aiff", ".wma")
 
 

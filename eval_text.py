@@ -24,12 +24,13 @@ from pathlib import Path
 import numpy as np
 
 import fused_model
+from config import HARM_CATEGORIES
 import text_model
 from utils_io import HelmitError, atomic_output, csv_rows, refuse_to_overwrite, run_cli
 
 EVAL_DIR = Path(__file__).resolve().parent / "eval"
 PARTS = ("part1", "part2")
-HARM = ("harassment", "bullying", "threat", "grooming")
+HARM = HARM_CATEGORIES
 SAFE = ("everyday", "hard_negative")
 GENERATOR_HELDOUT = 2000  # sentences of text_corpus.py's held-out structures and words
 

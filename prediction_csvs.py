@@ -129,10 +129,11 @@ def read_predictions(path):
             "pred": _class_label(row, "pred", where),
             "prob": _number(row, "prob", where, 0.0, 1.0),
             "prob_harmful": _number(row, "prob_harmful", where, 0.0, 1.0),
-            "category": (row.get("category") or "").strip(),
+            # one spelling per category: "Threat " from a spreadsheet is the model's "threat"
+            "category": (row.get("category") or "").strip().lower(),
             "fold": (row.get("fold") or "").strip(),
             "group": (row.get("group") or "").strip(),
-            **({"pred_category": (row.get("pred_category") or "").strip()} if "pred_category" in row else {}),
+            **({"pred_category": (row.get("pred_category") or "").strip().lower()} if "pred_category" in row else {}),
         })
     return scored, unscored
 

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
+from config import HARM_CATEGORIES
 from utils_io import HelmitError, atomic_directory, file_sha256, join_parts
 
-HARM_CATEGORIES = ("harassment", "bullying", "threat", "grooming")
 CATEGORY_LOSS_WEIGHT = 0.5  # the category head must not pull the encoder away from harmful-vs-safe
 WEIGHTS_FILE = "weights.safetensors"  # encoder + heads, for further fine-tuning (safetensors: no pickles)
 

@@ -27,11 +27,12 @@ from pathlib import Path
 import numpy as np
 
 import text_model
+from config import HARM_CATEGORIES
 from utils_io import HelmitError, atomic_directory, csv_rows, refuse_to_overwrite, run_cli
 
 # every textdata/espeak_whisper_train*.csv (make text-asr writes them)
 DEFAULT_ASR_TRANSCRIPTS = sorted((Path(__file__).resolve().parent / "textdata").glob("espeak_whisper_train*.csv"))
-HARM = ("harassment", "bullying", "threat", "grooming")
+HARM = HARM_CATEGORIES
 CONTEXT = 0.25  # share of generated sentences set in everyday context (with_context); insights.md has the measurement
 WINDOW_WORDS = 32  # a transcript is scored in windows this long (text_model.encoder_logits): most turns fit in one
 # share of generated sentences given learned recognition errors: part 1 of the benchmark spoken 0.841 against

@@ -78,6 +78,20 @@ def test_per_category_accuracy_and_flagged_share(tmp_path, capsys):
     assert line_of(out, "hate").split() == ["2", "1.0000", "100.0%"]
 
 
+def test_harm_named_counts_only_categories_the_model_names_and_reads_them_in_any_case(tmp_path, capsys):
+    rows = rows_of([1, 1, 1, 1, 0], [1, 1, 1, 0, 0], [0.9, 0.8, 0.7, 0.3, 0.1])
+    for r, cat, named in zip(rows, ["Threat ", "bullying", "Hate speech", "threat", ""],
+                             ["threat", "harassment", "threat", "", ""]):
+        r["category"], r["pred_category"] = cat, named
+    out = run_main(capsys, write_csv(tmp_path / "t_predictions.csv", rows, ["category", "pred_category"]),
+                   "--output", tmp_path / "r.txt", "--no_plots")
+    # of the three caught: "Threat " is the model's threat (named right), bullying was named harassment,
+    # and "hate speech" is no category the model can name, so it is left out of the naming score
+    assert line_of(out, "harm named").startswith("0.5000")
+    assert "(1 harmful clip(s) caught of categories the text model does not name, 'hate speech', are left out" in out
+    assert line_of(out, "threat").split()[0] == "2"  # "Threat " and "threat" are one category
+
+
 def test_report_values_and_file_match(tmp_path, capsys):
     csv_path = write_csv(tmp_path / "cnn_predictions.csv", rows_of(LABELS, PREDS, SCORES))
     out = run_main(capsys, csv_path, "--output", tmp_path / "out" / "metrics.txt", "--no_plots")
