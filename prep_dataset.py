@@ -32,13 +32,21 @@ def scan_classes(data_root: Path) -> list:
     for label, cls in enumerate(CLASS_NAMES):
         class_dir = data_root / cls
         if not class_dir.is_dir():
-            raise HelmitError(f"{class_dir}: class directory for '{cls}' not found; both "
+            other_case = [d.name for d in data_root.iterdir() if d.is_dir() and d.name.lower() == cls]
+            hint = f" ('{other_case[0]}/' is there: the names are lower-case)" if other_case else ""
+            raise HelmitError(f"{class_dir}: class directory for '{cls}' not found{hint}; both "
                               f"{', '.join(f'{c}/' for c in CLASS_NAMES)} are needed to train")
         files = list_audio_files(class_dir)
         if not files:
             raise HelmitError(f"{class_dir}: no audio files ({', '.join(AUDIO_EXTENSIONS)}) for "
                               f"class '{cls}'")
         found += [(path, label) for path in files]
+    # audio elsewhere under the root (an "unsure/" folder, a stray file) has no label: say it is left out
+    elsewhere = [p for p in list_audio_files(data_root) if p.relative_to(data_root).parts[0] not in CLASS_NAMES]
+    if elsewhere:
+        print(f"warning: {len(elsewhere)} audio file(s) under {data_root} are outside "
+              f"{' and '.join(f'{c}/' for c in CLASS_NAMES)}, e.g. {elsewhere[0]}, and are left out: only those two "
+              "folders say a clip's class", file=sys.stderr)
     return found
 
 

@@ -151,3 +151,18 @@ def test_cli_missing_class_is_one_error_line(tmp_path):
     assert res.stderr.startswith(f"error: {tmp_path / 'data/safe'}: class directory for 'safe' not found")
     assert res.stderr.count("\n") == 1 and "Traceback" not in res.stderr
     assert not (tmp_path / "data/labels.csv").exists()
+
+
+def test_audio_outside_the_class_folders_is_named_and_a_capitalised_folder_is_pointed_at(tmp_path, capsys):
+    tone(tmp_path / "data/harmful/h.wav", 0.5, 16000)
+    tone(tmp_path / "data/Safe/s.wav", 0.6, 16000)
+    with pytest.raises(HelmitError, match=r"data/safe: class directory for 'safe' not found \('Safe/' is there: the "
+                                          r"names are lower-case\)"):
+        prep_dataset.prep(tmp_path / "data")
+    (tmp_path / "data/Safe").rename(tmp_path / "data/safe")
+    tone(tmp_path / "data/unsure/u.wav", 0.7, 16000)
+    tone(tmp_path / "data/stray.wav", 0.8, 16000)
+    rows, _ = prep_dataset.prep(tmp_path / "data")
+    assert sorted(r["path"] for r in rows) == ["harmful/h.wav", "safe/s.wav"]
+    assert (f"warning: 2 audio file(s) under {tmp_path / 'data'} are outside safe/ and harmful/, e.g. "
+            f"{tmp_path / 'data/stray.wav'}, and are left out") in capsys.readouterr().err
