@@ -318,6 +318,16 @@ def unreadable_csv(path, error):
     return HelmitError(f"{path}: not a readable UTF-8 CSV ({error})")
 
 
+def _spellings(root, rel):
+    """Other ways the file `rel` names may be spelled on disk: "\\" for "/" (a labels.csv from Windows),
+    and the composed and decomposed forms of accents (macOS writes "é" as e + accent; both print alike)."""
+    import unicodedata
+
+    slashed = rel.replace("\\", "/")
+    return [root / form for form in dict.fromkeys(unicodedata.normalize(f, slashed) for f in ("NFC", "NFD"))
+            if form != rel]
+
+
 def read_labels_csv(labels_csv, data_root=None, check_files=True):
     """Read `path,label[,...]` rows; return dicts with `path` (as written), `abspath` and int `label`.
 
@@ -376,8 +386,11 @@ def _label_rows(reader, labels_csv, root, check_files):
         first[key] = (reader.line_num, label)
         abspath = root / rel
         if check_files and not abspath.is_file():
-            what = "is not a file" if abspath.exists() else "does not exist"
-            raise HelmitError(f"{where}: audio file {abspath} {what}")
+            found = next((p for p in _spellings(root, rel) if p.is_file()), None)
+            if found is None:
+                what = "is not a file" if abspath.exists() else "does not exist"
+                raise HelmitError(f"{where}: audio file {abspath} {what}")
+            abspath = found  # the same name as the user sees it: another Unicode form, or Windows separators
         # labels_row: where the row is, for errors found later (a clip that fails to decode, say)
         rows.append({**row, "path": rel, "abspath": str(abspath), "label": label, "labels_row": where})
     return rows

@@ -196,3 +196,21 @@ def test_spreadsheet_byte_order_mark_is_accepted(tone_corpus, tmp_path):
     labels = tmp_path / "labels.csv"
     labels.write_text(labels_text(rows), encoding="utf-8-sig")  # what Excel's "CSV UTF-8" writes
     assert [r["path"] for r in read_labels_csv(labels, tone_corpus)] == [r["path"] for r in rows]
+
+
+def test_a_path_written_with_windows_separators_or_another_accent_form_is_found(tone_corpus, tmp_path):
+    import shutil
+    import unicodedata
+
+    composed = unicodedata.normalize("NFC", "réunion.wav")
+    (tmp_path / "safe").mkdir()
+    shutil.copy(tone_corpus / "safe" / "clip000.wav", tmp_path / "safe" / composed)
+    shutil.copy(tone_corpus / "harmful" / "clip001.wav", tmp_path / "h.wav")
+    labels = tmp_path / "labels.csv"
+    # typed on a Mac (e + combining accent) and with Windows' separator: both print as the file's name
+    labels.write_text(f"path,label\nsafe\\{unicodedata.normalize('NFD', 'réunion.wav')},0\nh.wav,1\n", encoding="utf-8")
+    rows = read_labels_csv(labels)
+    assert rows[0]["abspath"] == str(tmp_path / "safe" / composed) and rows[0]["label"] == 0
+    labels.write_text("path,label\nsafe/missing.wav,0\n")
+    with pytest.raises(HelmitError, match=r"labels\.csv:2: audio file .*missing\.wav does not exist"):
+        read_labels_csv(labels)
