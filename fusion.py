@@ -182,7 +182,8 @@ def acoustic_earns_weight(p_a, p_t, labels, groups=None, seed=0):
 
     labels = np.asarray(labels, dtype=int)
     grouped = groups is not None and any(groups)
-    k = min(INNER_FOLDS, int(np.bincount(labels, minlength=2).min()), len(set(groups)) if grouped else INNER_FOLDS)
+    n_groups = len({g or f"__row{i}" for i, g in enumerate(groups)}) if grouped else 0  # a blank is a clip alone
+    k = min(INNER_FOLDS, int(np.bincount(labels, minlength=2).min()), n_groups if grouped else INNER_FOLDS)
     rows = [{"label": int(y), "group": g} for y, g in zip(labels, groups if grouped else [""] * len(labels))]
     try:
         folds = stratified_folds(rows, k, seed, "group" if grouped else None) if k >= 2 else None
@@ -405,7 +406,7 @@ def main(argv=None):
     from transcribe import read_transcripts
 
     args = parse_args(argv)
-    if args.adapt_epochs <= 0:
+    if not args.adapt_epochs > 0:  # (NaN too)
         raise HelmitError(f"--adapt_epochs {args.adapt_epochs}: must be above 0 (leave out --adapt to not adapt)")
     prefix = args.oof_prefix or str(Path(args.acoustic_csv).parent / "fusion_cv")
     inputs = [args.acoustic_csv, args.transcripts, args.text_model, args.acoustic_onnx]

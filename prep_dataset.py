@@ -42,7 +42,9 @@ def scan_classes(data_root: Path) -> list:
                               f"class '{cls}'")
         found += [(path, label) for path in files]
     # audio elsewhere under the root (an "unsure/" folder, a stray file) has no label: say it is left out
-    elsewhere = [p for p in list_audio_files(data_root) if p.relative_to(data_root).parts[0] not in CLASS_NAMES]
+    class_dirs = [data_root / c for c in CLASS_NAMES]  # "Safe/" is safe/ on a case-insensitive disk (macOS, Windows)
+    elsewhere = [p for p in list_audio_files(data_root)
+                 if not any((data_root / p.relative_to(data_root).parts[0]).samefile(d) for d in class_dirs)]
     if elsewhere:
         print(f"warning: {len(elsewhere)} audio file(s) under {data_root} are outside "
               f"{' and '.join(f'{c}/' for c in CLASS_NAMES)}, e.g. {elsewhere[0]}, and are left out: only those two "

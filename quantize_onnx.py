@@ -36,8 +36,8 @@ def sample_paths(meta, labels_csv, data_root, n, seed=0):
     # the labels file the model was trained on, unless the user points elsewhere
     labels = Path(labels_csv or (root / "labels.csv" if data_root else meta.get("labels_csv") or root / "labels.csv"))
     if not labels.is_file() and not labels_csv and not data_root:
-        raise HelmitError(f"{labels}: not found; the model was trained on the clips of {labels} (paths as train.py "
-                          "was given them, relative to the folder it ran in): run from that folder, or pass "
+        raise HelmitError(f"{labels}: not found; it is where the model's training clips were listed (paths as "
+                          "train.py was given them, relative to the folder it ran in): run from that folder, or pass "
                           "--data_root and --labels_csv")
     rows = read_labels_csv(labels, root)
     val = set(json.loads(meta.get("val_clips", "[]")))

@@ -440,7 +440,7 @@ def parse_args(argv=None):
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted run from its last finished epoch (saved after every epoch in "
                         "<ckpt>.progress.pt); the result equals an uninterrupted run with the same flags")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing --ckpt (with --folds: --oof_csv)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --ckpt (with --folds: --oof_csv), and an interrupted run's progress file")
     p.add_argument("--seed", type=int, default=CFG.seed, help="random seed (same seed, same result on one machine)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
     return p.parse_args(argv)
@@ -466,15 +466,16 @@ def run(argv=None):
     # little, and its per-fold scoring and CSV are not rank-aware. Both are refused rather than half-done.
     if launched_ranks() > 1 and args.resume:
         raise HelmitError(f"--resume: not supported under torchrun ({launched_ranks()} processes); resume the run "
-                          "in one process (python train.py ... --resume) or start it again without --resume")
+                          "in one process (python train.py ... --resume) or start it again with --overwrite instead of --resume")
     if launched_ranks() > 1 and args.folds:
         raise HelmitError(f"--folds: not supported under torchrun ({launched_ranks()} processes); run "
                           "cross-validation in one process (python train.py --folds K ...)")
-    progress_path = Path(args.ckpt).with_suffix(".progress.pt")
     out = args.oof_csv if args.folds else args.ckpt
-    if Path(out).is_dir():  # found now, not when the trained model is saved
-        raise HelmitError(f"{out}: is a directory; give a file name (e.g. {Path(out) / Path(out).with_suffix('').name}"
-                          f"{'.csv' if args.folds else '.pt'})")
+    for path in (out, args.ckpt):
+        if Path(path).is_dir() or not Path(path).name:  # found now, not when the trained model is saved
+            example = Path(path) / ("cnn_cv_predictions.csv" if path == args.oof_csv else "lite_cnn.pt")
+            raise HelmitError(f"{path}: is a directory; give a file name (e.g. {example})")
+    progress_path = Path(args.ckpt).with_suffix(".progress.pt")
     refuse_to_overwrite(out, args.overwrite or args.resume, inputs=[args.labels_csv])  # --resume: its own ckpt
     if not args.folds and not args.resume and not args.overwrite and progress_path.is_file():
         # a new run would replace it, and with it the only way to finish the interrupted one

@@ -37,7 +37,7 @@ def restore_progress(state, model, opt, scheduler, scaler, ds, loader, sampler):
     except RuntimeError as e:  # e.g. a run interrupted under another version's defaults (128 mel bands)
         detail = next((line.strip() for line in str(e).splitlines() if "size mismatch" in line), str(e).splitlines()[0])
         raise HelmitError(f"--resume: the interrupted run's model does not fit the one this Helmit builds ({detail}); "
-                          "it was saved with other settings or by another version: train again without --resume") from None
+                          "it was saved with other settings or by another version: train again with --overwrite instead of --resume (it replaces the progress file)") from None
     opt.load_state_dict(state["optimizer"])
     scheduler.load_state_dict(state["scheduler"])
     scaler.load_state_dict(state["scaler"])
@@ -58,14 +58,14 @@ def load_progress(path, args):
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:
-        raise HelmitError(f"{path}: damaged progress file ({type(e).__name__}); train again without --resume") from None
+        raise HelmitError(f"{path}: damaged progress file ({type(e).__name__}); train again with --overwrite instead of --resume (it replaces the progress file)") from None
     saved, now = state["train_args"], vars(args)
     if "labels_sha256" not in saved:
         raise HelmitError(f"{path}: written by an older train.py that did not record its labels.csv, so it cannot "
-                          "be checked against this one; train again without --resume")
+                          "be checked against this one; train again with --overwrite instead of --resume (it replaces the progress file)")
     if saved["labels_sha256"] != now.get("labels_sha256"):
         raise HelmitError(f"{args.labels_csv}: changed since the interrupted run (other clips or labels), so it "
-                          "would continue on another split; train again without --resume")
+                          "would continue on another split; train again with --overwrite instead of --resume (it replaces the progress file)")
     changed = sorted(k for k in now if k not in RESUME_MAY_DIFFER | {"labels_sha256"} and saved.get(k) != now[k])
     if changed:
         raise HelmitError(f"{path}: --resume needs the flags of the interrupted run; these differ: "

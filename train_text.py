@@ -93,7 +93,7 @@ def labelled_csv(path, flag, skip_wordless=False):
         if skip_wordless and text_model.no_speech(row["text"]):
             wordless.append(line)
             continue
-        out.append((row["text"], int(row["label"]), (row.get("category") or "").strip()))
+        out.append((row["text"], int(row["label"]), (row.get("category") or "").strip().lower()))
     if wordless:
         print(f"warning: {path}: {len(wordless)} row(s) with no words left out (the recognizer heard nothing), "
               f"e.g. line {wordless[0]}", file=sys.stderr)
@@ -241,7 +241,7 @@ def parse_args(argv=None):
         p.error(f"--context must be between 0 and 1 (got {args.context})")
     if args.n_generated < 0 or args.transcript_weight <= 0 or args.C <= 0 or args.epochs <= 0 or args.budget_min < 0:
         p.error("--n_generated and --budget_min must be >= 0; --transcript_weight, --C and --epochs > 0")
-    if args.lr <= 0 or args.batch_size < 1 or args.max_length < 2:
+    if not args.lr > 0 or args.batch_size < 1 or args.max_length < 2:  # (not > 0: NaN too)
         p.error(f"--lr must be > 0 (got {args.lr}), --batch_size at least 1 (got {args.batch_size}) and --max_length "
                 f"at least 2 tokens (got {args.max_length})")
     if args.base and args.init:

@@ -17,6 +17,7 @@ import socket
 import sys
 import tempfile
 import time
+import unicodedata
 from pathlib import Path
 
 import psutil
@@ -321,8 +322,6 @@ def unreadable_csv(path, error):
 def _spellings(root, rel):
     """Other ways the file `rel` names may be spelled on disk: "\\" for "/" (a labels.csv from Windows),
     and the composed and decomposed forms of accents (macOS writes "é" as e + accent; both print alike)."""
-    import unicodedata
-
     slashed = rel.replace("\\", "/")
     return [root / form for form in dict.fromkeys(unicodedata.normalize(f, slashed) for f in ("NFC", "NFD"))
             if form != rel]
@@ -374,7 +373,8 @@ def _label_rows(reader, labels_csv, root, check_files):
         rel = (row["path"] or "").strip()
         if not rel:
             raise HelmitError(f"{where}: empty path")
-        key = posixpath.normpath(rel.replace("\\", "/"))  # ./a.wav and a.wav are one clip
+        # ./a.wav, a.wav, .\a.wav and an "é" in either Unicode form are one clip
+        key = unicodedata.normalize("NFC", posixpath.normpath(rel.replace("\\", "/")))
         if key in first:
             line, first_label = first[key]
             if first_label != label:
@@ -385,12 +385,14 @@ def _label_rows(reader, labels_csv, root, check_files):
             continue
         first[key] = (reader.line_num, label)
         abspath = root / rel
-        if check_files and not abspath.is_file():
+        if not abspath.is_file():
+            # the same name as the user sees it: another Unicode form, or Windows separators
             found = next((p for p in _spellings(root, rel) if p.is_file()), None)
-            if found is None:
+            if found is not None:
+                abspath = found
+            elif check_files:
                 what = "is not a file" if abspath.exists() else "does not exist"
                 raise HelmitError(f"{where}: audio file {abspath} {what}")
-            abspath = found  # the same name as the user sees it: another Unicode form, or Windows separators
         # labels_row: where the row is, for errors found later (a clip that fails to decode, say)
         rows.append({**row, "path": rel, "abspath": str(abspath), "label": label, "labels_row": where})
     return rows

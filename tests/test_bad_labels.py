@@ -211,6 +211,7 @@ def test_a_path_written_with_windows_separators_or_another_accent_form_is_found(
     labels.write_text(f"path,label\nsafe\\{unicodedata.normalize('NFD', 'réunion.wav')},0\nh.wav,1\n", encoding="utf-8")
     rows = read_labels_csv(labels)
     assert rows[0]["abspath"] == str(tmp_path / "safe" / composed) and rows[0]["label"] == 0
+    assert read_labels_csv(labels, check_files=False)[0]["abspath"] == rows[0]["abspath"]  # transcribe, infer_dataset
     labels.write_text("path,label\nsafe/missing.wav,0\n")
     with pytest.raises(HelmitError, match=r"labels\.csv:2: audio file .*missing\.wav does not exist"):
         read_labels_csv(labels)

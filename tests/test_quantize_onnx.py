@@ -151,6 +151,6 @@ def test_calibration_clips_come_from_the_labels_file_the_model_was_trained_on(to
     assert len(quantize_onnx.sample_paths(meta, None, str(tone_corpus), 100)) == len(lines) - 1  # --data_root: its own
     # run from another folder than train.py was: its relative paths lead nowhere, and the error says why
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(HelmitError, match=r"^own/labels\.csv: not found; the model was trained on the clips of "
-                                          r"own/labels\.csv .* run from that folder, or pass --data_root and --labels_csv"):
+    with pytest.raises(HelmitError, match=r"^own/labels\.csv: not found; it is where the model.s training clips were listed "
+                                          r".* run from that folder, or pass --data_root and --labels_csv"):
         quantize_onnx.sample_paths({"data_root": "own", "labels_csv": "own/labels.csv"}, None, None, 10)

@@ -196,6 +196,8 @@ def test_an_interrupted_run_leaves_the_previous_checkpoint_untouched(tone_corpus
     assert (tmp_path / "m.progress.pt").is_file()
     with pytest.raises(HelmitError, match=rf"^{tmp_path}: is a directory; give a file name"):
         train.main(["--data_root", str(tone_corpus), "--epochs", "1", "--ckpt", str(tmp_path), "--overwrite"])
+    with pytest.raises(HelmitError, match=r"^\.: is a directory; give a file name \(e\.g\. cnn_cv_predictions\.csv\)"):
+        train.main(["--data_root", str(tone_corpus), "--folds", "2", "--oof_csv", ".", "--ckpt", str(ckpt_path)])
 
 
 def test_resume_gives_the_same_model_as_an_uninterrupted_run(tone_corpus, tmp_path, monkeypatch):

@@ -514,7 +514,7 @@ def test_infer_dataset_never_writes_into_the_fused_model_or_over_a_clip(fusion_d
     fused = tmp_path / "fused"
     shutil.copytree(fusion_dir, fused)
     for out, message in ((fused / "fusion.json", "an input of this run"),
-                         (spoken_corpus / "safe" / "hello.wav", "is one of the clips to score")):
+                         (spoken_corpus / "safe" / "hello.wav", "is an audio file, perhaps one of your clips; no stage replaces one")):
         before = out.read_bytes()
         proc = run_script("infer_dataset.py", "--data_root", spoken_corpus, "--fusion", fused, "--transcripts",
                           transcripts[0], "--output_csv", out, "--overwrite", check=False)
