@@ -28,7 +28,7 @@ import numpy as np
 import fused_model
 import text_model
 from fused_model import combine, logit
-from splits import SAME_AUDIO, copy_groups, one_class_fold, stratified_folds
+from splits import SAME_AUDIO, copy_groups, group_ids, group_name, one_class_fold, stratified_folds
 from utils_io import HelmitError, atomic_directory, clip_digest, refuse_to_overwrite, run_cli, write_csv
 
 SOURCES = ("acoustic", "text", "fused")
@@ -120,9 +120,8 @@ def clip_groups(rows, digests):
     joined with byte-identical copies of a clip (`digests`, None where unread), so neither the folds
     nor the fusion's inner folds score a clip on a fit that saw its copy. The same audio under both
     labels is refused (splits.copy_groups)."""
-    given = [str(r.get("group") or "") for r in rows]
-    joined = copy_groups(rows, digests, [g or f"__row{i}" for i, g in enumerate(given)])
-    return np.array(given if joined is None else joined)
+    joined = copy_groups(rows, digests, group_ids(rows, "group"))
+    return np.array([group_name(r, "group") for r in rows] if joined is None else joined)
 
 
 def fit_digests(rows, root):
@@ -182,9 +181,10 @@ def acoustic_earns_weight(p_a, p_t, labels, groups=None, seed=0):
 
     labels = np.asarray(labels, dtype=int)
     grouped = groups is not None and any(groups)
-    n_groups = len({g or f"__row{i}" for i, g in enumerate(groups)}) if grouped else 0  # a blank is a clip alone
-    k = min(INNER_FOLDS, int(np.bincount(labels, minlength=2).min()), n_groups if grouped else INNER_FOLDS)
     rows = [{"label": int(y), "group": g} for y, g in zip(labels, groups if grouped else [""] * len(labels))]
+    # a blank group is a clip alone, as the folds take it
+    k = min(INNER_FOLDS, int(np.bincount(labels, minlength=2).min()), len(set(group_ids(rows, "group"))) if grouped
+            else INNER_FOLDS)
     try:
         folds = stratified_folds(rows, k, seed, "group" if grouped else None) if k >= 2 else None
     except HelmitError:  # groups too few or too lopsided for inner folds with both classes

@@ -96,12 +96,17 @@ def group_words(group_column):
     return f"group column '{group_column}'"
 
 
+def group_name(row, group_column):
+    """The row's value of `group_column`, "" for none. Stripped: "SPK01 " from a spreadsheet is the
+    speaker of "SPK01", and kept apart it would straddle folds."""
+    return str(row.get(group_column) or "").strip()
+
+
 def group_ids(rows, group_column):
     """One id per row from `group_column` (rows with an empty value are their own group), or None."""
     if not group_column:
         return None
-    # stripped: "SPK01 " from a spreadsheet is the speaker of "SPK01", and kept apart it would straddle folds
-    return [(r.get(group_column) or "").strip() or f"__row{i}" for i, r in enumerate(rows)]
+    return [group_name(r, group_column) or f"__row{i}" for i, r in enumerate(rows)]
 
 
 def warn_case_variants(rows, group_column):
@@ -166,13 +171,11 @@ def split_rows(rows, val_fraction, seed, use_holdout=True, group_column=None):
     pool = [r for r, t in zip(rows, is_test) if not t]
     test = [r for r, t in zip(rows, is_test) if t]
     if test and group_column:  # holdout=1 decides the test split; a group it cuts through is named
-        def name(r):
-            return (r.get(group_column) or "").strip()
-
-        straddle = sorted({name(r) for r in test if name(r)} & {name(r) for r in pool if name(r)})
+        straddle = sorted(({group_name(r, group_column) for r in test} & {group_name(r, group_column) for r in pool})
+                          - {""})
         if straddle:
             example = (f"'{straddle[0]}'" if group_column != SAME_AUDIO  # a value of the user's, else an id of ours
-                       else "the group of " + next(r["path"] for r in test if name(r) == straddle[0]))
+                       else "the group of " + next(r["path"] for r in test if group_name(r, group_column) == straddle[0]))
             print(f"warning: {len(straddle)} group(s) of {group_words(group_column)} have clips both in the test split "
                   f"(holdout=1) and outside it, e.g. {example}: the test clips of those groups are not "
                   "new to the model", file=sys.stderr)

@@ -44,8 +44,8 @@ from logmel import frontend_args
 from model import CHECKPOINT_FORMAT, build_model, save_checkpoint, storable_model_args
 from scoring import clip_prob, decision, harmful_probs
 from selection import best_threshold, binary_metrics, collapse_warnings, fmt, selection_key
-from splits import (CLIP_DIGEST, SAME_AUDIO, group_ids, same_audio_groups, split_rows, stratified_folds,
-                    warn_case_variants)
+from splits import (CLIP_DIGEST, SAME_AUDIO, group_ids, group_name, same_audio_groups, split_rows,
+                    stratified_folds, warn_case_variants)
 from train_progress import load_progress, restore_progress, save_progress, trained_state
 from utils_dist import (ddp_forward, distributed_sampler, from_rank0, init_distributed, launched_ranks,
                         mean_over_ranks, rank, rank0_first, report_ranks, shutdown, sync_buffers, world_size)
@@ -334,7 +334,7 @@ def prediction_rows(rows, probs, threshold, split, fold="", group_column=None):
     clip's value of the labels.csv's group column, so fusion.py keeps a speaker in one of its inner folds."""
     return [{"path": r["path"], "label": r["label"], **decision(p, threshold), "split": split, "fold": fold,
              "threshold": threshold, "category": r.get("category", ""),
-             "group": (r.get(group_column) or "").strip() if group_column else ""} for r, p in zip(rows, probs)]
+             "group": group_name(r, group_column) if group_column else ""} for r, p in zip(rows, probs)]
 
 
 def fold_split(args, rows, train_idx, k):

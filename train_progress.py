@@ -8,6 +8,8 @@ from utils_io import HelmitError
 
 RESUME_MAY_DIFFER = {"resume", "overwrite", "device",  # flags that do not change the result
                      "user_group_column"}  # set from --group_column, which is compared
+# the way out when an interrupted run cannot be resumed: a new run replaces its progress file only with --overwrite
+START_AGAIN = "train again with --overwrite instead of --resume (it replaces the progress file)"
 
 
 def trained_state(model):
@@ -37,7 +39,7 @@ def restore_progress(state, model, opt, scheduler, scaler, ds, loader, sampler):
     except RuntimeError as e:  # e.g. a run interrupted under another version's defaults (128 mel bands)
         detail = next((line.strip() for line in str(e).splitlines() if "size mismatch" in line), str(e).splitlines()[0])
         raise HelmitError(f"--resume: the interrupted run's model does not fit the one this Helmit builds ({detail}); "
-                          "it was saved with other settings or by another version: train again with --overwrite instead of --resume (it replaces the progress file)") from None
+                          f"it was saved with other settings or by another version: {START_AGAIN}") from None
     opt.load_state_dict(state["optimizer"])
     scheduler.load_state_dict(state["scheduler"])
     scaler.load_state_dict(state["scaler"])
@@ -58,14 +60,14 @@ def load_progress(path, args):
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:
-        raise HelmitError(f"{path}: damaged progress file ({type(e).__name__}); train again with --overwrite instead of --resume (it replaces the progress file)") from None
+        raise HelmitError(f"{path}: damaged progress file ({type(e).__name__}); {START_AGAIN}") from None
     saved, now = state["train_args"], vars(args)
     if "labels_sha256" not in saved:
         raise HelmitError(f"{path}: written by an older train.py that did not record its labels.csv, so it cannot "
-                          "be checked against this one; train again with --overwrite instead of --resume (it replaces the progress file)")
+                          f"be checked against this one; {START_AGAIN}")
     if saved["labels_sha256"] != now.get("labels_sha256"):
         raise HelmitError(f"{args.labels_csv}: changed since the interrupted run (other clips or labels), so it "
-                          "would continue on another split; train again with --overwrite instead of --resume (it replaces the progress file)")
+                          f"would continue on another split; {START_AGAIN}")
     changed = sorted(k for k in now if k not in RESUME_MAY_DIFFER | {"labels_sha256"} and saved.get(k) != now[k])
     if changed:
         raise HelmitError(f"{path}: --resume needs the flags of the interrupted run; these differ: "
