@@ -33,7 +33,7 @@ from prediction_csvs import shard_csv_path
 from recognizers import add_recognizer_args
 from utils_audio import list_audio_files, stream_windows
 from utils_io import (HelmitError, HelpFormatter, atomic_output, clip_digest, read_labels_csv, refuse_to_overwrite,
-                      run_cli)
+                      run_cli, usable_cores)
 
 FIELDS = ["path", "label", "pred", "prob", "prob_harmful", "split", "error"]
 FUSED_FIELDS = ["prob_acoustic", "prob_text", "pred_category", "transcript", "top_words"]  # with --fusion
@@ -54,14 +54,6 @@ def default_workers(meta):
     ~20 GB). So one by default, and --workers to trade memory for those few percent.
     """
     return usable_cores() if meta.get("arch") == "LiteAudioCNN" else 1
-
-
-def usable_cores():
-    """CPU cores this process may run on (a container or taskset can allow fewer than exist)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
 
 
 def split_lookup(meta, fit_on=(), fit_digests=()):

@@ -2,8 +2,8 @@
 
 Every file with an audio extension is decoded once with `utils_audio.load_audio`, the same decoder
 training uses, so a file that would fail mid-training is named here and left out instead. If
-synth_dataset.py left a `synth_manifest.csv`, its category/template/holdout/group columns are
-joined in so later stages can keep a conversation within one fold.
+synth_dataset.py left a `synth_manifest.csv`, the category/template/holdout/group columns
+it has are joined in so later stages can keep a conversation within one fold.
 
   python prep_dataset.py --data_root data
 """

@@ -195,6 +195,8 @@ def load_for_training(base=None, init=None):
         module.load_state_dict(load_file(init / WEIGHTS_FILE))
         tokenizer = AutoTokenizer.from_pretrained(init / "encoder")
         return module, tokenizer, dict(meta["base"], adapted_from=meta.get("training", {}))
+    # the encoder's own name where Helmit knows it: the default's package installs it in a folder named "model"
+    name = "all-MiniLM-L6-v2" if base is None else base if base in NAMED_BASES else Path(base).name
     base = checked_base_dir(base)
     try:
         encoder = AutoModel.from_pretrained(base, attn_implementation="eager")
@@ -205,7 +207,7 @@ def load_for_training(base=None, init=None):
         raise HelmitError(f"{base}: its tokenizer has no tokenizer.json (a 'fast' tokenizer), which scoring "
                           "without torch needs")
     check_vocabulary(base, len(tokenizer), encoder.config.vocab_size)
-    return build_module(encoder, len(HARM_CATEGORIES)), tokenizer, {"name": base.name, "sha256": base_digest(base)}
+    return build_module(encoder, len(HARM_CATEGORIES)), tokenizer, {"name": name, "sha256": base_digest(base)}
 
 
 # ---------------------------------------------------------------- training

@@ -393,7 +393,7 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                 formatter_class=HelpFormatter,
                                 epilog="several processes or machines: torchrun --nproc_per_node N train.py ... "
-                                       "(DistributedDataParallel; --batch_size is per process; see README)")
+                                       "(DistributedDataParallel; --batch_size is per process; see docs/reference.md)")
     p.add_argument("--data_root", default=CFG.data_root, help="folder the paths in labels.csv are relative to")
     p.add_argument("--labels_csv", default=None, help="labels file (default: <data_root>/labels.csv)")
     p.add_argument("--ckpt", default=None, help="checkpoint to write (default: runs/lite_cnn.pt or runs/wav2vec2.pt)")

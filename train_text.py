@@ -183,8 +183,8 @@ def check_starting_point(args):
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--out", default="runs/text_model",
-                   help="where to save: a directory for the encoder kind, a .json file for --kind ngram (default: %(default)s)")
+    p.add_argument("--out", help="where to save: a directory for the encoder kind (default: runs/text_model), a .json "
+                                 "file for --kind ngram (default: runs/text_model.json)")
     p.add_argument("--kind", choices=("encoder", "ngram"), default="encoder",
                    help="fine-tuned sentence encoder (names the harm; minutes), or character n-grams with a logistic "
                         "regression (seconds; knows only the words it saw) (default: %(default)s)")
@@ -248,6 +248,10 @@ def parse_args(argv=None):
         p.error("give --base or --init, not both")
     if args.kind == "ngram" and (args.base or args.init):
         p.error("--base and --init start an encoder model; the n-gram kind always trains from scratch")
+    if args.out is None:
+        args.out = "runs/text_model" if args.kind == "encoder" else "runs/text_model.json"
+    if args.kind == "ngram" and Path(args.out).is_dir():  # before training, not when the file is written
+        p.error(f"--out {args.out} is a directory; the n-gram model is one .json file: give a file name")
     if args.asr_noise and not args.asr_transcripts:
         p.error("--asr_noise learns recognition errors from --asr_transcripts; give them, or --asr_noise 0")
     return args

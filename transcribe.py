@@ -16,7 +16,6 @@ import hashlib
 import json
 import math
 import multiprocessing
-import os
 import sys
 import tempfile
 import threading
@@ -30,7 +29,7 @@ from config import CFG
 from recognizers import DEFAULT_ASR, add_recognizer_args, make_recognizer
 from utils_audio import AudioStats, iter_audio_blocks, load_audio
 from utils_io import (HelmitError, atomic_output, csv_rows, file_sha256, known_digests, read_labels_csv, refuse_to_overwrite,
-                      remember_digests, run_cli, write_csv)
+                      remember_digests, run_cli, usable_cores, write_csv)
 
 FIELDS = ["path", "label", "text", "confidence", "words", "duration_s", "asr", "error"]
 CACHE_VERSION = 1  # bump when a transcript's content for the same audio and recognizer changes
@@ -228,8 +227,9 @@ def parse_args(argv=None):
                                         "transcripts.csv in the current directory with --audio_path)")
     add_recognizer_args(p, several_clips=True)
     p.add_argument("--no_cache", action="store_true", help="neither read nor write the cache")
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                   help="parallel recognizer processes, one per core (default: %(default)s)")
+    p.add_argument("--workers", type=int, default=usable_cores(),
+                   help="parallel recognizer processes (default: one per core this process may use, here "
+                        "%(default)s)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --output_csv")
     args = p.parse_args(argv)
     if args.workers < 1:

@@ -180,6 +180,14 @@ def atomic_directory(path):
         raise
 
 
+def usable_cores():
+    """CPU cores this process may run on (a container or taskset can allow fewer than exist)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
 def refuse_to_overwrite(path, overwrite, inputs=(), model_marker=None):
     """Stop before any work when `path` exists and the user did not pass --overwrite.
 

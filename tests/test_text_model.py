@@ -519,6 +519,16 @@ def test_the_ngram_kind_refuses_a_starting_model():
         assert proc.returncode == 2 and "the n-gram kind always trains from scratch" in proc.stderr
 
 
+def test_the_ngram_kind_writes_a_json_file_by_default_and_refuses_a_folder_before_training(tmp_path, capsys):
+    import train_text
+
+    assert train_text.parse_args([]).out == "runs/text_model"
+    assert train_text.parse_args(["--kind", "ngram"]).out == "runs/text_model.json"
+    with pytest.raises(SystemExit):
+        train_text.parse_args(["--kind", "ngram", "--out", str(tmp_path), "--overwrite"])
+    assert f"--out {tmp_path} is a directory; the n-gram model is one .json file" in capsys.readouterr().err
+
+
 def test_a_base_without_its_tokenizer_or_with_anothers_is_refused_before_the_text_is_made(tiny_text_base, tmp_path,
                                                                                         monkeypatch):
     import shutil
