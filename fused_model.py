@@ -138,6 +138,9 @@ def fused_scores(fused, p_acoustic, transcript, explain=True):
     return out
 
 
+NO_SPEECH = "no speech recognised: the transcript is empty"
+
+
 def fuse_result(fused, result, transcript):
     """An acoustic result dict (infer.classify_file) with the transcript evidence and the fused
     decision: label/probability/prob_harmful/threshold become the fused ones, the acoustic ones are
@@ -146,8 +149,8 @@ def fuse_result(fused, result, transcript):
     p, harmful = scores["prob_harmful"], scores["prob_harmful"] >= fused["threshold"]
     warnings = list(result["warnings"])
     if text_model.no_speech(transcript["text"]):  # the text model then scores nothing, and "safe" would look like a finding
-        warnings.append("no speech recognised: the transcript is empty, so the decision says nothing about what "
-                        "was said; listen to the clip if it should hold speech")
+        warnings.append(f"{NO_SPEECH}, so the decision says nothing about what was said; listen to the clip if it "
+                        "should hold speech")
     return {**result, **scores, "label": "harmful" if harmful else "safe", "probability": p if harmful else 1 - p,
             "category": scores["category"] if harmful else "", "threshold": fused["threshold"],
             "acoustic_threshold": result["threshold"], "asr_confidence": transcript["confidence"],

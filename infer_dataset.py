@@ -27,15 +27,16 @@ from tqdm import tqdm
 
 import text_model
 from config import AUDIO_EXTENSIONS
-from fused_model import TEXT_INT8_HELP, acoustic_weight
+from fused_model import NO_SPEECH, TEXT_INT8_HELP, acoustic_weight
 from scoring import clip_prob, decision, harmful_probs, load_onnx, read_metadata, window_and_stride
 from prediction_csvs import shard_csv_path
 from recognizers import add_recognizer_args
-from utils_audio import list_audio_files, stream_windows
+from utils_audio import AudioStats, list_audio_files, stream_windows
 from utils_io import (HelmitError, HelpFormatter, atomic_output, clip_digest, read_labels_csv, refuse_to_overwrite,
                       run_cli, usable_cores)
 
-FIELDS = ["path", "label", "pred", "prob", "prob_harmful", "split", "error"]
+# warning: what decoding saw (truncated, silent, clipped, too short) and an empty transcript, "; "-joined
+FIELDS = ["path", "label", "pred", "prob", "prob_harmful", "split", "error", "warning"]
 FUSED_FIELDS = ["prob_acoustic", "prob_text", "pred_category", "transcript", "top_words"]  # with --fusion
 # Clips per task sent to a worker. Small enough that the workers stay evenly loaded to the end and
 # Ctrl-C waits for at most one chunk each; large enough that passing a task between processes
@@ -111,7 +112,7 @@ def shard_rows(rows, num_shards, shard_index):
 
 
 def score_rows(sess, meta, rows, batch_size, window, stride):
-    """Yield (row, prob_harmful or None, error or '') for each row.
+    """Yield (row, prob_harmful or None, error or '', decoding warnings) for each row.
 
     Windows are batched across clips (many short clips share one ONNX Runtime call) and each clip
     is streamed, so a one-hour recording holds one decoded block and one batch, not the hour.
@@ -119,17 +120,17 @@ def score_rows(sess, meta, rows, batch_size, window, stride):
     sr = int(meta["sample_rate"])
     queue, done = [], []  # queue: (that clip's probs list, window) awaiting the model; done: clips fully queued
     for row in rows:
-        probs = []
+        probs, stats = [], AudioStats()
         try:
-            for _, win in stream_windows(row["abspath"], window, stride, sr):
+            for _, win in stream_windows(row["abspath"], window, stride, sr, stats):
                 queue.append((probs, win))
                 if len(queue) >= batch_size:
                     _run_queue(sess, queue)
         except HelmitError as e:  # a clip that fails half way is dropped: its queued windows too
             queue[:] = [(p, w) for p, w in queue if p is not probs]
-            yield row, None, str(e)
+            yield row, None, str(e), []
             continue
-        done.append((row, probs))
+        done.append((row, probs, stats))
         yield from _finished(done, queue)
     _run_queue(sess, queue)
     yield from _finished(done, queue)
@@ -147,16 +148,16 @@ def _run_queue(sess, queue):
 def _finished(done, queue):
     """Yield the result of each clip in `done` with no window left in the queue."""
     waiting = {id(p) for p, _ in queue}
-    for row, probs in [d for d in done if id(d[1]) not in waiting]:
+    for row, probs, stats in [d for d in done if id(d[1]) not in waiting]:
         p = clip_prob(probs)
-        yield (row, p, "") if np.isfinite(p) else (row, None, f"{row['abspath']}: the model returned NaN")
+        yield (row, p, "", stats.warnings()) if np.isfinite(p) else (row, None, f"{row['abspath']}: the model returned NaN", [])
     done[:] = [d for d in done if id(d[1]) in waiting]
 
 
 def score_chunk(sess, meta, rows, batch_size, window, stride):
-    """[(row index, prob_harmful or None, error or '')] of a few rows, in labels.csv order."""
+    """[(row index, prob_harmful or None, error or '', warnings)] of a few rows, in labels.csv order."""
     results = score_rows(sess, meta, rows, batch_size, window, stride)
-    return sorted(((row["index"], p, error) for row, p, error in results), key=lambda r: r[0])
+    return sorted(((row["index"], p, error, warns) for row, p, error, warns in results), key=lambda r: r[0])
 
 
 _WORKER = {}  # a worker process's own session and where to load it from
@@ -380,19 +381,25 @@ def main(argv=None):
     threads = args.threads or max(1, usable_cores() // workers)
     failures, counts, t0 = [], {}, time.time()
     held_out = held_out_right = held_out_val = flagged = unheard = 0
+    warned = []
     with atomic_output(out, "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=FIELDS + extra, extrasaction="ignore")
         writer.writeheader()  # rows are written as their chunks finish: memory stays flat however many clips
         with chunk_scorer(args.onnx, workers, threads) as score, \
                 tqdm(total=len(rows), desc="scoring", unit="clip") as bar:
             for results in score(chunks, args.batch_size, window, stride):
-                for index, p_harm, error in results:
+                for index, p_harm, error, warns in results:
                     error = error or (transcripts[index][1] if fused else "")
                     row = prediction_row(all_rows[index], p_harm, error,
                                          split_of(all_rows[index]["path"], all_rows[index]["abspath"]), threshold, extra)
                     if fused and not error:
                         row = fused_row(row, fused, transcripts[index][0], args.explain)
-                        unheard += text_model.no_speech(row["transcript"])
+                        if text_model.no_speech(row["transcript"]):
+                            unheard += 1
+                            warns = warns + [NO_SPEECH]
+                    row["warning"] = "; ".join(warns)
+                    if warns:
+                        warned.append(row["path"])
                     writer.writerow(row)
                     if error:
                         where = all_rows[index].get("labels_row")  # none for --audio_dir's unlabelled files
@@ -418,6 +425,10 @@ def main(argv=None):
     if unheard:
         print(f"  warning: no speech recognised in {unheard} clip(s) (empty transcript): their decisions say nothing "
               "about what was said; listen to them if they should hold speech")
+    if warned:
+        more = f" and {len(warned) - 3} more" if len(warned) > 3 else ""
+        print(f"  {len(warned)} clip(s) with a warning in the CSV's warning column (truncated, silent, too short, "
+              f"clipped, no speech): {', '.join(warned[:3])}{more}")
     if held_out:
         caveat = ""  # validation clips chose the epoch and threshold, so they flatter the model
         if held_out_val and not fused:

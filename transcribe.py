@@ -27,7 +27,7 @@ from tqdm import tqdm
 
 from config import CFG
 from recognizers import DEFAULT_ASR, add_recognizer_args, make_recognizer
-from utils_audio import AudioStats, iter_audio_blocks, load_audio
+from utils_audio import NO_SOUND_PEAK, AudioStats, iter_audio_blocks, load_audio
 from utils_io import (HelmitError, atomic_output, csv_rows, file_sha256, known_digests, read_labels_csv, refuse_to_overwrite,
                       remember_digests, run_cli, usable_cores, write_csv)
 
@@ -38,8 +38,10 @@ CACHE_VERSION = 1  # bump when a transcript's content for the same audio and rec
 # ---------------------------------------------------------------- clips, cached
 # Packed transcripts (several clips per Whisper window) are cached apart from one-clip-per-window ones:
 # same recognizer, but a neighbour in the window can change a word, so the two are different settings.
-PACKED_SETTING = "packed-v3"  # bump when packed_asr.py, or the one-clip decoding its failed clips fall back to, changes
-ALONE_SETTING = "alone-v2"  # bump when recognizers' one-clip decoding changes (v2: not conditioned on previous text)
+PACKED_SETTING = "packed-v4"  # bump when packed_asr.py, or the one-clip decoding its failed clips fall back to, changes
+# bump when recognizers' one-clip decoding changes (v2: not conditioned on previous text; v3: no words
+# for a clip below utils_audio.NO_SOUND_PEAK, where Whisper made words up)
+ALONE_SETTING = "alone-v3"
 # Clips per worker task when packing. More clips fill windows better and batch more windows per decoding
 # call; fewer keep the workers evenly loaded to the end and hold less audio in memory at once.
 PACK_CHUNK_CLIPS = (8, 32)
@@ -97,6 +99,8 @@ def transcript_of(path, asr_id, transcribe, cache_dir=None):
     stats = AudioStats()
     start = time.process_time()  # CPU time of this worker: the per-core real-time factor
     words = transcribe(iter_audio_blocks(path, CFG.sample_rate, stats))
+    if stats.peak < NO_SOUND_PEAK:  # decoded as it streamed past the recognizer: known only now
+        words = []
     return _fresh(words, stats.samples, time.process_time() - start, cached)
 
 
@@ -112,7 +116,11 @@ def transcripts_of(paths, asr_id, transcribe, cache_dir=None, pack=True):
             hit = _from_cache(cached)
             out[k] = (hit, "") if hit else None
             if not hit:
-                fresh.append((k, load_audio(path, CFG.sample_rate), cached))
+                wave = load_audio(path, CFG.sample_rate)
+                if wave.size and float(np.abs(wave).max()) >= NO_SOUND_PEAK:
+                    fresh.append((k, wave, cached))
+                else:  # nothing to hear: Whisper would only make words up
+                    out[k] = (_fresh([], len(wave), 0.0, cached), "")
         except HelmitError as e:
             out[k] = (None, str(e))
     start = time.process_time()

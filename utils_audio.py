@@ -23,7 +23,11 @@ BLOCK_SAMPLES = 1 << 20  # decoded per read (frames x channels): 4 MB of float32
 # multiply a small file into gigabytes. 1 kHz is below any telephone codec, 768 kHz above any DAC.
 MIN_FILE_SR, MAX_FILE_SR = 1000, 768000
 MIN_CLIP_SEC = 0.1  # shorter than a syllable: scored (zero-padded like every short clip) but flagged
-SILENT_PEAK = 1e-3  # -60 dBFS: below this a clip holds nothing a listener would call speech
+SILENT_PEAK = 1e-3  # -60 dBFS: below this a listener hears next to nothing (a warning; Whisper may still hear words)
+# -80 dBFS: below this Whisper base hears nothing in speech, and makes words up in digital silence (a
+# muted microphone's 120 s of zeros came out "You You You You", read as a threat). Measured on a corpus
+# clip scaled down: its words still heard at -70 dBFS, none at -74; so quieter clips are not transcribed.
+NO_SOUND_PEAK = 1e-4
 CLIP_LEVEL = 0.99  # 8-bit PCM tops out at 127/128 = 0.992, so "full scale" has to start below that
 # Peak-normalised speech reaches full scale at a few peaks; clipped speech sits there in flat tops
 CLIPPED_FRACTION = 1e-3
@@ -52,7 +56,7 @@ class AudioStats:
         if seconds < MIN_CLIP_SEC:
             notes.append(f"only {seconds * 1000:.0f} ms long: too short to hold a word")
         if self.peak < SILENT_PEAK:
-            notes.append("silent: no sample reaches -60 dBFS")
+            notes.append("very quiet: no sample reaches -60 dBFS")
         if self.clipped > CLIPPED_FRACTION * self.frames:
             notes.append(f"clipped: {100 * self.clipped / self.frames:.1f}% of samples at full scale")
         if self.nonfinite:

@@ -180,6 +180,24 @@ class NaNSession:
         return [np.full((len(feeds["waveform"]), 2), np.nan, np.float32)]
 
 
+def test_what_decoding_saw_reaches_the_batch_csv_and_its_summary(tone_onnx, tone_corpus, tmp_path):
+    """A truncated upload and a muted microphone are scored, so their warnings must travel with the row:
+    a batch CSV read by a moderator has nothing else to say that the decision rests on no audio."""
+    backlog = tmp_path / "backlog"
+    backlog.mkdir()
+    good = (tone_corpus / "harmful" / "clip001.wav").read_bytes()
+    (backlog / "a_good.wav").write_bytes(good)
+    (backlog / "b_cut.wav").write_bytes(good[:len(good) // 3])  # the header still declares the whole clip
+    sf.write(backlog / "c_muted.wav", np.zeros(16000 * 3, np.float32), 16000)
+    proc = run_script("infer_dataset.py", "--onnx", tone_onnx, "--audio_dir", backlog)
+    rows = {r["path"]: r for r in csv.DictReader(open(backlog / "m_predictions.csv"))}
+    assert rows["a_good.wav"]["warning"] == ""
+    assert rows["b_cut.wav"]["warning"].startswith("truncated: decoded ") and rows["b_cut.wav"]["pred"] in ("0", "1")
+    assert rows["c_muted.wav"]["warning"] == "very quiet: no sample reaches -60 dBFS"
+    assert "2 clip(s) with a warning in the CSV's warning column" in proc.stdout
+    assert "b_cut.wav, c_muted.wav" in proc.stdout
+
+
 def test_nan_scores_become_errors_not_safe_verdicts(tmp_path):
     from scoring import onnx_window_probs
 
@@ -188,7 +206,7 @@ def test_nan_scores_become_errors_not_safe_verdicts(tmp_path):
         onnx_window_probs(NaNSession(), np.zeros(20000, np.float32), 16000, 8000)
     sf.write(tmp_path / "a.wav", np.full(20000, 0.1, np.float32), 16000)
     rows = [{"abspath": str(tmp_path / "a.wav"), "path": "a.wav"}]
-    [(row, p, error)] = list(infer_dataset.score_rows(NaNSession(), meta, rows, 8, 16000, 8000))
+    [(row, p, error, _)] = list(infer_dataset.score_rows(NaNSession(), meta, rows, 8, 16000, 8000))
     assert p is None and error == f"{tmp_path / 'a.wav'}: the model returned NaN"
 
 

@@ -153,6 +153,29 @@ def test_an_interrupted_whisper_pool_leaves_no_semaphore_behind(spoken_corpus, t
     assert "leaked semaphore" not in proc.stderr, proc.stderr
 
 
+def test_a_clip_too_quiet_to_hold_speech_gets_no_words_from_a_recognizer_that_makes_some_up(tmp_path):
+    """Whisper base made "You You You You" of a muted microphone's 120 s of zeros, read as a threat."""
+    from transcribe import transcript_of, transcripts_of
+
+    def inventive(blocks):  # hears "you" in anything, as Whisper does in digital silence
+        for _ in blocks:
+            pass
+        return [["you", 0.0, 0.5, 0.1]]
+
+    sent = []
+    inventive.packed = lambda waves: sent.extend(waves) or [[["you", 0.0, 0.5, 0.1]] for _ in waves]
+    rng = np.random.default_rng(0)
+    sf.write(tmp_path / "muted.wav", np.zeros(16000 * 4, np.float32), 16000)
+    sf.write(tmp_path / "dither.wav", (1.5e-5 * rng.standard_normal(16000 * 4)).astype(np.float32), 16000, subtype="FLOAT")
+    quiet = 3e-4 * np.sin(np.arange(16000 * 4) * 0.05).astype(np.float32)  # -70 dBFS: Whisper still hears speech
+    sf.write(tmp_path / "quiet.wav", quiet, 16000, subtype="FLOAT")
+    for name, heard in (("muted", ""), ("dither", ""), ("quiet", "you")):
+        assert transcript_of(tmp_path / f"{name}.wav", "fake", inventive)["text"] == heard
+    packed = transcripts_of([tmp_path / f"{n}.wav" for n in ("muted", "quiet", "dither")], "fake", inventive)
+    assert [r["text"] for r, _ in packed] == ["", "you", ""]
+    assert len(sent) == 1  # only the quiet clip went to the recognizer
+
+
 def test_word_recall_counts_each_spoken_word_as_often_as_it_was_said():
     from transcribe import word_recall
 
@@ -648,14 +671,14 @@ def test_a_fused_output_names_the_acoustic_windows_as_the_acoustic_models():
 def test_an_empty_transcript_is_a_warning_not_a_silent_safe(fusion_dir):
     fused = fused_model.load(fusion_dir)
     acoustic = {"path": "c.wav", "label": "safe", "probability": 0.9, "prob_harmful": 0.1, "threshold": 0.5,
-                "duration_s": 3.0, "n_windows": 1, "warnings": ["silent: no sample reaches -60 dBFS"],
+                "duration_s": 3.0, "n_windows": 1, "warnings": ["very quiet: no sample reaches -60 dBFS"],
                 "harmful_ranges": []}
     heard = fused_model.fuse_result(fused, acoustic, {"text": "see you at lunch", "confidence": 0.9})
     assert heard["warnings"] == acoustic["warnings"]
     empty = fused_model.fuse_result(fused, acoustic, {"text": "  ", "confidence": 0.0})
     assert empty["warnings"][0] == acoustic["warnings"][0] and len(empty["warnings"]) == 2
     assert empty["warnings"][1].startswith("no speech recognised: the transcript is empty")
-    assert acoustic["warnings"] == ["silent: no sample reaches -60 dBFS"]  # the acoustic result is not changed
+    assert acoustic["warnings"] == ["very quiet: no sample reaches -60 dBFS"]  # the acoustic result is not changed
     for nothing in ("...", " \u266a ", "-"):  # Whisper keeps punctuation: what the text model reads is still nothing
         assert fused_model.fuse_result(fused, acoustic, {"text": nothing, "confidence": 0.1})["warnings"][1:] == \
             empty["warnings"][1:]
