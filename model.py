@@ -74,12 +74,47 @@ class LiteAudioCNN(nn.Module):
         return self.head(x.mean(dim=(2, 3)))  # dropout is the identity in eval mode
 
 
+def hub_reachable(timeout=5.0):
+    """Whether the Hugging Face hub answers a TCP connection within `timeout` seconds (False when offline
+    mode is set: HF_HUB_OFFLINE=1)."""
+    import socket
+    from urllib.parse import urlparse
+
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE:
+        return False
+    url = urlparse(constants.ENDPOINT)
+    try:
+        socket.create_connection((url.hostname, url.port or 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
 def load_wav2vec2_backbone(source):
     """A Wav2Vec2Model from a local directory (save_pretrained) or a Hugging Face hub id."""
     from transformers import Wav2Vec2Model
 
+    local = Path(source).expanduser()
+    if local.is_dir():
+        # transformers only warns when the folder holds another kind of model, and leaves the weights it
+        # could not map uninitialised (NaN features, then a crash many clips later)
+        try:
+            kind = json.loads((local / "config.json").read_text()).get("model_type")
+        except (OSError, ValueError) as e:
+            raise HelmitError(f"{source}: not a saved Wav2Vec2 model: cannot read its config.json "
+                              f"({getattr(e, 'strerror', None) or e})") from None
+        if kind != "wav2vec2":
+            raise HelmitError(f"{source}: holds a {kind!r} model, not a Wav2Vec2 one (its config.json's model_type)")
+    elif local.is_absolute() or source.startswith((".", "~")) or source.count("/") > 1:  # a path, not a hub id
+        raise HelmitError(f"{source}: no such directory (--w2v_model takes a saved Wav2Vec2 model's directory or "
+                          "a Hugging Face hub id)")
+    # without a network, huggingface_hub retries for ~25 s before failing; one quick connection attempt
+    # instead, and then only the local hub cache is tried
+    offline = not local.is_dir() and not hub_reachable()
     try:
-        return Wav2Vec2Model.from_pretrained(source)
+        return Wav2Vec2Model.from_pretrained(source, local_files_only=offline)
     except (OSError, ValueError) as e:
         hint = "" if Path(source).is_dir() else (
             " If this machine cannot reach the Hugging Face hub, download the model elsewhere, "

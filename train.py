@@ -176,6 +176,10 @@ def evaluating(model):
             m.training = training
 
 
+NOT_FINITE = ("the model's scores are NaN or infinite: training diverged (try a lower --lr), or the Wav2Vec2 "
+              "model's weights did not load")
+
+
 def pick_top_windows(pick, model, x, owner, n_clips, autocast):
     """Each clip's most harmful-looking window, chosen as inference would score it (eval mode: no
     dropout, BatchNorm's running statistics) in one pass without gradients.
@@ -192,6 +196,8 @@ def pick_top_windows(pick, model, x, owner, n_clips, autocast):
     with torch.no_grad(), autocast, evaluating(model):
         logits = pick(x[several]).float()
     margin[several] = logits[:, 1] - logits[:, 0]
+    if not torch.isfinite(margin).all():  # top_windows would index past the batch
+        raise HelmitError(NOT_FINITE)
     return top_windows(margin, owner, n_clips)
 
 
@@ -216,6 +222,8 @@ def train_epoch(model, forward, loader, criterion, optimizer, scaler, args, devi
         with autocast:
             logits = forward(x).float()  # (B, 2): one window per clip, in clip order
             loss = criterion(logits, y)
+        if not torch.isfinite(loss):
+            raise HelmitError(f"epoch {epoch}: {NOT_FINITE}")
         group_start = (step - 1) // args.accumulate_steps * args.accumulate_steps
         group_size = min(args.accumulate_steps, n_batches - group_start)  # the last group may be short
         scaler.scale(loss / group_size).backward()

@@ -1,6 +1,7 @@
 """train.py --resume: the progress file written after every epoch (weights, optimizer, scheduler, RNG
 streams), and reading it back into a run with the same flags, so an interrupted run continues exactly.
 """
+import numpy as np
 import torch
 
 from model import CHECKPOINT_FORMAT, save_checkpoint
@@ -30,7 +31,20 @@ def save_progress(path, args, epoch, stopped, model, opt, scheduler, scaler, bes
         "best": best, "best_key": list(best_key), "history": history,
         "rng": {"torch": torch.get_rng_state(), "augment": ds.rng.bit_generator.state,
                 "loader": loader.generator.get_state(),
-                "sampler": sampler.generator.get_state() if sampler is not None else None}})
+                "sampler": sampler.generator.get_state() if sampler is not None else None,
+                "numpy": numpy_rng_state()}})
+
+
+def numpy_rng_state():
+    """numpy's global generator as plain types: transformers' Wav2Vec2 draws its time masks from it when
+    the backbone fine-tunes, so a resumed run must continue its stream, not a re-seeded one."""
+    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    return {"kind": kind, "keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
+            "has_gauss": int(has_gauss), "cached_gaussian": float(cached)}
+
+
+def set_numpy_rng_state(g):
+    np.random.set_state((g["kind"], g["keys"].numpy().astype(np.uint32), g["pos"], g["has_gauss"], g["cached_gaussian"]))
 
 
 def restore_progress(state, model, opt, scheduler, scaler, ds, loader, sampler):
@@ -48,6 +62,8 @@ def restore_progress(state, model, opt, scheduler, scaler, ds, loader, sampler):
     loader.generator.set_state(state["rng"]["loader"])
     if sampler is not None:
         sampler.generator.set_state(state["rng"]["sampler"])
+    if state["rng"].get("numpy"):  # progress files of older versions lack it
+        set_numpy_rng_state(state["rng"]["numpy"])
     return state["epoch"] + 1, dict(state["best"]), tuple(state["best_key"]), list(state["history"])
 
 

@@ -64,6 +64,28 @@ def test_unreachable_hub_id_points_to_w2v_model(monkeypatch):
         Wav2Vec2Classifier(source="facebook/wav2vec2-base")
 
 
+def test_a_hub_id_fails_at_once_when_the_hub_does_not_answer(monkeypatch):
+    import model
+
+    monkeypatch.setattr(model, "hub_reachable", lambda timeout=5.0: False)  # one connection attempt, not retries
+    with pytest.raises(HelmitError, match=r"^no-such-org/wav2vec2-x: cannot load a Wav2Vec2 model .*--w2v_model DIR"):
+        Wav2Vec2Classifier(source="no-such-org/wav2vec2-x")
+
+
+def test_a_folder_of_another_model_or_a_mistyped_path_is_refused_before_any_weights_load(tmp_path):
+    from transformers import BertConfig, BertModel
+
+    BertModel(BertConfig(hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64,
+                         vocab_size=100)).save_pretrained(tmp_path / "bert")
+    with pytest.raises(HelmitError, match=r"bert: holds a 'bert' model, not a Wav2Vec2 one"):
+        Wav2Vec2Classifier(source=str(tmp_path / "bert"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(HelmitError, match=r"empty: not a saved Wav2Vec2 model: cannot read its config.json"):
+        Wav2Vec2Classifier(source=str(tmp_path / "empty"))
+    with pytest.raises(HelmitError, match=r"typo: no such directory \(--w2v_model takes"):
+        Wav2Vec2Classifier(source=str(tmp_path / "typo"))
+
+
 def roundtrip(tmp_path, model, arch, model_args):
     ckpt = {"format_version": CHECKPOINT_FORMAT, "arch": arch, "model_args": storable_model_args(model, model_args),
             "state_dict": model.state_dict(), "threshold": 0.4}

@@ -200,6 +200,21 @@ def test_an_interrupted_run_leaves_the_previous_checkpoint_untouched(tone_corpus
         train.main(["--data_root", str(tone_corpus), "--folds", "2", "--oof_csv", ".", "--ckpt", str(ckpt_path)])
 
 
+def test_numpys_global_random_stream_survives_a_progress_file(tmp_path):
+    """A fine-tuned Wav2Vec2 draws its time masks from numpy's global generator: a resumed run must go on
+    with the interrupted run's stream (it was re-seeded, and epochs 4-6 came out differently)."""
+    from model import save_checkpoint
+    from train_progress import numpy_rng_state, set_numpy_rng_state
+
+    np.random.seed(3)
+    np.random.standard_normal()  # a Gaussian cached half way: part of the state too
+    save_checkpoint(tmp_path / "p.pt", {"numpy": numpy_rng_state()})
+    expected = np.random.standard_normal(5)
+    np.random.seed(99)
+    set_numpy_rng_state(torch.load(tmp_path / "p.pt", weights_only=True)["numpy"])
+    assert np.random.standard_normal(5).tolist() == expected.tolist()
+
+
 def test_resume_gives_the_same_model_as_an_uninterrupted_run(tone_corpus, tmp_path, monkeypatch):
     labels = tmp_path / "labels.csv"
     labels.write_bytes((tone_corpus / "labels.csv").read_bytes())
@@ -454,3 +469,33 @@ def test_a_clip_that_cannot_be_decoded_is_named_with_its_labels_csv_row(tmp_path
         # the row: clip002 is the third clip, so line 4 of labels.csv (after the header)
         assert str(err.value).startswith(f"{root / 'labels.csv'}:4: {root / 'safe' / 'clip002.wav'}: "), str(err.value)
     assert not (tmp_path / "m.pt").exists()
+
+
+def test_scores_gone_nan_stop_training_with_a_message_not_an_index_error():
+    import contextlib
+
+    from utils_io import HelmitError
+
+    model = torch.nn.Linear(3, 2)
+    x, owner = torch.randn(4, 3), torch.tensor([0, 0, 1, 1])
+    nan_pick = lambda batch: torch.full((len(batch), 2), float("nan"))  # noqa: E731
+    with pytest.raises(HelmitError, match="NaN or infinite: training diverged \\(try a lower --lr\\)"):
+        train.pick_top_windows(nan_pick, model, x, owner, 2, contextlib.nullcontext())
+    assert train.pick_top_windows(model, model, x, owner, 2, contextlib.nullcontext()).tolist()[0] in (0, 1)
+
+
+def test_resuming_a_fine_tuned_wav2vec2_gives_the_uninterrupted_runs_epochs(tone_corpus, tiny_w2v_dir, tmp_path,
+                                                                             monkeypatch):
+    flags = ["--data_root", str(tone_corpus), "--use_wav2vec2", "--w2v_model", str(tiny_w2v_dir),
+             "--num_unfrozen_layers", "1", "--epochs", "3", "--batch_size", "4", "--seed", "5", "--keep", "last",
+             "--cache_dir", str(tmp_path / "cache")]
+    assert train.main([*flags, "--ckpt", str(tmp_path / "whole.pt")]) == 0
+    real_epoch = interrupt_in_epoch(2, monkeypatch)
+    with pytest.raises(KeyboardInterrupt):
+        train.main([*flags, "--ckpt", str(tmp_path / "split.pt")])
+    monkeypatch.setattr(train, "train_epoch", real_epoch)
+    assert train.main([*flags, "--ckpt", str(tmp_path / "split.pt"), "--resume"]) == 0
+    whole, split = (torch.load(tmp_path / n, weights_only=True) for n in ("whole.pt", "split.pt"))
+    assert [h["train_loss"] for h in whole["history"]] == [h["train_loss"] for h in split["history"]]
+    for k, v in whole["state_dict"].items():
+        assert torch.equal(v, split["state_dict"][k]), k
