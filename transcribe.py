@@ -16,6 +16,7 @@ import hashlib
 import json
 import math
 import multiprocessing
+import os
 import sys
 import tempfile
 import threading
@@ -157,9 +158,38 @@ def _work(paths):
     return transcripts_of(paths, _WORKER["asr_id"], _WORKER["transcribe"], _WORKER["cache_dir"], _WORKER["pack"])
 
 
+def first_copies(paths):
+    """For each path, the index of the first byte-identical file among `paths` (its own when it has no
+    earlier copy). Only files of a size some other file has are hashed; an unreadable one stands alone."""
+    by_size, first = {}, list(range(len(paths)))
+    for i, path in enumerate(paths):
+        try:
+            by_size.setdefault(os.path.getsize(path), []).append(i)
+        except OSError:
+            pass
+    for same_size in (idx for idx in by_size.values() if len(idx) > 1):
+        seen = {}
+        for i in same_size:
+            try:
+                first[i] = seen.setdefault(file_sha256(paths[i]), i)
+            except OSError:
+                pass
+    return first
+
+
 def transcribe_files(paths, asr=DEFAULT_ASR, asr_model=None, cache_dir=None, workers=1, progress=True, pack=True):
     """(recognizer id, [(result or None, error)] in the order of `paths`), `workers` processes in parallel,
-    each given a few clips at a time to pack into shared windows (`pack`), or one."""
+    each given a few clips at a time to pack into shared windows (`pack`), or one.
+
+    Byte-identical files are transcribed once and share the transcript: packed into different windows,
+    two copies of one clip were heard differently, and one was flagged while the other was not."""
+    first = first_copies(paths)
+    unique = [i for i in range(len(paths)) if first[i] == i]
+    if len(unique) < len(paths):
+        asr_id, results = transcribe_files([paths[i] for i in unique], asr, asr_model, cache_dir, workers, progress,
+                                           pack)
+        at = {i: k for k, i in enumerate(unique)}
+        return asr_id, [(dict(r) if r else r, e) for r, e in (results[at[first[i]]] for i in range(len(paths)))]
     cache_dir = str(cache_dir) if cache_dir else None
     check_cache_dir(cache_dir)
     low, high = PACK_CHUNK_CLIPS

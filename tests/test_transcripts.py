@@ -176,6 +176,32 @@ def test_a_clip_too_quiet_to_hold_speech_gets_no_words_from_a_recognizer_that_ma
     assert len(sent) == 1  # only the quiet clip went to the recognizer
 
 
+def test_copies_of_a_clip_are_transcribed_once_and_share_the_transcript(tmp_path, monkeypatch):
+    """Packed into different windows, two copies of one clip were heard differently by Whisper, and
+    infer_dataset.py flagged one (0.71) and passed the other (0.09)."""
+    import transcribe
+
+    sent = []
+
+    def by_position(waves):  # what a window's neighbours do to a clip: its words depend on its place
+        sent.extend(waves)
+        return [[[f"word{len(sent) - len(waves) + k}", 0.0, 0.5, 0.9]] for k in range(len(waves))]
+
+    fake = lambda blocks: pytest.fail("packed clips go through .packed")  # noqa: E731
+    fake.packed = by_position
+    monkeypatch.setattr(transcribe, "make_recognizer", lambda asr, model, load=True: ("fake", fake))
+    rng = np.random.default_rng(0)
+    for name in ("a", "b"):
+        sf.write(tmp_path / f"{name}.wav", (0.1 * rng.standard_normal(16000)).astype(np.float32), 16000)
+    (tmp_path / "a copy.wav").write_bytes((tmp_path / "a.wav").read_bytes())
+    paths = [tmp_path / n for n in ("a.wav", "b.wav", "a copy.wav", "missing.wav")]
+    asr_id, results = transcribe.transcribe_files(paths, progress=False)
+    assert len(sent) == 2  # a, b: the copy was not sent
+    texts = [r["text"] if r else None for r, _ in results]
+    assert texts[0] == texts[2] and texts[0] != texts[1] and texts[3] is None
+    assert "missing.wav" in results[3][1]
+
+
 def test_word_recall_counts_each_spoken_word_as_often_as_it_was_said():
     from transcribe import word_recall
 
