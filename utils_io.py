@@ -188,6 +188,20 @@ def usable_cores():
         return os.cpu_count() or 1
 
 
+def check_output_folder(path):
+    """Fail now, naming the folder, if `path` could not be written when the run ends: its folder is a file,
+    or neither it nor the nearest folder above it that exists takes a new file (a read-only disk, /proc)."""
+    folder = Path(path).absolute().parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise HelmitError(f"{path}: cannot be written: {folder} is a file, not a folder")
+    try:
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as e:
+        raise HelmitError(f"{path}: cannot be written: {folder} takes no new files ({e.strerror or e})") from None
+
+
 def refuse_to_overwrite(path, overwrite, inputs=(), model_marker=None):
     """Stop before any work when `path` exists and the user did not pass --overwrite.
 
@@ -215,6 +229,7 @@ def refuse_to_overwrite(path, overwrite, inputs=(), model_marker=None):
                           "--overwrite: choose another output")
     if not overwrite and (path.exists() or path.is_symlink()):
         raise HelmitError(f"{path}: exists; pass --overwrite to replace it")
+    check_output_folder(path)
     if model_marker and (path.exists() or path.is_symlink()) and not (path / model_marker).is_file():
         raise HelmitError(f"{path}: exists and is not a model this run writes (no {model_marker}), so --overwrite "
                           "will not replace it; choose another output")

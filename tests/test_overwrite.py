@@ -36,6 +36,19 @@ def test_refuse_to_overwrite(tmp_path):
         refuse_to_overwrite(tmp_path / "old.csv", overwrite=True, inputs=[tmp_path / "x", tmp_path / "./old.csv"])
 
 
+def test_an_output_that_could_not_be_written_is_refused_before_the_work(tone_onnx, tone_corpus, tmp_path):
+    """infer_dataset.py scored a whole backlog and only then crashed with a traceback from mkdir."""
+    (tmp_path / "a file").write_text("x")
+    refuse_to_overwrite(tmp_path / "new" / "deeper" / "out.csv", overwrite=False)  # made when written: fine
+    with pytest.raises(HelmitError, match=r"out\.csv: cannot be written: .*a file is a file, not a folder"):
+        refuse_to_overwrite(tmp_path / "a file" / "sub" / "out.csv", overwrite=True)
+    with pytest.raises(HelmitError, match=r"^/proc/helmit/out\.csv: cannot be written: /proc takes no new files"):
+        refuse_to_overwrite("/proc/helmit/out.csv", overwrite=False)
+    proc = run_script("infer_dataset.py", "--onnx", tone_onnx, "--data_root", tone_corpus, "--output_csv",
+                      tmp_path / "a file" / "out.csv", check=False)
+    assert proc.returncode == 1 and "is a file, not a folder" in proc.stderr and "scoring" not in proc.stderr
+
+
 def test_an_audio_file_is_never_replaced_by_any_stage(tone_corpus, tmp_path):
     """A walkthrough wrote labels.csv, a checkpoint and ONNX files over its own clips with --overwrite."""
     import shutil
