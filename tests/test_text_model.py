@@ -309,6 +309,54 @@ def test_fused_scoring_runs_without_torch(tiny_model, tone_onnx, tmp_path):
     assert float(row["prob_harmful"]) == pytest.approx(p_text, abs=1e-6)  # acoustic weight 0, text weight 1
 
 
+def test_fused_scoring_imports_only_what_requirements_deploy_lists(tiny_model, tone_onnx, tmp_path):
+    """infer.py --fusion as a deployment runs it, Whisper base hearing a 44.1-kHz stereo upload (resampled:
+    soxr is imported only then). Every package it imports must be in requirements-deploy.txt or installed
+    by one that is: a walkthrough's torch-free machine found psutil, onnx and soxr missing, one clip at a time."""
+    import re
+    from importlib import metadata
+
+    import fused_model
+    import soundfile as sf
+    from packaging.requirements import Requirement
+    from recognizers import make_recognizer
+
+    canon = lambda name: re.sub(r"[-_.]+", "-", name).lower()  # noqa: E731
+    asr_id, _ = make_recognizer("whisper-base", tmp_path / "whisper-base", load=False)
+    fusion = {"combiner": {"coef": [0.0, 1.0], "intercept": 0.0}, "threshold": 0.5, "asr": asr_id}
+    (tmp_path / "fused").mkdir()
+    fused_model.write(tmp_path / "fused", tone_onnx, tiny_model[0], fusion)
+    t = np.arange(44100 * 2) / 44100
+    sf.write(tmp_path / "upload.wav", np.stack([0.2 * np.sin(2 * np.pi * 220 * t)] * 2, axis=1).astype(np.float32), 44100)
+    (tmp_path / "probe").mkdir()
+    (tmp_path / "probe" / "sitecustomize.py").write_text(
+        "import atexit, json, sys\n"
+        "before = set(sys.modules)  # what the interpreter's start imported (.pth files: setuptools' hook)\n"
+        f"atexit.register(lambda: open({str(tmp_path / 'modules.json')!r}, 'w').write("
+        "json.dumps(sorted({m.split('.')[0] for m in set(sys.modules) - before}))))\n")
+    env = {**__import__("os").environ, "PYTHONPATH": f"{tmp_path / 'probe'}:{ROOT}"}
+    proc = subprocess.run([sys.executable, str(ROOT / "infer.py"), "--fusion", str(tmp_path / "fused"), "--audio_path",
+                           str(tmp_path / "upload.wav"), "--asr_model", str(tmp_path / "whisper-base"), "--cache_dir", ""],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    modules = json.loads((tmp_path / "modules.json").read_text())
+    assert "torch" not in modules and "soxr" in modules
+    owners = metadata.packages_distributions()
+    imported = {canon(d) for m in modules for d in owners.get(m, [])}
+    listed = [canon(re.split(r"[=<>!~;\[ ]", line)[0]) for line in (ROOT / "requirements-deploy.txt").read_text().splitlines()
+              if line.strip() and not line.startswith("#")]
+    installed, todo = set(), list(listed)
+    while todo:  # what pip installs for the listed packages on this platform
+        name = todo.pop()
+        if name not in installed:
+            installed.add(name)
+            needs = [Requirement(r) for r in metadata.requires(name) or []]
+            todo += [canon(r.name) for r in needs if not r.marker or r.marker.evaluate({"extra": ""})]
+    assert imported <= installed, f"imported but not installed by requirements-deploy.txt: {sorted(imported - installed)}"
+    assert set(listed) <= {canon(re.split(r"[=<>!~;\[ ]", line)[0]) for line in (ROOT / "requirements.txt").read_text()
+                           .splitlines() if line.strip() and not line.startswith("#")}  # the same pins as the whole
+
+
 def test_same_seed_same_model_within_a_stated_tolerance_across_thread_counts(tiny_text_base):
     """Fine-tuning is exact for one machine and thread count, not across them: float sums run in
     another order. Two thread counts stand in for another machine; the scores must agree closely."""
