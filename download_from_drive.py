@@ -272,7 +272,7 @@ def main(argv=None):
             continue
         target = data_root / cls
         if target.is_dir() and any(p.is_file() for p in target.rglob("*")):  # audio or not, it is the user's
-            refuse_to_overwrite(target, args.overwrite)
+            refuse_to_overwrite(target, args.overwrite, folder=True)
         todo[cls] = source
     for cls, (kind, value) in todo.items():  # a zip inside a folder this run replaces would be deleted with it
         if kind != "zip":

@@ -71,6 +71,8 @@ def load(path, int8_text=False, threads=0):
         raise HelmitError(f"{path}: a fused model is a directory (fusion.py --out DIR); this is a file")
     if not (path / "manifest.json").is_file():
         raise HelmitError(f"{path}: not a Helmit fused model (no manifest.json; run fusion.py)")
+    if not (path / "fusion.json").is_file():
+        raise HelmitError(f"{path / 'fusion.json'}: missing from the fused model")
     try:
         manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
         fusion = json.loads((path / "fusion.json").read_text(encoding="utf-8"))

@@ -65,7 +65,8 @@ def whisper_recognizer(model_dir, name=None, digest=None, load=True):
     try:
         from faster_whisper import WhisperModel
     except ImportError:
-        raise HelmitError("faster-whisper is not installed; pip install faster-whisper, or use --asr pocketsphinx") from None
+        raise HelmitError("faster-whisper is not installed: pip install -r requirements-deploy.txt (a scoring machine) "
+                          "or requirements.txt") from None
     digest = digest or file_sha256(model_dir / "model.bin")  # streamed: the file is 145 MB
     asr_id = f"faster-whisper-{_package_version('faster-whisper')}/{name or model_dir.name}-{digest[:12]}"
     if not load:

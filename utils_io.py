@@ -202,7 +202,7 @@ def check_output_folder(path):
         raise HelmitError(f"{path}: cannot be written: {folder} takes no new files ({e.strerror or e})") from None
 
 
-def refuse_to_overwrite(path, overwrite, inputs=(), model_marker=None):
+def refuse_to_overwrite(path, overwrite, inputs=(), model_marker=None, folder=False):
     """Stop before any work when `path` exists and the user did not pass --overwrite.
 
     `inputs` are files this run reads: writing over one of them, into one, or over a folder holding
@@ -211,6 +211,8 @@ def refuse_to_overwrite(path, overwrite, inputs=(), model_marker=None):
     `model_marker`: the file a model directory this run writes always holds (its manifest); with
     --overwrite, an existing `path` without it is refused, since replacing it would delete a folder
     or file that is not such a model (a user's own model, a project folder).
+    `folder`: the output is a folder (so is a model directory); otherwise an existing folder at `path` is
+    refused at once, since no --overwrite would make a file of it.
     """
     path = Path(path)
     for src in inputs:
@@ -227,6 +229,8 @@ def refuse_to_overwrite(path, overwrite, inputs=(), model_marker=None):
     if path.suffix.lower() in AUDIO_EXTENSIONS and path.is_file():  # no stage writes audio over a file
         raise HelmitError(f"{path}: is an audio file, perhaps one of your clips; no stage replaces one, even with "
                           "--overwrite: choose another output")
+    if path.is_dir() and not (folder or model_marker):
+        raise HelmitError(f"{path}: is a directory; give a file name for the output")
     if not overwrite and (path.exists() or path.is_symlink()):
         raise HelmitError(f"{path}: exists; pass --overwrite to replace it")
     check_output_folder(path)

@@ -34,6 +34,11 @@ def test_refuse_to_overwrite(tmp_path):
         refuse_to_overwrite(tmp_path / "dangling", overwrite=False)
     with pytest.raises(HelmitError, match=r"old\.csv: is also an input of this run"):
         refuse_to_overwrite(tmp_path / "old.csv", overwrite=True, inputs=[tmp_path / "x", tmp_path / "./old.csv"])
+    (tmp_path / "out").mkdir()  # a folder where a file goes: --overwrite would not help, so it is not suggested
+    with pytest.raises(HelmitError, match=r"out: is a directory; give a file name for the output"):
+        refuse_to_overwrite(tmp_path / "out", overwrite=False)
+    with refused(tmp_path / "out"):  # where the output is a folder
+        refuse_to_overwrite(tmp_path / "out", overwrite=False, folder=True)
 
 
 def test_an_output_that_could_not_be_written_is_refused_before_the_work(tone_onnx, tone_corpus, tmp_path):

@@ -536,6 +536,9 @@ def test_a_damaged_or_swapped_file_in_the_fused_model_is_refused(fusion_dir, tmp
         fused_model.load(copy)
     with pytest.raises(HelmitError, match="is a directory .* this is a file"):
         fused_model.load(copy / "fusion.json")
+    (copy / "fusion.json").unlink()  # named like any other missing file, not as an OS error
+    with pytest.raises(HelmitError, match=r"^\S*fused/fusion\.json: missing from the fused model$"):
+        fused_model.load(copy)
 
 
 @pytest.mark.parametrize("edit, message", [
