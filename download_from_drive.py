@@ -264,6 +264,10 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     data_root = Path(args.data_root)
+    for cls, source in args.sources.items():  # before anything is made: a typo leaves no empty data root
+        if source and source[0] == "zip" and not Path(source[1]).is_file():
+            raise HelmitError(f"{source[1]}: no such file (--{cls}_zip)")
+    made_root = not data_root.exists()
     data_root.mkdir(parents=True, exist_ok=True)
     report, todo = {}, {}
     for cls, source in args.sources.items():
@@ -297,11 +301,14 @@ def main(argv=None):
                            f"from {where} -> {data_root / cls}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        if made_root and not any(data_root.iterdir()):  # a failed first download leaves nothing behind
+            data_root.rmdir()
     print(f"summary ({data_root}):")
     for cls in CLASS_NAMES:
         print(f"  {cls + ':':<9} {report[cls]}")
     if todo:
-        print(f"next: python prep_dataset.py --data_root {data_root}")
+        again = " --overwrite" if (data_root / "labels.csv").exists() else ""  # it would refuse to replace it
+        print(f"next: python prep_dataset.py --data_root {data_root}{again}")
     return 0
 
 

@@ -322,6 +322,7 @@ def fit(args, cfg, model, kind, inputs, train_rows, val_rows, device, seed, prog
         if progress_path:
             save_progress(progress_path, args, epoch, stop, model, optimizer, scheduler, scaler, best, best_key, history,
                           train_ds, loader, sampler)
+            write_log(Path(args.ckpt).with_suffix(".log.csv"), history)  # to follow a long run, or read after Ctrl-C
         if stop:
             tqdm.write(f"early stop: no improvement for {args.patience} epochs")
             break
@@ -581,8 +582,9 @@ def run(argv=None):
 def main_cv(args, cfg, rows, inputs, device):
     groups = (f"groups from column '{args.user_group_column}'" if args.user_group_column else "no group column") \
         + (", byte-identical clips kept together" if args.group_column == SAME_AUDIO else "")
-    print(f"{args.folds}-fold cross-validation over {len(rows)} clips ({groups}); every clip is held out once, "
-          "including clips marked holdout=1")
+    marked = sum(str(r.get("holdout", "")).strip() == "1" for r in rows)
+    print(f"{args.folds}-fold cross-validation over {len(rows)} clips ({groups}); every clip is held out once"
+          + (f", including the {marked} marked holdout=1" if marked else ""))
     t_start = time.time()
     oof, per_fold = cross_validate(args, cfg, rows, inputs, device)
     write_csv(args.oof_csv, oof, PREDICTION_COLUMNS)

@@ -75,6 +75,22 @@ def test_local_zips_flat_and_wrapped(tmp_path, data_root, capsys):
     assert "safe:     2 files (2 audio)" in out
 
 
+def test_a_failed_first_download_leaves_no_data_root_and_a_repeat_is_told_to_overwrite(tmp_path, data_root,
+                                                                                         capsys):
+    with pytest.raises(HelmitError, match=r"harmfull\.zip: no such file \(--harmful_zip\)"):
+        run("--harmful_zip", tmp_path / "harmfull.zip", "--data_root", data_root)
+    (tmp_path / "safe.zip").write_text("not a zip")
+    with pytest.raises(HelmitError, match=r"safe\.zip: "):
+        run("--safe_zip", tmp_path / "safe.zip", "--data_root", data_root)
+    assert not data_root.exists()
+    audio = make_zip(tmp_path / "harmful.zip", {"a.wav": wav_bytes()})
+    assert run("--harmful_zip", audio, "--data_root", data_root) == 0
+    assert capsys.readouterr().out.rstrip().endswith(f"next: python prep_dataset.py --data_root {data_root}")
+    (data_root / "labels.csv").write_text("path,label\n")  # prep_dataset ran: it would refuse to replace it
+    assert run("--harmful_zip", audio, "--data_root", data_root, "--overwrite") == 0
+    assert capsys.readouterr().out.rstrip().endswith(f"--data_root {data_root} --overwrite")
+
+
 def test_existing_class_refused_unless_overwrite(tmp_path, previous, monkeypatch):
     calls = []
     monkeypatch.setattr(dfd, "fetch", lambda source, dest, folder=False: calls.append(source))
