@@ -157,16 +157,16 @@ def main(argv=None):
         try:
             results.append(fuse(classify_file(sess, meta, Path(path), window, stride, acoustic_threshold), Path(path)))
         except HelmitError as e:
-            if len(args.audio_path) == 1:
+            if len(args.audio_path) == 1 and not args.json:
                 raise
-            failed += 1
+            failed += 1  # with --json, one failed file is still one object on stdout: {"path", "error"}
             results.append({"path": str(path), "error": str(e)})
         if "error" in results[-1]:  # a failed file is named on stderr in either output form
             print(f"error: {results[-1]['error']}", file=sys.stderr)
         elif not args.json:
             print(describe(results[-1]), flush=True)
     if args.json:
-        print(json.dumps(results[0] if len(results) == 1 else {"results": results, "model": str(args.onnx)}))
+        print(json.dumps(results[0] if len(results) == 1 else {"results": results, "model": str(args.fusion or args.onnx)}))
     return 1 if failed else 0
 
 

@@ -252,8 +252,12 @@ def test_infer_json_names_a_failed_file_on_stderr(tone_onnx, tone_corpus, tmp_pa
     clip = tone_corpus / list(csv.DictReader(open(tone_corpus / "labels.csv")))[0]["path"]
     proc = run_script("infer.py", "--onnx", tone_onnx, "--audio_path", bad, clip, "--json", check=False)
     assert proc.returncode == 1 and f"error: {bad}: cannot decode audio" in proc.stderr
-    results = json.loads(proc.stdout)["results"]
-    assert "error" in results[0] and results[1]["label"] in ("harmful", "safe")
+    out = json.loads(proc.stdout)
+    assert "error" in out["results"][0] and out["results"][1]["label"] in ("harmful", "safe")
+    assert out["model"] == str(tone_onnx)
+    proc = run_script("infer.py", "--onnx", tone_onnx, "--audio_path", bad, "--json", check=False)  # one file
+    assert proc.returncode == 1 and f"error: {bad}: cannot decode audio" in proc.stderr
+    assert json.loads(proc.stdout) == {"path": str(bad), "error": proc.stderr.strip().removeprefix("error: ")}
 
 
 # ---- parallel workers and shards ----
