@@ -322,7 +322,6 @@ def fit(args, cfg, model, kind, inputs, train_rows, val_rows, device, seed, prog
         if progress_path:
             save_progress(progress_path, args, epoch, stop, model, optimizer, scheduler, scaler, best, best_key, history,
                           train_ds, loader, sampler)
-            write_log(Path(args.ckpt).with_suffix(".log.csv"), history)  # to follow a long run, or read after Ctrl-C
         if stop:
             tqdm.write(f"early stop: no improvement for {args.patience} epochs")
             break

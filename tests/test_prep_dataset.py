@@ -51,7 +51,7 @@ def test_labels_csv_contents_and_bad_file_named(corpus, capsys):
     # what training will read: every row points at a real file, labels as the folders say
     labels = {r["path"]: r["label"] for r in read_labels_csv(corpus / "labels.csv")}
     assert labels == {"harmful/a.wav": 1, "harmful/sub/deep/b.WAV": 1, "safe/c.flac": 0, "safe/nested/d.wav": 0}
-    assert "truncated" not in err and "silent" not in err  # sound clips draw no warning
+    assert "truncated" not in err and "very quiet" not in err  # sound clips draw no warning
 
 
 def test_a_clip_that_decodes_but_looks_wrong_is_labelled_and_named(corpus, capsys):
@@ -61,7 +61,7 @@ def test_a_clip_that_decodes_but_looks_wrong_is_labelled_and_named(corpus, capsy
     rows, _ = prep_dataset.prep(corpus, overwrite=True)
     err = capsys.readouterr().err
     assert f"warning: {corpus / 'harmful/a.wav'}: truncated: decoded 0.50 s of the 1.00 s its header declares" in err
-    assert f"warning: {corpus / 'safe/quiet.wav'}: silent" in err
+    assert f"warning: {corpus / 'safe/quiet.wav'}: very quiet" in err
     assert {r["path"] for r in rows} >= {"harmful/a.wav", "safe/quiet.wav"}  # still labelled: a listener decides
 
 

@@ -224,7 +224,6 @@ def test_resume_gives_the_same_model_as_an_uninterrupted_run(tone_corpus, tmp_pa
     real_epoch = interrupt_in_epoch(3, monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         train.main([*flags, "--ckpt", str(tmp_path / "split.pt")])
-    assert [r.split(",")[0] for r in (tmp_path / "split.log.csv").read_text().splitlines()] == ["epoch", "1", "2"]
     monkeypatch.setattr(train, "train_epoch", real_epoch)
     original = labels.read_bytes()
     labels.write_bytes(b"".join(original.splitlines(keepends=True)[:-2]))  # two clips gone: another split
