@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from fused_model import TEXT_INT8_HELP
-from scoring import clip_prob, load_onnx, onnx_stream_probs, window_and_stride
+from scoring import clip_prob, default_onnx, load_onnx, onnx_stream_probs, window_and_stride
 from recognizers import add_recognizer_args
 from utils_audio import AudioStats, stream_windows
 from utils_io import HelmitError, HelpFormatter, run_cli
@@ -144,7 +144,7 @@ def main(argv=None):
         args.onnx = fused["acoustic_onnx"]
         if args.threshold is not None:  # the decision is the fusion's, so that is the threshold to move
             fused["threshold"], acoustic_threshold = args.threshold, None
-    args.onnx = args.onnx or "runs/lite_cnn.onnx"
+    args.onnx = args.onnx or default_onnx()
     sess, meta = load_onnx(args.onnx, args.threads)
     window, stride = window_and_stride(meta, args.window_sec, args.stride_sec)  # fails before any file is read
     trained = float(meta["window_seconds"])

@@ -28,7 +28,8 @@ from tqdm import tqdm
 import text_model
 from config import AUDIO_EXTENSIONS
 from fused_model import NO_SPEECH, TEXT_INT8_HELP, acoustic_weight
-from scoring import clip_prob, decision, harmful_probs, load_onnx, read_metadata, window_and_stride
+from scoring import (DEFAULT_ONNX, clip_prob, decision, default_onnx, harmful_probs, load_onnx, read_metadata,
+                     window_and_stride)
 from prediction_csvs import shard_csv_path
 from recognizers import add_recognizer_args
 from utils_audio import AudioStats, list_audio_files, stream_windows
@@ -347,7 +348,7 @@ def main(argv=None):
     args = parse_args(argv)
     root = Path(args.audio_dir or args.data_root)
     labels_csv = None if args.audio_dir else Path(args.labels_csv or root / "labels.csv")
-    model_name = Path(args.fusion).name if args.fusion else Path(args.onnx or "runs/lite_cnn.onnx").stem
+    model_name = Path(args.fusion).name if args.fusion else Path(args.onnx or DEFAULT_ONNX).stem
     out = Path(args.output_csv or root / f"{model_name}_predictions.csv")
     if args.num_shards > 1 and not args.output_csv:
         out = shard_csv_path(out, args.shard_index, args.num_shards)
@@ -358,7 +359,7 @@ def main(argv=None):
 
         fused = load_fused(args.fusion, int8_text=args.text_int8, threads=args.threads)
         args.onnx = fused["acoustic_onnx"]
-    args.onnx = args.onnx or "runs/lite_cnn.onnx"
+    args.onnx = args.onnx or default_onnx()
     meta = read_metadata(args.onnx)
     window, stride = window_and_stride(meta, None, args.stride_sec)  # fails before any clip is read
     threshold = float(meta["threshold"])

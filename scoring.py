@@ -171,6 +171,17 @@ def store_dense_constants(proto):
     return [n.output[0] for n in sparse]
 
 
+DEFAULT_ONNX = "runs/lite_cnn.onnx"  # what make demo writes, relative to where a script runs
+
+
+def default_onnx():
+    """DEFAULT_ONNX when neither --onnx nor --fusion was given, or an error saying it is a default."""
+    if not Path(DEFAULT_ONNX).is_file():
+        raise HelmitError(f"{DEFAULT_ONNX}: no model given, and none at this default (relative to {Path.cwd()}); "
+                          "pass --fusion DIR (a fused model) or --onnx FILE")
+    return DEFAULT_ONNX
+
+
 def load_onnx(path, threads=0):
     """(ONNX Runtime session, metadata dict) for a Helmit ONNX file. threads=0: all cores."""
     import onnxruntime as ort

@@ -401,3 +401,12 @@ def test_a_score_next_to_the_threshold_is_printed_with_the_digits_that_decide_it
     # a threshold of 0.999 is not shown as 1.00, which would mean nothing is ever flagged
     assert "P(harmful) 0.700 vs threshold 0.999" in infer.describe(dict(result, prob_harmful=0.7, threshold=0.999))
     assert "vs threshold 0.0004" in infer.describe(dict(result, threshold=0.0004))
+
+
+def test_no_model_given_and_none_at_the_default_says_it_was_a_default(tmp_path):
+    for script in ("infer.py", "infer_dataset.py"):
+        proc = subprocess.run([sys.executable, str(ROOT / script), "--audio_path" if script == "infer.py" else "--audio_dir",
+                               str(tmp_path)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+        assert (f"error: runs/lite_cnn.onnx: no model given, and none at this default (relative to {tmp_path}); "
+                "pass --fusion DIR (a fused model) or --onnx FILE") in proc.stderr
