@@ -266,8 +266,12 @@ def main(argv=None):
     data_root = Path(args.data_root)
     for cls, source in args.sources.items():  # before anything is made: a typo leaves no empty data root
         if source and source[0] == "zip" and not Path(source[1]).is_file():
-            raise HelmitError(f"{source[1]}: no such file (--{cls}_zip)")
-    made_root = not data_root.exists()
+            what = "is a folder, not a zip file" if Path(source[1]).is_dir() else "no such file"
+            raise HelmitError(f"{source[1]}: {what} (--{cls}_zip)")
+    made = data_root.absolute()  # the highest folder this run creates: removed again if nothing lands in it
+    while not made.parent.exists():
+        made = made.parent
+    made = None if made.exists() else made
     data_root.mkdir(parents=True, exist_ok=True)
     report, todo = {}, {}
     for cls, source in args.sources.items():
@@ -301,8 +305,8 @@ def main(argv=None):
                            f"from {where} -> {data_root / cls}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
-        if made_root and not any(data_root.iterdir()):  # a failed first download leaves nothing behind
-            data_root.rmdir()
+        if made and not any(p.is_file() for p in made.rglob("*")):  # a failed first download leaves nothing behind
+            shutil.rmtree(made, ignore_errors=True)
     print(f"summary ({data_root}):")
     for cls in CLASS_NAMES:
         print(f"  {cls + ':':<9} {report[cls]}")

@@ -178,7 +178,7 @@ def format_report(rep):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--text_model", help="text model directory or .json (default: runs/text_model)")
+    p.add_argument("--text_model", help="text model directory or .json (default: runs/text_model, else runs/text_model.json)")
     p.add_argument("--fusion", metavar="DIR",
                    help="score a fused model's decisions instead (fusion.py --out): its text model, calibrated and "
                         "thresholded as the fusion decides; only when the fusion gives the acoustic model no weight")
@@ -194,7 +194,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     if args.fusion and args.text_model:
         p.error("--fusion scores the fused model's own text model; leave out --text_model")
-    args.text_model = args.text_model or (None if args.fusion else "runs/text_model")
+    args.text_model = args.text_model or (None if args.fusion else text_model.default_path())
     if bool(args.transcripts) != bool(args.said):
         p.error("--transcripts and --said go together: the clips as heard, and what was said in them")
     if args.json:

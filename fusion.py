@@ -349,7 +349,8 @@ def parse_args(argv=None):
                    help="acoustic predictions on clips the acoustic model did not train on: train.py --folds "
                         "out-of-fold CSV, or infer_dataset.py output (its train rows are refused)")
     p.add_argument("--transcripts", required=True, help="transcripts CSV of the same clips (transcribe.py)")
-    p.add_argument("--text_model", default="runs/text_model", help="text model from train_text.py (default: %(default)s)")
+    p.add_argument("--text_model", default=None,
+                   help="text model from train_text.py (default: runs/text_model, else runs/text_model.json)")
     p.add_argument("--acoustic_onnx", default="runs/lite_cnn.onnx",
                    help="the acoustic ONNX model that goes into the fused model (default: %(default)s)")
     p.add_argument("--out", default="runs/helmit_fused", help="the fused model directory to write (default: %(default)s)")
@@ -368,6 +369,7 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=42, help="seed of those folds and of adaptation (default: %(default)s)")
     p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     args = p.parse_args(argv)
+    args.text_model = args.text_model or text_model.default_path()
     if args.folds < 2:
         p.error("--folds must be >= 2")
     return args

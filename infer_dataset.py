@@ -36,7 +36,7 @@ from utils_audio import AudioStats, list_audio_files, stream_windows
 from utils_io import (HelmitError, HelpFormatter, atomic_output, clip_digest, read_labels_csv, refuse_to_overwrite,
                       run_cli, usable_cores)
 
-# warning: what decoding saw (truncated, silent, clipped, too short) and an empty transcript, "; "-joined
+# warning: what decoding saw (truncated, very quiet, clipped, too short, NaN samples) and an empty transcript, "; "-joined
 FIELDS = ["path", "label", "pred", "prob", "prob_harmful", "split", "error", "warning"]
 FUSED_FIELDS = ["prob_acoustic", "prob_text", "pred_category", "transcript", "top_words"]  # with --fusion
 # Clips per task sent to a worker. Small enough that the workers stay evenly loaded to the end and
@@ -428,8 +428,8 @@ def main(argv=None):
               "about what was said; listen to them if they should hold speech")
     if warned:
         more = f" and {len(warned) - 3} more" if len(warned) > 3 else ""
-        print(f"  {len(warned)} clip(s) with a warning in the CSV's warning column (truncated, silent, too short, "
-              f"clipped, no speech): {', '.join(warned[:3])}{more}")
+        print(f"  {len(warned)} clip(s) with a warning in the CSV's warning column (truncated, very quiet, too short, "
+              f"clipped, NaN samples, no speech): {', '.join(warned[:3])}{more}")
     if held_out:
         caveat = ""  # validation clips chose the epoch and threshold, so they flatter the model
         if held_out_val and not fused:

@@ -6,6 +6,7 @@ flags (the nanoGPT `model_args` habit).
 """
 import json
 import math
+import os
 from pathlib import Path
 
 import torch
@@ -84,9 +85,13 @@ def hub_reachable(timeout=5.0):
 
     if constants.HF_HUB_OFFLINE:
         return False
+    if any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY",
+                                       "all_proxy")):
+        return True  # reached through a proxy, which a direct connection cannot tell: let huggingface_hub try
     url = urlparse(constants.ENDPOINT)
     try:
-        socket.create_connection((url.hostname, url.port or 443), timeout=timeout).close()
+        socket.create_connection((url.hostname, url.port or (80 if url.scheme == "http" else 443)),
+                                 timeout=timeout).close()
         return True
     except OSError:
         return False
@@ -114,9 +119,9 @@ def load_wav2vec2_backbone(source):
     # instead, and then only the local hub cache is tried
     offline = not local.is_dir() and not hub_reachable()
     try:
-        return Wav2Vec2Model.from_pretrained(source, local_files_only=offline)
+        return Wav2Vec2Model.from_pretrained(str(local) if local.is_dir() else source, local_files_only=offline)
     except (OSError, ValueError) as e:
-        hint = "" if Path(source).is_dir() else (
+        hint = "" if local.is_dir() else (
             " If this machine cannot reach the Hugging Face hub, download the model elsewhere, "
             "save it with save_pretrained() and pass its directory with --w2v_model DIR.")
         raise HelmitError(f"{source}: cannot load a Wav2Vec2 model ({str(e).splitlines()[0]}).{hint}") from None

@@ -22,9 +22,17 @@ from utils_io import HelmitError, atomic_output, file_sha256
 FORMAT = "helmit-text-model"
 FORMAT_VERSION = 2
 FEATURES = ("char_ngrams",)
+DEFAULT_PATH = "runs/text_model"  # train_text.py's encoder directory; "runs/text_model.json" for --kind ngram
 NGRAM_RANGE = (2, 5)
 MANIFEST = "text_model.json"  # inside an encoder model's directory
 SCORE_BATCH = 32
+
+
+def default_path():
+    """The text model a stage reads when none is given: the encoder directory train_text.py writes by
+    default, else the n-gram file its --kind ngram writes by default."""
+    return DEFAULT_PATH if Path(DEFAULT_PATH).exists() or not Path(f"{DEFAULT_PATH}.json").is_file() \
+        else f"{DEFAULT_PATH}.json"
 
 
 # ---------------------------------------------------------------- features

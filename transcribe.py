@@ -97,11 +97,17 @@ def transcript_of(path, asr_id, transcribe, cache_dir=None):
     hit = _from_cache(cached)
     if hit:
         return hit
-    stats = AudioStats()
+    stats, peak = AudioStats(), [0.0]
+
+    def measured(blocks):  # the mono blocks the recognizer hears, as the packed path measures its waves
+        for block in blocks:
+            peak[0] = max(peak[0], float(np.abs(block).max()))
+            yield block
+
     start = time.process_time()  # CPU time of this worker: the per-core real-time factor
-    words = transcribe(iter_audio_blocks(path, CFG.sample_rate, stats))
-    if stats.peak < NO_SOUND_PEAK:  # decoded as it streamed past the recognizer: known only now
-        words = []
+    words = transcribe(measured(iter_audio_blocks(path, CFG.sample_rate, stats)))
+    if peak[0] < NO_SOUND_PEAK:  # known only once the clip has streamed past the recognizer
+        return dict(_fresh([], stats.samples, time.process_time() - start, cached), too_quiet=True)
     return _fresh(words, stats.samples, time.process_time() - start, cached)
 
 
@@ -121,7 +127,7 @@ def transcripts_of(paths, asr_id, transcribe, cache_dir=None, pack=True):
                 if wave.size and float(np.abs(wave).max()) >= NO_SOUND_PEAK:
                     fresh.append((k, wave, cached))
                 else:  # nothing to hear: Whisper would only make words up
-                    out[k] = (_fresh([], len(wave), 0.0, cached), "")
+                    out[k] = (dict(_fresh([], len(wave), 0.0, cached), too_quiet=True), "")
         except HelmitError as e:
             out[k] = (None, str(e))
     start = time.process_time()
@@ -189,7 +195,13 @@ def transcribe_files(paths, asr=DEFAULT_ASR, asr_model=None, cache_dir=None, wor
         asr_id, results = transcribe_files([paths[i] for i in unique], asr, asr_model, cache_dir, workers, progress,
                                            pack)
         at = {i: k for k, i in enumerate(unique)}
-        return asr_id, [(dict(r) if r else r, e) for r, e in (results[at[first[i]]] for i in range(len(paths)))]
+        shared = []
+        for i in range(len(paths)):
+            r, e = results[at[first[i]]]
+            if first[i] != i:  # a copy: its own name in an error, and not counted as transcribed again
+                r, e = (dict(r, copy=True) if r else r), e.replace(str(paths[first[i]]), str(paths[i]), 1)
+            shared.append((r, e))
+        return asr_id, shared
     cache_dir = str(cache_dir) if cache_dir else None
     check_cache_dir(cache_dir)
     low, high = PACK_CHUNK_CLIPS
@@ -301,9 +313,15 @@ def main(argv=None):
     write_csv(out, table, FIELDS)
 
     done = [r for r, _ in results if r]
-    fresh = [r for r in done if not r["cached"]]
+    def kind(r):  # only "fresh" clips went through the recognizer in this run: the real-time factor's own
+        return "copy" if r.get("copy") else "too_quiet" if r.get("too_quiet") else "cached" if r["cached"] else "fresh"
+
+    n = {k: sum(kind(r) == k for r in done) for k in ("fresh", "cached", "too_quiet", "copy")}
+    fresh = [r for r in done if kind(r) == "fresh"]
     audio_fresh = sum(r["duration_s"] for r in fresh)
-    print(f"\n{len(rows)} clip(s) with {asr_id}: {len(fresh)} transcribed, {len(done) - len(fresh)} from cache, "
+    others = (f", {n['too_quiet']} too quiet to hold speech (below -80 dBFS: not transcribed)" if n["too_quiet"] else "") \
+        + (f", {n['copy']} byte-identical copies of another clip (sharing its transcript)" if n["copy"] else "")
+    print(f"\n{len(rows)} clip(s) with {asr_id}: {n['fresh']} transcribed, {n['cached']} from cache{others}, "
           f"{failed} failed; {sum(r['duration_s'] for r in done) / 60:.1f} min of audio in {wall:.1f} s")
     if audio_fresh > 0:
         rtf = sum(r["asr_seconds"] for r in fresh) / audio_fresh

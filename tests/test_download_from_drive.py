@@ -79,10 +79,13 @@ def test_a_failed_first_download_leaves_no_data_root_and_a_repeat_is_told_to_ove
                                                                                          capsys):
     with pytest.raises(HelmitError, match=r"harmfull\.zip: no such file \(--harmful_zip\)"):
         run("--harmful_zip", tmp_path / "harmfull.zip", "--data_root", data_root)
+    (tmp_path / "zips").mkdir()
+    with pytest.raises(HelmitError, match=r"zips: is a folder, not a zip file \(--harmful_zip\)"):
+        run("--harmful_zip", tmp_path / "zips", "--data_root", data_root)
     (tmp_path / "safe.zip").write_text("not a zip")
     with pytest.raises(HelmitError, match=r"safe\.zip: "):
-        run("--safe_zip", tmp_path / "safe.zip", "--data_root", data_root)
-    assert not data_root.exists()
+        run("--safe_zip", tmp_path / "safe.zip", "--data_root", data_root / "deeper" / "data")
+    assert not data_root.exists()  # nor the folders made on the way to it
     audio = make_zip(tmp_path / "harmful.zip", {"a.wav": wav_bytes()})
     assert run("--harmful_zip", audio, "--data_root", data_root) == 0
     assert capsys.readouterr().out.rstrip().endswith(f"next: python prep_dataset.py --data_root {data_root}")

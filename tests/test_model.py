@@ -64,12 +64,36 @@ def test_unreachable_hub_id_points_to_w2v_model(monkeypatch):
         Wav2Vec2Classifier(source="facebook/wav2vec2-base")
 
 
-def test_a_hub_id_fails_at_once_when_the_hub_does_not_answer(monkeypatch):
+def test_a_hub_id_fails_at_once_when_the_hub_does_not_answer(monkeypatch, tiny_w2v_dir):
+    import huggingface_hub.constants
+    from transformers import Wav2Vec2Model
+
     import model
 
-    monkeypatch.setattr(model, "hub_reachable", lambda timeout=5.0: False)  # one connection attempt, not retries
+    asked, real = [], Wav2Vec2Model.from_pretrained.__func__
+
+    def recorded(cls, source, **kwargs):  # what huggingface_hub is asked: no network retries when offline
+        asked.append((source, kwargs.get("local_files_only")))
+        return real(cls, source, **kwargs)
+
+    monkeypatch.setattr(Wav2Vec2Model, "from_pretrained", classmethod(recorded))
+    monkeypatch.setattr(model, "hub_reachable", lambda timeout=5.0: False)
     with pytest.raises(HelmitError, match=r"^no-such-org/wav2vec2-x: cannot load a Wav2Vec2 model .*--w2v_model DIR"):
         Wav2Vec2Classifier(source="no-such-org/wav2vec2-x")
+    assert asked == [("no-such-org/wav2vec2-x", True)]  # the local hub cache only
+    monkeypatch.setenv("HOME", str(tiny_w2v_dir.parent))  # a folder written with ~ is a folder, loaded as one
+    Wav2Vec2Classifier(source=f"~/{tiny_w2v_dir.name}")
+    assert asked[-1] == (str(tiny_w2v_dir), False)
+    # the probe itself: offline mode, a proxy, and an endpoint that refuses the connection
+    monkeypatch.undo()
+    for v in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(v, raising=False)
+    monkeypatch.setattr(huggingface_hub.constants, "ENDPOINT", "http://127.0.0.1:9")  # discard port: nothing listens
+    assert model.hub_reachable(timeout=2.0) is False
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    assert model.hub_reachable(timeout=2.0) is True  # only the proxy can tell: left to huggingface_hub
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    assert model.hub_reachable(timeout=2.0) is False
 
 
 def test_a_folder_of_another_model_or_a_mistyped_path_is_refused_before_any_weights_load(tmp_path):

@@ -567,8 +567,22 @@ def test_the_ngram_kind_refuses_a_starting_model():
         assert proc.returncode == 2 and "the n-gram kind always trains from scratch" in proc.stderr
 
 
-def test_the_ngram_kind_writes_a_json_file_by_default_and_refuses_a_folder_before_training(tmp_path, capsys):
+def test_the_ngram_kind_writes_a_json_file_by_default_and_refuses_a_folder_before_training(tmp_path, capsys,
+                                                                                          monkeypatch):
+    import eval_text
+    import fusion
     import train_text
+
+    monkeypatch.chdir(tmp_path)  # the stages that read a text model find the n-gram file by default too
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / "text_model.json").write_text("{}")
+    required = ["--acoustic_csv", "a.csv", "--transcripts", "t.csv"]
+    assert fusion.parse_args(required).text_model == "runs/text_model.json"
+    with pytest.raises(HelmitError, match=r"^runs/text_model\.json: "):  # the file it found, not "not found"
+        eval_text.main([])
+    (tmp_path / "runs" / "text_model").mkdir()
+    assert fusion.parse_args(required).text_model == "runs/text_model"
+    monkeypatch.chdir(ROOT)
 
     assert train_text.parse_args([]).out == "runs/text_model"
     assert train_text.parse_args(["--kind", "ngram"]).out == "runs/text_model.json"

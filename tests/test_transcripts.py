@@ -169,10 +169,14 @@ def test_a_clip_too_quiet_to_hold_speech_gets_no_words_from_a_recognizer_that_ma
     sf.write(tmp_path / "dither.wav", (1.5e-5 * rng.standard_normal(16000 * 4)).astype(np.float32), 16000, subtype="FLOAT")
     quiet = 3e-4 * np.sin(np.arange(16000 * 4) * 0.05).astype(np.float32)  # -70 dBFS: Whisper still hears speech
     sf.write(tmp_path / "quiet.wav", quiet, 16000, subtype="FLOAT")
-    for name, heard in (("muted", ""), ("dither", ""), ("quiet", "you")):
-        assert transcript_of(tmp_path / f"{name}.wav", "fake", inventive)["text"] == heard
-    packed = transcripts_of([tmp_path / f"{n}.wav" for n in ("muted", "quiet", "dither")], "fake", inventive)
-    assert [r["text"] for r, _ in packed] == ["", "you", ""]
+    # stereo whose channels cancel: silent once mixed to mono, which is what the recognizer hears
+    sf.write(tmp_path / "cancel.wav", np.stack([quiet, -quiet], axis=1), 16000, subtype="FLOAT")
+    names = ("muted", "dither", "cancel", "quiet")
+    for name, heard in zip(names, ("", "", "", "you")):
+        result = transcript_of(tmp_path / f"{name}.wav", "fake", inventive)
+        assert result["text"] == heard and result.get("too_quiet", False) == (heard == ""), name
+    packed = transcripts_of([tmp_path / f"{n}.wav" for n in names], "fake", inventive)
+    assert [r["text"] for r, _ in packed] == ["", "", "", "you"]  # the same in both paths
     assert len(sent) == 1  # only the quiet clip went to the recognizer
 
 
@@ -194,12 +198,16 @@ def test_copies_of_a_clip_are_transcribed_once_and_share_the_transcript(tmp_path
     for name in ("a", "b"):
         sf.write(tmp_path / f"{name}.wav", (0.1 * rng.standard_normal(16000)).astype(np.float32), 16000)
     (tmp_path / "a copy.wav").write_bytes((tmp_path / "a.wav").read_bytes())
-    paths = [tmp_path / n for n in ("a.wav", "b.wav", "a copy.wav", "missing.wav")]
+    (tmp_path / "bad.wav").write_text("not audio")
+    (tmp_path / "bad copy.wav").write_text("not audio")
+    paths = [tmp_path / n for n in ("a.wav", "b.wav", "a copy.wav", "missing.wav", "bad.wav", "bad copy.wav")]
     asr_id, results = transcribe.transcribe_files(paths, progress=False)
     assert len(sent) == 2  # a, b: the copy was not sent
     texts = [r["text"] if r else None for r, _ in results]
     assert texts[0] == texts[2] and texts[0] != texts[1] and texts[3] is None
+    assert [bool(r and r.get("copy")) for r, _ in results] == [False, False, True, False, False, False]
     assert "missing.wav" in results[3][1]
+    assert results[5][1].startswith(f"{tmp_path / 'bad copy.wav'}: ")  # each copy's error names its own file
 
 
 def test_word_recall_counts_each_spoken_word_as_often_as_it_was_said():
