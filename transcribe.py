@@ -17,6 +17,7 @@ import json
 import math
 import multiprocessing
 import os
+import signal
 import sys
 import tempfile
 import threading
@@ -154,6 +155,9 @@ def _init_worker(asr, asr_model, cache_dir, pack, digests=None):
     # the pool (after Ctrl-C) never unlinks it, and the resource tracker warned of "leaked semaphore
     # objects" at exit. A worker's bars are its own, so a thread lock does.
     tqdm.set_lock(threading.RLock())
+    # Ctrl-C reaches the whole process group: the parent handles it and ends the pool, so a worker that
+    # also raised would only print "Process SpawnPoolWorker-2:" and its traceback over the terminal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     remember_digests(digests or {})  # what the parent checked moments ago is not hashed again
     if "torch" in sys.modules:  # one recognizer per core; no thread oversubscription (torch only if loaded)
         sys.modules["torch"].set_num_threads(1)

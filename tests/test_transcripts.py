@@ -137,7 +137,12 @@ def test_an_interrupted_whisper_pool_leaves_no_semaphore_behind(spoken_corpus, t
     import subprocess
     import sys
 
-    clips = sorted(str(p) for p in spoken_corpus.glob("harmful/*.wav")) * 8  # more chunks than the first
+    clips = []  # more chunks than the first; each clip another file, or copies would be transcribed once
+    for k in range(8):
+        for p in sorted(spoken_corpus.glob("harmful/*.wav")):
+            wave, sr = sf.read(p, dtype="float32")
+            sf.write(tmp_path / f"{k}_{p.name}", wave * (1 - 0.01 * k), sr)
+            clips.append(str(tmp_path / f"{k}_{p.name}"))
     code = ("import sys, transcribe\n"
             "def interrupted(results, bar):\n"
             "    next(iter(results))\n"
