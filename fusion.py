@@ -102,6 +102,17 @@ def fold_ids(rows, k, seed, groups=None, digests=None):
                                   f"({a.get('where', 'another row')}), but the acoustic CSV has them in folds "
                                   f"{ids[i]} and {ids[j]}, so each would be scored by a fit on its copy; rerun "
                                   "train.py --folds (it keeps copies in one fold), or drop the fold column")
+        first = {}  # group -> the row that first had it: a speaker split across folds is scored on its own voice
+        for i, r in enumerate(rows):
+            g = group_name(r, "group")
+            j = first.setdefault(g, i) if g else i
+            if ids[j] != ids[i]:
+                a = rows[j]
+                raise HelmitError(f"{r.get('where', r['path'])}: {r['path']} is in group {g!r} with {a['path']} "
+                                  f"({a.get('where', 'another row')}), but the acoustic CSV has them in folds "
+                                  f"{ids[i]} and {ids[j]}, so the group's clips would be scored by a fit on the "
+                                  "others; rerun train.py --folds (it keeps a group in one fold), or drop the fold "
+                                  "column")
         return ids
 
     grouped = groups is not None and any(groups)

@@ -236,11 +236,16 @@ def load(path, int8=False, threads=0):
     model_int8.onnx). Raises HelmitError naming the file."""
     path = Path(path)
     manifest = path / MANIFEST if path.is_dir() else path
+    if path.is_dir() and not manifest.is_file():
+        raise HelmitError(f"{path}: not a Helmit text model (no {MANIFEST} in it; train_text.py --out writes one)")
     if not manifest.is_file():
         raise HelmitError(f"{path}: text model not found (run train_text.py)")
     try:
         model = json.loads(manifest.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as e:
+    except UnicodeDecodeError:
+        raise HelmitError(f"{manifest}: not a Helmit text model (a binary file; pass the model's directory, or the "
+                          "n-gram model's .json)") from None
+    except ValueError as e:
         raise HelmitError(f"{manifest}: not a Helmit text model ({e})") from None
     check(model, manifest)
     if model["kind"] == "encoder":

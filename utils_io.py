@@ -166,6 +166,9 @@ def atomic_directory(path):
     if path.exists() and not path.is_dir():
         raise HelmitError(f"{path}: exists and is not a directory")
     tmp = temp_beside(path, directory=True)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp's 0700 would keep a deployment's scoring user out of a model
     try:
         yield tmp
         if path.exists():  # two renames: the old directory leaves only once the new one is complete
@@ -397,6 +400,10 @@ def _label_rows(reader, labels_csv, root, check_files):
                               "expected path,label)")
         if label not in (0, 1):
             raise HelmitError(f"{where}: label {row['label']!r} is not 0 (safe) or 1 (harmful)")
+        if any((v or "").strip() for v in row.get(None) or []):  # values past the header: its columns shifted
+            n = len(reader.fieldnames)
+            raise HelmitError(f"{where}: {n + len(row[None])} fields, the header has {n}: a comma inside a value "
+                              "moves every column after it (quote the value, or remove the extra field)")
         rel = (row["path"] or "").strip()
         if not rel:
             raise HelmitError(f"{where}: empty path")

@@ -44,6 +44,20 @@ def test_a_row_that_ends_before_its_label_says_so(tone_corpus, tmp_path):
         read_labels_csv(labels, tone_corpus, check_files=False)
 
 
+def test_a_row_with_more_values_than_the_header_is_refused_but_a_trailing_comma_is_not(tone_corpus, tmp_path):
+    """An unquoted comma in a value shifted a row's holdout and group columns, and the clip quietly left
+    its speaker's group."""
+    labels = write_labels(tmp_path / "labels.csv", "path,label,category,group\nharmful/clip001.wav,1,threat,spk1,\n"
+                                                   "harmful/clip002.wav,1,threat, insult,spk2\n")
+    with pytest.raises(HelmitError, match=rf"^{labels}:3: 5 fields, the header has 4: a comma inside a value moves "
+                                          r"every column after it \(quote the value"):
+        read_labels_csv(labels, tone_corpus, check_files=False)
+    write_labels(labels, "path,label,category,group\nharmful/clip001.wav,1,threat,spk1,\n"
+                         "harmful/clip002.wav,1,\"threat, insult\",spk2\n")
+    rows = read_labels_csv(labels, tone_corpus, check_files=False)
+    assert [r["group"] for r in rows] == ["spk1", "spk2"]
+
+
 def test_missing_columns_cli_is_one_line_and_writes_nothing(tone_corpus, tmp_path):
     labels = write_labels(tmp_path / "labels.csv", "path\nharmful/clip001.wav\n")
     proc = run_script("train.py", "--data_root", tone_corpus, "--labels_csv", labels, "--ckpt", tmp_path / "m.pt",

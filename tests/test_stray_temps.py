@@ -149,3 +149,18 @@ def test_killed_stage_leaves_nothing_after_the_next_run(tone_onnx, tone_corpus, 
         live.communicate("abort\n", timeout=60)
     assert live.returncode == 3
     assert os.listdir(out.parent) == [out.name]  # the live writer cleaned up after itself, nothing stray
+
+
+def test_a_directory_output_gets_the_same_permissions_as_a_file_output(tmp_path):
+    """A fused model came out drwx------ (mkdtemp's mode): a scoring service running as another user
+    could not read the directory a deployment copies."""
+    old = os.umask(0o022)
+    try:
+        with utils_io.atomic_directory(tmp_path / "model") as tmp:
+            (tmp / "weights.bin").write_bytes(b"x")
+        with atomic_output(tmp_path / "file.csv") as f:
+            f.write("x")
+    finally:
+        os.umask(old)
+    assert oct((tmp_path / "model").stat().st_mode & 0o777) == oct(0o755)
+    assert oct((tmp_path / "file.csv").stat().st_mode & 0o777) == oct(0o644)

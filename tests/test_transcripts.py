@@ -327,6 +327,12 @@ def test_damaged_text_model_is_refused(small_text_model, tmp_path):
     (tmp_path / "old.json").write_text(json.dumps(dict(small_text_model, features="minilm", format_version=1)))
     with pytest.raises(HelmitError, match="no longer supported .* retrain"):
         text_model.load(tmp_path / "old.json")
+    (tmp_path / "a folder").mkdir()  # a folder that is not a text model, or one of its binary files
+    with pytest.raises(HelmitError, match=r"a folder: not a Helmit text model \(no text_model.json in it"):
+        text_model.load(tmp_path / "a folder")
+    (tmp_path / "model.onnx").write_bytes(b"\x08\xd4\xff\x00graph")
+    with pytest.raises(HelmitError, match=r"model.onnx: not a Helmit text model \(a binary file; pass the model's"):
+        text_model.load(tmp_path / "model.onnx")
 
 
 def test_fusion_cross_validation_never_scores_a_clip_with_a_fit_on_it():
@@ -655,6 +661,13 @@ def test_fusions_own_folds_keep_a_group_and_copies_of_a_clip_whole(capsys):
         fusion.fold_ids(own, 5, 0, groups, digests)
     together = [dict(r, fold="3" if i in (0, 10, 20) else r["fold"]) for i, r in enumerate(own)]
     assert fusion.fold_ids(together, 5, 0, groups, digests).tolist() == [int(r["fold"]) for r in together]
+    # and a speaker's clips across the CSV's folds are refused the same way (" speaker1" is speaker1)
+    spoken = [dict(r, fold=str(i // 4 % 4)) for i, r in enumerate(rows)]  # speaker{n}: one fold each
+    assert fusion.fold_ids(spoken, 5, 0).tolist() == [int(r["fold"]) for r in spoken]
+    spoken[5] = dict(spoken[5], fold="2", group=" speaker1")  # c5 of speaker1 (fold 1) moved to fold 2
+    with pytest.raises(HelmitError, match=r"^a.csv:7: c5.wav is in group 'speaker1' with c4.wav \(a.csv:6\), but the "
+                                          r"acoustic CSV has them in folds 2 and 1"):
+        fusion.fold_ids(spoken, 5, 0)
     # fold errors name the groups as what they are, not an internal column
     lopsided = [dict(r, label=int(i in (0, 10, 20))) for i, r in enumerate(alone)]  # the only harmful clips: copies
     with pytest.raises(HelmitError, match=r"holds no 'harmful' clips \(1 group\(s\) of the groups kept whole "
