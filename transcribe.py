@@ -313,8 +313,11 @@ def main(argv=None):
         res = res or {"text": "", "confidence": "", "words": [], "duration_s": ""}
         table.append({"path": row["path"], "label": row.get("label", ""), "text": res["text"],
                       "confidence": res["confidence"], "words": json.dumps(res["words"]),
-                      "duration_s": res["duration_s"], "asr": asr_id, "error": err})
-    write_csv(out, table, FIELDS)
+                      "duration_s": res["duration_s"], "asr": asr_id, "error": err,
+                      "category": row.get("category", "")})
+    # labels.csv's harm category travels with the transcript: train_text.py --transcripts teaches its
+    # category head from it
+    write_csv(out, table, FIELDS + (["category"] if any("category" in r for r in rows) else []))
 
     done = [r for r, _ in results if r]
     def kind(r):  # only "fresh" clips went through the recognizer in this run: the real-time factor's own

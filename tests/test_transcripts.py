@@ -77,6 +77,19 @@ def test_transcribe_writes_words_with_times_and_caches(transcripts, spoken_corpu
     assert all(again[p]["text"] == rows[p]["text"] for p in SPOKEN)
 
 
+def test_labels_csvs_harm_category_travels_with_the_transcript(spoken_corpus, tmp_path):
+    """train_text.py --transcripts teaches its category head from a category column; transcribe.py had
+    dropped labels.csv's, so a user's own clips never taught it."""
+    (tmp_path / "labels.csv").write_text("path,label,category\nharmful/loser.wav,1,bullying\n")
+    run_script("transcribe.py", "--data_root", spoken_corpus, "--labels_csv", tmp_path / "labels.csv", "--asr",
+               "pocketsphinx", "--cache_dir", tmp_path / "cache", "--output_csv", tmp_path / "t.csv")
+    [row] = csv.DictReader(open(tmp_path / "t.csv"))
+    assert row["category"] == "bullying" and row["text"]
+    import train_text
+
+    assert train_text.labelled_csv(tmp_path / "t.csv", "--transcripts") == [(row["text"], 1, "bullying")]
+
+
 def test_a_missing_clip_or_a_folder_fails_its_row_and_an_unwritable_cache_fails_first(spoken_corpus, tmp_path):
     (tmp_path / "folder.wav").mkdir()
     labels = tmp_path / "labels.csv"
