@@ -411,7 +411,7 @@ def report(per_fold, fused, n, verdict, out):
               f"against {loss['text']:.3f} for the text alone), so the fusion gives it no weight")
     c = fused["combiner"]["coef"]
     print(f"final fusion on all {n} clips: logit = {c[0]:.2f} * acoustic + {c[1]:.2f} * text "
-          f"{fused['combiner']['intercept']:+.2f}; saved {out}")
+          f"{fused['combiner']['intercept']:+.2f}; it goes to {out}", flush=True)
 
 
 def main(argv=None):
@@ -476,6 +476,8 @@ def main(argv=None):
                          "harmful": int(labels.sum()), "clips": [r["path"] for r in rows],
                          "digests": sorted({d for d in digests if d}), "paths_only": unread},
               "cross_validation": per_fold}
+    # the cross-validated numbers first: they do not wait for the final adaptation, nor fail with it
+    report(per_fold, fusion, len(rows), verdict, args.out)
     with atomic_directory(args.out) as tmp, tempfile.TemporaryDirectory() as work:
         text_dir = args.text_model
         if args.adapt:
@@ -499,8 +501,8 @@ def main(argv=None):
                                             pred_a if s == "acoustic" else (oof[s] >= 0.5).astype(int))],
                   ["path", "label", "pred", "prob", "prob_harmful", "split", "fold", "category"]
                   + (["pred_category"] if named is not None and s != "acoustic" else []))
-    report(per_fold, fusion, len(rows), verdict, args.out)
-    print(f"out-of-fold predictions: {prefix}_{{acoustic,text,fused}}_predictions.csv (compute_metrics.py reads them)")
+    print(f"saved {args.out}; out-of-fold predictions: {prefix}_{{acoustic,text,fused}}_predictions.csv "
+          "(compute_metrics.py reads them)")
     return 0
 
 
