@@ -59,6 +59,8 @@ def compute_metrics(rows):
             "confusion": confusion_matrix(y, pred, labels=[0, 1]).tolist(),  # [true][pred]
             "share_pred_harmful": float(pred.mean()),
         }
+    if both_classes:
+        metrics["balanced_accuracy_ci95"] = bootstrap_interval(y, pred)
     categories = sorted({r.get("category") or "" for r in rows})
     if categories != [""]:
         metrics["per_category"] = {}
@@ -84,6 +86,18 @@ def compute_metrics(rows):
     return metrics
 
 
+def bootstrap_interval(y, pred, n_boot=2000, seed=0):
+    """[low, high] of a 95% bootstrap interval of balanced accuracy, resampling clips within each class
+    (so every resample keeps the class counts it is a balanced accuracy of). On the 100 demo clips a
+    balanced accuracy is one draw from a spread about +-0.06 wide: the number says how wide."""
+    rng = np.random.default_rng(seed)
+    right = pred == y
+    recalls = [right[y == c][rng.integers(0, int((y == c).sum()), (n_boot, int((y == c).sum())))].mean(axis=1)
+               for c in (0, 1)]
+    low, high = np.percentile((recalls[0] + recalls[1]) / 2, [2.5, 97.5])
+    return [float(low), float(high)]
+
+
 def _line(name, value, note=""):
     return f"  {name:<{LABEL_WIDTH}}{value}" + (f"   {note}" if note else "")
 
@@ -92,6 +106,14 @@ def _split_summary(rows):
     counts = {s: sum(r["split"] == s for r in rows) for s in SPLITS}
     names = {"all": "unknown split"}
     return ", ".join(f"{names.get(s, s)} {n}" for s, n in counts.items() if n)
+
+
+def _interval_note(m):
+    if "balanced_accuracy_ci95" not in m:
+        return ""
+    low, high = m["balanced_accuracy_ci95"]
+    step = 1 / (2 * min(m["n_harmful"], m["n_safe"]))  # one clip of the smaller class moves it this much
+    return f"(95% bootstrap interval {low:.3f}-{high:.3f}; one clip moves it by up to {step:.3f})"
 
 
 def format_section(title, rows, metrics):
@@ -104,7 +126,7 @@ def format_section(title, rows, metrics):
              _line("clips scored", m["n"], f"({_split_summary(rows)})"),
              _line("true classes", f"{m['n_harmful']} harmful / {m['n_safe']} safe"),
              _line("accuracy", f"{m['accuracy']:.4f}"),
-             _line("balanced accuracy", f"{m['balanced_accuracy']:.4f}"),
+             _line("balanced accuracy", f"{m['balanced_accuracy']:.4f}", _interval_note(m)),
              _line("precision", f"{m['precision']:.4f}", "(harmful)"),
              _line("recall", f"{m['recall']:.4f}", "(harmful)"),
              _line("F1", f"{m['f1']:.4f}", "(harmful)"),

@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import matplotlib.image
+import numpy as np
 import pytest
 
 import compute_metrics as cm
@@ -58,6 +59,22 @@ def test_compute_metrics_exact_values():
     assert "per_category" not in m
 
 
+def test_balanced_accuracy_comes_with_its_bootstrap_interval_and_the_step_of_one_clip(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    y = np.repeat([1, 0], [60, 40])
+    pred = np.where(rng.random(100) < 0.88, y, 1 - y)  # about the demo's 0.88
+    m = cm.compute_metrics(rows_of(y.tolist(), pred.tolist(), pred.astype(float).tolist()))
+    low, high = m["balanced_accuracy_ci95"]
+    assert low < m["balanced_accuracy"] < high and 0.08 < high - low < 0.2  # ~ +-1.96 * sd of 100 clips
+    assert m["balanced_accuracy_ci95"] == cm.compute_metrics(rows_of(y.tolist(), pred.tolist(),
+                                                                     pred.astype(float).tolist()))["balanced_accuracy_ci95"]
+    big = cm.compute_metrics(rows_of(np.tile(y, 10).tolist(), np.tile(pred, 10).tolist(), np.tile(pred, 10).tolist()))
+    assert big["balanced_accuracy_ci95"][1] - big["balanced_accuracy_ci95"][0] < (high - low) / 2  # 10x the clips
+    note = cm._interval_note(m)
+    assert note == f"(95% bootstrap interval {low:.3f}-{high:.3f}; one clip moves it by up to 0.013)"  # 1 / (2 * 40)
+    assert "balanced_accuracy_ci95" not in cm.compute_metrics(rows_of([0, 0], [0, 1], [0.1, 0.7]))  # one class
+
+
 def test_compute_metrics_one_class_has_no_auc():
     m = cm.compute_metrics(rows_of([0, 0, 0], [0, 1, 0], [0.1, 0.7, 0.2]))
     assert m["roc_auc"] is None
@@ -99,7 +116,7 @@ def test_report_values_and_file_match(tmp_path, capsys):
     assert text.strip() in out
     assert "== cnn ==" in text
     assert line_of(text, "clips scored") == "8   (test 8)"
-    assert line_of(text, "balanced accuracy") == "0.7333"
+    assert line_of(text, "balanced accuracy").startswith("0.7333   (95% bootstrap interval ")
     assert line_of(text, "ROC-AUC") == "0.8000"
     assert line_of(text, "true safe").split() == ["4", "1"]
     assert line_of(text, "true harmful").split() == ["1", "2"]
@@ -131,7 +148,7 @@ def test_constant_predictor_collapse_warning(tmp_path, capsys):
     rows = rows_of([1, 1, 1, 0, 0, 0], [0] * 6, [0.3] * 6)
     out = run_main(capsys, write_csv(tmp_path / "flat_predictions.csv", rows),
                    "--output", tmp_path / "m.txt", "--no_plots")
-    assert line_of(out, "balanced accuracy") == "0.5000"
+    assert line_of(out, "balanced accuracy").startswith("0.5000   (95% bootstrap interval 0.500-0.500")
     assert line_of(out, "ROC-AUC") == "0.5000"
     assert line_of(out, "predicted harmful") == "0.0%   (0 of 6)"
     assert "warning: 100.0% of predictions are 'safe'" in out
