@@ -25,7 +25,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from config import AUDIO_EXTENSIONS, CFG, CLASS_NAMES
-from utils_io import HelmitError, refuse_to_overwrite, run_cli, temp_beside
+from utils_io import HelmitError, as_any_output, refuse_to_overwrite, run_cli, temp_beside
 
 GB = 1024 ** 3
 SOURCE_KINDS = ("zip", "id", "url")  # per class: --<class>_zip, --<class>_id, --<class>_url
@@ -146,10 +146,8 @@ def stage_zip(zip_path, work: Path, cls: str, max_bytes: int):
     if not zipfile.is_zipfile(zip_path):
         raise HelmitError(f"{zip_path}: {describe_non_zip(zip_path)}")
     staging = Path(tempfile.mkdtemp(prefix=f"{cls}.partial-", dir=work))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it 0700; it becomes data/<class>, so use umask
     try:
+        as_any_output(staging, directory=True)  # it becomes data/<class>
         with zipfile.ZipFile(zip_path) as zf:
             members, total = plan_members(zf, zip_path, max_bytes)
             extract_members(zf, members, total, staging, zip_path)

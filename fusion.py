@@ -28,7 +28,8 @@ import numpy as np
 import fused_model
 import text_model
 from fused_model import combine, logit
-from splits import SAME_AUDIO, copy_groups, group_ids, group_name, one_class_fold, stratified_folds
+from splits import (SAME_AUDIO, copy_groups, group_ids, group_name, one_class_fold, stratified_folds,
+                    warn_case_variants)
 from utils_io import HelmitError, atomic_directory, clip_digest, refuse_to_overwrite, run_cli, write_csv
 
 SOURCES = ("acoustic", "text", "fused")
@@ -131,6 +132,7 @@ def clip_groups(rows, digests):
     joined with byte-identical copies of a clip (`digests`, None where unread), so neither the folds
     nor the fusion's inner folds score a clip on a fit that saw its copy. The same audio under both
     labels is refused (splits.copy_groups)."""
+    warn_case_variants(rows, "group")
     joined = copy_groups(rows, digests, group_ids(rows, "group"))
     return np.array([group_name(r, "group") for r in rows] if joined is None else joined)
 

@@ -243,8 +243,9 @@ def load(path, int8=False, threads=0):
     try:
         model = json.loads(manifest.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
-        raise HelmitError(f"{manifest}: not a Helmit text model (a binary file; pass the model's directory, or the "
-                          "n-gram model's .json)") from None
+        advice = ("damaged: train the model again, or restore the directory" if path.is_dir() else
+                  "a binary file; pass the model's directory, or the n-gram model's .json")
+        raise HelmitError(f"{manifest}: not a Helmit text model ({advice})") from None
     except ValueError as e:
         raise HelmitError(f"{manifest}: not a Helmit text model ({e})") from None
     check(model, manifest)

@@ -81,7 +81,7 @@ def labelled_csv(path, flag, skip_wordless=False):
     skip_wordless: also leave out, with a warning, rows the text model reads no word in (a user's clip
     in which the recognizer heard nothing teaches only that nothing is its label). The committed
     recognizer transcripts keep theirs (10 of 7,000), so the default recipe's text stays as measured."""
-    out, wordless = [], []
+    out, wordless, unnamed = [], [], []
     for line, row in csv_rows(path, ("text", "label"), f"{flag} file not found",
                               f"{flag} must be labelled transcripts (transcribe.py on a labels.csv)"):
         if (row.get("error") or "").strip():
@@ -94,6 +94,12 @@ def labelled_csv(path, flag, skip_wordless=False):
             wordless.append(line)
             continue
         out.append((row["text"], int(row["label"]), (row.get("category") or "").strip().lower()))
+        if skip_wordless and out[-1][1] == 1 and out[-1][2] and out[-1][2] not in HARM:
+            unnamed.append((line, out[-1][2]))
+    if unnamed:  # a user's own names ("insult", "threats"): the category head knows only its four
+        print(f"warning: {path}: {len(unnamed)} harmful row(s) have a category the text model does not name, e.g. "
+              f"line {unnamed[0][0]}: {unnamed[0][1]!r}; it names {', '.join(HARM)}, and learns no category from "
+              "those rows (rename them to teach it)", file=sys.stderr)
     if wordless:
         print(f"warning: {path}: {len(wordless)} row(s) with no words left out (the recognizer heard nothing), "
               f"e.g. line {wordless[0]}", file=sys.stderr)

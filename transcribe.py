@@ -220,14 +220,32 @@ def transcribe_files(paths, asr=DEFAULT_ASR, asr_model=None, cache_dir=None, wor
     # checked here, once, before any worker starts (a missing package or model fails with one message);
     # the weights are loaded only in the workers
     asr_id, _ = make_recognizer(asr, asr_model, load=False)
-    with multiprocessing.get_context("spawn").Pool(workers, _init_worker,
-                                                   (asr, asr_model, cache_dir, pack, known_digests())) as pool:
-        results = _gathered(pool.imap(_work, chunks), bar)
-        # let the workers exit on their own: leaving the block terminates them (as after Ctrl-C, where
-        # _init_worker's thread lock keeps a terminated worker from leaving a semaphore behind)
-        pool.close()
-        pool.join()
+    restore = _exit_on_sigterm()
+    try:
+        with multiprocessing.get_context("spawn").Pool(workers, _init_worker,
+                                                       (asr, asr_model, cache_dir, pack, known_digests())) as pool:
+            results = _gathered(pool.imap(_work, chunks), bar)
+            # let the workers exit on their own: leaving the block terminates them (as after Ctrl-C, where
+            # _init_worker's thread lock keeps a terminated worker from leaving a semaphore behind)
+            pool.close()
+            pool.join()
+    finally:
+        restore()
     return asr_id, results
+
+
+def _exit_on_sigterm():
+    """Make SIGTERM (kill, timeout, a cancelled job) raise SystemExit while a pool runs, so leaving its block
+    ends the workers: a parent killed outright left them running, each holding a Whisper model. Returns
+    what puts the previous handler back (nothing to do outside the main thread, where signals cannot be set)."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    return lambda: signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 def _gathered(chunk_results, bar):

@@ -56,10 +56,8 @@ def atomic_output(path, mode="w", **open_kwargs):
     if path.is_dir():
         raise HelmitError(f"{path}: is a directory; give a file name for the output")
     tmp = str(temp_beside(path))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes files private (0600); outputs get normal permissions
     try:
+        as_any_output(tmp)
         if mode is None:
             yield tmp
         else:
@@ -70,6 +68,24 @@ def atomic_output(path, mode="w", **open_kwargs):
         with contextlib.suppress(FileNotFoundError):
             os.remove(tmp)
         raise
+
+
+def as_any_output(path, directory=False):
+    """Give a temp file or directory the permissions any new file or folder gets under this process's umask:
+    mkstemp and mkdtemp make them private (0600, 0700), and an output must stay readable by others as usual."""
+    os.chmod(path, (0o777 if directory else 0o666) & ~_umask())
+
+
+def _umask():
+    """The process's umask. Read from /proc where Linux shows it: setting it to learn it (the portable way)
+    leaves it 0 for a moment, and a file another thread makes then would be world-writable."""
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1], 8) for line in f if line.startswith("Umask:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        mask = os.umask(0)
+        os.umask(mask)
+        return mask
 
 
 def temp_beside(path, directory=False):
@@ -166,10 +182,8 @@ def atomic_directory(path):
     if path.exists() and not path.is_dir():
         raise HelmitError(f"{path}: exists and is not a directory")
     tmp = temp_beside(path, directory=True)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp's 0700 would keep a deployment's scoring user out of a model
     try:
+        as_any_output(tmp, directory=True)  # mkdtemp's 0700 would keep a deployment's scoring user out of a model
         yield tmp
         if path.exists():  # two renames: the old directory leaves only once the new one is complete
             old = temp_beside(path, directory=True)
@@ -398,12 +412,12 @@ def _label_rows(reader, labels_csv, root, check_files):
         if row["label"] is None:  # the row ends before its label column
             raise HelmitError(f"{where}: no label (the row has {sum(v is not None for v in row.values())} field(s); "
                               "expected path,label)")
-        if label not in (0, 1):
-            raise HelmitError(f"{where}: label {row['label']!r} is not 0 (safe) or 1 (harmful)")
         if any((v or "").strip() for v in row.get(None) or []):  # values past the header: its columns shifted
             n = len(reader.fieldnames)
-            raise HelmitError(f"{where}: {n + len(row[None])} fields, the header has {n}: a comma inside a value "
-                              "moves every column after it (quote the value, or remove the extra field)")
+            raise HelmitError(f"{where}: {n + len(row[None])} values, but the header names {n} columns: an unquoted "
+                              "comma inside a value (quote it), or a column with no name in the header (add one)")
+        if label not in (0, 1):
+            raise HelmitError(f"{where}: label {row['label']!r} is not 0 (safe) or 1 (harmful)")
         rel = (row["path"] or "").strip()
         if not rel:
             raise HelmitError(f"{where}: empty path")

@@ -49,8 +49,11 @@ def test_a_row_with_more_values_than_the_header_is_refused_but_a_trailing_comma_
     its speaker's group."""
     labels = write_labels(tmp_path / "labels.csv", "path,label,category,group\nharmful/clip001.wav,1,threat,spk1,\n"
                                                    "harmful/clip002.wav,1,threat, insult,spk2\n")
-    with pytest.raises(HelmitError, match=rf"^{labels}:3: 5 fields, the header has 4: a comma inside a value moves "
-                                          r"every column after it \(quote the value"):
+    with pytest.raises(HelmitError, match=rf"^{labels}:3: 5 values, but the header names 4 columns: an unquoted comma "
+                                          r"inside a value \(quote it\), or a column with no name"):
+        read_labels_csv(labels, tone_corpus, check_files=False)
+    write_labels(labels, "path,label\nharmful/a,b.wav,1\n")  # the comma in a path: named as such, not as a label
+    with pytest.raises(HelmitError, match=rf"^{labels}:2: 3 values, but the header names 2 columns"):
         read_labels_csv(labels, tone_corpus, check_files=False)
     write_labels(labels, "path,label,category,group\nharmful/clip001.wav,1,threat,spk1,\n"
                          "harmful/clip002.wav,1,\"threat, insult\",spk2\n")

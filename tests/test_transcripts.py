@@ -77,7 +77,7 @@ def test_transcribe_writes_words_with_times_and_caches(transcripts, spoken_corpu
     assert all(again[p]["text"] == rows[p]["text"] for p in SPOKEN)
 
 
-def test_labels_csvs_harm_category_travels_with_the_transcript(spoken_corpus, tmp_path):
+def test_labels_csvs_harm_category_travels_with_the_transcript(spoken_corpus, tmp_path, capsys):
     """train_text.py --transcripts teaches its category head from a category column; transcribe.py had
     dropped labels.csv's, so a user's own clips never taught it."""
     (tmp_path / "labels.csv").write_text("path,label,category\nharmful/loser.wav,1,bullying\n")
@@ -88,6 +88,11 @@ def test_labels_csvs_harm_category_travels_with_the_transcript(spoken_corpus, tm
     import train_text
 
     assert train_text.labelled_csv(tmp_path / "t.csv", "--transcripts") == [(row["text"], 1, "bullying")]
+    text = (tmp_path / "t.csv").read_text().replace(",bullying", ",Insult")  # a name of the user's own
+    (tmp_path / "t.csv").write_text(text)
+    assert train_text.labelled_csv(tmp_path / "t.csv", "--transcripts", skip_wordless=True) == [(row["text"], 1, "insult")]
+    assert (f"warning: {tmp_path / 't.csv'}: 1 harmful row(s) have a category the text model does not name, e.g. line "
+            "2: 'insult'; it names harassment, bullying, threat, grooming") in capsys.readouterr().err
 
 
 def test_a_missing_clip_or_a_folder_fails_its_row_and_an_unwritable_cache_fails_first(spoken_corpus, tmp_path):
@@ -169,6 +174,54 @@ def test_an_interrupted_whisper_pool_leaves_no_semaphore_behind(spoken_corpus, t
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0 and "interrupted" in proc.stdout, proc.stderr
     assert "leaked semaphore" not in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_a_real_ctrl_c_or_kill_ends_the_whisper_pool_quietly(spoken_corpus, tmp_path, how):
+    """Ctrl-C reaches the whole process group: each worker printed "Process SpawnPoolWorker-2:" and its
+    traceback. A SIGTERM to the parent alone (kill, timeout) left the workers running, each holding a
+    Whisper model. Here the signal comes as the first results arrive, when every worker is busy."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import psutil
+
+    clips = []  # distinct files (copies would be transcribed once), enough to outlast the signal
+    for k in range(6):
+        for p in sorted(spoken_corpus.glob("harmful/*.wav")):
+            wave, sr = sf.read(p, dtype="float32")
+            sf.write(tmp_path / f"{k}_{p.name}", wave * (1 - 0.01 * k), sr)
+            clips.append(str(tmp_path / f"{k}_{p.name}"))
+    code = ("import transcribe\n"
+            "def announced(results, bar):\n"
+            "    out = []\n"
+            "    for k, chunk in enumerate(results):\n"
+            "        out += chunk\n"
+            "        if k == 0:\n"
+            "            print('first', flush=True)\n"
+            "    return out\n"
+            "transcribe._gathered = announced\n"
+            f"transcribe.transcribe_files({clips!r}, asr_model={str(tmp_path / 'whisper-base')!r}, workers=2,\n"
+            "                           pack=False, progress=False)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    try:
+        assert proc.stdout.readline().strip() == "first", proc.stderr.read()
+        workers = psutil.Process(proc.pid).children(recursive=True)
+        assert len(workers) >= 2
+        if how == "ctrl-c":
+            os.killpg(proc.pid, signal.SIGINT)  # as a terminal sends it: to every process of the group
+        else:
+            os.kill(proc.pid, signal.SIGTERM)  # to the parent alone
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode != 0 and "SpawnPoolWorker" not in err and "leaked semaphore" not in err, err
+    gone, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive, f"{len(alive)} worker(s) still running after the parent ended"
 
 
 def test_a_clip_too_quiet_to_hold_speech_gets_no_words_from_a_recognizer_that_makes_some_up(tmp_path):
@@ -346,6 +399,9 @@ def test_damaged_text_model_is_refused(small_text_model, tmp_path):
     (tmp_path / "model.onnx").write_bytes(b"\x08\xd4\xff\x00graph")
     with pytest.raises(HelmitError, match=r"model.onnx: not a Helmit text model \(a binary file; pass the model's"):
         text_model.load(tmp_path / "model.onnx")
+    (tmp_path / "a folder" / "text_model.json").write_bytes(b"\xd4\xff")  # the directory given, its manifest damaged
+    with pytest.raises(HelmitError, match=r"text_model.json: not a Helmit text model \(damaged: train the model again"):
+        text_model.load(tmp_path / "a folder")
 
 
 def test_fusion_cross_validation_never_scores_a_clip_with_a_fit_on_it():
@@ -681,6 +737,9 @@ def test_fusions_own_folds_keep_a_group_and_copies_of_a_clip_whole(capsys):
     with pytest.raises(HelmitError, match=r"^a.csv:7: c5.wav is in group 'speaker1' with c4.wav \(a.csv:6\), but the "
                                           r"acoustic CSV has them in folds 2 and 1"):
         fusion.fold_ids(spoken, 5, 0)
+    capsys.readouterr()
+    fusion.clip_groups([dict(r, group="SPEAKER1") if i == 5 else r for i, r in enumerate(rows)], [None] * 40)
+    assert "'SPEAKER1' and 'speaker1'; they are kept as different groups" in capsys.readouterr().err
     # fold errors name the groups as what they are, not an internal column
     lopsided = [dict(r, label=int(i in (0, 10, 20))) for i, r in enumerate(alone)]  # the only harmful clips: copies
     with pytest.raises(HelmitError, match=r"holds no 'harmful' clips \(1 group\(s\) of the groups kept whole "
