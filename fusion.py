@@ -94,26 +94,19 @@ def fold_ids(rows, k, seed, groups=None, digests=None):
             raise HelmitError(f"fold {numbers[missing[0]]} of the acoustic CSV holds one class only; its balanced "
                               "accuracy would be that class's recall (drop the fold column to have --folds make "
                               "stratified folds)")
-        first = {}  # digest -> the row that first had it
-        for i, d in enumerate(digests if digests is not None else []):
-            j = first.setdefault(d, i) if d is not None else i
-            if ids[j] != ids[i]:
+        # copies of a clip, then a speaker's clips: each across folds would be scored by a fit on the other
+        for keys, what, why, kept in (
+                (digests or [], "is the same audio as", "each would be scored by a fit on its copy", "copies"),
+                ([group_name(r, "group") for r in rows], "is in group {key!r} with",
+                 "the group's clips would be scored by a fit on the others", "a group")):
+            split = across_folds(ids, keys)
+            if split:
+                i, j = split
                 a, b = rows[j], rows[i]
-                raise HelmitError(f"{b.get('where', b['path'])}: {b['path']} is the same audio as {a['path']} "
+                raise HelmitError(f"{b.get('where', b['path'])}: {b['path']} {what.format(key=keys[i])} {a['path']} "
                                   f"({a.get('where', 'another row')}), but the acoustic CSV has them in folds "
-                                  f"{ids[i]} and {ids[j]}, so each would be scored by a fit on its copy; rerun "
-                                  "train.py --folds (it keeps copies in one fold), or drop the fold column")
-        first = {}  # group -> the row that first had it: a speaker split across folds is scored on its own voice
-        for i, r in enumerate(rows):
-            g = group_name(r, "group")
-            j = first.setdefault(g, i) if g else i
-            if ids[j] != ids[i]:
-                a = rows[j]
-                raise HelmitError(f"{r.get('where', r['path'])}: {r['path']} is in group {g!r} with {a['path']} "
-                                  f"({a.get('where', 'another row')}), but the acoustic CSV has them in folds "
-                                  f"{ids[i]} and {ids[j]}, so the group's clips would be scored by a fit on the "
-                                  "others; rerun train.py --folds (it keeps a group in one fold), or drop the fold "
-                                  "column")
+                                  f"{ids[i]} and {ids[j]}, so {why}; rerun train.py --folds (it keeps {kept} in one "
+                                  "fold), or drop the fold column")
         return ids
 
     grouped = groups is not None and any(groups)
@@ -125,6 +118,17 @@ def fold_ids(rows, k, seed, groups=None, digests=None):
                                                    k, seed, column if grouped else None)):
         ids[test] = f
     return ids
+
+
+def across_folds(ids, keys):
+    """(i, j): the first row i whose key (a digest, a group; None or "" for a clip alone) an earlier row j
+    has in another fold, or None."""
+    first = {}
+    for i, key in enumerate(keys):
+        j = first.setdefault(key, i) if key else i
+        if ids[j] != ids[i]:
+            return i, j
+    return None
 
 
 def clip_groups(rows, digests):

@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, train_test_split
 
 from config import CLASS_NAMES
-from utils_io import HelmitError, clip_digest
+from utils_io import HelmitError, shared_size_digests
 
 
 SAME_AUDIO = "_same_audio"  # the group column same_audio_groups adds: a labels.csv never has it
@@ -26,20 +26,14 @@ def same_audio_groups(rows, group_column):
     the groups of `group_column` (a row without one is its own) with every set of identical clips.
     The same audio under both labels is refused. Only files of a size shared with another are hashed,
     and a row hashed here keeps its utils_io.clip_digest under CLIP_DIGEST (train.py records it)."""
-    import os
-    from collections import defaultdict
-
-    by_size = defaultdict(list)
-    for i, r in enumerate(rows):
-        by_size[os.path.getsize(r["abspath"])].append(i)
-    digests = [None] * len(rows)
-    for same_size in (idx for idx in by_size.values() if len(idx) > 1):
-        for i in same_size:
-            try:
-                digests[i] = rows[i][CLIP_DIGEST] = clip_digest(rows[i]["abspath"])
-            except OSError as e:
-                raise HelmitError(f"{rows[i].get('labels_row', rows[i]['path'])}: {rows[i]['abspath']}: cannot read "
-                                  f"({e.strerror or e})") from None
+    digests, errors = shared_size_digests([r["abspath"] for r in rows])
+    if errors:  # the first file that could not be read
+        i, e = min(errors.items())
+        raise HelmitError(f"{rows[i].get('labels_row', rows[i]['path'])}: {rows[i]['abspath']}: cannot read "
+                          f"({e.strerror or e})")
+    for r, d in zip(rows, digests):
+        if d:
+            r[CLIP_DIGEST] = d
     joined = copy_groups(rows, digests, group_ids(rows, group_column))
     if joined is None:
         return group_column

@@ -255,7 +255,7 @@ def parse_args(argv=None):
     if args.kind == "ngram" and (args.base or args.init):
         p.error("--base and --init start an encoder model; the n-gram kind always trains from scratch")
     if args.out is None:
-        args.out = "runs/text_model" if args.kind == "encoder" else "runs/text_model.json"
+        args.out = text_model.DEFAULT_PATH if args.kind == "encoder" else f"{text_model.DEFAULT_PATH}.json"
     if args.kind == "ngram" and Path(args.out).is_dir():  # before training, not when the file is written
         p.error(f"--out {args.out} is a directory; the n-gram model is one .json file: give a file name")
     if args.asr_noise and not args.asr_transcripts:

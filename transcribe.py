@@ -16,7 +16,6 @@ import hashlib
 import json
 import math
 import multiprocessing
-import os
 import signal
 import sys
 import tempfile
@@ -31,7 +30,7 @@ from config import CFG
 from recognizers import DEFAULT_ASR, add_recognizer_args, make_recognizer
 from utils_audio import NO_SOUND_PEAK, AudioStats, iter_audio_blocks, load_audio
 from utils_io import (HelmitError, atomic_output, csv_rows, file_sha256, known_digests, read_labels_csv, refuse_to_overwrite,
-                      remember_digests, run_cli, usable_cores, write_csv)
+                      remember_digests, run_cli, shared_size_digests, usable_cores, write_csv)
 
 FIELDS = ["path", "label", "text", "confidence", "words", "duration_s", "asr", "error"]
 CACHE_VERSION = 1  # bump when a transcript's content for the same audio and recognizer changes
@@ -170,21 +169,10 @@ def _work(paths):
 
 def first_copies(paths):
     """For each path, the index of the first byte-identical file among `paths` (its own when it has no
-    earlier copy). Only files of a size some other file has are hashed; an unreadable one stands alone."""
-    by_size, first = {}, list(range(len(paths)))
-    for i, path in enumerate(paths):
-        try:
-            by_size.setdefault(os.path.getsize(path), []).append(i)
-        except OSError:
-            pass
-    for same_size in (idx for idx in by_size.values() if len(idx) > 1):
-        seen = {}
-        for i in same_size:
-            try:
-                first[i] = seen.setdefault(file_sha256(paths[i]), i)
-            except OSError:
-                pass
-    return first
+    earlier copy). An unreadable file stands alone: transcribing it names the problem."""
+    digests, _ = shared_size_digests(paths)
+    seen = {}
+    return [seen.setdefault(d, i) if d else i for i, d in enumerate(digests)]
 
 
 def transcribe_files(paths, asr=DEFAULT_ASR, asr_model=None, cache_dir=None, workers=1, progress=True, pack=True):

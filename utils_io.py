@@ -308,6 +308,26 @@ def clip_digest(path):
     return f"{os.path.getsize(path)}:{file_sha256(path)}"
 
 
+def shared_size_digests(paths):
+    """(clip_digest of each file whose size another of `paths` shares, None for the rest; {index: OSError}
+    of the files that could not be read). Only files of one size can be byte-identical copies, so the
+    others are never read."""
+    by_size, errors = {}, {}
+    for i, path in enumerate(paths):
+        try:
+            by_size.setdefault(os.path.getsize(path), []).append(i)
+        except OSError as e:
+            errors[i] = e
+    digests = [None] * len(paths)
+    for same_size in (idx for idx in by_size.values() if len(idx) > 1):
+        for i in same_size:
+            try:
+                digests[i] = clip_digest(paths[i])
+            except OSError as e:
+                errors[i] = e
+    return digests, errors
+
+
 def known_digests():
     """The large-file digests this process holds, for a worker process to start with (remember_digests)."""
     return dict(_DIGESTS)

@@ -425,6 +425,9 @@ def test_byte_identical_clips_never_straddle_a_split(tmp_path, capsys):
     with pytest.raises(HelmitError, match=r"^labels.csv:3: c1.wav is the same audio as c0.wav \(labels.csv:2\) but "
                                           r"labelled 1 here and 0 there"):
         same_audio_groups(rows, None)
+    (tmp_path / "c1.wav").unlink()  # gone since labels.csv was read: named by its row, not a traceback
+    with pytest.raises(HelmitError, match=rf"^labels.csv:3: {tmp_path / 'c1.wav'}: cannot read \(No such file"):
+        same_audio_groups(rows, None)
 
 
 def test_clip_waves_name_the_labels_csv_row_of_a_clip_that_cannot_be_decoded(tmp_path):
