@@ -6,7 +6,9 @@ harassment; bullying; grooming stages), everyday talk, and hard negatives (game 
 violence, idioms, banter, people reporting abuse, safety advice, films and news). Part 2 was
 written last and nothing was tuned on it. Each part is scored as written (`clean`) and, when
 eval/text_benchmark_part{N}_spoken.csv exists, as spoken by held-out espeak-ng voices and
-transcribed by the default recognizer (speak_text.py). Prints one table; --json writes it all.
+transcribed by the default recognizer (speak_text.py). Beside them: the generator's held-out
+structures, and real everyday chat from conversations training never reads (chat_corpus.py; all
+safe, so only the share flagged is given). Prints one table; --json writes it all.
 
 With --transcripts and --said it scores clips instead: the same clips from what was said and from
 what the recognizer heard, so a miss shows whether the recognizer lost it or the text model did.
@@ -33,6 +35,7 @@ PARTS = ("part1", "part2")
 HARM = HARM_CATEGORIES
 SAFE = ("everyday", "hard_negative")
 GENERATOR_HELDOUT = 2000  # sentences of text_corpus.py's held-out structures and words
+REAL_CHAT_HELDOUT = 2000  # windows of chat_corpus.py's held-out conversations: people's own everyday talk
 
 
 def read_rows(path):
@@ -61,6 +64,19 @@ def generator_heldout():
     rows = text_corpus.generate(GENERATOR_HELDOUT, 7, "heldout", spoken=0.3)
     return [{"text": g["text"], "label": str(g["label"]), "category": g["category"], "subtype": g["subtype"]}
             for g in rows]
+
+
+def real_chat_heldout():
+    """Windows of real everyday chat from conversations training never sees (all safe), or None
+    when chitchat-dataset is not installed (a scoring machine)."""
+    from importlib.util import find_spec
+
+    if find_spec("chitchat_dataset") is None:
+        return None
+    import chat_corpus
+
+    return [{"text": t, "label": "0", "category": "everyday", "subtype": ""}
+            for t in chat_corpus.windows(REAL_CHAT_HELDOUT, 7, "heldout")]
 
 
 def clip_sets(transcripts_path, said_path):
@@ -108,8 +124,9 @@ def score(rows, model, threshold=None, fused=None):
         probs = fused_model.fused_prob(fused, np.full(len(probs), 0.5), probs)  # the acoustic weight is 0
     y = np.array([int(r["label"]) for r in rows])
     flagged = probs >= threshold
-    m = {"n": len(rows), "balanced_accuracy": float(balanced_accuracy_score(y, flagged)),
-         "roc_auc": float(roc_auc_score(y, probs)) if len(set(y.tolist())) == 2 else float("nan")}
+    both = len(set(y.tolist())) == 2  # one class (real chat is all safe): only the share flagged means anything
+    m = {"n": len(rows), "balanced_accuracy": float(balanced_accuracy_score(y, flagged)) if both else float("nan"),
+         "roc_auc": float(roc_auc_score(y, probs)) if both else float("nan")}
     by_cat = np.array([r.get("category", "") for r in rows])
     m["flagged"] = {c: float(flagged[by_cat == c].mean()) for c in HARM + SAFE if (by_cat == c).any()}
     hard = by_cat == "hard_negative"
@@ -131,11 +148,15 @@ def report(model, fused=None):
         sets["generator_heldout"] = generator_heldout()
     except ImportError:
         pass
+    chat = real_chat_heldout()
+    if chat is not None:
+        sets["real_chat_heldout"] = chat
     out = {}
     for name, rows in sets.items():
         m = score(rows, model, fused=fused)
         m.pop("_probs")
-        out[name] = m
+        # what a set cannot measure (a balanced accuracy of safe text alone) is null, not JSON's non-standard NaN
+        out[name] = {k: None if isinstance(v, float) and np.isnan(v) else v for k, v in m.items()}
     return out
 
 
@@ -166,9 +187,10 @@ def format_report(rep):
     for name, m in rep.items():
         vals = [m["balanced_accuracy"], m["roc_auc"], *[m["flagged"].get(c, float("nan")) for c in HARM + SAFE],
                 m.get("category_accuracy", float("nan"))]
-        lines.append(f"{name:<20} {m['n']:>5} " + " ".join(f"{v:>{w}.3f}" for v, w in zip(vals, widths)))
+        lines.append(f"{name:<20} {m['n']:>5} " + " ".join(f"{v:>{w}.3f}" if v is not None and not np.isnan(v)
+                                                           else f"{'-':>{w}}" for v, w in zip(vals, widths)))
     lines.append("  harm columns: recall (share flagged); everyday, hard_neg: share of safe text flagged; cat.acc: "
-                 "harm named right among harmful texts")
+                 "harm named right among harmful texts; -: not measured by that set")
     worst = {name: max(m["hard_negative_flagged_by_subtype"].items(), key=lambda kv: kv[1])
              for name, m in rep.items() if set(m["hard_negative_flagged_by_subtype"]) - {""}}
     if worst:  # clips have no hard-negative subtypes

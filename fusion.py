@@ -282,16 +282,26 @@ def cross_validate(p_a, p_t, labels, folds, p_t_fold=None, p_t_calibration=None,
 
 
 # ---------------------------------------------------------------- adapting the text model to these clips
-def replay_rows(seed, context):
-    """[(text, label, category)]: REPLAY generated sentences for an adaptation, the share `context` of
-    them set among safe ones as the model was trained (train_text.with_context; its training.context):
-    replayed alone, adapting on the demo corpus's transcripts wore a `--context 0.25` model's reading
-    of one harmful sentence among 2-5 safe ones down by 4-8 points, in context by 2.5-4.5 (insights.md)."""
+def replay_rows(seed, context, chat_share=0.0):
+    """[(text, label, category)]: REPLAY training texts for an adaptation, as the model was trained:
+    generated sentences, the share `context` of them set among safe ones (train_text.with_context;
+    its training.context), and the share `chat_share` of real chat (train_text.py --chat). Replayed
+    alone, adapting on the demo corpus's transcripts wore a `--context 0.25` model's reading of one
+    harmful sentence among 2-5 safe ones down by 4-8 points, in context by 2.5-4.5 (insights.md)."""
     import text_corpus
-    from train_text import with_context
+    from train_text import CHAT_CONTEXT_WORDS, chat_text, with_context
 
-    return with_context([(text_model.normalise_text(g["text"]), g["label"], g["category"])
-                         for g in text_corpus.generate(REPLAY, seed, "train", spoken=0.3)], context, seed)[0]
+    chat = [text_model.normalise_text(t) for t in chat_text(round(REPLAY * chat_share), seed)]
+    generated = [(text_model.normalise_text(g["text"]), g["label"], g["category"])
+                 for g in text_corpus.generate(REPLAY - len(chat), seed, "train", spoken=0.3)]
+    generated = with_context(generated, context, seed, chat=[" ".join(t.split()[:CHAT_CONTEXT_WORDS]) for t in chat])[0]
+    return generated + [(t, 0, "everyday") for t in chat]
+
+
+def chat_share(training):
+    """The share of real chat in a model's training text (its text_model.json "training"), 0 before --chat."""
+    chat = training.get("chat", 0)
+    return chat / max(1, chat + training.get("generated", 0) + training.get("asr", 0))
 
 
 def adapt(text_dir, texts, labels, categories, seed, epochs, threads=None, progress=False):
@@ -302,7 +312,8 @@ def adapt(text_dir, texts, labels, categories, seed, epochs, threads=None, progr
 
     module, tokenizer, provenance = text_encoder.load_for_training(init=text_dir)
     # models trained before --context have no share recorded: they learned from lone sentences
-    replay = replay_rows(seed, float(provenance["adapted_from"].get("context", 0.0)))
+    trained = provenance["adapted_from"]
+    replay = replay_rows(seed, float(trained.get("context", 0.0)), chat_share(trained))
     # a transcript with no words teaches nothing about wording: it would only pull the score of silence
     # towards these clips' label mix (such clips are still scored; main() says how many)
     worded = [i for i, t in enumerate(texts) if not text_model.no_speech(t)]

@@ -18,7 +18,7 @@ PROBE = ["i know where you live and i am coming for you tonight", "gg that was a
 def tiny_model(tiny_text_base, tmp_path_factory):
     """train_text.py fine-tuning the tiny encoder, as a user would run it with --base."""
     out = tmp_path_factory.mktemp("text") / "model"
-    proc = run_script("train_text.py", "--base", tiny_text_base, "--out", out, "--n_generated", 1200, "--epochs", 4,
+    proc = run_script("train_text.py", "--base", tiny_text_base, "--out", out, "--n_generated", 1200, "--chat", 200, "--epochs", 4,
                       "--lr", 1e-3, "--budget_min", 0, "--no_asr_transcripts", "--max_length", 48, "--threads", 1)
     return out, proc
 
@@ -28,6 +28,8 @@ def test_training_reports_the_frozen_benchmark_and_stores_it(tiny_model):
     meta = json.loads((out / "text_model.json").read_text())
     assert meta["kind"] == "encoder" and meta["categories"] == ["harassment", "bullying", "threat", "grooming"]
     assert meta["training"]["generated"] == 1200 + 240 and meta["training"]["stopped_by"] == "epochs"
+    assert meta["training"]["chat"] == 200 and "200 windows of real chat" in proc.stdout
+    assert meta["metrics"]["real_chat_heldout"]["n"] == 2000  # the share of people's everyday talk it flags
     assert meta["training"]["precision"] in ("fp32", "bf16")  # auto: bf16 where the CPU has it natively
     assert {"part1", "part2", "generator_heldout"} <= set(meta["metrics"])
     assert meta["metrics"]["part1"]["n"] == 640 and "part1" in proc.stdout and "generator_heldout" in proc.stdout
@@ -523,6 +525,14 @@ def test_adaptation_replays_generated_sentences_in_context_as_training_does():
     assert all(a in t and len(t.split()) > len(a.split()) for t, a in in_context)
     # a model trained on lone sentences (context 0, or none recorded) is adapted with lone sentences
     assert [t for t, _, _ in fusion.replay_rows(seed=5, context=0.0)] == alone
+    # a model trained with real chat (train_text.py --chat) replays it in the share it was trained with
+    import train_text
+
+    share = fusion.chat_share({"generated": 48000, "chat": 10000, "asr": 7000, "user": 90})
+    assert share == pytest.approx(10000 / 65000) and fusion.chat_share({"generated": 48000}) == 0.0
+    mixed = fusion.replay_rows(seed=5, context=0.25, chat_share=share)
+    chat = [text_model.normalise_text(t) for t in train_text.chat_text(31, 5)]
+    assert len(mixed) == fusion.REPLAY and mixed[-31:] == [(t, 0, "everyday") for t in chat]
 
 
 def test_a_context_share_outside_0_to_1_is_a_usage_error(capsys):
