@@ -51,7 +51,10 @@ def dataset_path():
 def conversations():
     """{conversation id: [message text, ...]} in order, every message of both speakers."""
     path = dataset_path()
-    blob = path.read_bytes()
+    try:
+        blob = path.read_bytes()
+    except OSError as e:
+        raise HelmitError(f"{path}: cannot read the chat dataset ({e.strerror}); reinstall {DIST}==0.9.0") from None
     if hashlib.sha256(blob).hexdigest() != DIGEST:
         raise HelmitError(f"{path}: not the dataset this code was measured with (sha256 differs); install "
                           f"{DIST}==0.9.0")
@@ -90,7 +93,10 @@ def parse_args(argv=None):
     p.add_argument("--n", type=int, default=10, help="windows to print (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="which windows (default: %(default)s)")
     p.add_argument("--split", choices=SPLITS, default="train", help="train or held-out conversations (default: %(default)s)")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.n < 0:
+        p.error(f"--n must be 0 or more, not {args.n}")
+    return args
 
 
 def main(argv=None):

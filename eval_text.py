@@ -21,6 +21,7 @@ written elsewhere.
 import argparse
 import csv
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -67,16 +68,16 @@ def generator_heldout():
 
 
 def real_chat_heldout():
-    """Windows of real everyday chat from conversations training never sees (all safe), or None
-    when chitchat-dataset is not installed (a scoring machine)."""
-    from importlib.util import find_spec
-
-    if find_spec("chitchat_dataset") is None:
-        return None
+    """Windows of real everyday chat from conversations training never sees (all safe), or None,
+    with a warning, when chitchat-dataset is not installed (a scoring machine) or not readable."""
     import chat_corpus
 
-    return [{"text": t, "label": "0", "category": "everyday", "subtype": ""}
-            for t in chat_corpus.windows(REAL_CHAT_HELDOUT, 7, "heldout")]
+    try:
+        texts = chat_corpus.windows(REAL_CHAT_HELDOUT, 7, "heldout")
+    except HelmitError as e:  # a trained model must not be lost for want of one measurement: say so, go on
+        print(f"warning: real chat left out of the report: {e}", file=sys.stderr)
+        return None
+    return [{"text": t, "label": "0", "category": "everyday", "subtype": ""} for t in texts]
 
 
 def clip_sets(transcripts_path, said_path):
@@ -124,9 +125,10 @@ def score(rows, model, threshold=None, fused=None):
         probs = fused_model.fused_prob(fused, np.full(len(probs), 0.5), probs)  # the acoustic weight is 0
     y = np.array([int(r["label"]) for r in rows])
     flagged = probs >= threshold
-    both = len(set(y.tolist())) == 2  # one class (real chat is all safe): only the share flagged means anything
-    m = {"n": len(rows), "balanced_accuracy": float(balanced_accuracy_score(y, flagged)) if both else float("nan"),
-         "roc_auc": float(roc_auc_score(y, probs)) if both else float("nan")}
+    # what a set cannot measure is None (null in --json; JSON has no NaN): an AUC of one class, say
+    both = len(set(y.tolist())) == 2  # with one class, balanced accuracy is that class's recall (sklearn's, unwarned)
+    m = {"n": len(rows), "balanced_accuracy": float(balanced_accuracy_score(y, flagged) if both else np.mean(flagged == y)),
+         "roc_auc": float(roc_auc_score(y, probs)) if both else None}
     by_cat = np.array([r.get("category", "") for r in rows])
     m["flagged"] = {c: float(flagged[by_cat == c].mean()) for c in HARM + SAFE if (by_cat == c).any()}
     hard = by_cat == "hard_negative"
@@ -136,7 +138,7 @@ def score(rows, model, threshold=None, fused=None):
     if cats is not None:
         harmful = np.isin(by_cat, HARM)
         m["category_accuracy"] = float(np.mean([c == t for c, t in zip(np.array(cats)[harmful], by_cat[harmful])])) \
-            if harmful.any() else float("nan")
+            if harmful.any() else None
     m["_probs"] = probs
     return m
 
@@ -153,10 +155,10 @@ def report(model, fused=None):
         sets["real_chat_heldout"] = chat
     out = {}
     for name, rows in sets.items():
-        m = score(rows, model, fused=fused)
-        m.pop("_probs")
-        # what a set cannot measure (a balanced accuracy of safe text alone) is null, not JSON's non-standard NaN
-        out[name] = {k: None if isinstance(v, float) and np.isnan(v) else v for k, v in m.items()}
+        out[name] = score(rows, model, fused=fused)
+        out[name].pop("_probs")
+    if "real_chat_heldout" in out:  # all safe by construction: its measure is the share flagged, not a balance
+        out["real_chat_heldout"]["balanced_accuracy"] = None
     return out
 
 
@@ -187,8 +189,8 @@ def format_report(rep):
     for name, m in rep.items():
         vals = [m["balanced_accuracy"], m["roc_auc"], *[m["flagged"].get(c, float("nan")) for c in HARM + SAFE],
                 m.get("category_accuracy", float("nan"))]
-        lines.append(f"{name:<20} {m['n']:>5} " + " ".join(f"{v:>{w}.3f}" if v is not None and not np.isnan(v)
-                                                           else f"{'-':>{w}}" for v, w in zip(vals, widths)))
+        lines.append(f"{name:<20} {m['n']:>5} " + " ".join(f"{'-':>{w}}" if v is None or np.isnan(v) else f"{v:>{w}.3f}"
+                                                           for v, w in zip(vals, widths)))
     lines.append("  harm columns: recall (share flagged); everyday, hard_neg: share of safe text flagged; cat.acc: "
                  "harm named right among harmful texts; -: not measured by that set")
     worst = {name: max(m["hard_negative_flagged_by_subtype"].items(), key=lambda kv: kv[1])

@@ -38,7 +38,7 @@ INNER_FOLDS = 5  # folds of the fit clips on which the acoustic model must earn 
 # ... by lowering the text's cross-validated log-loss by at least this share: smaller gains are the noise
 # of which clips fall in which inner fold, and a weight they grant moves decisions for nothing
 MIN_GAIN = 0.01
-REPLAY = 200  # generated sentences mixed into each adaptation so a few dozen transcripts do not erase the rest
+REPLAY = 200  # training texts (generated, and chat) mixed into each adaptation so a few dozen transcripts do not erase the rest
 
 
 def fit_combiner(columns, labels, C=1.0):
@@ -289,19 +289,20 @@ def replay_rows(seed, context, chat_share=0.0):
     alone, adapting on the demo corpus's transcripts wore a `--context 0.25` model's reading of one
     harmful sentence among 2-5 safe ones down by 4-8 points, in context by 2.5-4.5 (insights.md)."""
     import text_corpus
-    from train_text import CHAT_CONTEXT_WORDS, chat_text, with_context
+    from train_text import chat_text, with_context
 
     chat = [text_model.normalise_text(t) for t in chat_text(round(REPLAY * chat_share), seed)]
     generated = [(text_model.normalise_text(g["text"]), g["label"], g["category"])
                  for g in text_corpus.generate(REPLAY - len(chat), seed, "train", spoken=0.3)]
-    generated = with_context(generated, context, seed, chat=[" ".join(t.split()[:CHAT_CONTEXT_WORDS]) for t in chat])[0]
-    return generated + [(t, 0, "everyday") for t in chat]
+    return with_context(generated, context, seed, chat=chat)[0] + [(t, 0, "everyday") for t in chat]
 
 
 def chat_share(training):
-    """The share of real chat in a model's training text (its text_model.json "training"), 0 before --chat."""
-    chat = training.get("chat", 0)
-    return chat / max(1, chat + training.get("generated", 0) + training.get("asr", 0))
+    """The share of real chat beside generated text in a model's training (its text_model.json
+    "training"): 0 before --chat, and 0 for a model trained on chat and a user's transcripts alone,
+    whose replay would otherwise hold no harmful text at all."""
+    chat, other = training.get("chat", 0), training.get("generated", 0) + training.get("asr", 0)
+    return chat / (chat + other) if other else 0.0
 
 
 def adapt(text_dir, texts, labels, categories, seed, epochs, threads=None, progress=False):

@@ -64,10 +64,11 @@ def with_context(rows, share, seed, max_words=WINDOW_WORDS, chat=()):
     `max_words` words in all, keeping their own label: a transcript is scored in windows of that
     many words, and a harmful sentence in a window of everyday talk is still harm: taught on lone
     sentences alone, the model reads such a window as safe more often than not (insights.md).
-    `chat` (real messages) joins the safe sentences drawn from, so people's own wording is heard
-    around harm too, not only on the safe side where it would mark a text as safe."""
+    `chat` (real messages) joins the safe sentences drawn from, each cut to its first
+    CHAT_CONTEXT_WORDS words, so people's own wording is heard around harm too, not only on the
+    safe side where it would mark a text as safe."""
     rng = np.random.default_rng(seed + 7)
-    safe = [t for t, y, _ in rows if y == 0] + list(chat)
+    safe = [t for t, y, _ in rows if y == 0] + [" ".join(t.split()[:CHAT_CONTEXT_WORDS]) for t in chat]
     if not safe or share <= 0:
         return rows, 0
     out, n = list(rows), 0
@@ -186,7 +187,7 @@ def load_data(args):
     # only the encoder scores windows; the n-gram model reads a transcript whole
     context = args.context if args.kind == "encoder" else 0.0
     parts["generated"], in_context = with_context(parts["generated"], context, args.seed,
-                                                  chat=[" ".join(t.split()[:CHAT_CONTEXT_WORDS]) for t, _, _ in parts["chat"]])
+                                                  chat=[t for t, _, _ in parts["chat"]])
     weights = {"generated": 1.0, "chat": 1.0, "asr": 1.0, "user": args.transcript_weight}
     all_rows = [r for k in parts for r in parts[k]]
     if not all_rows:
@@ -226,8 +227,9 @@ def parse_args(argv=None):
                         "templates); 0 with --init and --no_asr_transcripts to adapt on your --transcripts only "
                         "(default: %(default)s)")
     p.add_argument("--chat", type=int,
-                   help="windows of real everyday chat (chat_corpus.py, people's own messages) added as safe text and "
-                        f"heard around harmful sentences; its held-out conversations are never trained on (default: "
+                   help="windows of real everyday chat (chat_corpus.py, people's own messages) added as safe text "
+                        "(and, for the encoder, as the everyday talk --context sets harmful sentences among); its "
+                        "held-out conversations are never trained on (default: "
                         f"{CHAT}, or 0 with --n_generated 0, which trains on the given transcripts alone)")
     p.add_argument("--asr_transcripts", nargs="*", default=[str(p) for p in DEFAULT_ASR_TRANSCRIPTS],
                    help="labelled recognizer transcripts of spoken generated sentences (speak_text.py) "
@@ -235,7 +237,8 @@ def parse_args(argv=None):
     p.add_argument("--no_asr_transcripts", action="store_true",
                    help="do not train on --asr_transcripts (nor learn --asr_noise from them)")
     p.add_argument("--asr_noise", type=float,
-                   help="share of the generated sentences given the recognition errors learned from --asr_transcripts "
+                   help="share of the generated sentences and --chat windows given the recognition errors learned "
+                        "from --asr_transcripts "
                         "(asr_noise.py): what Whisper does to each word, spread over the generator's whole wording "
                         f"(default: {ASR_NOISE}, or 0 without --asr_transcripts)")
     p.add_argument("--context", type=float, default=CONTEXT,

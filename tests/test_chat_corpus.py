@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import chat_corpus
+from conftest import run_script
 from utils_io import HelmitError
 
 
@@ -62,7 +63,6 @@ def test_chat_is_heard_around_harm_as_well_as_on_the_safe_side():
     out, n = train_text.with_context(rows, 0.25, seed=3, max_words=20, chat=chat)
     harmful_in_chat = [t for (t, y, _), (old, _, _) in zip(out, rows) if y == 1 and t != old and "chat message" in t]
     assert n > 0.15 * len(rows) and len(harmful_in_chat) > 5
-    assert train_text.with_context(rows, 0.25, seed=3, max_words=20) != (out, n)
     assert all("chat message" not in t for t, _, _ in train_text.with_context(rows, 0.25, seed=3, max_words=20)[0])
 
 
@@ -79,7 +79,7 @@ def test_the_benchmark_reports_how_much_real_chat_is_flagged(monkeypatch):
     m = eval_text.score(rows, {"threshold": 0.5})
     share = np.mean(["hi" in r["text"].lower().split() for r in rows])
     assert 0 < share < 0.2 and m["flagged"]["everyday"] == pytest.approx(share)
-    assert np.isnan(m["balanced_accuracy"]) and np.isnan(m["roc_auc"])  # one class: only the share flagged means anything
+    assert m["roc_auc"] is None  # one class: no ranking to measure (report() also drops its balanced accuracy)
 
 
 
@@ -93,3 +93,33 @@ def test_chat_is_on_by_default_only_beside_generated_text(capsys):
         with pytest.raises(SystemExit) as exit_:
             train_text.parse_args(["--chat", bad])
         assert exit_.value.code == 2 and f"--chat must be between 0 and {train_text.CHAT_MAX}" in capsys.readouterr().err
+
+
+def test_the_report_holds_no_nan_and_says_when_real_chat_is_missing(monkeypatch, capsys):
+    import eval_text
+    import text_model
+
+    monkeypatch.setattr(text_model, "predict_with_category",
+                        lambda texts, model: (np.array([float("hurt" in t) for t in texts]), ["threat"] * len(texts)))
+    rep = eval_text.report({"threshold": 0.5})
+    json.dumps(rep, allow_nan=False)  # null where a set measures nothing: JSON has no NaN
+    chat = rep["real_chat_heldout"]
+    assert chat["balanced_accuracy"] is None and chat["roc_auc"] is None and chat["category_accuracy"] is None
+    row, = [line for line in eval_text.format_report(rep).splitlines() if line.startswith("real_chat_heldout")]
+    assert row.split()[1:4] == ["2000", "-", "-"] and "nan" not in row
+    gone = HelmitError("real chat needs the chitchat-dataset package: pip install -r requirements.txt")
+    monkeypatch.setattr(chat_corpus, "windows", lambda *a, **k: (_ for _ in ()).throw(gone))
+    assert "real_chat_heldout" not in eval_text.report({"threshold": 0.5})
+    assert "warning: real chat left out of the report: real chat needs the chitchat-dataset" in capsys.readouterr().err
+
+
+def test_an_unreadable_dataset_is_named(tmp_path, monkeypatch):
+    monkeypatch.setattr(chat_corpus, "dataset_path", lambda: tmp_path / "dataset.json")
+    chat_corpus.conversations.cache_clear()
+    try:
+        with pytest.raises(HelmitError, match=rf"^{tmp_path / 'dataset.json'}: cannot read the chat dataset"):
+            chat_corpus.conversations()
+    finally:
+        chat_corpus.conversations.cache_clear()
+    proc = run_script("chat_corpus.py", "--n", "-1", check=False)
+    assert proc.returncode == 2 and "--n must be 0 or more, not -1" in proc.stderr

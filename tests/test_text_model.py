@@ -500,6 +500,12 @@ def test_sentences_set_in_everyday_context_keep_their_label_and_fit_one_window()
     assert train_text.with_context(rows, 0.25, seed=3, max_words=20) == (out, n)  # the same seed, the same text
 
 
+def chat_corpus_windows(n, seed):
+    import chat_corpus
+
+    return chat_corpus.windows(n, seed, "train")
+
+
 def test_adaptation_leaves_out_transcripts_with_no_words(tiny_model, monkeypatch):
     import fusion
     import text_encoder
@@ -511,6 +517,10 @@ def test_adaptation_leaves_out_transcripts_with_no_words(tiny_model, monkeypatch
     users = [(x, y) for x, y, w in zip(seen["x"], seen["y"], seen["w"]) if w == 3.0]
     assert users == [("i will hurt you", 1), ("see you at school", 0)]
     assert len(seen["x"]) == 2 + fusion.REPLAY
+    # the replay holds real chat in the share this model was trained with (--n_generated 1200 and a fifth
+    # as many template sentences, --chat 200): 200 / 1640 of 200 texts, the last of them
+    chat = [text_model.normalise_text(t) for t in chat_corpus_windows(round(fusion.REPLAY * 200 / 1640), 0)]
+    assert len(chat) == 24 and seen["x"][-len(chat):] == chat and seen["y"][-len(chat) - 1] == seen["y"][-1] == 0
 
 
 def test_adaptation_replays_generated_sentences_in_context_as_training_does():
@@ -530,6 +540,8 @@ def test_adaptation_replays_generated_sentences_in_context_as_training_does():
 
     share = fusion.chat_share({"generated": 48000, "chat": 10000, "asr": 7000, "user": 90})
     assert share == pytest.approx(10000 / 65000) and fusion.chat_share({"generated": 48000}) == 0.0
+    # trained on chat and a user's transcripts alone: replaying chat alone would hold no harmful text
+    assert fusion.chat_share({"generated": 0, "chat": 50, "asr": 0, "user": 90}) == 0.0
     mixed = fusion.replay_rows(seed=5, context=0.25, chat_share=share)
     chat = [text_model.normalise_text(t) for t in train_text.chat_text(31, 5)]
     assert len(mixed) == fusion.REPLAY and mixed[-31:] == [(t, 0, "everyday") for t in chat]
