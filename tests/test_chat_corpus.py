@@ -34,18 +34,26 @@ def test_windows_are_bounded_deterministic_and_seeded():
         chat_corpus.windows(1, 0, "test")
 
 
-def test_a_changed_or_missing_dataset_is_refused(tmp_path, monkeypatch):
-    changed = tmp_path / "dataset.json"
-    changed.write_text(json.dumps({"c1": {"messages": [[{"text": "hi there you"}]]}}))
-    monkeypatch.setattr(chat_corpus, "dataset_path", lambda: changed)
+def refusal(monkeypatch, path):
+    """What chat_corpus.conversations() says of the dataset at `path` (its cache cleared around the call)."""
+    monkeypatch.setattr(chat_corpus, "dataset_path", lambda: path)
     chat_corpus.conversations.cache_clear()
     try:
-        with pytest.raises(HelmitError, match=rf"^{changed}: not the dataset this code was measured with"):
+        with pytest.raises(HelmitError) as e:
             chat_corpus.conversations()
     finally:
         chat_corpus.conversations.cache_clear()
-    monkeypatch.undo()  # the real dataset_path, with the package gone
-    from importlib import metadata
+        monkeypatch.undo()
+    return str(e.value)
+
+
+def test_a_changed_unreadable_or_missing_dataset_is_refused(tmp_path, monkeypatch):
+    assert refusal(monkeypatch, tmp_path / "dataset.json").startswith(
+        f"{tmp_path / 'dataset.json'}: cannot read the chat dataset")
+    changed = tmp_path / "dataset.json"
+    changed.write_text(json.dumps({"c1": {"messages": [[{"text": "hi there you"}]]}}))
+    assert refusal(monkeypatch, changed).startswith(f"{changed}: not the dataset this code was measured with")
+    from importlib import metadata  # the real dataset_path, with the package gone
 
     def missing(name):
         raise metadata.PackageNotFoundError(name)
@@ -113,13 +121,6 @@ def test_the_report_holds_no_nan_and_says_when_real_chat_is_missing(monkeypatch,
     assert "warning: real chat left out of the report: real chat needs the chitchat-dataset" in capsys.readouterr().err
 
 
-def test_an_unreadable_dataset_is_named(tmp_path, monkeypatch):
-    monkeypatch.setattr(chat_corpus, "dataset_path", lambda: tmp_path / "dataset.json")
-    chat_corpus.conversations.cache_clear()
-    try:
-        with pytest.raises(HelmitError, match=rf"^{tmp_path / 'dataset.json'}: cannot read the chat dataset"):
-            chat_corpus.conversations()
-    finally:
-        chat_corpus.conversations.cache_clear()
+def test_the_command_line_refuses_a_negative_count():
     proc = run_script("chat_corpus.py", "--n", "-1", check=False)
     assert proc.returncode == 2 and "--n must be 0 or more, not -1" in proc.stderr
