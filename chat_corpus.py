@@ -72,12 +72,19 @@ def windows(n, seed, split="train", max_words=MAX_WORDS):
     words, cut at max_words), drawn without replacement; the same for the same arguments."""
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
+    return list(_shuffled_windows(seed, split, max_words)[:n])
+
+
+@lru_cache(maxsize=4)
+def _shuffled_windows(seed, split, max_words):
+    """Every window of the split, cut and shuffled for this seed: built once, since fusion.py --adapt
+    asks for the same seed's windows in each of its 26 adaptations."""
     rng = random.Random(f"chat_corpus.windows {seed} {split}")
-    pool = []
-    for cid in sorted(conversations()):
+    convs, pool = conversations(), []
+    for cid in sorted(convs):
         if split_of(cid) != split:
             continue
-        msgs, i = conversations()[cid], 0
+        msgs, i = convs[cid], 0
         while i < len(msgs):
             k = rng.randint(1, 3)
             words = " ".join(msgs[i:i + k]).split()
@@ -85,7 +92,7 @@ def windows(n, seed, split="train", max_words=MAX_WORDS):
             if len(words) >= MIN_WORDS:
                 pool.append(" ".join(words[:max_words]))
     rng.shuffle(pool)
-    return pool[:n]
+    return tuple(pool)
 
 
 def parse_args(argv=None):

@@ -187,9 +187,9 @@ def format_report(rep):
     widths = [max(7, len(c)) for c in cols]  # whole names: a cut one ("groomi") had to be guessed
     lines = [f"{'set':<20} {'n':>5} " + " ".join(f"{c:>{w}}" for c, w in zip(cols, widths))]
     for name, m in rep.items():
-        vals = [m["balanced_accuracy"], m["roc_auc"], *[m["flagged"].get(c, float("nan")) for c in HARM + SAFE],
-                m.get("category_accuracy", float("nan"))]
-        lines.append(f"{name:<20} {m['n']:>5} " + " ".join(f"{'-':>{w}}" if v is None or np.isnan(v) else f"{v:>{w}.3f}"
+        vals = [m["balanced_accuracy"], m["roc_auc"], *[m["flagged"].get(c) for c in HARM + SAFE],
+                m.get("category_accuracy")]
+        lines.append(f"{name:<20} {m['n']:>5} " + " ".join(f"{'-':>{w}}" if v is None else f"{v:>{w}.3f}"
                                                            for v, w in zip(vals, widths)))
     lines.append("  harm columns: recall (share flagged); everyday, hard_neg: share of safe text flagged; cat.acc: "
                  "harm named right among harmful texts; -: not measured by that set")

@@ -18,11 +18,15 @@ def test_held_out_conversations_never_reach_training(monkeypatch):
     # told apart by marking each conversation's messages
     marked = {cid: [f"c{cid} says {m}" for m in msgs] for cid, msgs in convs.items()}
     monkeypatch.setattr(chat_corpus, "conversations", lambda: marked)
-    for split in chat_corpus.SPLITS:
-        texts = chat_corpus.windows(10 ** 7, 0, split)
-        owners = {w[1:] for t in texts for w in t.split() if w.startswith("c") and w[1:] in convs}
-        assert len(texts) > (15000 if split == "heldout" else 80000)
-        assert owners and {chat_corpus.split_of(c) for c in owners} == {split}
+    chat_corpus._shuffled_windows.cache_clear()  # windows of the real text may be cached by an earlier test
+    try:
+        for split in chat_corpus.SPLITS:
+            texts = chat_corpus.windows(10 ** 7, 0, split)
+            owners = {w[1:] for t in texts for w in t.split() if w.startswith("c") and w[1:] in convs}
+            assert len(texts) > (15000 if split == "heldout" else 80000)
+            assert owners and {chat_corpus.split_of(c) for c in owners} == {split}
+    finally:
+        chat_corpus._shuffled_windows.cache_clear()
 
 
 def test_windows_are_bounded_deterministic_and_seeded():

@@ -500,15 +500,10 @@ def test_sentences_set_in_everyday_context_keep_their_label_and_fit_one_window()
     assert train_text.with_context(rows, 0.25, seed=3, max_words=20) == (out, n)  # the same seed, the same text
 
 
-def chat_corpus_windows(n, seed):
-    import chat_corpus
-
-    return chat_corpus.windows(n, seed, "train")
-
-
 def test_adaptation_leaves_out_transcripts_with_no_words(tiny_model, monkeypatch):
     import fusion
     import text_encoder
+    import train_text
 
     seen = {}
     monkeypatch.setattr(text_encoder, "fine_tune", lambda module, tok, x, y, c, w, **k: seen.update(x=x, y=y, w=w))
@@ -519,7 +514,7 @@ def test_adaptation_leaves_out_transcripts_with_no_words(tiny_model, monkeypatch
     assert len(seen["x"]) == 2 + fusion.REPLAY
     # the replay holds real chat in the share this model was trained with (--n_generated 1200 and a fifth
     # as many template sentences, --chat 200): 200 / 1640 of 200 texts, the last of them
-    chat = [text_model.normalise_text(t) for t in chat_corpus_windows(round(fusion.REPLAY * 200 / 1640), 0)]
+    chat = [text_model.normalise_text(t) for t in train_text.chat_text(round(fusion.REPLAY * 200 / 1640), 0)]
     assert len(chat) == 24 and seen["x"][-len(chat):] == chat and seen["y"][-len(chat) - 1] == seen["y"][-1] == 0
 
 
