@@ -6,7 +6,9 @@ harassment; bullying; grooming stages), everyday talk, and hard negatives (game 
 violence, idioms, banter, people reporting abuse, safety advice, films and news). Part 2 was
 written last and nothing was tuned on it. Each part is scored as written (`clean`) and, when
 eval/text_benchmark_part{N}_spoken.csv exists, as spoken by held-out espeak-ng voices and
-transcribed by the default recognizer (speak_text.py). Beside them: the generator's held-out
+transcribed by the default recognizer (speak_text.py). The minimal pairs (eval/text_pairs_part{1,2}.csv)
+set each harmful text beside a safe twin that keeps its shape and changes the few words that carry the
+harm ("I'm going to hurt you after school" / "... help you ..."). Beside them: the generator's held-out
 structures, and real everyday chat from conversations training never reads (chat_corpus.py; all
 safe, so only the share flagged is given). Prints one table; --json writes it all.
 
@@ -49,14 +51,48 @@ def read_rows(path):
 
 
 def benchmark_sets():
-    """{name: rows} of every benchmark file present: part1, part1_spoken, part2, part2_spoken."""
+    """{name: rows} of every benchmark file present: part1, part1_spoken, part2, part2_spoken, and the
+    minimal pairs pairs_part1, pairs_part2."""
     out = {}
     for part in PARTS:
         for name in (part, f"{part}_spoken"):
             path = EVAL_DIR / f"text_benchmark_{name}.csv"
             if path.is_file():
                 out[name] = read_rows(path)
+    for part in PARTS:
+        path = EVAL_DIR / f"text_pairs_{part}.csv"
+        if path.is_file():
+            out[f"pairs_{part}"] = check_pairs(read_rows(path), path)
     return out
+
+
+def check_pairs(rows, path):
+    """`rows`, when every pair id holds one harmful text and one safe one; else an error naming the pair."""
+    labels = {}
+    for r in rows:
+        labels.setdefault(r.get("pair") or "", []).append(r["label"])
+    for pair, got in labels.items():
+        if not pair or sorted(got) != ["0", "1"]:
+            raise HelmitError(f"{path}: pair {pair or '(empty)'!r} has labels {got}; each pair needs one harmful (1) "
+                              f"and one safe (0) text")
+    return rows
+
+
+def pair_scores(rows, probs, flagged):
+    """(share of pairs with both texts decided right, share whose harmful text scores above its safe twin),
+    or None for a set without a `pair` column. A model that keys on a harm's sentence shape, not on the
+    words that carry the harm, flags both texts of a pair: the first share falls, the second need not."""
+    if not rows or "pair" not in rows[0]:
+        return None
+    harmful, safe = {}, {}
+    for r, p, f in zip(rows, probs, flagged):
+        (harmful if r["label"] == "1" else safe)[r["pair"]] = (p, f)
+    pairs = sorted(harmful.keys() & safe.keys())
+    if not pairs:
+        return None
+    both = np.mean([harmful[k][1] and not safe[k][1] for k in pairs])
+    ordered = np.mean([harmful[k][0] > safe[k][0] for k in pairs])
+    return float(both), float(ordered)
 
 
 def generator_heldout():
@@ -139,6 +175,9 @@ def score(rows, model, threshold=None, fused=None):
         harmful = np.isin(by_cat, HARM)
         m["category_accuracy"] = float(np.mean([c == t for c, t in zip(np.array(cats)[harmful], by_cat[harmful])])) \
             if harmful.any() else None
+    pairs = pair_scores(rows, probs, flagged)
+    if pairs is not None:
+        m["pairs_both_right"], m["pairs_harmful_above_twin"] = pairs
     m["_probs"] = probs
     return m
 
@@ -193,6 +232,11 @@ def format_report(rep):
                                                            for v, w in zip(vals, widths)))
     lines.append("  harm columns: recall (share flagged); everyday, hard_neg: share of safe text flagged; cat.acc: "
                  "harm named right among harmful texts; -: not measured by that set")
+    pairs = {name: m for name, m in rep.items() if "pairs_both_right" in m}
+    if pairs:
+        lines.append("  minimal pairs (a harmful text and its safe twin in the same words but a few): "
+                     + "; ".join(f"{n} both decided right {m['pairs_both_right']:.1%}, harmful scored above its twin "
+                                 f"{m['pairs_harmful_above_twin']:.1%}" for n, m in pairs.items()))
     worst = {name: max(m["hard_negative_flagged_by_subtype"].items(), key=lambda kv: kv[1])
              for name, m in rep.items() if set(m["hard_negative_flagged_by_subtype"]) - {""}}
     if worst:  # clips have no hard-negative subtypes

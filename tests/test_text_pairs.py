@@ -1,0 +1,49 @@
+"""Minimal pairs: a harmful text beside a safe twin in its own sentence shape, in the frozen benchmark and in
+the generator, so a text model cannot learn the shape of harm instead of its words."""
+import collections
+import pytest
+
+import eval_text
+from utils_io import HelmitError
+
+HARMS = ("threat", "harassment", "bullying", "grooming")
+
+
+@pytest.mark.parametrize("part", eval_text.PARTS)
+def test_every_frozen_pair_is_one_harmful_text_and_its_safe_twin(part):
+    rows = eval_text.benchmark_sets()[f"pairs_{part}"]
+    by_pair = collections.defaultdict(list)
+    for r in rows:
+        by_pair[r["pair"]].append(r)
+    assert len(by_pair) >= 100
+    cats = collections.Counter()
+    for pair, (a, b) in ((k, v) for k, v in by_pair.items() if len(v) == 2):
+        harmful, safe = (a, b) if a["label"] == "1" else (b, a)
+        assert harmful["category"] in HARMS and safe["category"] == "hard_negative", pair
+        assert safe["subtype"] == f"twin_{harmful['category']}" and harmful["style"] == safe["style"], pair
+        cats[harmful["category"]] += 1
+    assert sum(cats.values()) == len(by_pair)  # no pair of one or three texts
+    assert len(set(cats.values())) == 1, cats  # the harms equally represented
+    assert len({r["text"] for r in rows}) == len(rows)
+
+
+def test_a_broken_pair_is_named(tmp_path):
+    rows = [{"pair": "p1", "label": "1", "text": "a"}, {"pair": "p1", "label": "1", "text": "b"},
+            {"pair": "p2", "label": "1", "text": "c"}, {"pair": "p2", "label": "0", "text": "d"}]
+    with pytest.raises(HelmitError, match=r"pairs\.csv: pair 'p1' has labels \['1', '1'\]; each pair needs one "
+                                          r"harmful \(1\) and one safe \(0\) text"):
+        eval_text.check_pairs(rows, tmp_path / "pairs.csv")
+    assert eval_text.check_pairs(rows[2:], tmp_path / "pairs.csv") == rows[2:]
+
+
+def test_pairs_are_scored_both_right_and_in_order():
+    rows = [{"pair": p, "label": y} for p in ("a", "b", "c") for y in ("1", "0")]
+    # a: both right; b: both flagged, harmful higher; c: both missed, safe higher
+    probs = [0.9, 0.1, 0.95, 0.8, 0.2, 0.3]
+    flagged = [p >= 0.5 for p in probs]
+    assert eval_text.pair_scores(rows, probs, flagged) == (pytest.approx(1 / 3), pytest.approx(2 / 3))
+    assert eval_text.pair_scores([{"label": "1"}], [0.9], [True]) is None  # not a pairs set
+    rep = {"pairs_part1": {"n": 6, "balanced_accuracy": 0.5, "roc_auc": 0.5, "flagged": {},
+                           "hard_negative_flagged_by_subtype": {}, "pairs_both_right": 1 / 3,
+                           "pairs_harmful_above_twin": 2 / 3}}
+    assert "pairs_part1 both decided right 33.3%, harmful scored above its twin 66.7%" in eval_text.format_report(rep)
