@@ -88,6 +88,10 @@ text-asr: $(STAMP)
 		--output_csv eval/text_benchmark_part1_spoken.csv --overwrite
 	$(PY) speak_text.py --input_csv eval/text_benchmark_part2.csv --voices heldout --seed 2 \
 		--output_csv eval/text_benchmark_part2_spoken.csv --overwrite
+	$(PY) speak_text.py --input_csv eval/text_pairs_part1.csv --voices heldout --seed 3 \
+		--output_csv eval/text_pairs_part1_spoken.csv --overwrite
+	$(PY) speak_text.py --input_csv eval/text_pairs_part2.csv --voices heldout --seed 4 \
+		--output_csv eval/text_pairs_part2_spoken.csv --overwrite
 
 ASR ?= whisper-base
 # The 400 held-out clips (unseen voices and wording) of the 2,000-clip corpus, fused with the full text

@@ -52,7 +52,7 @@ def read_rows(path):
 
 def benchmark_sets():
     """{name: rows} of every benchmark file present: part1, part1_spoken, part2, part2_spoken, and the
-    minimal pairs pairs_part1, pairs_part2."""
+    minimal pairs pairs_part1, pairs_part1_spoken, pairs_part2, pairs_part2_spoken."""
     out = {}
     for part in PARTS:
         for name in (part, f"{part}_spoken"):
@@ -60,9 +60,10 @@ def benchmark_sets():
             if path.is_file():
                 out[name] = read_rows(path)
     for part in PARTS:
-        path = EVAL_DIR / f"text_pairs_{part}.csv"
-        if path.is_file():
-            out[f"pairs_{part}"] = check_pairs(read_rows(path), path)
+        for name in (part, f"{part}_spoken"):
+            path = EVAL_DIR / f"text_pairs_{name}.csv"
+            if path.is_file():
+                out[f"pairs_{name}"] = check_pairs(read_rows(path), path)
     return out
 
 

@@ -29,12 +29,14 @@ HOLDOUT_FRACTION = 0.2  # the built-in corpus's split of voices (synth_dataset -
 
 
 def read_sentences(path):
-    """[{id, text, label, category, subtype}] from a CSV with at least id, text, label."""
+    """[{id, text, label, category, subtype}] from a CSV with at least id, text, label; and pair, when the CSV
+    has that column (the minimal pairs, eval/text_pairs_part*.csv)."""
     rows = []
     for line, row in csv_rows(path, ("id", "text", "label"), "not found", "--input_csv needs id, text and label"):
         if (row["label"] or "").strip() not in ("0", "1") or not (row["text"] or "").strip():  # None: a short row
             raise HelmitError(f"{path}:{line}: needs a text and a label 0 or 1")
-        rows.append({k: row.get(k) or "" for k in ("id", "text", "label", "category", "subtype")})
+        rows.append({k: row.get(k) or "" for k in ("id", "text", "label", "category", "subtype")
+                     + (("pair",) if "pair" in row else ())})
     return rows
 
 
@@ -109,7 +111,7 @@ def main(argv=None):
     asr_id, results = transcribe_files(paths, DEFAULT_ASR, cache_dir=args.cache_dir, workers=args.workers)
     out = [dict(r, text=(res or {}).get("text", ""), spoken_text=r["text"], voice=v, asr=asr_id, error=err)
            for r, v, (res, err) in zip(rows, used, results)]
-    write_csv(args.output_csv, out, FIELDS)
+    write_csv(args.output_csv, out, FIELDS + (["pair"] if rows and "pair" in rows[0] else []))
     ok = [r for r in out if not r["error"]]
     found, said = word_recall([r["spoken_text"] for r in ok], [r["text"] for r in ok])
     print(f"\n{len(out)} sentence(s) spoken by {len(set(used))} {args.voices} voice(s) and transcribed by {asr_id} "

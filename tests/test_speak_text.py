@@ -63,3 +63,12 @@ def test_a_spreadsheets_byte_order_mark_is_read_past(tmp_path):
                                                  "category": "", "subtype": ""}]
     with pytest.raises(SystemExit):
         speak_text.parse_args(["--generated", "5", "--voices", "train", "--output_csv", "x.csv", "--workers", "0"])
+
+
+def test_a_minimal_pair_keeps_its_pair_id_when_spoken(tmp_path):
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text("id,pair,text,label\n1,p1,I'll hurt you later,1\n2,p1,I'll help you later,0\n")
+    assert [r["pair"] for r in speak_text.read_sentences(pairs)] == ["p1", "p1"]
+    plain = tmp_path / "plain.csv"
+    plain.write_text("id,text,label\n1,see you at practice,0\n")
+    assert "pair" not in speak_text.read_sentences(plain)[0]  # no empty pair column for the benchmark's files
