@@ -31,6 +31,7 @@ No real slurs and nothing graphic anywhere in this file.
 from text_lexicon_banter import BANTER_LEXICON, BANTER_PHRASES, BANTER_STRUCTURES
 from text_lexicon_bullying import BULLYING_STRUCTURES
 from text_lexicon_everyday import EVERYDAY_LEXICON, EVERYDAY_STRUCTURES
+from text_lexicon_frames import FRAMES_LEXICON, FRAMES_STRUCTURES
 from text_lexicon_friendly import FRIENDLY_STRUCTURES
 from text_lexicon_grooming import GROOMING_STRUCTURES
 from text_lexicon_harmful import HARMFUL_STRUCTURES
@@ -376,8 +377,8 @@ def _with_slots(table, *extra):
     return table
 
 
-LEXICON = _with_slots(LEXICON, BANTER_LEXICON, EVERYDAY_LEXICON)
+LEXICON = _with_slots(LEXICON, BANTER_LEXICON, EVERYDAY_LEXICON, FRAMES_LEXICON)
 PHRASES = _with_slots(PHRASES, BANTER_PHRASES)
 STRUCTURES = _gather(THREAT_STRUCTURES, HARMFUL_STRUCTURES, BULLYING_STRUCTURES, GROOMING_STRUCTURES,
-                     SAFE_STRUCTURES, EVERYDAY_STRUCTURES, PLAY_STRUCTURES, FRIENDLY_STRUCTURES,
+                     SAFE_STRUCTURES, EVERYDAY_STRUCTURES, FRAMES_STRUCTURES, PLAY_STRUCTURES, FRIENDLY_STRUCTURES,
                      BANTER_STRUCTURES)

@@ -27,7 +27,7 @@ SUBTYPES = {
     "grooming": {"trust_building", "flattery", "gifts", "secrecy", "isolation", "private_channel",
                  "photo_request", "meeting"},
     "everyday": {"gaming", "school", "family", "plans", "hobbies", "small_talk", "food", "tech", "work",
-                 "sport", "music", "pets", "weather", "chores", "voice_chat"},
+                 "sport", "music", "pets", "weather", "chores", "voice_chat", "promises", "asks", "kind_words"},
     "hard_negative": {"gaming_violence", "sports_rivalry", "idiom_hyperbole", "banter", "reporting",
                       "safety_advice", "fiction_news", "healthy_adult"},
 }
@@ -41,6 +41,9 @@ MIN_TRAIN_STRUCTURES_BY_SUBTYPE = {
     "hard_negative.idiom_hyperbole": 26, "hard_negative.gaming_violence": 16, "hard_negative.sports_rivalry": 14,
     "everyday.gaming": 16, "threat.veiled": 20, "threat.direct": 16, "threat.indirect": 15,
     "bullying.ability": 13, "bullying.exclusion": 15, "grooming.meeting": 14,
+    # harm's sentence shapes with ordinary meaning: a model without them flagged half of a set of such
+    # sentences (eval/text_pairs_part1.csv)
+    "everyday.promises": 9, "everyday.asks": 8, "everyday.kind_words": 6,
 }
 # banter and healthy_adult had 11 and 12 structures (train + held out) before that round; at least twice that
 MIN_STRUCTURES_BY_SUBTYPE = {"hard_negative.banter": 22, "hard_negative.healthy_adult": 24}

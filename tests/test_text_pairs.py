@@ -1,9 +1,12 @@
 """Minimal pairs: a harmful text beside a safe twin in its own sentence shape, in the frozen benchmark and in
 the generator, so a text model cannot learn the shape of harm instead of its words."""
 import collections
+import re
+
 import pytest
 
 import eval_text
+import text_corpus
 from utils_io import HelmitError
 
 HARMS = ("threat", "harassment", "bullying", "grooming")
@@ -47,3 +50,19 @@ def test_pairs_are_scored_both_right_and_in_order():
                            "hard_negative_flagged_by_subtype": {}, "pairs_both_right": 1 / 3,
                            "pairs_harmful_above_twin": 2 / 3}}
     assert "pairs_part1 both decided right 33.3%, harmful scored above its twin 66.7%" in eval_text.format_report(rep)
+
+
+# Harm's shapes, and how often the generator's sentences of each shape were harmful before the everyday
+# talk in those shapes (text_lexicon_frames.py) was added, on 40,000 training sentences of seed 0:
+# "I'll/I'm gonna ... you" 69%, "you better" 100%, "I know where you" 64%, "you're so" 76%, "send me a pic" 55%; now 34-73%.
+SHAPES = {"i will ... you": r"\b(i'll|ill|i'm gonna|im gonna|i'm going to|im going to|i will) (\w+ )?(you|ya|u)\b",
+          "you better": r"\byou'?d? better\b", "i know where you": r"\bi know where you\b",
+          "you're so": r"\b(you're|youre|you are|ur) so\b", "send me a pic": r"\bsend (me )?(a )?(pic|photo|picture)"}
+
+
+def test_no_shape_of_harm_gives_the_label_away():
+    rows = text_corpus.generate(40000, 0)
+    for shape, pattern in SHAPES.items():
+        hits = [r["label"] for r in rows if re.search(pattern, r["text"], re.I)]
+        assert len(hits) - sum(hits) >= 25, shape  # safe sentences of that shape exist (before: none said "you better")
+        assert sum(hits) / len(hits) <= 0.8, (shape, sum(hits) / len(hits))
