@@ -69,6 +69,8 @@ def benchmark_sets():
 
 def check_pairs(rows, path):
     """`rows`, when every pair id holds one harmful text and one safe one; else an error naming the pair."""
+    if rows and "pair" not in rows[0]:
+        raise HelmitError(f"{path}: no pair column; a minimal-pairs file needs id, pair, text and label")
     labels = {}
     for r in rows:
         labels.setdefault(r.get("pair") or "", []).append(r["label"])

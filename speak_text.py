@@ -49,7 +49,7 @@ def generated_sentences(n, seed):
 
 
 def render_sentence(job):
-    """One sentence -> one audio file, seeded by (seed, index); returns the voice used."""
+    """One sentence -> one audio file, seeded by (seed, render key); returns the voice used."""
     index, seed, text, voices, path = job
     rng = np.random.default_rng([seed, index, 5])
     p = synth.draw_render_params(rng, voices)
@@ -64,9 +64,17 @@ def render_sentence(job):
     return speaker["voice"]
 
 
+def render_keys(rows):
+    """Per row, the index its voice and acoustics are drawn from: its own, or for the texts of a minimal pair
+    the pair's first row's, so both are said alike and only their words differ."""
+    first = {}
+    return [first.setdefault(r["pair"], i) if r.get("pair") else i for i, r in enumerate(rows)]
+
+
 def speak_all(rows, voices, audio_dir, seed, workers):
     espeak_voice.espeak()
-    jobs = [(i, seed, r["text"], voices, str(Path(audio_dir) / f"{i:05d}.flac")) for i, r in enumerate(rows)]
+    jobs = [(key, seed, r["text"], voices, str(Path(audio_dir) / f"{i:05d}.flac"))
+            for i, (key, r) in enumerate(zip(render_keys(rows), rows))]
     # a fresh fork per sentence: libespeak-ng keeps hidden state between sentences (synth_dataset.py)
     with mp.get_context("fork").Pool(workers, maxtasksperchild=1) as pool:
         voices_used = list(tqdm(pool.imap(render_sentence, jobs), total=len(jobs), desc="speaking", unit="sentence"))

@@ -201,7 +201,11 @@ def load_data(args):
 
 
 def check_starting_point(args):
-    """A missing or unusable --init or --base fails now, before minutes of making the training text."""
+    """A missing or unusable --init or --base, or a damaged benchmark file in eval/, fails now, before minutes
+    of making the training text and of training."""
+    import eval_text
+
+    eval_text.benchmark_sets()  # scored after training, inside the output's temporary directory
     if args.init:
         text_model.load(args.init)  # missing, damaged or foreign: named by the loader
     elif args.kind == "encoder":

@@ -72,3 +72,13 @@ def test_a_minimal_pair_keeps_its_pair_id_when_spoken(tmp_path):
     plain = tmp_path / "plain.csv"
     plain.write_text("id,text,label\n1,see you at practice,0\n")
     assert "pair" not in speak_text.read_sentences(plain)[0]  # no empty pair column for the benchmark's files
+
+
+def test_the_two_texts_of_a_minimal_pair_are_said_by_one_voice_alike(tmp_path):
+    rows = [{"text": "I'll hurt you after school.", "pair": "p1"}, {"text": "See you at lunch.", "pair": "p2"},
+            {"text": "I'll help you after school.", "pair": "p1"}, {"text": "Good game."}]
+    assert speak_text.render_keys(rows) == [0, 1, 0, 3]
+    voices = synth.voice_pool(True, speak_text.HOLDOUT_FRACTION)
+    paths, used = speak_text.speak_all(rows, voices, tmp_path, seed=3, workers=1)
+    assert used[0] == used[2] and len(set(Path(p).name for p in paths)) == 4
+    assert speak_text.render_keys([{"text": r["text"]} for r in rows]) == [0, 1, 2, 3]  # unpaired: each its own

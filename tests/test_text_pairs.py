@@ -66,3 +66,19 @@ def test_no_shape_of_harm_gives_the_label_away():
         hits = [r["label"] for r in rows if re.search(pattern, r["text"], re.I)]
         assert len(hits) - sum(hits) >= 25, shape  # safe sentences of that shape exist (before: none said "you better")
         assert sum(hits) / len(hits) <= 0.8, (shape, sum(hits) / len(hits))
+
+
+
+def test_a_damaged_benchmark_file_stops_training_before_it_starts(tmp_path, monkeypatch):
+    import argparse
+
+    import train_text
+
+    (tmp_path / "text_pairs_part1.csv").write_text("id,pair,text,label\n1,p1,a,1\n2,p1,b,1\n")
+    monkeypatch.setattr(eval_text, "EVAL_DIR", tmp_path)
+    args = argparse.Namespace(init=None, kind="ngram", base=None)
+    with pytest.raises(HelmitError, match=r"text_pairs_part1\.csv: pair 'p1' has labels \['1', '1'\]"):
+        train_text.check_starting_point(args)
+    (tmp_path / "text_pairs_part1.csv").write_text("id,text,label\n1,a,1\n")
+    with pytest.raises(HelmitError, match=r"text_pairs_part1\.csv: no pair column"):
+        train_text.check_starting_point(args)
