@@ -33,8 +33,8 @@ MAX_WORDS = 35  # a long turn in voice chat; longer turns are split by the recog
 MAX_REDRAWS = 12  # re-draws of a duplicate text before accepting it; bounded so tiny splits still finish
 # Turns a subtype takes within its category (default 1). Banter is the hard negative the model flags most
 # (insults and mock threats in a friendly frame) and has twice the structures of any other, so it gets two.
-# Promises are everyday talk in the threat's own shape ("I'll call you after school"), the shape that
-# harm's largest category is said in, so they get two as well.
+# Promises are everyday talk in the threat's own shape ("I'll call you after school"), the shape most threats
+# are said in, so they get two as well.
 SUBTYPE_TURNS = {"banter": 2, "promises": 2}
 # How often a sentence gets each dressing. The same rates for every category, so none of them hints at
 # the label; they add length variety (3 to ~35 words) and the two-turn shape of real chat.

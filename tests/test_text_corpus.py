@@ -41,7 +41,7 @@ MIN_TRAIN_STRUCTURES_BY_SUBTYPE = {
     "hard_negative.idiom_hyperbole": 26, "hard_negative.gaming_violence": 16, "hard_negative.sports_rivalry": 14,
     "everyday.gaming": 16, "threat.veiled": 20, "threat.direct": 16, "threat.indirect": 15,
     "bullying.ability": 13, "bullying.exclusion": 15, "grooming.meeting": 14,
-    # harm's sentence shapes with ordinary meaning: a model without them flagged half of a set of such
+    # harm's sentence shapes with ordinary meaning: a model without them flagged two thirds of a set of such
     # sentences (eval/text_pairs_part1.csv)
     "everyday.promises": 9, "everyday.asks": 8, "everyday.kind_words": 6,
 }
