@@ -53,20 +53,36 @@ def test_pairs_are_scored_both_right_and_in_order():
 
 
 # Harm's shapes, and how often the generator's sentences of each shape were harmful before the everyday
-# talk in those shapes (text_lexicon_frames.py) was added, on 40,000 training sentences of seed 0:
-# "I'll/I'm gonna ... you" 69%, "you better" 100%, "I know where you" 64%, "you're so" 76%, "send me a pic" 55%; now 34-73%.
-SHAPES = {"i will ... you": r"\b(i'll|ill|i'm gonna|im gonna|i'm going to|im going to|i will) (\w+ )?(you|ya|u)\b",
-          "you better": r"\byou'?d? better\b", "i know where you": r"\bi know where you\b",
-          "you're so": r"\b(you're|youre|you are|ur) so\b", "send me a pic": r"\bsend (me )?(a )?(pic|photo|picture)"}
+# talk in those shapes (text_lexicon_frames.py) was added, on 40,000 training sentences of seed 0, and
+# after: "I'll/I'm gonna ... you" 67% -> 57%, "you better" 100% -> 73%, "I know where you" 59% -> 34%,
+# "you're so" 74% -> 66%. Each bound lies between the two, so the generator before them fails every one.
+SHAPES = {"i will ... you": (r"\b(i'll|ill|i'm gonna|im gonna|i'm going to|im going to|i will) (\w+ )?(you|ya|u)\b",
+                             0.63),
+          "you better": (r"\byou'?d? better\b", 0.86), "i know where you": (r"\bi know where you\b", 0.49),
+          "you're so": (r"\b(you're|youre|you are|ur) so\b", 0.71)}
 
 
 def test_no_shape_of_harm_gives_the_label_away():
     rows = text_corpus.generate(40000, 0)
-    for shape, pattern in SHAPES.items():
+    for shape, (pattern, most_harmful) in SHAPES.items():
         hits = [r["label"] for r in rows if re.search(pattern, r["text"], re.I)]
         assert len(hits) - sum(hits) >= 25, shape  # safe sentences of that shape exist (before: none said "you better")
-        assert sum(hits) / len(hits) <= 0.8, (shape, sum(hits) / len(hits))
+        assert sum(hits) / len(hits) <= most_harmful, (shape, sum(hits) / len(hits))
 
+
+@pytest.mark.parametrize("part", eval_text.PARTS)
+def test_the_spoken_pairs_are_the_written_ones_as_heard(part):
+    written = {r["id"]: r for r in eval_text.benchmark_sets()[f"pairs_{part}"]}
+    spoken = eval_text.benchmark_sets()[f"pairs_{part}_spoken"]
+    assert sorted(r["id"] for r in spoken) == sorted(written)
+    for r in spoken:
+        w = written[r["id"]]
+        assert (r["spoken_text"], r["pair"], r["label"], r["category"]) == (w["text"], w["pair"], w["label"],
+                                                                          w["category"])
+    by_pair = collections.defaultdict(set)
+    for r in spoken:
+        by_pair[r["pair"]].add(r["voice"])
+    assert all(len(v) == 1 for v in by_pair.values())  # one voice for both texts: only the words differ
 
 
 def test_a_damaged_benchmark_file_stops_training_before_it_starts(tmp_path, monkeypatch):
