@@ -54,16 +54,13 @@ def benchmark_sets():
     """{name: rows} of every benchmark file present: part1, part1_spoken, part2, part2_spoken, and the
     minimal pairs pairs_part1, pairs_part1_spoken, pairs_part2, pairs_part2_spoken."""
     out = {}
-    for part in PARTS:
-        for name in (part, f"{part}_spoken"):
-            path = EVAL_DIR / f"text_benchmark_{name}.csv"
-            if path.is_file():
-                out[name] = read_rows(path)
-    for part in PARTS:
-        for name in (part, f"{part}_spoken"):
-            path = EVAL_DIR / f"text_pairs_{name}.csv"
-            if path.is_file():
-                out[f"pairs_{name}"] = check_pairs(read_rows(path), path)
+    for stem, prefix in (("text_benchmark", ""), ("text_pairs", "pairs_")):
+        for part in PARTS:
+            for name in (part, f"{part}_spoken"):
+                path = EVAL_DIR / f"{stem}_{name}.csv"
+                if path.is_file():
+                    rows = read_rows(path)
+                    out[prefix + name] = check_pairs(rows, path) if prefix else rows
     return out
 
 

@@ -84,7 +84,8 @@ def speak_all(rows, voices, audio_dir, seed, workers):
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--input_csv", help="sentences to speak: a CSV with id, text, label (and category, subtype)")
+    src.add_argument("--input_csv", help="sentences to speak: a CSV with id, text, label (and category, subtype; and pair, "
+                                          "whose two texts are said by one voice alike)")
     src.add_argument("--generated", type=int, help="speak this many text_corpus.py training sentences instead")
     p.add_argument("--voices", choices=("train", "heldout"), required=True,
                    help="the built-in corpus's training voices, or its held-out voices (never used for training)")

@@ -72,8 +72,8 @@ def test_no_shape_of_harm_gives_the_label_away():
 
 @pytest.mark.parametrize("part", eval_text.PARTS)
 def test_the_spoken_pairs_are_the_written_ones_as_heard(part):
-    written = {r["id"]: r for r in eval_text.benchmark_sets()[f"pairs_{part}"]}
-    spoken = eval_text.benchmark_sets()[f"pairs_{part}_spoken"]
+    sets = eval_text.benchmark_sets()
+    written, spoken = {r["id"]: r for r in sets[f"pairs_{part}"]}, sets[f"pairs_{part}_spoken"]
     assert sorted(r["id"] for r in spoken) == sorted(written)
     for r in spoken:
         w = written[r["id"]]
