@@ -82,3 +82,30 @@ def test_the_two_texts_of_a_minimal_pair_are_said_by_one_voice_alike(tmp_path):
     paths, used = speak_text.speak_all(rows, voices, tmp_path, seed=3, workers=1)
     assert used[0] == used[2] and len(set(Path(p).name for p in paths)) == 4
     assert speak_text.render_keys([{"text": r["text"]} for r in rows]) == [0, 1, 2, 3]  # unpaired: each its own
+
+
+@pytest.mark.parametrize("with_pairs", [True, False])
+def test_the_spoken_csv_keeps_the_pair_column_only_when_given_one(tmp_path, monkeypatch, with_pairs):
+    """main's own path, with the recognizer replaced (Whisper is not needed to write the CSV's columns)."""
+    import csv
+
+    import transcribe
+
+    def heard(paths, *args, **kwargs):  # what main does with the transcripts, not what Whisper hears
+        return "fake-asr", [({"text": f"heard {Path(p).stem}"}, "") for p in paths]
+
+    monkeypatch.setattr(transcribe, "transcribe_files", heard)
+    given = tmp_path / "given.csv"
+    given.write_text("id,pair,text,label\n1,p1,I'll hurt you later,1\n2,p1,I'll help you later,0\n" if with_pairs
+                     else "id,text,label\n1,I'll hurt you later,1\n2,I'll help you later,0\n")
+    out = tmp_path / "spoken.csv"
+    assert speak_text.main(["--input_csv", str(given), "--voices", "heldout", "--output_csv", str(out),
+                            "--audio_dir", str(tmp_path / "audio"), "--cache_dir", str(tmp_path / "cache"),
+                            "--workers", "1"]) == 0
+    rows = list(csv.DictReader(out.open()))
+    assert [r["spoken_text"] for r in rows] == ["I'll hurt you later", "I'll help you later"]
+    assert [r["text"] for r in rows] == ["heard 00000", "heard 00001"] and {r["asr"] for r in rows} == {"fake-asr"}
+    if with_pairs:
+        assert [r["pair"] for r in rows] == ["p1", "p1"] and rows[0]["voice"] == rows[1]["voice"]
+    else:
+        assert "pair" not in rows[0]
