@@ -1,5 +1,6 @@
 """speak_text.py: sentences spoken by espeak-ng the same way every run, and a sentences CSV with a
 bad row refused by its line."""
+import csv
 import ctypes
 import sys
 from pathlib import Path
@@ -87,8 +88,6 @@ def test_the_two_texts_of_a_minimal_pair_are_said_by_one_voice_alike(tmp_path):
 @pytest.mark.parametrize("with_pairs", [True, False])
 def test_the_spoken_csv_keeps_the_pair_column_only_when_given_one(tmp_path, monkeypatch, with_pairs):
     """main's own path, with the recognizer replaced (Whisper is not needed to write the CSV's columns)."""
-    import csv
-
     import transcribe
 
     def heard(paths, *args, **kwargs):  # what main does with the transcripts, not what Whisper hears
