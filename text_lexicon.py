@@ -3,10 +3,10 @@ paraphrase rules and the spoken-style noise tables. Data only, no logic.
 
 The structures themselves (the small grammars per category and subtype) live in
 text_lexicon_threat.py, text_lexicon_harmful.py, text_lexicon_bullying.py, text_lexicon_grooming.py,
-text_lexicon_safe.py, text_lexicon_everyday.py, text_lexicon_play.py, text_lexicon_friendly.py and
-text_lexicon_banter.py, gathered into STRUCTURES at the bottom (a subtype lives in exactly one file; a
-category may span several). A slot only one file's structures use may live beside them (BANTER_LEXICON,
-EVERYDAY_LEXICON) and is merged into LEXICON below.
+text_lexicon_safe.py, text_lexicon_everyday.py, text_lexicon_frames.py, text_lexicon_play.py,
+text_lexicon_friendly.py and text_lexicon_banter.py, gathered into STRUCTURES at the bottom (a subtype lives
+in exactly one file; a category may span several). A slot only one file's structures use may live beside
+them (BANTER_LEXICON, EVERYDAY_LEXICON, FRAMES_LEXICON) and is merged into LEXICON below.
 
 Template syntax, used by the structures and by any entry below:
 - `[a|b|c]` picks one alternative; an empty alternative (`[, mate|]`) makes the part optional.
