@@ -92,6 +92,8 @@ text-asr: $(STAMP)
 		--output_csv eval/text_pairs_part1_spoken.csv --overwrite
 	$(PY) speak_text.py --input_csv eval/text_pairs_part2.csv --voices heldout --seed 4 \
 		--output_csv eval/text_pairs_part2_spoken.csv --overwrite
+	$(PY) speak_text.py --input_csv eval/text_benchmark_part3.csv --voices heldout --seed 5 \
+		--output_csv eval/text_benchmark_part3_spoken.csv --overwrite
 
 ASR ?= whisper-base
 # The 400 held-out clips (unseen voices and wording) of the 2,000-clip corpus, fused with the full text

@@ -1,10 +1,11 @@
 """Score a text model on text it never trained on: the frozen benchmark, and the generator's held-out split.
 
-The benchmark (eval/text_benchmark_part{1,2}.csv) was written apart from the sentence generator
+The benchmark (eval/text_benchmark_part{1,2,3}.csv) was written apart from the sentence generator
 and is never trained on: the four harms (threats direct, conditional, indirect and veiled;
 harassment; bullying; grooming stages), everyday talk, and hard negatives (game and sports
 violence, idioms, banter, people reporting abuse, safety advice, films and news). Part 2 was
-written last and nothing was tuned on it. Each part is scored as written (`clean`) and, when
+written after part 1 and nothing was tuned on it; part 3 by two more authors, later still, who never
+read this repository. Each part is scored as written (`clean`) and, when
 eval/text_benchmark_part{N}_spoken.csv exists, as spoken by held-out espeak-ng voices and
 transcribed by the default recognizer (speak_text.py). The minimal pairs (eval/text_pairs_part{1,2}.csv)
 set each harmful text beside a safe twin that keeps its shape and changes the few words that carry the
@@ -34,7 +35,8 @@ import text_model
 from utils_io import HelmitError, atomic_output, csv_rows, refuse_to_overwrite, run_cli
 
 EVAL_DIR = Path(__file__).resolve().parent / "eval"
-PARTS = ("part1", "part2")
+PARTS = ("part1", "part2", "part3")
+PAIR_PARTS = ("part1", "part2")  # part 3 has no minimal pairs
 HARM = HARM_CATEGORIES
 SAFE = ("everyday", "hard_negative")
 GENERATOR_HELDOUT = 2000  # sentences of text_corpus.py's held-out structures and words
@@ -51,11 +53,11 @@ def read_rows(path):
 
 
 def benchmark_sets():
-    """{name: rows} of every benchmark file present: part1, part1_spoken, part2, part2_spoken, and the
-    minimal pairs pairs_part1, pairs_part1_spoken, pairs_part2, pairs_part2_spoken."""
+    """{name: rows} of every benchmark file present: part1, part1_spoken, part2, part2_spoken, part3,
+    part3_spoken, and the minimal pairs pairs_part1, pairs_part1_spoken, pairs_part2, pairs_part2_spoken."""
     out = {}
-    for stem, prefix in (("text_benchmark", ""), ("text_pairs", "pairs_")):
-        for part in PARTS:
+    for stem, prefix, parts in (("text_benchmark", "", PARTS), ("text_pairs", "pairs_", PAIR_PARTS)):
+        for part in parts:
             for name in (part, f"{part}_spoken"):
                 path = EVAL_DIR / f"{stem}_{name}.csv"
                 if path.is_file():

@@ -12,7 +12,7 @@ from utils_io import HelmitError
 HARMS = ("threat", "harassment", "bullying", "grooming")
 
 
-@pytest.mark.parametrize("part", eval_text.PARTS)
+@pytest.mark.parametrize("part", eval_text.PAIR_PARTS)
 def test_every_frozen_pair_is_one_harmful_text_and_its_safe_twin(part):
     rows = eval_text.benchmark_sets()[f"pairs_{part}"]
     by_pair = collections.defaultdict(list)
@@ -70,7 +70,7 @@ def test_no_shape_of_harm_gives_the_label_away():
         assert sum(hits) / len(hits) <= most_harmful, (shape, sum(hits) / len(hits))
 
 
-@pytest.mark.parametrize("part", eval_text.PARTS)
+@pytest.mark.parametrize("part", eval_text.PAIR_PARTS)
 def test_the_spoken_pairs_are_the_written_ones_as_heard(part):
     sets = eval_text.benchmark_sets()
     written, spoken = {r["id"]: r for r in sets[f"pairs_{part}"]}, sets[f"pairs_{part}_spoken"]

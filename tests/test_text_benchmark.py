@@ -1,0 +1,52 @@
+"""The frozen text benchmark (eval/): what each part holds, and that its parts stay apart."""
+import collections
+import re
+
+import pytest
+
+import eval_text
+
+HARMS = ("threat", "harassment", "bullying", "grooming")
+
+
+def words(text):
+    return re.sub(r"[^a-z0-9' ]+", " ", text.lower()).split()
+
+
+def written(row):
+    """What the author wrote: a spoken file's `text` is the recognizer's transcript, its `spoken_text` what was said."""
+    return row.get("spoken_text") or row["text"]
+
+
+def runs(text, n=5):
+    w = words(text)
+    return {tuple(w[i:i + n]) for i in range(len(w) - n + 1)}
+
+
+@pytest.mark.parametrize("part", eval_text.PARTS)
+def test_every_part_covers_each_harm_everyday_talk_and_hard_negatives(part):
+    rows = eval_text.benchmark_sets()[part]
+    assert len({r["id"] for r in rows}) == len(rows) and len({r["text"] for r in rows}) == len(rows)
+    for r in rows:  # the label follows the category: a harm is 1, everyday talk and hard negatives 0
+        assert r["label"] == ("1" if r["category"] in HARMS else "0"), r["id"]
+        assert r["category"] in HARMS + ("everyday", "hard_negative"), r["id"]
+    counts = collections.Counter(r["category"] for r in rows)
+    assert min(counts[c] for c in HARMS) >= 35 and counts["everyday"] >= 100 and counts["hard_negative"] >= 100
+    hard = collections.Counter(r["subtype"] for r in rows if r["category"] == "hard_negative")
+    assert {"gaming_violence", "sports", "idiom", "banter", "reporting", "safety_advice"} <= set(hard), hard
+
+
+def test_part_3_holds_no_run_of_five_words_from_the_other_parts():
+    """Its authors reached for the same stock phrases as the other parts' ("I could murder a pizza right
+    now"); those rows were dropped, so part 3 measures wording the rest of the benchmark does not hold."""
+    sets = eval_text.benchmark_sets()
+    others = set().union(*(runs(written(r)) for name, rows in sets.items() if not name.startswith("part3")
+                           for r in rows))
+    shared = [r["id"] for r in sets["part3"] if runs(r["text"]) & others]
+    assert not shared, shared[:5]
+    assert {r["author"] for r in sets["part3"]} == {"a", "b"}
+
+
+def test_a_run_of_five_words_is_found_whatever_the_case_and_punctuation():
+    assert runs("I could MURDER a pizza, right now!") & runs("i could murder a pizza")
+    assert not runs("could murder a pizza") & runs("i could murder a pizza right now")  # four words are not a run
