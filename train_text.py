@@ -7,6 +7,9 @@ end to end (text_encoder.py), on:
   words only, so its held-out split stays unseen);
 - sentences from the built-in audio corpus's templates (seen templates only, so the held-out
   templates of `make heldout` stay unseen);
+- optionally (`--written_copies 3`), sentences written by hand by six authors who never read this
+  repository (`--written`, textdata/handwritten.csv), joined to the generated sentences: 0.5-3.9
+  points more on the three parts of the benchmark, but more of part 1's hard negatives flagged (insights.md);
 - real everyday chat between people (`--chat`, chat_corpus.py), as safe text and around harmful
   sentences: taught on the generator's everyday talk alone, the model flagged 24% of what people
   actually say to each other (held-out conversations; insights.md);
@@ -46,6 +49,10 @@ ASR_NOISE = 0.3
 CHAT = 5000
 CHAT_MAX = 100000  # chat_corpus.py's training conversations hold 101,506 windows
 CHAT_CONTEXT_WORDS = 12  # a chat window's first words, as context: whole windows would not fit beside a sentence
+# hand-written sentences, joined to the generated ones --written_copies times (each copy gets its own recognition
+# errors and context). Off by default: 3 copies lifted the benchmark's three parts 0.5-3.9 points on two seeds, but
+# flagged more of part 1's hard negatives (10.0-10.6% against 8.1-9.4%) and decided fewer minimal pairs (insights.md)
+WRITTEN = Path(__file__).resolve().parent / "textdata" / "handwritten.csv"
 INT8_AGREEMENT = 0.99  # as for the acoustic models: INT8 must not change more decisions than this
 
 
@@ -172,7 +179,9 @@ def train_encoder(args, data):
 
 
 def load_data(args):
-    parts = {"generated": generated_text(args.n_generated, args.seed) if args.n_generated else [],
+    written = [r for p in args.written for r in labelled_csv(p, "--written")] if args.written_copies else []
+    parts = {"generated": (generated_text(args.n_generated, args.seed) if args.n_generated else [])
+             + written * args.written_copies,
              "chat": [(t, 0, "everyday") for t in chat_text(args.chat, args.seed)],
              "asr": [t for p in args.asr_transcripts for t in labelled_csv(p, "--asr_transcripts")],
              "user": [t for p in args.transcripts for t in labelled_csv(p, "--transcripts", skip_wordless=True)]}
@@ -193,6 +202,9 @@ def load_data(args):
     if not all_rows:
         raise HelmitError("nothing to train on: give --n_generated > 0, --asr_transcripts or --transcripts")
     summary = {k: len(v) for k, v in parts.items()}
+    copies = len(written) * args.written_copies  # joined to the generated sentences, counted apart from them
+    summary.update(generated=summary["generated"] - copies, written=len(written),
+                   written_copies=args.written_copies if written else 0)
     summary.update(harmful=sum(y for _, y, _ in all_rows), safe=sum(1 - y for _, y, _ in all_rows),
                    transcripts=[str(p) for p in args.transcripts], asr_transcripts=[str(p) for p in args.asr_transcripts],
                    transcript_weight=args.transcript_weight, seed=args.seed, asr_noise=args.asr_noise,
@@ -229,6 +241,14 @@ def parse_args(argv=None):
     p.add_argument("--n_generated", type=int, default=40000,
                    help="generated training sentences from text_corpus.py (plus a fifth as many from the audio corpus's "
                         "templates); 0 with --init and --no_asr_transcripts to adapt on your --transcripts only "
+                        "(default: %(default)s)")
+    p.add_argument("--written", nargs="*", default=[str(WRITTEN)],
+                   help="labelled sentences written by hand (text, label, category), joined to the generated ones "
+                        "--written_copies times, each copy given its own recognition errors and context "
+                        "(default: textdata/handwritten.csv, 1,589 sentences by six authors who never read this repo)")
+    p.add_argument("--written_copies", type=int, default=0,
+                   help="copies of each --written sentence in the training text; 3 lifted text written elsewhere "
+                        "0.5-3.9 points and flagged a few more hard negatives (insights.md); 0 leaves them out "
                         "(default: %(default)s)")
     p.add_argument("--chat", type=int,
                    help="windows of real everyday chat (chat_corpus.py, people's own messages) added as safe text "
@@ -280,6 +300,8 @@ def parse_args(argv=None):
         p.error(f"--context must be between 0 and 1 (got {args.context})")
     if args.chat is None:
         args.chat = CHAT if args.n_generated else 0
+    if args.written_copies < 0:
+        p.error(f"--written_copies must be >= 0, not {args.written_copies}")
     if not 0 <= args.chat <= CHAT_MAX:
         p.error(f"--chat must be between 0 and {CHAT_MAX} (the training conversations' windows), not {args.chat}")
     if args.n_generated < 0 or args.transcript_weight <= 0 or args.C <= 0 or args.epochs <= 0 or args.budget_min < 0:
@@ -310,8 +332,9 @@ def main(argv=None):
     data = load_data(args)
     s = data["summary"]
     chat = f"{s['chat']} windows of real chat, " if s["chat"] else ""
-    print(f"training text: {s['generated']} generated, {chat}{s['asr']} recognizer transcripts of generated speech, "
-          f"{s['user']} of your transcripts ({s['harmful']} harmful, {s['safe']} safe)")
+    written = f"{s['written']} hand-written sentences x{s['written_copies']}, " if s["written"] else ""
+    print(f"training text: {s['generated']} generated, {written}{chat}{s['asr']} recognizer transcripts of generated "
+          f"speech, {s['user']} of your transcripts ({s['harmful']} harmful, {s['safe']} safe)")
     if args.kind == "ngram":
         model = text_model.fit([t for t, _, _ in data["all"]], [y for _, y, _ in data["all"]], C=args.C,
                                sample_weight=data["weights"])

@@ -1,0 +1,67 @@
+"""Sentences written by hand (textdata/handwritten.csv): what they hold, that they stay apart from the
+benchmark, and how train_text.py joins them to the generated text."""
+import collections
+import csv
+
+import pytest
+
+import eval_text
+import train_text
+from test_text_benchmark import HARMS, runs, written
+from utils_io import HelmitError
+
+
+def written_rows():
+    with open(train_text.WRITTEN, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_the_written_sentences_cover_every_harm_and_safe_kind_from_six_authors():
+    rows = written_rows()
+    assert len({r["text"] for r in rows}) == len(rows) >= 1500
+    for r in rows:
+        assert r["label"] == ("1" if r["category"] in HARMS else "0"), r["text"]
+    counts = collections.Counter(r["category"] for r in rows)
+    assert min(counts[c] for c in HARMS) >= 140 and min(counts["everyday"], counts["hard_negative"]) >= 400
+    assert len({r["author"] for r in rows}) == 6
+
+
+def test_no_written_sentence_shares_a_run_of_five_words_with_the_benchmark():
+    """Never train on the benchmark, nor on its stock phrases: the authors reached for the same ones. (What
+    was written; the recognizer's transcripts of it may happen on any five words.)"""
+    bench = set().union(*(runs(written(r)) for rows in eval_text.benchmark_sets().values() for r in rows))
+    shared = [r["text"] for r in written_rows() if runs(r["text"]) & bench]
+    assert not shared, shared[:5]
+
+
+def write(path, rows):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["text", "label", "category"])
+        w.writerows(rows)
+    return str(path)
+
+
+def test_written_sentences_join_the_generated_ones_copied_each_with_its_own_errors(tmp_path):
+    mine = write(tmp_path / "w.csv", [("meet me behind the gym at nine or you will regret it badly", 1, "threat"),
+                                      ("we should order pizza for the team after practice tonight", 0, "everyday")])
+    base = ["--n_generated", "40", "--chat", "0", "--context", "0", "--written", mine]
+    without = train_text.load_data(train_text.parse_args(base + ["--written_copies", "0"]))
+    data = train_text.load_data(train_text.parse_args(base + ["--written_copies", "40", "--asr_noise", "1.0"]))
+    assert data["summary"]["written"] == 2 and data["summary"]["written_copies"] == 40
+    assert without["summary"]["written"] == 0 and without["summary"]["written_copies"] == 0
+    assert data["summary"]["generated"] == without["summary"]["generated"] == 48  # counted apart from the copies
+    added = data["all"][48:48 + 80]  # after the generated sentences, before the recognizer's transcripts
+    assert [y for _, y, _ in added] == [1, 0] * 40 and {c for _, _, c in added} == {"threat", "everyday"}
+    assert len({t for t, _, _ in added}) > 10  # each copy heard with its own recognition errors
+
+
+def test_the_written_sentences_are_left_out_unless_asked_for_and_a_bad_row_is_named(tmp_path):
+    assert train_text.parse_args([]).written_copies == 0  # the default recipe, as measured (insights.md)
+    assert train_text.parse_args(["--written_copies", "3"]).written == [str(train_text.WRITTEN)]
+    with pytest.raises(SystemExit):
+        train_text.parse_args(["--written_copies", "-1"])
+    bad = write(tmp_path / "bad.csv", [("you are great", 2, "everyday")])
+    with pytest.raises(HelmitError, match=rf"{tmp_path / 'bad.csv'}:2: label '2' is not 0 or 1"):
+        train_text.load_data(train_text.parse_args(["--n_generated", "10", "--chat", "0", "--written", bad,
+                                                    "--written_copies", "1"]))
