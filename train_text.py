@@ -49,9 +49,10 @@ ASR_NOISE = 0.3
 CHAT = 5000
 CHAT_MAX = 100000  # chat_corpus.py's training conversations hold 101,506 windows
 CHAT_CONTEXT_WORDS = 12  # a chat window's first words, as context: whole windows would not fit beside a sentence
-# hand-written sentences, joined to the generated ones --written_copies times (each copy gets its own recognition
-# errors and context). Off by default: 3 copies lifted the benchmark's three parts 0.5-3.9 points on two seeds, but
-# flagged more of part 1's hard negatives (10.0-10.6% against 8.1-9.4%) and decided fewer minimal pairs (insights.md)
+# hand-written sentences, joined to the generated ones --written_copies times (each copy draws its own recognition
+# errors and context, as a generated sentence does). Off by default: 3 copies lifted the benchmark's three parts
+# 0.5-3.9 points on two seeds, but flagged more of part 1's hard negatives (10.0-10.6% against 8.1-9.4%; fewer
+# over all three parts) and decided fewer of part 1's minimal pairs on average (insights.md)
 WRITTEN = Path(__file__).resolve().parent / "textdata" / "handwritten.csv"
 INT8_AGREEMENT = 0.99  # as for the acoustic models: INT8 must not change more decisions than this
 
@@ -102,7 +103,7 @@ def chat_text(n, seed):
     return chat_corpus.windows(n, seed, "train")
 
 
-def labelled_csv(path, flag, skip_wordless=False):
+def labelled_csv(path, flag, skip_wordless=False, what="labelled transcripts (transcribe.py on a labels.csv)"):
     """[(text, label, category)] from a CSV with text and label columns (a transcribe.py CSV of a
     labels.csv, or speak_text.py's); a category column is used when present, rows with an error skipped.
     skip_wordless: also leave out, with a warning, rows the text model reads no word in (a user's clip
@@ -110,7 +111,7 @@ def labelled_csv(path, flag, skip_wordless=False):
     recognizer transcripts keep theirs (10 of 7,000), so the default recipe's text stays as measured."""
     out, wordless, unnamed = [], [], []
     for line, row in csv_rows(path, ("text", "label"), f"{flag} file not found",
-                              f"{flag} must be labelled transcripts (transcribe.py on a labels.csv)"):
+                              f"{flag} must be {what}"):
         if (row.get("error") or "").strip():
             continue
         if str(row["label"]).strip() not in ("0", "1"):
@@ -179,7 +180,10 @@ def train_encoder(args, data):
 
 
 def load_data(args):
-    written = [r for p in args.written for r in labelled_csv(p, "--written")] if args.written_copies else []
+    written = []
+    if args.written_copies:
+        what = "labelled sentences (text, label, category)"
+        written = [r for p in args.written for r in labelled_csv(p, "--written", what=what)]
     parts = {"generated": (generated_text(args.n_generated, args.seed) if args.n_generated else [])
              + written * args.written_copies,
              "chat": [(t, 0, "everyday") for t in chat_text(args.chat, args.seed)],
@@ -208,7 +212,8 @@ def load_data(args):
     summary.update(harmful=sum(y for _, y, _ in all_rows), safe=sum(1 - y for _, y, _ in all_rows),
                    transcripts=[str(p) for p in args.transcripts], asr_transcripts=[str(p) for p in args.asr_transcripts],
                    transcript_weight=args.transcript_weight, seed=args.seed, asr_noise=args.asr_noise,
-                   asr_noised=noised, context=context, in_context=in_context)
+                   asr_noised=noised, context=context, in_context=in_context,
+                   written_files=[str(p) for p in args.written] if written else [])
     return {"all": all_rows, "weights": [weights[k] for k in parts for _ in parts[k]], "summary": summary}
 
 
@@ -244,11 +249,11 @@ def parse_args(argv=None):
                         "(default: %(default)s)")
     p.add_argument("--written", nargs="*", default=[str(WRITTEN)],
                    help="labelled sentences written by hand (text, label, category), joined to the generated ones "
-                        "--written_copies times, each copy given its own recognition errors and context "
+                        "--written_copies times, each copy drawing its own recognition errors and context "
                         "(default: textdata/handwritten.csv, 1,589 sentences by six authors who never read this repo)")
     p.add_argument("--written_copies", type=int, default=0,
                    help="copies of each --written sentence in the training text; 3 lifted text written elsewhere "
-                        "0.5-3.9 points and flagged a few more hard negatives (insights.md); 0 leaves them out "
+                        "0.5-3.9 points and flagged more of part 1's hard negatives (insights.md); 0 leaves them out "
                         "(default: %(default)s)")
     p.add_argument("--chat", type=int,
                    help="windows of real everyday chat (chat_corpus.py, people's own messages) added as safe text "
@@ -302,6 +307,8 @@ def parse_args(argv=None):
         args.chat = CHAT if args.n_generated else 0
     if args.written_copies < 0:
         p.error(f"--written_copies must be >= 0, not {args.written_copies}")
+    if args.written_copies and not args.written:
+        p.error("--written_copies joins the --written files to the training text; give at least one")
     if not 0 <= args.chat <= CHAT_MAX:
         p.error(f"--chat must be between 0 and {CHAT_MAX} (the training conversations' windows), not {args.chat}")
     if args.n_generated < 0 or args.transcript_weight <= 0 or args.C <= 0 or args.epochs <= 0 or args.budget_min < 0:

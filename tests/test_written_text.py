@@ -59,8 +59,13 @@ def test_written_sentences_join_the_generated_ones_copied_each_with_its_own_erro
 def test_the_written_sentences_are_left_out_unless_asked_for_and_a_bad_row_is_named(tmp_path):
     assert train_text.parse_args([]).written_copies == 0  # the default recipe, as measured (insights.md)
     assert train_text.parse_args(["--written_copies", "3"]).written == [str(train_text.WRITTEN)]
-    with pytest.raises(SystemExit):
-        train_text.parse_args(["--written_copies", "-1"])
+    for bad_args in (["--written_copies", "-1"], ["--written", "--written_copies", "3"]):  # no file to copy
+        with pytest.raises(SystemExit):
+            train_text.parse_args(bad_args)
+    (tmp_path / "notext.csv").write_text("sentence,label\nhi,0\n")
+    with pytest.raises(HelmitError, match=r"--written must be labelled sentences \(text, label, category\)"):
+        train_text.load_data(train_text.parse_args(["--n_generated", "10", "--chat", "0", "--written_copies", "1",
+                                                    "--written", str(tmp_path / "notext.csv")]))
     bad = write(tmp_path / "bad.csv", [("you are great", 2, "everyday")])
     with pytest.raises(HelmitError, match=rf"{tmp_path / 'bad.csv'}:2: label '2' is not 0 or 1"):
         train_text.load_data(train_text.parse_args(["--n_generated", "10", "--chat", "0", "--written", bad,
