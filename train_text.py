@@ -332,7 +332,8 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     base = args.base if args.base and Path(args.base).exists() else None  # a local model, not a named encoder
-    refuse_to_overwrite(args.out, args.overwrite, inputs=args.transcripts + [args.init, base],
+    written_in = args.written if args.written_copies else []  # inputs too: --out must not replace them
+    refuse_to_overwrite(args.out, args.overwrite, inputs=args.transcripts + written_in + [args.init, base],
                         model_marker=text_model.MANIFEST if args.kind == "encoder" else None)
     start = time.time()
     check_starting_point(args)

@@ -70,3 +70,10 @@ def test_the_written_sentences_are_left_out_unless_asked_for_and_a_bad_row_is_na
     with pytest.raises(HelmitError, match=rf"{tmp_path / 'bad.csv'}:2: label '2' is not 0 or 1"):
         train_text.load_data(train_text.parse_args(["--n_generated", "10", "--chat", "0", "--written", bad,
                                                     "--written_copies", "1"]))
+
+
+def test_out_may_not_replace_a_written_file_it_reads(tmp_path):
+    mine = write(tmp_path / "w.csv", [("see you at practice", 0, "everyday")])
+    with pytest.raises(HelmitError, match="an input of this run"):
+        train_text.main(["--kind", "ngram", "--out", mine, "--overwrite", "--written", mine, "--written_copies", "1"])
+    assert open(mine, encoding="utf-8").read().startswith("text,label,category")
