@@ -1,16 +1,12 @@
 """The frozen text benchmark (eval/): what each part holds, and that its parts stay apart."""
 import collections
-import re
 
 import pytest
 
 import eval_text
+from text_model import normalise_text
 
-HARMS = ("threat", "harassment", "bullying", "grooming")
-
-
-def words(text):
-    return re.sub(r"[^a-z0-9' ]+", " ", text.lower()).split()
+HARMS = eval_text.HARM
 
 
 def written(row):
@@ -19,7 +15,8 @@ def written(row):
 
 
 def runs(text, n=5):
-    w = words(text)
+    """The runs of n words in `text`, as the text model reads them (case and punctuation gone)."""
+    w = normalise_text(text).split()
     return {tuple(w[i:i + n]) for i in range(len(w) - n + 1)}
 
 
@@ -29,7 +26,7 @@ def test_every_part_covers_each_harm_everyday_talk_and_hard_negatives(part):
     assert len({r["id"] for r in rows}) == len(rows) and len({r["text"] for r in rows}) == len(rows)
     for r in rows:  # the label follows the category: a harm is 1, everyday talk and hard negatives 0
         assert r["label"] == ("1" if r["category"] in HARMS else "0"), r["id"]
-        assert r["category"] in HARMS + ("everyday", "hard_negative"), r["id"]
+        assert r["category"] in HARMS + eval_text.SAFE, r["id"]
     counts = collections.Counter(r["category"] for r in rows)
     assert min(counts[c] for c in HARMS) >= 35 and counts["everyday"] >= 100 and counts["hard_negative"] >= 100
     hard = collections.Counter(r["subtype"] for r in rows if r["category"] == "hard_negative")
@@ -52,12 +49,15 @@ def test_a_run_of_five_words_is_found_whatever_the_case_and_punctuation():
     assert not runs("i could murder a salad right now") & runs("i could murder a pizza right now")
 
 
-@pytest.mark.parametrize("part", eval_text.PARTS)
-def test_each_spoken_part_is_its_written_part_as_heard(part):
+@pytest.mark.parametrize("name", [*eval_text.PARTS, *(f"pairs_{p}" for p in eval_text.PAIR_PARTS)])
+def test_each_spoken_set_is_its_written_set_as_heard(name):
+    """Every part and every minimal-pairs file: the spoken file says the same items, with their labels
+    (and pair ids), and `text` there is what the recognizer heard."""
     sets = eval_text.benchmark_sets()
-    said = {r["id"]: r for r in sets[part]}
-    heard = sets[f"{part}_spoken"]
+    said = {r["id"]: r for r in sets[name]}
+    heard = sets[f"{name}_spoken"]
     assert sorted(r["id"] for r in heard) == sorted(said)
     for r in heard:
         w = said[r["id"]]
-        assert (r["spoken_text"], r["label"], r["category"]) == (w["text"], w["label"], w["category"]), r["id"]
+        assert (r["spoken_text"], r["label"], r["category"], r.get("pair")) == \
+            (w["text"], w["label"], w["category"], w.get("pair")), r["id"]
