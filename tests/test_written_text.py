@@ -56,12 +56,14 @@ def test_written_sentences_join_the_generated_ones_copied_each_with_its_own_erro
     assert len({t for t, _, _ in added}) > 10  # each copy heard with its own recognition errors
 
 
-def test_the_written_sentences_are_left_out_unless_asked_for_and_a_bad_row_is_named(tmp_path):
+def test_the_written_sentences_are_left_out_unless_asked_for_and_a_bad_row_is_named(tmp_path, capsys):
     assert train_text.parse_args([]).written_copies == 0  # the default recipe, as measured (insights.md)
     assert train_text.parse_args(["--written_copies", "3"]).written == [str(train_text.WRITTEN)]
-    for bad_args in (["--written_copies", "-1"], ["--written", "--written_copies", "3"]):  # no file to copy
+    for bad_args, says in ((["--written_copies", "-1"], "--written_copies must be >= 0, not -1"),
+                           (["--written", "--written_copies", "3"], "give at least one")):  # no file to copy
         with pytest.raises(SystemExit):
             train_text.parse_args(bad_args)
+        assert says in capsys.readouterr().err
     (tmp_path / "notext.csv").write_text("sentence,label\nhi,0\n")
     with pytest.raises(HelmitError, match=r"--written must be labelled sentences \(text, label, category\)"):
         train_text.load_data(train_text.parse_args(["--n_generated", "10", "--chat", "0", "--written_copies", "1",
