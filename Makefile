@@ -17,7 +17,7 @@ help:
 	@echo "make test   - run the test suite (installs what it needs)"
 	@echo "make text-model - the full text model (runs/text_model, 14-min budget), scored on the frozen text benchmark"
 	@echo "make text-model-mpnet - the larger encoder's text model (runs/text_model_mpnet, ~25 min): more accurate, slower"
-	@echo "make text-asr   - respeak and retranscribe the recognizer-noise training text, the spoken benchmark and pairs (~45 min)"
+	@echo "make text-asr   - respeak and retranscribe the recognizer-noise training text, the spoken benchmark and pairs (~65 min)"
 	@echo "make cv     - 5-fold cross-validation of the CNN on the 100-clip built-in corpus (~1.5 min)"
 	@echo "make heldout - train on a 2,000-clip corpus, test on its held-out voices and wording (~30 min)"
 	@echo "make fusion-heldout - fused scoring of the 400 held-out clips of the 2,000-clip corpus (after make heldout)"
@@ -46,7 +46,7 @@ demo: $(STAMP)
 	$(PY) export_onnx.py --ckpt $(RUNS)/lite_cnn.pt --onnx $(RUNS)/lite_cnn.onnx --overwrite
 	$(PY) quantize_onnx.py --onnx_in $(RUNS)/lite_cnn.onnx --onnx_out $(RUNS)/lite_cnn_int8.onnx --max_flip_rate 0.1 --overwrite
 	$(PY) train.py --data_root $(DATA) --folds 5 --seed 42 --overwrite
-	@echo "note: the demo fine-tunes the text model for one epoch (1,875 steps); make text-model trains the full two"
+	@echo "note: the demo fine-tunes the text model for one epoch (2,489 steps); make text-model trains the full two"
 	$(PY) train_text.py --out $(RUNS)/text_model_demo $(DEMO_TEXT) --overwrite
 	$(PY) fusion.py --acoustic_csv $(DATA)/cnn_cv_predictions.csv --transcripts $(DATA)/transcripts.csv \
 		--text_model $(RUNS)/text_model_demo --acoustic_onnx $(RUNS)/lite_cnn.onnx --adapt --out $(RUNS)/helmit_fused --overwrite
@@ -79,11 +79,13 @@ text-model-mpnet: $(STAMP)
 		--out $(RUNS)/text_model_mpnet --overwrite
 
 # Recognizer-noise training text (training voices) and the spoken frozen benchmark (held-out voices):
-# committed, since respeaking and retranscribing them takes ~40 min on 2 cores.
+# committed, since respeaking and retranscribing them takes ~60 min on 2 cores.
 text-asr: $(STAMP)
 	$(PY) speak_text.py --generated 1000 --voices train --output_csv textdata/espeak_whisper_train.csv --overwrite
 	$(PY) speak_text.py --generated 4000 --voices train --seed 1 --output_csv textdata/espeak_whisper_train_2.csv --overwrite
 	$(PY) speak_text.py --generated 2000 --voices train --seed 2 --output_csv textdata/espeak_whisper_train_3.csv --overwrite
+	$(PY) speak_text.py --input_csv textdata/handwritten.csv --voices train --seed 11 \
+		--output_csv textdata/espeak_whisper_train_written.csv --overwrite
 	$(PY) speak_text.py --input_csv eval/text_benchmark_part1.csv --voices heldout --seed 1 \
 		--output_csv eval/text_benchmark_part1_spoken.csv --overwrite
 	$(PY) speak_text.py --input_csv eval/text_benchmark_part2.csv --voices heldout --seed 2 \

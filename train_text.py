@@ -7,13 +7,15 @@ end to end (text_encoder.py), on:
   words only, so its held-out split stays unseen);
 - sentences from the built-in audio corpus's templates (seen templates only, so the held-out
   templates of `make heldout` stay unseen);
-- optionally (`--written_copies 3`), sentences written by hand by six authors who never read this
-  repository (`--written`, textdata/handwritten.csv), joined to the generated sentences: 0.5-3.9
-  points more on the three parts of the benchmark, but more of part 1's hard negatives flagged (insights.md);
+- sentences written by hand (`--written`): 3,653 by fourteen authors who never read this repository
+  (textdata/handwritten.csv) and a safe twin of 1,671 of its 1,706 harmful ones, its frame kept and its harm taken
+  out (textdata/handwritten_twins.csv), each joined to the generated sentences `--written_copies` (3)
+  times; with their recognizer transcripts below, they lifted the benchmark's minimal pairs from 41% to
+  63% decided right, its three parts by 0.4-3.5 points clean and 0.6-3.1 spoken (insights.md);
 - real everyday chat between people (`--chat`, chat_corpus.py), as safe text and around harmful
   sentences: taught on the generator's everyday talk alone, the model flagged 24% of what people
   actually say to each other (held-out conversations; insights.md);
-- recognizer transcripts of spoken generated sentences (`--asr_transcripts`, from speak_text.py),
+- recognizer transcripts of spoken generated and hand-written sentences (`--asr_transcripts`, from speak_text.py),
   so it learns what Whisper does to words; from the same pairs asr_noise.py learns each word's
   recognition errors and gives them to a share (`--asr_noise`) of the generated sentences;
 - your own labelled transcripts (`--transcripts`, from transcribe.py on a labels.csv), weighted up.
@@ -49,11 +51,12 @@ ASR_NOISE = 0.3
 CHAT = 5000
 CHAT_MAX = 100000  # chat_corpus.py's training conversations hold 101,506 windows
 CHAT_CONTEXT_WORDS = 12  # a chat window's first words, as context: whole windows would not fit beside a sentence
-# hand-written sentences, joined to the generated ones --written_copies times (each copy draws its own recognition
-# errors and context, as a generated sentence does). Off by default: 3 copies lifted the benchmark's three parts
-# 0.5-3.9 points on two seeds, but flagged more of part 1's hard negatives (10.0-10.6% against 8.1-9.4%; fewer
-# over all three parts) and decided fewer of part 1's minimal pairs on average (insights.md)
-WRITTEN = Path(__file__).resolve().parent / "textdata" / "handwritten.csv"
+# hand-written sentences and their safe twins, joined to the generated ones WRITTEN_COPIES times (each copy draws
+# its own recognition errors and context, as a generated sentence does). The authors' sentences alone lifted the
+# benchmark but decided fewer minimal pairs (37% against 41% over three seeds); their twins brought the pairs to
+# 63% (insights.md)
+WRITTEN = [Path(__file__).resolve().parent / "textdata" / name for name in ("handwritten.csv", "handwritten_twins.csv")]
+WRITTEN_COPIES = 3
 INT8_AGREEMENT = 0.99  # as for the acoustic models: INT8 must not change more decisions than this
 
 
@@ -247,14 +250,15 @@ def parse_args(argv=None):
                    help="generated training sentences from text_corpus.py (plus a fifth as many from the audio corpus's "
                         "templates); 0 with --init and --no_asr_transcripts to adapt on your --transcripts only "
                         "(default: %(default)s)")
-    p.add_argument("--written", nargs="*", default=[str(WRITTEN)],
+    p.add_argument("--written", nargs="*", default=[str(f) for f in WRITTEN],
                    help="labelled sentences written by hand (text, label, category), joined to the generated ones "
                         "--written_copies times, each copy drawing its own recognition errors and context "
-                        "(default: textdata/handwritten.csv, 1,589 sentences by six authors who never read this repo)")
-    p.add_argument("--written_copies", type=int, default=0,
-                   help="copies of each --written sentence in the training text; 3 lifted text written elsewhere "
-                        "0.5-3.9 points and flagged more of part 1's hard negatives (insights.md); 0 leaves them out "
-                        "(default: %(default)s)")
+                        "(default: textdata/handwritten.csv, 3,653 sentences by fourteen authors who never read this "
+                        "repo, and textdata/handwritten_twins.csv, a safe twin of nearly every harmful one)")
+    p.add_argument("--written_copies", type=int,
+                   help="copies of each --written sentence in the training text; 0 leaves them out (insights.md "
+                        f"has what they add) (default: {WRITTEN_COPIES}, or 0 with --n_generated 0, so that adapting "
+                        "with --init learns from your transcripts alone)")
     p.add_argument("--chat", type=int,
                    help="windows of real everyday chat (chat_corpus.py, people's own messages) added as safe text "
                         "(and, for the encoder, as the everyday talk --context sets harmful sentences among); its "
@@ -305,6 +309,8 @@ def parse_args(argv=None):
         p.error(f"--context must be between 0 and 1 (got {args.context})")
     if args.chat is None:
         args.chat = CHAT if args.n_generated else 0
+    if args.written_copies is None:
+        args.written_copies = WRITTEN_COPIES if args.n_generated else 0
     if args.written_copies < 0:
         p.error(f"--written_copies must be >= 0, not {args.written_copies}")
     if args.written_copies and not args.written:

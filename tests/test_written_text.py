@@ -1,36 +1,66 @@
-"""Sentences written by hand (textdata/handwritten.csv): what they hold, that they stay apart from the
-benchmark, and how train_text.py joins them to the generated text."""
+"""Sentences written by hand (textdata/handwritten.csv), their safe twins (textdata/handwritten_twins.csv) and
+their recognizer transcripts (textdata/espeak_whisper_train_written.csv): what they hold, that they stay apart
+from the benchmark, and how train_text.py joins them to the generated text."""
 import collections
 import csv
 
 import pytest
 
 import eval_text
+import speak_text
+import synth_dataset
 import train_text
+from text_model import normalise_text
 from test_text_benchmark import HARMS, runs, written
 from utils_io import HelmitError
 
 
-def written_rows():
-    with open(train_text.WRITTEN, newline="", encoding="utf-8") as f:
+SENTENCES, TWINS = train_text.WRITTEN
+SPOKEN = SENTENCES.parent / "espeak_whisper_train_written.csv"
+
+
+def written_rows(path=SENTENCES):
+    with open(path, newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
 
 
-def test_the_written_sentences_cover_every_harm_and_safe_kind_from_six_authors():
+def test_the_written_sentences_cover_every_harm_and_safe_kind_from_fourteen_authors():
     rows = written_rows()
-    assert len({r["text"] for r in rows}) == len(rows) >= 1500
+    assert len({r["text"] for r in rows}) == len({r["id"] for r in rows}) == len(rows) >= 3600
     for r in rows:
         assert r["label"] == ("1" if r["category"] in HARMS else "0"), r["text"]
     counts = collections.Counter(r["category"] for r in rows)
-    assert min(counts[c] for c in HARMS) >= 140 and min(counts["everyday"], counts["hard_negative"]) >= 400
-    assert len({r["author"] for r in rows}) == 6
+    assert min(counts[c] for c in HARMS) >= 350 and min(counts["everyday"], counts["hard_negative"]) >= 900
+    assert len({r["author"] for r in rows}) == 14
+
+
+def test_every_twin_is_safe_and_answers_one_harmful_written_sentence():
+    harmful = {r["id"]: r for r in written_rows() if r["label"] == "1"}
+    twins = written_rows(TWINS)
+    assert len(twins) >= 0.8 * len(harmful) and len({r["twin_of"] for r in twins}) == len(twins)
+    for t in twins:
+        assert (t["label"], t["category"]) == ("0", "hard_negative"), t["id"]
+        assert t["subtype"] == "twin_" + harmful[t["twin_of"]]["category"], t["id"]  # KeyError: a twin of nothing
+        assert normalise_text(t["text"]) != normalise_text(harmful[t["twin_of"]]["text"]), t["id"]
+
+
+def test_the_spoken_written_sentences_are_the_written_ones_as_heard_by_training_voices():
+    """speak_text.py --input_csv textdata/handwritten.csv --voices train: every sentence once, label kept."""
+    written = {r["id"]: r for r in written_rows()}
+    spoken = written_rows(SPOKEN)
+    assert sorted(r["id"] for r in spoken) == sorted(written)
+    for r in spoken:
+        assert (r["spoken_text"], r["label"]) == (written[r["id"]]["text"], written[r["id"]]["label"]), r["id"]
+    heldout = synth_dataset.voice_pool(True, speak_text.HOLDOUT_FRACTION)
+    assert {r["voice"] for r in spoken} <= set(synth_dataset.voice_pool(False, speak_text.HOLDOUT_FRACTION))
+    assert not {r["voice"] for r in spoken} & set(heldout)  # the benchmark's voices stay unheard
 
 
 def test_no_written_sentence_shares_a_run_of_five_words_with_the_benchmark():
     """Never train on the benchmark, nor on its stock phrases: the authors reached for the same ones. (What
     was written; the recognizer's transcripts of it may happen on any five words.)"""
     bench = set().union(*(runs(written(r)) for rows in eval_text.benchmark_sets().values() for r in rows))
-    shared = [r["text"] for r in written_rows() if runs(r["text"]) & bench]
+    shared = [r["text"] for p in (SENTENCES, TWINS) for r in written_rows(p) if runs(r["text"]) & bench]
     assert not shared, shared[:5]
 
 
@@ -56,9 +86,11 @@ def test_written_sentences_join_the_generated_ones_copied_each_with_its_own_erro
     assert len({t for t, _, _ in added}) > 10  # each copy heard with its own recognition errors
 
 
-def test_the_written_sentences_are_left_out_unless_asked_for_and_a_bad_row_is_named(tmp_path, capsys):
-    assert train_text.parse_args([]).written_copies == 0  # the default recipe, as measured (insights.md)
-    assert train_text.parse_args(["--written_copies", "3"]).written == [str(train_text.WRITTEN)]
+def test_the_written_sentences_join_by_default_but_not_an_adaptation_and_a_bad_row_is_named(tmp_path, capsys):
+    default = train_text.parse_args([])  # the default recipe, as measured (insights.md)
+    assert default.written_copies == 3 and default.written == [str(SENTENCES), str(TWINS)]
+    assert train_text.parse_args(["--n_generated", "0", "--init", "m"]).written_copies == 0  # your transcripts alone
+    assert train_text.parse_args(["--n_generated", "0", "--written_copies", "2"]).written_copies == 2
     for bad_args, says in ((["--written_copies", "-1"], "--written_copies must be >= 0, not -1"),
                            (["--written", "--written_copies", "3"], "give at least one")):  # no file to copy
         with pytest.raises(SystemExit):
