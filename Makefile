@@ -12,7 +12,7 @@ RUNS   := runs
 help:
 	@echo "make demo   - the whole system on the built-in corpus: corpus, transcripts, acoustic CNN (ONNX, INT8), a one-epoch text"
 	@echo "              model, fusion cross-validated with the text model adapted per fold, metrics, runs/helmit_fused,"
-	@echo "              and one clip classified with infer.py (13-18 min on 2 cores, plus ~4 min of install)"
+	@echo "              and one clip classified with infer.py (~16-20 min on 2 quiet cores, plus ~4 min of install)"
 	@echo "make install - create .venv and install requirements.txt (then: . .venv/bin/activate)"
 	@echo "make test   - run the test suite (installs what it needs)"
 	@echo "make text-model - the full text model (runs/text_model, 14-min budget), scored on the frozen text benchmark"
