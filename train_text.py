@@ -111,7 +111,7 @@ def labelled_csv(path, flag, skip_wordless=False, what="labelled transcripts (tr
     labels.csv, or speak_text.py's); a category column is used when present, rows with an error skipped.
     skip_wordless: also leave out, with a warning, rows the text model reads no word in (a user's clip
     in which the recognizer heard nothing teaches only that nothing is its label). The committed
-    recognizer transcripts keep theirs (10 of 7,000), so the default recipe's text stays as measured."""
+    recognizer transcripts keep theirs (11 of 10,653), so the default recipe's text stays as measured."""
     out, wordless, unnamed = [], [], []
     for line, row in csv_rows(path, ("text", "label"), f"{flag} file not found",
                               f"{flag} must be {what}"):
@@ -347,8 +347,8 @@ def main(argv=None):
     s = data["summary"]
     chat = f"{s['chat']} windows of real chat, " if s["chat"] else ""
     written = f"{s['written']} hand-written sentences x{s['written_copies']}, " if s["written"] else ""
-    print(f"training text: {s['generated']} generated, {written}{chat}{s['asr']} recognizer transcripts of generated "
-          f"speech, {s['user']} of your transcripts ({s['harmful']} harmful, {s['safe']} safe)")
+    print(f"training text: {s['generated']} generated, {written}{chat}{s['asr']} recognizer transcripts of spoken "
+          f"sentences, {s['user']} of your transcripts ({s['harmful']} harmful, {s['safe']} safe)")
     if args.kind == "ngram":
         model = text_model.fit([t for t, _, _ in data["all"]], [y for _, y, _ in data["all"]], C=args.C,
                                sample_weight=data["weights"])
