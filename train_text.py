@@ -8,10 +8,11 @@ end to end (text_encoder.py), on:
 - sentences from the built-in audio corpus's templates (seen templates only, so the held-out
   templates of `make heldout` stay unseen);
 - sentences written by hand (`--written`): 3,653 by fourteen authors who never read this repository
-  (textdata/handwritten.csv) and a safe twin of 1,671 of its 1,706 harmful ones, its frame kept and its harm taken
-  out (textdata/handwritten_twins.csv), each joined to the generated sentences `--written_copies` (3)
-  times; with their recognizer transcripts below, they lifted the benchmark's minimal pairs from 41% to
-  63% decided right, its three parts by 0.4-3.5 points clean and 0.6-3.1 spoken (insights.md);
+  (textdata/handwritten.csv), joined to the generated sentences `--written_copies` (3) times, and (`--twins`) a
+  safe twin of 1,671 of their 1,706 harmful ones, its frame kept and its harm taken out
+  (textdata/handwritten_twins.csv), joined `--twin_copies` (3) times; with their recognizer transcripts below,
+  they lifted the benchmark's minimal pairs from 41% to 63% decided right, its three parts by 0.4-3.5 points
+  clean and 0.6-3.1 spoken (insights.md);
 - real everyday chat between people (`--chat`, chat_corpus.py), as safe text and around harmful
   sentences: taught on the generator's everyday talk alone, the model flagged 24% of what people
   actually say to each other (held-out conversations; insights.md);
@@ -51,12 +52,14 @@ ASR_NOISE = 0.3
 CHAT = 5000
 CHAT_MAX = 100000  # chat_corpus.py's training conversations hold 101,506 windows
 CHAT_CONTEXT_WORDS = 12  # a chat window's first words, as context: whole windows would not fit beside a sentence
-# hand-written sentences and their safe twins, joined to the generated ones WRITTEN_COPIES times (each copy draws
-# its own recognition errors and context, as a generated sentence does). The authors' sentences alone lifted the
-# benchmark but decided fewer minimal pairs (37% against 41% over three seeds); their twins brought the pairs to
-# 63% (insights.md)
-WRITTEN = [Path(__file__).resolve().parent / "textdata" / name for name in ("handwritten.csv", "handwritten_twins.csv")]
+# hand-written sentences, joined to the generated ones WRITTEN_COPIES times (each copy draws its own recognition
+# errors and context, as a generated sentence does), and their safe twins TWIN_COPIES times. The authors' sentences
+# alone lifted the benchmark but decided fewer minimal pairs (37% against 41% over three seeds); their twins at
+# three copies brought the pairs to 63%; at one copy the pairs fell back to 56% (insights.md)
+WRITTEN = [Path(__file__).resolve().parent / "textdata" / "handwritten.csv"]
+TWINS = [Path(__file__).resolve().parent / "textdata" / "handwritten_twins.csv"]
 WRITTEN_COPIES = 3
+TWIN_COPIES = 3
 INT8_AGREEMENT = 0.99  # as for the acoustic models: INT8 must not change more decisions than this
 
 
@@ -183,12 +186,11 @@ def train_encoder(args, data):
 
 
 def load_data(args):
-    written = []
-    if args.written_copies:
-        what = "labelled sentences (text, label, category)"
-        written = [r for p in args.written for r in labelled_csv(p, "--written", what=what)]
+    what = "labelled sentences (text, label, category)"
+    written = [r for p in args.written for r in labelled_csv(p, "--written", what=what)] if args.written_copies else []
+    twins = [r for p in args.twins for r in labelled_csv(p, "--twins", what=what)] if args.twin_copies else []
     parts = {"generated": (generated_text(args.n_generated, args.seed) if args.n_generated else [])
-             + written * args.written_copies,
+             + written * args.written_copies + twins * args.twin_copies,
              "chat": [(t, 0, "everyday") for t in chat_text(args.chat, args.seed)],
              "asr": [t for p in args.asr_transcripts for t in labelled_csv(p, "--asr_transcripts")],
              "user": [t for p in args.transcripts for t in labelled_csv(p, "--transcripts", skip_wordless=True)]}
@@ -209,14 +211,16 @@ def load_data(args):
     if not all_rows:
         raise HelmitError("nothing to train on: give --n_generated > 0, --asr_transcripts or --transcripts")
     summary = {k: len(v) for k, v in parts.items()}
-    copies = len(written) * args.written_copies  # joined to the generated sentences, counted apart from them
+    copies = len(written) * args.written_copies + len(twins) * args.twin_copies  # counted apart from the generated
     summary.update(generated=summary["generated"] - copies, written=len(written),
-                   written_copies=args.written_copies if written else 0)
+                   written_copies=args.written_copies if written else 0, twins=len(twins),
+                   twin_copies=args.twin_copies if twins else 0)
     summary.update(harmful=sum(y for _, y, _ in all_rows), safe=sum(1 - y for _, y, _ in all_rows),
                    transcripts=[str(p) for p in args.transcripts], asr_transcripts=[str(p) for p in args.asr_transcripts],
                    transcript_weight=args.transcript_weight, seed=args.seed, asr_noise=args.asr_noise,
                    asr_noised=noised, context=context, in_context=in_context,
-                   written_files=[str(p) for p in args.written] if written else [])
+                   written_files=[str(p) for p in args.written] if written else [],
+                   twin_files=[str(p) for p in args.twins] if twins else [])
     return {"all": all_rows, "weights": [weights[k] for k in parts for _ in parts[k]], "summary": summary}
 
 
@@ -253,12 +257,18 @@ def parse_args(argv=None):
     p.add_argument("--written", nargs="*", default=[str(f) for f in WRITTEN],
                    help="labelled sentences written by hand (text, label, category), joined to the generated ones "
                         "--written_copies times, each copy drawing its own recognition errors and context "
-                        "(default: textdata/handwritten.csv, 3,653 sentences by fourteen authors who never read this "
-                        "repo, and textdata/handwritten_twins.csv, a safe twin of nearly every harmful one)")
+                        "(default: textdata/handwritten.csv, 3,653 sentences by fourteen authors who never read this repo)")
     p.add_argument("--written_copies", type=int,
                    help="copies of each --written sentence in the training text; 0 leaves them out (insights.md "
                         f"has what they add) (default: {WRITTEN_COPIES}, or 0 with --n_generated 0, so that adapting "
                         "with --init learns from your transcripts alone)")
+    p.add_argument("--twins", nargs="*", default=[str(f) for f in TWINS],
+                   help="safe twins of harmful written sentences (the same frame, the harm taken out), joined "
+                        "--twin_copies times (default: textdata/handwritten_twins.csv, a twin of 1,671 of its 1,706 harmful "
+                        "sentences)")
+    p.add_argument("--twin_copies", type=int,
+                   help=f"copies of each --twins sentence; 0 leaves them out (default: {TWIN_COPIES}, or 0 with "
+                        "--n_generated 0)")
     p.add_argument("--chat", type=int,
                    help="windows of real everyday chat (chat_corpus.py, people's own messages) added as safe text "
                         "(and, for the encoder, as the everyday talk --context sets harmful sentences among); its "
@@ -311,10 +321,14 @@ def parse_args(argv=None):
         args.chat = CHAT if args.n_generated else 0
     if args.written_copies is None:
         args.written_copies = WRITTEN_COPIES if args.n_generated else 0
-    if args.written_copies < 0:
-        p.error(f"--written_copies must be >= 0, not {args.written_copies}")
-    if args.written_copies and not args.written:
-        p.error("--written_copies joins the --written files to the training text; give at least one")
+    if args.twin_copies is None:
+        args.twin_copies = TWIN_COPIES if args.n_generated else 0
+    for flag, copies, files in (("written", args.written_copies, args.written), ("twin", args.twin_copies, args.twins)):
+        if copies < 0:
+            p.error(f"--{flag}_copies must be >= 0, not {copies}")
+        if copies and not files:
+            p.error(f"--{flag}_copies joins the --{flag}{'' if flag == 'written' else 's'} files to the training text; "
+                    "give at least one")
     if not 0 <= args.chat <= CHAT_MAX:
         p.error(f"--chat must be between 0 and {CHAT_MAX} (the training conversations' windows), not {args.chat}")
     if args.n_generated < 0 or args.transcript_weight <= 0 or args.C <= 0 or args.epochs <= 0 or args.budget_min < 0:
@@ -338,7 +352,8 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     base = args.base if args.base and Path(args.base).exists() else None  # a local model, not a named encoder
-    written_in = args.written if args.written_copies else []  # inputs too: --out must not replace them
+    # inputs too: --out must not replace them
+    written_in = (args.written if args.written_copies else []) + (args.twins if args.twin_copies else [])
     refuse_to_overwrite(args.out, args.overwrite, inputs=args.transcripts + written_in + [args.init, base],
                         model_marker=text_model.MANIFEST if args.kind == "encoder" else None)
     start = time.time()
@@ -347,6 +362,7 @@ def main(argv=None):
     s = data["summary"]
     chat = f"{s['chat']} windows of real chat, " if s["chat"] else ""
     written = f"{s['written']} hand-written sentences x{s['written_copies']}, " if s["written"] else ""
+    written += f"{s['twins']} safe twins x{s['twin_copies']}, " if s["twins"] else ""
     print(f"training text: {s['generated']} generated, {written}{chat}{s['asr']} recognizer transcripts of spoken "
           f"sentences, {s['user']} of your transcripts ({s['harmful']} harmful, {s['safe']} safe)")
     if args.kind == "ngram":

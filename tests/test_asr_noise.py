@@ -80,7 +80,7 @@ def test_train_text_spreads_learned_errors_over_generated_text(tmp_path, capsys)
 
     def generated(noise):
         args = train_text.parse_args(["--n_generated", "300", "--chat", "0", "--asr_transcripts", str(pairs),
-                                       "--asr_noise", noise, "--written_copies", "0"])
+                                       "--asr_noise", noise, "--written_copies", "0", "--twin_copies", "0"])
         data = train_text.load_data(args)
         return data["summary"]["asr_noised"], [t for t, _, _ in data["all"][:data["summary"]["generated"]]]
 

@@ -19,7 +19,7 @@ def tiny_model(tiny_text_base, tmp_path_factory):
     """train_text.py fine-tuning the tiny encoder, as a user would run it with --base."""
     out = tmp_path_factory.mktemp("text") / "model"
     proc = run_script("train_text.py", "--base", tiny_text_base, "--out", out, "--n_generated", 1200, "--chat", 200, "--epochs", 4,
-                      "--lr", 1e-3, "--budget_min", 0, "--no_asr_transcripts", "--written_copies", 0, "--max_length", 48,
+                      "--lr", 1e-3, "--budget_min", 0, "--no_asr_transcripts", "--written_copies", 0, "--twin_copies", 0, "--max_length", 48,
                       "--threads", 1)  # the generated text alone keeps it tiny
     return out, proc
 

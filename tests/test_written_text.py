@@ -15,7 +15,7 @@ from test_text_benchmark import HARMS, runs, written
 from utils_io import HelmitError
 
 
-SENTENCES, TWINS = train_text.WRITTEN
+SENTENCES, TWINS = train_text.WRITTEN[0], train_text.TWINS[0]
 SPOKEN = SENTENCES.parent / "espeak_whisper_train_written.csv"
 
 
@@ -75,7 +75,7 @@ def write(path, rows):
 def test_written_sentences_join_the_generated_ones_copied_each_with_its_own_errors(tmp_path):
     mine = write(tmp_path / "w.csv", [("meet me behind the gym at nine or you will regret it badly", 1, "threat"),
                                       ("we should order pizza for the team after practice tonight", 0, "everyday")])
-    base = ["--n_generated", "40", "--chat", "0", "--context", "0", "--written", mine]
+    base = ["--n_generated", "40", "--chat", "0", "--context", "0", "--written", mine, "--twin_copies", "0"]
     without = train_text.load_data(train_text.parse_args(base + ["--written_copies", "0"]))
     data = train_text.load_data(train_text.parse_args(base + ["--written_copies", "40", "--asr_noise", "1.0"]))
     assert data["summary"]["written"] == 2 and data["summary"]["written_copies"] == 40
@@ -86,12 +86,29 @@ def test_written_sentences_join_the_generated_ones_copied_each_with_its_own_erro
     assert len({t for t, _, _ in added}) > 10  # each copy heard with its own recognition errors
 
 
+def test_safe_twins_join_as_many_times_as_asked_apart_from_the_written_sentences(tmp_path):
+    mine = write(tmp_path / "w.csv", [("meet me behind the gym at nine or you will regret it badly", 1, "threat")])
+    twin = write(tmp_path / "t.csv", [("meet me behind the gym at nine or you will miss the bus", 0, "hard_negative")])
+    base = ["--n_generated", "40", "--chat", "0", "--context", "0", "--asr_noise", "0", "--written", mine, "--twins", twin]
+    data = train_text.load_data(train_text.parse_args(base + ["--written_copies", "3", "--twin_copies", "2"]))
+    s = data["summary"]
+    assert (s["written"], s["written_copies"], s["twins"], s["twin_copies"], s["generated"]) == (1, 3, 1, 2, 48)
+    assert [y for _, y, _ in data["all"][48:48 + 5]] == [1, 1, 1, 0, 0]
+    assert s["twin_files"] == [twin] and s["written_files"] == [mine]
+    none = train_text.load_data(train_text.parse_args(base + ["--twin_copies", "0"]))["summary"]
+    assert (none["twins"], none["twin_copies"], none["twin_files"]) == (0, 0, [])
+
+
 def test_the_written_sentences_join_by_default_but_not_an_adaptation_and_a_bad_row_is_named(tmp_path, capsys):
     default = train_text.parse_args([])  # the default recipe, as measured (insights.md)
-    assert default.written_copies == 3 and default.written == [str(SENTENCES), str(TWINS)]
-    assert train_text.parse_args(["--n_generated", "0", "--init", "m"]).written_copies == 0  # your transcripts alone
+    assert default.written_copies == 3 and default.written == [str(SENTENCES)]
+    assert default.twin_copies == 3 and default.twins == [str(TWINS)]
+    adapting = train_text.parse_args(["--n_generated", "0", "--init", "m"])
+    assert adapting.written_copies == adapting.twin_copies == 0  # your transcripts alone
     assert train_text.parse_args(["--n_generated", "0", "--written_copies", "2"]).written_copies == 2
     for bad_args, says in ((["--written_copies", "-1"], "--written_copies must be >= 0, not -1"),
+                           (["--twin_copies", "-2"], "--twin_copies must be >= 0, not -2"),
+                           (["--twins", "--twin_copies", "1"], "give at least one"),
                            (["--written", "--written_copies", "3"], "give at least one")):  # no file to copy
         with pytest.raises(SystemExit):
             train_text.parse_args(bad_args)
@@ -110,4 +127,6 @@ def test_out_may_not_replace_a_written_file_it_reads(tmp_path):
     mine = write(tmp_path / "w.csv", [("see you at practice", 0, "everyday")])
     with pytest.raises(HelmitError, match="an input of this run"):
         train_text.main(["--kind", "ngram", "--out", mine, "--overwrite", "--written", mine, "--written_copies", "1"])
+    with pytest.raises(HelmitError, match="an input of this run"):
+        train_text.main(["--kind", "ngram", "--out", mine, "--overwrite", "--twins", mine, "--twin_copies", "1"])
     assert open(mine, encoding="utf-8").read().startswith("text,label,category")
