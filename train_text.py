@@ -185,10 +185,16 @@ def train_encoder(args, data):
     return module, tokenizer, meta
 
 
+def hand_written(args):
+    """(files flag, copies flag, files, copies) of each kind of hand-written text joined to the generated."""
+    return (("--written", "--written_copies", args.written, args.written_copies),
+            ("--twins", "--twin_copies", args.twins, args.twin_copies))
+
+
 def load_data(args):
     what = "labelled sentences (text, label, category)"
-    written = [r for p in args.written for r in labelled_csv(p, "--written", what=what)] if args.written_copies else []
-    twins = [r for p in args.twins for r in labelled_csv(p, "--twins", what=what)] if args.twin_copies else []
+    written, twins = ([r for p in files for r in labelled_csv(p, flag, what=what)] if copies else []
+                      for flag, _, files, copies in hand_written(args))
     parts = {"generated": (generated_text(args.n_generated, args.seed) if args.n_generated else [])
              + written * args.written_copies + twins * args.twin_copies,
              "chat": [(t, 0, "everyday") for t in chat_text(args.chat, args.seed)],
@@ -323,12 +329,11 @@ def parse_args(argv=None):
         args.written_copies = WRITTEN_COPIES if args.n_generated else 0
     if args.twin_copies is None:
         args.twin_copies = TWIN_COPIES if args.n_generated else 0
-    for flag, copies, files in (("written", args.written_copies, args.written), ("twin", args.twin_copies, args.twins)):
+    for files_flag, copies_flag, files, copies in hand_written(args):
         if copies < 0:
-            p.error(f"--{flag}_copies must be >= 0, not {copies}")
+            p.error(f"{copies_flag} must be >= 0, not {copies}")
         if copies and not files:
-            p.error(f"--{flag}_copies joins the --{flag}{'' if flag == 'written' else 's'} files to the training text; "
-                    "give at least one")
+            p.error(f"{copies_flag} joins the {files_flag} files to the training text; give at least one")
     if not 0 <= args.chat <= CHAT_MAX:
         p.error(f"--chat must be between 0 and {CHAT_MAX} (the training conversations' windows), not {args.chat}")
     if args.n_generated < 0 or args.transcript_weight <= 0 or args.C <= 0 or args.epochs <= 0 or args.budget_min < 0:
@@ -352,8 +357,7 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     base = args.base if args.base and Path(args.base).exists() else None  # a local model, not a named encoder
-    # inputs too: --out must not replace them
-    written_in = (args.written if args.written_copies else []) + (args.twins if args.twin_copies else [])
+    written_in = [f for _, _, files, copies in hand_written(args) if copies for f in files]  # --out must not replace them
     refuse_to_overwrite(args.out, args.overwrite, inputs=args.transcripts + written_in + [args.init, base],
                         model_marker=text_model.MANIFEST if args.kind == "encoder" else None)
     start = time.time()
