@@ -24,14 +24,14 @@ def written_rows(path=SENTENCES):
         return list(csv.DictReader(f))
 
 
-def test_the_written_sentences_cover_every_harm_and_safe_kind_from_fourteen_authors():
+def test_the_written_sentences_cover_every_harm_and_safe_kind_from_22_authors():
     rows = written_rows()
-    assert len({r["text"] for r in rows}) == len({r["id"] for r in rows}) == len(rows) >= 3600
+    assert len({r["text"] for r in rows}) == len({r["id"] for r in rows}) == len(rows) >= 5300
     for r in rows:
         assert r["label"] == ("1" if r["category"] in HARMS else "0"), r["text"]
     counts = collections.Counter(r["category"] for r in rows)
-    assert min(counts[c] for c in HARMS) >= 350 and min(counts["everyday"], counts["hard_negative"]) >= 900
-    assert len({r["author"] for r in rows}) == 14
+    assert min(counts[c] for c in HARMS) >= 450 and min(counts["everyday"], counts["hard_negative"]) >= 1300
+    assert len({r["author"] for r in rows}) == 22
 
 
 def test_every_twin_is_safe_and_answers_one_harmful_written_sentence():
@@ -102,7 +102,7 @@ def test_safe_twins_join_as_many_times_as_asked_apart_from_the_written_sentences
 def test_the_written_sentences_join_by_default_but_not_an_adaptation_and_a_bad_row_is_named(tmp_path, capsys):
     default = train_text.parse_args([])  # the default recipe, as measured (insights.md)
     assert default.written_copies == 3 and default.written == [str(SENTENCES)]
-    assert default.twin_copies == 3 and default.twins == [str(TWINS)]
+    assert default.twin_copies == 2 and default.twins == [str(TWINS)]
     adapting = train_text.parse_args(["--n_generated", "0", "--init", "m"])
     assert adapting.written_copies == adapting.twin_copies == 0  # your transcripts alone
     assert train_text.parse_args(["--n_generated", "0", "--written_copies", "2"]).written_copies == 2
