@@ -39,8 +39,9 @@ import text_model
 from config import HARM_CATEGORIES
 from utils_io import HelmitError, atomic_directory, csv_rows, refuse_to_overwrite, run_cli
 
+TEXTDATA = Path(__file__).resolve().parent / "textdata"  # the committed training text beside the code
 # every textdata/espeak_whisper_train*.csv (make text-asr writes them)
-DEFAULT_ASR_TRANSCRIPTS = sorted((Path(__file__).resolve().parent / "textdata").glob("espeak_whisper_train*.csv"))
+DEFAULT_ASR_TRANSCRIPTS = sorted(TEXTDATA.glob("espeak_whisper_train*.csv"))
 HARM = HARM_CATEGORIES
 CONTEXT = 0.25  # share of generated sentences set in everyday context (with_context); insights.md has the measurement
 WINDOW_WORDS = 32  # a transcript is scored in windows this long (text_model.encoder_logits): most turns fit in one
@@ -58,8 +59,8 @@ CHAT_CONTEXT_WORDS = 12  # a chat window's first words, as context: whole window
 # three copies brought the pairs to 63%; at one copy the pairs fell back to 56%. With eight more authors, two copies
 # decided 67-69% of the pairs and read the benchmark nearly as well as one; three read part 1 no better than before
 # (insights.md)
-WRITTEN = [Path(__file__).resolve().parent / "textdata" / "handwritten.csv"]
-TWINS = [Path(__file__).resolve().parent / "textdata" / "handwritten_twins.csv"]
+WRITTEN = [TEXTDATA / "handwritten.csv"]
+TWINS = [TEXTDATA / "handwritten_twins.csv"]
 WRITTEN_COPIES = 3
 TWIN_COPIES = 2
 INT8_AGREEMENT = 0.99  # as for the acoustic models: INT8 must not change more decisions than this
