@@ -38,7 +38,7 @@ INNER_FOLDS = 5  # folds of the fit clips on which the acoustic model must earn 
 # ... by lowering the text's cross-validated log-loss by at least this share: smaller gains are the noise
 # of which clips fall in which inner fold, and a weight they grant moves decisions for nothing
 MIN_GAIN = 0.01
-REPLAY = 200  # training texts (generated, and chat) mixed into each adaptation so a few dozen transcripts do not erase the rest
+REPLAY = 200  # texts the model was trained on, mixed into each adaptation so a few dozen transcripts do not erase the rest
 
 
 def fit_combiner(columns, labels, C=1.0):
@@ -282,27 +282,78 @@ def cross_validate(p_a, p_t, labels, folds, p_t_fold=None, p_t_calibration=None,
 
 
 # ---------------------------------------------------------------- adapting the text model to these clips
-def replay_rows(seed, context, chat_share=0.0):
-    """[(text, label, category)]: REPLAY training texts for an adaptation, as the model was trained:
-    generated sentences, the share `context` of them set among safe ones (train_text.with_context;
-    its training.context), and the share `chat_share` of real chat (train_text.py --chat). Replayed
-    alone, adapting on the demo corpus's transcripts wore a `--context 0.25` model's reading of one
-    harmful sentence among 2-5 safe ones down by 4-8 points, in context by 2.5-4.5 (insights.md)."""
+def replay_counts(training):
+    """{source: rows}: what the model was trained on, from its text_model.json "training", each source
+    counted as often as training saw it (hand-written sentences and twins with their copies)."""
+    return {"generated": training.get("generated", 0),
+            "written": training.get("written", 0) * training.get("written_copies", 0),
+            "twins": training.get("twins", 0) * training.get("twin_copies", 0),
+            "asr": training.get("asr", 0), "chat": training.get("chat", 0)}
+
+
+def replay_shares(counts, n=None):
+    """{source: texts of n (REPLAY)} in the shares of `counts`, by largest remainder so they add up to n.
+    A model trained on chat and a user's transcripts alone replays generated sentences: chat alone would
+    hold no harmful text at all."""
+    n = REPLAY if n is None else n
+    counts = {k: v for k, v in counts.items() if v > 0}
+    if not set(counts) - {"chat"}:
+        return {"generated": n}
+    total = sum(counts.values())
+    out = {k: n * v // total for k, v in counts.items()}
+    for k in sorted(counts, key=lambda k: -(n * counts[k] % total))[:n - sum(out.values())]:
+        out[k] += 1
+    return out
+
+
+def training_file(path):
+    """A file a model was trained on, where the record names it or, trained on another machine, in this
+    checkout's textdata/ by its name; None if neither is there."""
+    from train_text import TEXTDATA
+
+    for p in (Path(path), TEXTDATA / Path(path).name):
+        if p.is_file():
+            return p
+    return None
+
+
+def replay_rows(seed, training):
+    """[(text, label, category)]: REPLAY texts for an adaptation, drawn from what the model was trained
+    on in the shares it was trained with (replay_shares): generated sentences, hand-written ones and
+    their safe twins (train_text.py --written, --twins), recognizer transcripts (--asr_transcripts) and
+    real chat (--chat). As in training, the share `training.context` of the generated and hand-written
+    ones is set among safe ones (train_text.with_context). Generated sentences replayed alone wore down
+    what the rest taught (insights.md); a file the record names that is not here is left out, with a
+    warning, and its share goes to the others."""
     import text_corpus
-    from train_text import chat_text, with_context
+    from train_text import chat_text, labelled_csv, with_context
 
-    chat = [text_model.normalise_text(t) for t in chat_text(round(REPLAY * chat_share), seed)]
-    generated = [(text_model.normalise_text(g["text"]), g["label"], g["category"])
-                 for g in text_corpus.generate(REPLAY - len(chat), seed, "train", spoken=0.3)]
-    return with_context(generated, context, seed, chat=chat)[0] + [(t, 0, "everyday") for t in chat]
+    counts, pools = replay_counts(training), {}
+    for source, key in (("written", "written_files"), ("twins", "twin_files"), ("asr", "asr_transcripts")):
+        if not counts[source]:
+            continue
+        found = [training_file(p) for p in training.get(key, [])]
+        for p, f in zip(training.get(key, []), found):
+            if f is None:
+                print(f"warning: {p} (in the text model's training) is not here: adaptation replays the rest of "
+                      "what it was trained on", file=sys.stderr)
+        pools[source] = [r for f in found if f for r in labelled_csv(f, f"replay of {source}", what="labelled sentences")]
+        if not pools[source]:
+            counts[source] = 0
+    shares = replay_shares(counts)
+    rng = np.random.default_rng(seed + 11)
 
+    def drawn(source):
+        rows, k = pools.get(source, []), shares.get(source, 0)
+        return [rows[i] for i in rng.choice(len(rows), k, replace=k > len(rows))] if k else []
 
-def chat_share(training):
-    """The share of real chat beside generated text in a model's training (its text_model.json
-    "training"): 0 before --chat, and 0 for a model trained on chat and a user's transcripts alone,
-    whose replay would otherwise hold no harmful text at all."""
-    chat, other = training.get("chat", 0), training.get("generated", 0) + training.get("asr", 0)
-    return chat / (chat + other) if other else 0.0
+    chat = chat_text(shares.get("chat", 0), seed)
+    generated = [(g["text"], g["label"], g["category"])
+                 for g in text_corpus.generate(shares.get("generated", 0), seed, "train", spoken=0.3)]
+    sentences, _ = with_context(generated + drawn("written") + drawn("twins"), float(training.get("context", 0.0)),
+                                seed, chat=chat)
+    rows = sentences + drawn("asr") + [(t, 0, "everyday") for t in chat]
+    return [(text_model.normalise_text(t), y, c) for t, y, c in rows]
 
 
 def adapt(text_dir, texts, labels, categories, seed, epochs, threads=None, progress=False):
@@ -314,7 +365,7 @@ def adapt(text_dir, texts, labels, categories, seed, epochs, threads=None, progr
     module, tokenizer, provenance = text_encoder.load_for_training(init=text_dir)
     # models trained before --context have no share recorded: they learned from lone sentences
     trained = provenance["adapted_from"]
-    replay = replay_rows(seed, float(trained.get("context", 0.0)), chat_share(trained))
+    replay = replay_rows(seed, trained)
     # a transcript with no words teaches nothing about wording: it would only pull the score of silence
     # towards these clips' label mix (such clips are still scored; main() says how many)
     worded = [i for i, t in enumerate(texts) if not text_model.no_speech(t)]

@@ -523,24 +523,53 @@ def test_adaptation_replays_generated_sentences_in_context_as_training_does():
     import fusion
     import text_corpus
 
-    replay = fusion.replay_rows(seed=5, context=0.25)
+    replay = fusion.replay_rows(seed=5, training={"generated": 48000, "context": 0.25})
     alone = [text_model.normalise_text(g["text"]) for g in text_corpus.generate(fusion.REPLAY, 5, "train", spoken=0.3)]
     assert len(replay) == fusion.REPLAY == len(alone)
     in_context = [(t, a) for (t, _, _), a in zip(replay, alone) if t != a]
     assert 0.1 * fusion.REPLAY < len(in_context) < 0.4 * fusion.REPLAY
     assert all(a in t and len(t.split()) > len(a.split()) for t, a in in_context)
     # a model trained on lone sentences (context 0, or none recorded) is adapted with lone sentences
-    assert [t for t, _, _ in fusion.replay_rows(seed=5, context=0.0)] == alone
-    # a model trained with real chat (train_text.py --chat) replays it in the share it was trained with
+    assert [t for t, _, _ in fusion.replay_rows(seed=5, training={"generated": 48000})] == alone
+
+
+def test_adaptation_replays_everything_the_model_was_trained_on_in_its_shares(tmp_path, capsys):
+    import fusion
     import train_text
 
-    share = fusion.chat_share({"generated": 48000, "chat": 10000, "asr": 7000, "user": 90})
-    assert share == pytest.approx(10000 / 65000) and fusion.chat_share({"generated": 48000}) == 0.0
-    # trained on chat and a user's transcripts alone: replaying chat alone would hold no harmful text
-    assert fusion.chat_share({"generated": 0, "chat": 50, "asr": 0, "user": 90}) == 0.0
-    mixed = fusion.replay_rows(seed=5, context=0.25, chat_share=share)
-    chat = [text_model.normalise_text(t) for t in train_text.chat_text(31, 5)]
-    assert len(mixed) == fusion.REPLAY and mixed[-31:] == [(t, 0, "everyday") for t in chat]
+    # the default recipe's record: 48,000 generated, 5,360 written x3, 2,662 twins x2, 12,353 transcripts, 5,000 chat
+    record = {"generated": 48000, "written": 5360, "written_copies": 3, "twins": 2662, "twin_copies": 2,
+              "asr": 12353, "chat": 5000}
+    shares = fusion.replay_shares(fusion.replay_counts(record))
+    total = 48000 + 16080 + 5324 + 12353 + 5000
+    assert sum(shares.values()) == fusion.REPLAY
+    for source, rows in (("generated", 48000), ("written", 16080), ("twins", 5324), ("asr", 12353), ("chat", 5000)):
+        assert abs(shares[source] - fusion.REPLAY * rows / total) < 1, source
+    # trained on chat and a user's transcripts alone: chat alone would hold no harmful text
+    assert fusion.replay_shares({"generated": 0, "chat": 50, "asr": 0}) == {"generated": fusion.REPLAY}
+
+    files = {}
+    for name, label, category in (("written", 1, "threat"), ("twins", 0, ""), ("asr", 1, "grooming")):
+        files[name] = tmp_path / f"{name}.csv"
+        files[name].write_text("text,label,category\n" + "".join(f"{name} sentence number {i},{label},{category}\n"
+                                                                  for i in range(40)))
+    record.update(written_files=[str(files["written"])], twin_files=[str(files["twins"])],
+                  asr_transcripts=[str(files["asr"])], context=0.0)
+    replay = fusion.replay_rows(seed=5, training=record)
+    assert len(replay) == fusion.REPLAY
+    for name, label, category in (("written", 1, "threat"), ("twins", 0, ""), ("asr", 1, "grooming")):
+        drawn = [r for r in replay if r[0].startswith(f"{name} sentence number")]
+        assert len(drawn) == shares[name] > 0 and all(r[1:] == (label, category) for r in drawn), name
+    chat = [text_model.normalise_text(t) for t in train_text.chat_text(shares["chat"], 5)]
+    assert replay[-len(chat):] == [(t, 0, "everyday") for t in chat]
+    assert fusion.replay_rows(seed=5, training=record) == replay  # the same seed, the same replay
+
+    # a file the record names that is not here: a warning naming it, and its share goes to the rest
+    files["written"].unlink()
+    replay = fusion.replay_rows(seed=5, training=record)
+    assert str(files["written"]) in capsys.readouterr().err
+    assert len(replay) == fusion.REPLAY and not any(t.startswith("written sentence") for t, _, _ in replay)
+    assert sum(t.startswith("twins sentence") for t, _, _ in replay) > shares["twins"]
 
 
 def test_a_context_share_outside_0_to_1_is_a_usage_error(capsys):
