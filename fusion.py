@@ -317,6 +317,9 @@ def training_file(path):
     return None
 
 
+_MISSING_WARNED = set()
+
+
 def replay_rows(seed, training):
     """[(text, label, category)]: REPLAY texts for an adaptation, drawn from what the model was trained
     on in the shares it was trained with (replay_shares): generated sentences, hand-written ones and
@@ -334,7 +337,8 @@ def replay_rows(seed, training):
             continue
         found = [training_file(p) for p in training.get(key, [])]
         for p, f in zip(training.get(key, []), found):
-            if f is None:
+            if f is None and p not in _MISSING_WARNED:  # once, not once per fold's adaptation
+                _MISSING_WARNED.add(p)
                 print(f"warning: {p} (in the text model's training) is not here: adaptation replays the rest of "
                       "what it was trained on", file=sys.stderr)
         pools[source] = [r for f in found if f for r in labelled_csv(f, f"replay of {source}", what="labelled sentences")]
