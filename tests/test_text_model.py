@@ -1,5 +1,6 @@
 """The fine-tuned text model: training on a tiny encoder, its files, ONNX parity, categories, torch-free scoring."""
 import json
+import re
 import subprocess
 import sys
 
@@ -572,6 +573,10 @@ def test_adaptation_replays_everything_the_model_was_trained_on_in_its_shares(tm
     assert sum(t.startswith("twins sentence") for t, _, _ in replay) > shares["twins"]
     fusion.replay_rows(seed=6, training=record)  # the next fold's adaptation: warned once is enough
     assert str(files["written"]) not in capsys.readouterr().err
+    # a training file damaged since: the error names the file and the line, and nothing is adapted on it
+    files["twins"].write_text("text,label,category\nfine sentence,0,\nbad sentence,2,\n")
+    with pytest.raises(HelmitError, match=rf"{re.escape(str(files['twins']))}:3: label '2' is not 0 or 1"):
+        fusion.replay_rows(seed=5, training=record)
 
 
 def test_a_context_share_outside_0_to_1_is_a_usage_error(capsys):
