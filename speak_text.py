@@ -40,6 +40,26 @@ def read_sentences(path):
     return rows
 
 
+def earlier_transcripts(path, rows):
+    """--only_new: {index: the row --output_csv already holds} for the rows whose id and spoken text it holds
+    (a row that failed there is left out, to be spoken again). An id it holds with other text is refused: the
+    sentence changed, so its transcript would be wrong."""
+    done = {}
+    for line, row in csv_rows(path, FIELDS, "not found; --only_new adds to an earlier output of speak_text.py",
+                              "--only_new needs an earlier output of speak_text.py"):
+        done[row["id"]] = (line, row)
+    keep = {}
+    for i, r in enumerate(rows):
+        if r["id"] in done:
+            line, row = done[r["id"]]
+            if row["spoken_text"] != r["text"]:
+                raise HelmitError(f"{path}:{line}: id {r['id']} was spoken as {row['spoken_text']!r}, but the input "
+                                  f"now says {r['text']!r}; speak the whole file again with --overwrite")
+            if not row["error"]:
+                keep[i] = row
+    return keep
+
+
 def generated_sentences(n, seed):
     """n training sentences from text_corpus.py (training structures and words only)."""
     import text_corpus
@@ -71,10 +91,12 @@ def render_keys(rows):
     return [first.setdefault(r["pair"], i) if r.get("pair") else i for i, r in enumerate(rows)]
 
 
-def speak_all(rows, voices, audio_dir, seed, workers):
+def speak_all(rows, voices, audio_dir, seed, workers, todo=None):
+    """Speak rows (only the indices in `todo`, if given); each row's voice and acoustics come from its index
+    in `rows`, so speaking a file's new rows alone gives them what speaking the whole file would."""
     espeak_voice.espeak()
     jobs = [(key, seed, r["text"], voices, str(Path(audio_dir) / f"{i:05d}.flac"))
-            for i, (key, r) in enumerate(zip(render_keys(rows), rows))]
+            for i, (key, r) in enumerate(zip(render_keys(rows), rows)) if todo is None or i in todo]
     # a fresh fork per sentence: libespeak-ng keeps hidden state between sentences (synth_dataset.py)
     with mp.get_context("fork").Pool(workers, maxtasksperchild=1) as pool:
         voices_used = list(tqdm(pool.imap(render_sentence, jobs), total=len(jobs), desc="speaking", unit="sentence"))
@@ -97,7 +119,14 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=0, help="voices and acoustics, and --generated text (default: %(default)s)")
     p.add_argument("--workers", type=int, default=2, help="parallel processes (default: %(default)s)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --output_csv")
+    p.add_argument("--only_new", action="store_true",
+                   help="add to an existing --output_csv: keep its transcripts of the rows it already holds (same id "
+                        "and text) and speak only the input's other rows (and any that failed), each with the voice "
+                        "and acoustics it would get if the whole file were spoken; the file is rewritten in the "
+                        "input's order")
     args = p.parse_args(argv)
+    if args.only_new and not args.input_csv:
+        p.error("--only_new needs --input_csv")
     if args.generated is not None and args.generated < 2:
         p.error("--generated must be >= 2")
     if args.workers < 1:
@@ -110,18 +139,24 @@ def main(argv=None):
     from transcribe import transcribe_files, word_recall
 
     args = parse_args(argv)
-    refuse_to_overwrite(args.output_csv, args.overwrite, inputs=[args.input_csv])
+    refuse_to_overwrite(args.output_csv, args.overwrite or args.only_new, inputs=[args.input_csv])
     rows = read_sentences(args.input_csv) if args.input_csv else generated_sentences(args.generated, args.seed)
+    kept = earlier_transcripts(args.output_csv, rows) if args.only_new else {}
+    todo = [i for i in range(len(rows)) if i not in kept]
     voices = synth.voice_pool(args.voices == "heldout", HOLDOUT_FRACTION)
     audio_dir = Path(args.audio_dir) / Path(args.output_csv).stem
     audio_dir.mkdir(parents=True, exist_ok=True)
     start = time.time()
-    paths, used = speak_all(rows, voices, audio_dir, args.seed, args.workers)
+    paths, used = speak_all(rows, voices, audio_dir, args.seed, args.workers, set(todo))
     asr_id, results = transcribe_files(paths, DEFAULT_ASR, cache_dir=args.cache_dir, workers=args.workers)
-    out = [dict(r, text=(res or {}).get("text", ""), spoken_text=r["text"], voice=v, asr=asr_id, error=err)
-           for r, v, (res, err) in zip(rows, used, results)]
+    new = [dict(rows[i], text=(res or {}).get("text", ""), spoken_text=rows[i]["text"], voice=v, asr=asr_id, error=err)
+           for i, v, (res, err) in zip(todo, used, results)]
+    spoken = iter(new)
+    out = [kept[i] if i in kept else next(spoken) for i in range(len(rows))]
     write_csv(args.output_csv, out, FIELDS + (["pair"] if rows and "pair" in rows[0] else []))
-    ok = [r for r in out if not r["error"]]
+    if kept:
+        print(f"\nkept {len(kept)} earlier transcript(s) of {args.output_csv}")
+    out, ok = new, [r for r in new if not r["error"]]
     found, said = word_recall([r["spoken_text"] for r in ok], [r["text"] for r in ok])
     print(f"\n{len(out)} sentence(s) spoken by {len(set(used))} {args.voices} voice(s) and transcribed by {asr_id} "
           f"in {time.time() - start:.0f} s; {sum(bool(r['error']) for r in out)} failed")

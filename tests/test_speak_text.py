@@ -108,3 +108,55 @@ def test_the_spoken_csv_keeps_the_pair_column_only_when_given_one(tmp_path, monk
         assert [r["pair"] for r in rows] == ["p1", "p1"] and rows[0]["voice"] == rows[1]["voice"]
     else:
         assert "pair" not in rows[0]
+
+
+def test_only_new_speaks_the_rows_an_earlier_output_lacks_as_the_whole_file_would(tmp_path, monkeypatch):
+    """--only_new: sentences added to a file are spoken alone, each with the voice its row would get if the
+    whole file were spoken again; the earlier transcripts are kept as they were."""
+    import transcribe
+
+    asked = []
+
+    def heard(paths, *args, **kwargs):
+        asked.append([Path(p).stem for p in paths])
+        return "fake-asr", [({"text": f"heard {Path(p).stem} run {len(asked)}"}, "") for p in paths]
+
+    monkeypatch.setattr(transcribe, "transcribe_files", heard)
+    sentences = ["see you at practice", "I'll wait by your gate tonight", "good game everyone", "nice shot mate"]
+    given, whole, out = tmp_path / "given.csv", tmp_path / "whole.csv", tmp_path / "spoken.csv"
+
+    def speak(n, output, *extra):
+        given.write_text("id,text,label\n" + "".join(f"s{i},{t},{i % 2}\n" for i, t in enumerate(sentences[:n])))
+        return speak_text.main(["--input_csv", str(given), "--voices", "train", "--output_csv", str(output),
+                                "--audio_dir", str(tmp_path / "audio"), "--cache_dir", str(tmp_path / "cache"),
+                                "--seed", "11", "--workers", "1", *extra])
+
+    assert speak(2, out) == 0
+    before = list(csv.DictReader(out.open()))
+    assert speak(4, out, "--only_new") == 0
+    after = list(csv.DictReader(out.open()))
+    assert asked[-1] == ["00002", "00003"]  # the two new rows, and nothing already heard
+    assert after[:2] == before and [r["spoken_text"] for r in after] == sentences
+    assert [r["text"] for r in after[2:]] == ["heard 00002 run 2", "heard 00003 run 2"]
+    assert speak(4, whole) == 0  # the whole file spoken at once: the same voices, row by row
+    assert [r["voice"] for r in csv.DictReader(whole.open())] == [r["voice"] for r in after]
+
+
+def test_only_new_refuses_a_sentence_changed_since_it_was_spoken(tmp_path, monkeypatch):
+    import transcribe
+
+    monkeypatch.setattr(transcribe, "transcribe_files",
+                        lambda paths, *a, **k: ("fake-asr", [({"text": "heard"}, "") for _ in paths]))
+    given, out = tmp_path / "given.csv", tmp_path / "spoken.csv"
+    common = ["--input_csv", str(given), "--voices", "train", "--output_csv", str(out), "--audio_dir",
+              str(tmp_path / "audio"), "--cache_dir", str(tmp_path / "cache"), "--workers", "1"]
+    given.write_text("id,text,label\na,see you at practice,0\n")
+    with pytest.raises(HelmitError, match=r"spoken\.csv: not found; --only_new adds to an earlier output"):
+        speak_text.main(common + ["--only_new"])
+    assert speak_text.main(common) == 0
+    given.write_text("id,text,label\na,see you at the match,0\n")
+    with pytest.raises(HelmitError, match=r"spoken\.csv:2: id a was spoken as 'see you at practice', but the input"):
+        speak_text.main(common + ["--only_new"])
+    assert list(csv.DictReader(out.open()))[0]["spoken_text"] == "see you at practice"  # left as it was
+    with pytest.raises(SystemExit):
+        speak_text.parse_args(["--generated", "5", "--voices", "train", "--output_csv", "x.csv", "--only_new"])
