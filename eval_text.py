@@ -142,8 +142,9 @@ def clip_sets(transcripts_path, said_path):
         # the built-in corpus calls everyday clips "safe"
         category = {"safe": "everyday"}.get(said[path].get("category") or "", said[path].get("category") or "")
         common = {"label": row["label"].strip(), "category": category}
-        said_rows.append(dict(common, text=" ".join((said[path]["text"] or "").split(TURN_SEP))))
-        heard_rows.append(dict(common, text=row["text"] or ""))
+        spoken = " ".join((said[path]["text"] or "").split(TURN_SEP))
+        said_rows.append(dict(common, text=spoken))
+        heard_rows.append(dict(common, text=row["text"] or "", spoken_text=spoken))
     if not said_rows:
         raise HelmitError(f"{transcripts_path}: no transcribed clips to score")
     recall = word_recall([r["text"] for r in said_rows], [r["text"] for r in heard_rows])
@@ -180,8 +181,30 @@ def score(rows, model, threshold=None, fused=None):
     pairs = pair_scores(rows, probs, flagged)
     if pairs is not None:
         m["pairs_both_right"], m["pairs_harmful_above_twin"] = pairs
+    if rows and all(r.get("spoken_text") for r in rows):
+        m["by_word_recall"] = recall_bands([r["spoken_text"] for r in rows], [r["text"] for r in rows], y, flagged)
     m["_probs"] = probs
     return m
+
+
+RECALL_BANDS = ((0.0, 0.5), (0.5, 0.8), (0.8, 1.0))
+
+
+def recall_bands(said, heard, y, flagged):
+    """Balanced accuracy of transcripts grouped by the share of their spoken words the recognizer kept:
+    where the words survive, a transcript should read about as well as clean text, and where they do not,
+    no text model can read what is gone. [{low, high, n, balanced_accuracy}] (None: one class only)."""
+    from sklearn.metrics import balanced_accuracy_score
+    from transcribe import word_recall
+
+    kept = np.array([found / max(1, total) for found, total in (word_recall(s, h) for s, h in zip(said, heard))])
+    bands = []
+    for low, high in RECALL_BANDS:
+        inside = (kept >= low) & ((kept < high) if high < 1.0 else (kept <= high))
+        both = len(set(y[inside].tolist())) == 2
+        bands.append({"low": low, "high": high, "n": int(inside.sum()),
+                      "balanced_accuracy": float(balanced_accuracy_score(y[inside], flagged[inside])) if both else None})
+    return bands
 
 
 def report(model, fused=None):
@@ -239,6 +262,13 @@ def format_report(rep):
         lines.append("  minimal pairs (a harmful text and its safe twin in the same words but a few): "
                      + "; ".join(f"{n} both decided right {m['pairs_both_right']:.1%}, harmful scored above its twin "
                                  f"{m['pairs_harmful_above_twin']:.1%}" for n, m in pairs.items()))
+    heard = {name: m["by_word_recall"] for name, m in rep.items() if "by_word_recall" in m}
+    if heard:
+        def band(b):
+            acc = "-" if b["balanced_accuracy"] is None else f"{b['balanced_accuracy']:.3f}"
+            return f"{b['low']:.0%}-{b['high']:.0%} {acc} (n={b['n']})"
+        lines.append("  transcripts by the share of their spoken words the recognizer kept (balanced accuracy): "
+                     + "; ".join(f"{n} " + ", ".join(band(b) for b in bands) for n, bands in heard.items()))
     worst = {name: max(m["hard_negative_flagged_by_subtype"].items(), key=lambda kv: kv[1])
              for name, m in rep.items() if set(m["hard_negative_flagged_by_subtype"]) - {""}}
     if worst:  # clips have no hard-negative subtypes

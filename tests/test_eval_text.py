@@ -56,6 +56,31 @@ def test_clips_are_scored_from_what_was_said_and_from_what_was_heard(clips, caps
     assert "1 clip(s) it failed on left out" in out
 
 
+def test_transcripts_are_also_scored_by_how_many_of_their_words_the_recognizer_kept(clips, capsys):
+    tmp_path, said, heard = clips
+    assert eval_text.main(["--text_model", str(tmp_path / "ngram.json"), "--transcripts", str(heard),
+                           "--said", str(said), "--json", str(tmp_path / "r.json")]) == 0
+    rep = json.loads((tmp_path / "r.json").read_text())
+    assert "by_word_recall" not in rep["clips_said"]  # what was said loses no words
+    # the two-turn threat kept 4 of its 9 words and was missed: alone below half, one class, no balance;
+    # the other two kept every word, and the threat among them was caught and the lunch left alone
+    assert rep["clips_heard"]["by_word_recall"] == [
+        {"low": 0.0, "high": 0.5, "n": 1, "balanced_accuracy": None},
+        {"low": 0.5, "high": 0.8, "n": 0, "balanced_accuracy": None},
+        {"low": 0.8, "high": 1.0, "n": 2, "balanced_accuracy": 1.0}]
+    assert "clips_heard 0%-50% - (n=1), 50%-80% - (n=0), 80%-100% 1.000 (n=2)" in capsys.readouterr().out
+
+
+def test_recall_bands_split_transcripts_by_the_words_kept():
+    import numpy as np
+
+    said = ["one two three four", "one two three four", "one two three four", "one two three four"]
+    heard = ["one", "one two three", "one two three four", "four three two one"]  # kept 1/4, 3/4, 4/4, 4/4
+    bands = eval_text.recall_bands(said, heard, np.array([1, 0, 1, 0]), np.array([False, False, True, True]))
+    assert [b["n"] for b in bands] == [1, 1, 2]
+    assert bands[2]["balanced_accuracy"] == 0.5  # of the two heard whole, the harmful caught, the safe flagged
+
+
 def test_clip_mode_refuses_what_it_cannot_pair(clips, capsys):
     tmp_path, said, heard = clips
     model = ["--text_model", str(tmp_path / "ngram.json")]
