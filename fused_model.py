@@ -141,6 +141,22 @@ def fused_scores(fused, p_acoustic, transcript, explain=True):
 
 
 NO_SPEECH = "no speech recognised: the transcript is empty"
+# Whisper's mean word confidence under which a transcript is often misheard, so its decision is less sure. On
+# the 400 held-out clips of the 2,000-clip corpus (make fusion-heldout, default text model), the 105 clips
+# under it were decided right at 0.71 balanced accuracy and the other 295 at 0.89 (insights.md). Other
+# recognizers score their words on other scales, so only Whisper transcripts are judged by it.
+LOW_CONFIDENCE = 0.75
+UNSURE_WORDS = "the recognizer was unsure of the words"
+
+
+def unsure_words(fused, transcript):
+    """A warning when a Whisper transcript's words were heard with low confidence, else None."""
+    confidence = transcript.get("confidence")
+    if (not fused["asr"].startswith("faster-whisper") or confidence in (None, "")
+            or text_model.no_speech(transcript["text"]) or float(confidence) >= LOW_CONFIDENCE):
+        return None
+    return (f"{UNSURE_WORDS} (confidence {float(confidence):.2f}, under {LOW_CONFIDENCE}): such clips are decided "
+            "wrongly far more often, from misheard words; listen to it")
 
 
 def fuse_result(fused, result, transcript):
@@ -153,6 +169,9 @@ def fuse_result(fused, result, transcript):
     if text_model.no_speech(transcript["text"]):  # the text model then scores nothing, and "safe" would look like a finding
         warnings.append(f"{NO_SPEECH}, so the decision says nothing about what was said; listen to the clip if it "
                         "should hold speech")
+    unsure = unsure_words(fused, transcript)
+    if unsure:
+        warnings.append(unsure)
     return {**result, **scores, "label": "harmful" if harmful else "safe", "probability": p if harmful else 1 - p,
             "category": scores["category"] if harmful else "", "threshold": fused["threshold"],
             "acoustic_threshold": result["threshold"], "asr_confidence": transcript["confidence"],

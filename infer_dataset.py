@@ -27,7 +27,7 @@ from tqdm import tqdm
 
 import text_model
 from config import AUDIO_EXTENSIONS
-from fused_model import NO_SPEECH, TEXT_INT8_HELP, acoustic_weight
+from fused_model import LOW_CONFIDENCE, NO_SPEECH, TEXT_INT8_HELP, acoustic_weight, unsure_words
 from scoring import (DEFAULT_ONNX, clip_prob, decision, default_onnx, harmful_probs, load_onnx, read_metadata,
                      window_and_stride)
 from prediction_csvs import shard_csv_path
@@ -38,7 +38,8 @@ from utils_io import (HelmitError, HelpFormatter, atomic_output, clip_digest, re
 
 # warning: what decoding saw (truncated, very quiet, clipped, too short, NaN samples) and an empty transcript, "; "-joined
 FIELDS = ["path", "label", "pred", "prob", "prob_harmful", "split", "error", "warning"]
-FUSED_FIELDS = ["prob_acoustic", "prob_text", "pred_category", "transcript", "top_words"]  # with --fusion
+FUSED_FIELDS = ["prob_acoustic", "prob_text", "pred_category", "transcript", "asr_confidence",
+                "top_words"]  # with --fusion
 # Clips per task sent to a worker. Small enough that the workers stay evenly loaded to the end and
 # Ctrl-C waits for at most one chunk each; large enough that passing a task between processes
 # (~1 ms) is noise next to its work, and that a --batch_size above 1 can gather several clips.
@@ -266,7 +267,8 @@ def fused_row(row, fused, transcript, explain="flagged"):
 
     scores = fused_scores(fused, row["prob_harmful"], transcript, explain=False)
     out = {**row, **decision(scores["prob_harmful"], fused["threshold"]), "prob_acoustic": scores["prob_acoustic"],
-           "prob_text": scores["prob_text"], "transcript": scores["transcript"], "top_words": ""}
+           "prob_text": scores["prob_text"], "transcript": scores["transcript"],
+           "asr_confidence": transcript.get("confidence", ""), "top_words": ""}
     out["pred_category"] = scores["category"] if out["pred"] == 1 else ""  # a harm is named only for a harmful clip
     if explain == "all" or (explain == "flagged" and out["pred"] == 1):
         words = top_words(transcript["text"], fused["text_model"])
@@ -381,7 +383,7 @@ def main(argv=None):
     workers = max(1, min(workers, len(chunks)))
     threads = args.threads or max(1, usable_cores() // workers)
     failures, counts, t0 = [], {}, time.time()
-    held_out = held_out_right = held_out_val = flagged = unheard = 0
+    held_out = held_out_right = held_out_val = flagged = unheard = unsure = 0
     warned = []
     with atomic_output(out, "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=FIELDS + extra, extrasaction="ignore")
@@ -398,6 +400,9 @@ def main(argv=None):
                         if text_model.no_speech(row["transcript"]):
                             unheard += 1
                             warns = warns + [NO_SPEECH]
+                        elif unsure_words(fused, transcripts[index][0]):  # the decision may rest on misheard words
+                            unsure += 1
+                            warns = warns + [unsure_words(fused, transcripts[index][0])]
                     row["warning"] = "; ".join(warns)
                     if warns:
                         warned.append(row["path"])
@@ -426,10 +431,13 @@ def main(argv=None):
     if unheard:
         print(f"  warning: no speech recognised in {unheard} clip(s) (empty transcript): their decisions say nothing "
               "about what was said; listen to them if they should hold speech")
+    if unsure:
+        print(f"  {unsure} clip(s) heard with the recognizer unsure of the words (confidence under {LOW_CONFIDENCE}): "
+              "such clips are decided wrongly far more often; listen to them first")
     if warned:
         more = f" and {len(warned) - 3} more" if len(warned) > 3 else ""
         print(f"  {len(warned)} clip(s) with a warning in the CSV's warning column (truncated, very quiet, too short, "
-              f"clipped, NaN samples, no speech): {', '.join(warned[:3])}{more}")
+              f"clipped, NaN samples, no speech, unsure words): {', '.join(warned[:3])}{more}")
     if held_out:
         caveat = ""  # validation clips chose the epoch and threshold, so they flatter the model
         if held_out_val and not fused:

@@ -817,6 +817,21 @@ def test_an_empty_transcript_is_a_warning_not_a_silent_safe(fusion_dir):
             empty["warnings"][1:]
 
 
+def test_words_whisper_was_unsure_of_are_a_warning_beside_the_same_decision(fusion_dir):
+    fused = fused_model.load(fusion_dir)  # fit on pocketsphinx transcripts
+    whisper = dict(fused, asr="faster-whisper-1.2.1/whisper-base-d01c3014881c")
+    acoustic = {"path": "c.wav", "label": "safe", "probability": 0.9, "prob_harmful": 0.1, "threshold": 0.5,
+                "duration_s": 3.0, "n_windows": 1, "warnings": [], "harmful_ranges": []}
+    sure = fused_model.fuse_result(whisper, acoustic, {"text": "see you at lunch", "confidence": 0.75})
+    unsure = fused_model.fuse_result(whisper, acoustic, {"text": "see you at lunch", "confidence": 0.62})
+    assert sure["warnings"] == [] and len(unsure["warnings"]) == 1
+    assert unsure["warnings"][0].startswith("the recognizer was unsure of the words (confidence 0.62, under 0.75)")
+    assert (unsure["label"], unsure["prob_harmful"]) == (sure["label"], sure["prob_harmful"])  # a warning, not a verdict
+    # pocketsphinx's word scores are on another scale; an empty transcript has its own warning
+    assert fused_model.fuse_result(fused, acoustic, {"text": "see you at lunch", "confidence": 0.1})["warnings"] == []
+    assert len(fused_model.fuse_result(whisper, acoustic, {"text": "", "confidence": 0.0})["warnings"]) == 1
+
+
 def test_a_transcript_row_cut_short_reads_as_no_words_not_as_the_word_none(tmp_path):
     from transcribe import read_transcripts
 
@@ -838,6 +853,7 @@ def test_infer_dataset_fused_columns_match_the_fusion(fusion_dir, spoken_corpus,
     for rel in SPOKEN:
         r = rows[rel]
         assert r["transcript"] and r["pred_category"] == ""  # the n-gram model names no harm
+        assert 0.0 < float(r["asr_confidence"]) <= 1.0  # how sure the recognizer was of the words
         assert bool(r["top_words"]) == (r["pred"] == "1")  # by default only flagged clips are explained
         assert float(r["prob_text"]) == pytest.approx(text_model.predict([r["transcript"]], saved["text_model"])[0])
         fused_p = fused_model.fused_prob(saved, float(r["prob_acoustic"]), float(r["prob_text"]))[0]
