@@ -150,11 +150,12 @@ UNSURE_WORDS = "the recognizer was unsure of the words"
 
 
 def unsure_words(fused, transcript):
-    """A warning when a Whisper transcript's words were heard with low confidence, else None."""
-    confidence = transcript.get("confidence")
-    if (not fused["asr"].startswith("faster-whisper") or confidence in (None, "")
-            or text_model.no_speech(transcript["text"]) or float(confidence) >= LOW_CONFIDENCE):
+    """A warning when a Whisper transcript's words were heard with low confidence, else None. A transcript
+    without the recognizer's words (a user's own text, whose confidence column is empty) is not judged."""
+    if (not fused["asr"].startswith("faster-whisper") or not transcript.get("words")
+            or text_model.no_speech(transcript["text"]) or float(transcript["confidence"]) >= LOW_CONFIDENCE):
         return None
+    confidence = transcript["confidence"]
     return (f"{UNSURE_WORDS} (confidence {float(confidence):.2f}, under {LOW_CONFIDENCE}): such clips are decided "
             "wrongly far more often, from misheard words; listen to it")
 

@@ -36,7 +36,8 @@ from utils_audio import AudioStats, list_audio_files, stream_windows
 from utils_io import (HelmitError, HelpFormatter, atomic_output, clip_digest, read_labels_csv, refuse_to_overwrite,
                       run_cli, usable_cores)
 
-# warning: what decoding saw (truncated, very quiet, clipped, too short, NaN samples) and an empty transcript, "; "-joined
+# warning: what decoding saw (truncated, very quiet, clipped, too short, NaN samples), an empty transcript and words
+# the recognizer was unsure of, "; "-joined
 FIELDS = ["path", "label", "pred", "prob", "prob_harmful", "split", "error", "warning"]
 FUSED_FIELDS = ["prob_acoustic", "prob_text", "pred_category", "transcript", "asr_confidence",
                 "top_words"]  # with --fusion

@@ -822,14 +822,19 @@ def test_words_whisper_was_unsure_of_are_a_warning_beside_the_same_decision(fusi
     whisper = dict(fused, asr="faster-whisper-1.2.1/whisper-base-d01c3014881c")
     acoustic = {"path": "c.wav", "label": "safe", "probability": 0.9, "prob_harmful": 0.1, "threshold": 0.5,
                 "duration_s": 3.0, "n_windows": 1, "warnings": [], "harmful_ranges": []}
-    sure = fused_model.fuse_result(whisper, acoustic, {"text": "see you at lunch", "confidence": 0.75})
-    unsure = fused_model.fuse_result(whisper, acoustic, {"text": "see you at lunch", "confidence": 0.62})
+    words = [["see", 0.0, 0.2, 0.9], ["you", 0.2, 0.4, 0.9], ["at", 0.4, 0.5, 0.5], ["lunch", 0.5, 0.9, 0.2]]
+    sure = fused_model.fuse_result(whisper, acoustic, {"text": "see you at lunch", "confidence": 0.75, "words": words})
+    unsure = fused_model.fuse_result(whisper, acoustic, {"text": "see you at lunch", "confidence": 0.62, "words": words})
     assert sure["warnings"] == [] and len(unsure["warnings"]) == 1
     assert unsure["warnings"][0].startswith("the recognizer was unsure of the words (confidence 0.62, under 0.75)")
     assert (unsure["label"], unsure["prob_harmful"]) == (sure["label"], sure["prob_harmful"])  # a warning, not a verdict
     # pocketsphinx's word scores are on another scale; an empty transcript has its own warning
-    assert fused_model.fuse_result(fused, acoustic, {"text": "see you at lunch", "confidence": 0.1})["warnings"] == []
-    assert len(fused_model.fuse_result(whisper, acoustic, {"text": "", "confidence": 0.0})["warnings"]) == 1
+    assert fused_model.fuse_result(fused, acoustic, {"text": "see you at lunch", "confidence": 0.1,
+                                                     "words": words})["warnings"] == []
+    assert len(fused_model.fuse_result(whisper, acoustic, {"text": "", "confidence": 0.0, "words": []})["warnings"]) == 1
+    # a user's own transcript has no words from the recognizer: its empty confidence column reads 0, not unsure
+    assert fused_model.fuse_result(whisper, acoustic, {"text": "see you at lunch", "confidence": 0.0,
+                                                       "words": []})["warnings"] == []
 
 
 def test_a_transcript_row_cut_short_reads_as_no_words_not_as_the_word_none(tmp_path):
