@@ -434,7 +434,7 @@ def main(argv=None):
               "about what was said; listen to them if they should hold speech")
     if unsure:
         print(f"  {unsure} clip(s) heard with the recognizer unsure of the words (confidence under {LOW_CONFIDENCE}): "
-              "such clips are decided wrongly far more often; listen to them first")
+              "their decisions may rest on misheard words; listen to them first")
     if warned:
         more = f" and {len(warned) - 3} more" if len(warned) > 3 else ""
         print(f"  {len(warned)} clip(s) with a warning in the CSV's warning column (truncated, very quiet, too short, "
