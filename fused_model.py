@@ -150,10 +150,11 @@ LOW_CONFIDENCE = 0.75
 UNSURE_WORDS = "the recognizer was unsure of the words"
 
 
-def unsure_words(fused, transcript):
-    """A warning when a Whisper transcript's words were heard with low confidence, else None. A transcript
+def unsure_words(transcript):
+    """A warning when a Whisper transcript's words were heard with low confidence, else None. Judged by the
+    recognizer that made the transcript (its `asr`), not the one the fusion was fit with; a transcript
     without the recognizer's words (a user's own text, whose confidence column is empty) is not judged."""
-    if (not fused["asr"].startswith("faster-whisper") or not transcript.get("words")
+    if (not (transcript.get("asr") or "").startswith("faster-whisper") or not transcript.get("words")
             or text_model.no_speech(transcript["text"]) or float(transcript["confidence"]) >= LOW_CONFIDENCE):
         return None
     confidence = transcript["confidence"]
@@ -171,7 +172,7 @@ def fuse_result(fused, result, transcript):
     if text_model.no_speech(transcript["text"]):  # the text model then scores nothing, and "safe" would look like a finding
         warnings.append(f"{NO_SPEECH}, so the decision says nothing about what was said; listen to the clip if it "
                         "should hold speech")
-    unsure = unsure_words(fused, transcript)
+    unsure = unsure_words(transcript)
     if unsure:
         warnings.append(unsure)
     return {**result, **scores, "label": "harmful" if harmful else "safe", "probability": p if harmful else 1 - p,

@@ -101,7 +101,8 @@ def fusion_step(fused, args):
 
     check_cache_dir(args.cache_dir)
     _, asr_id, transcribe = fusion_recognizer(fused, args.fusion, args.asr, args.asr_model)
-    return lambda result, path: fuse_result(fused, result, transcript_of(path, asr_id, transcribe, args.cache_dir))
+    return lambda result, path: fuse_result(fused, result,
+                                            dict(transcript_of(path, asr_id, transcribe, args.cache_dir), asr=asr_id))
 
 
 def main(argv=None):

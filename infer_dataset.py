@@ -255,9 +255,10 @@ def clip_transcripts(args, all_rows, rows, fused):
         return {r["index"]: (known[r["path"]], known[r["path"]].get("error") or "") if r["path"] in known
                 else (None, f"{r['path']}: {missing}") for r in rows}
     asr, _, _ = fusion_recognizer(fused, args.fusion, args.asr, args.asr_model, load=False)  # the workers load it
-    _, results = transcribe_files([all_rows[r["index"]]["abspath"] for r in rows], asr, args.asr_model,
-                                  args.cache_dir, args.workers or usable_cores(), pack=not args.one_clip_per_window)
-    return {r["index"]: res for r, res in zip(rows, results)}
+    asr_id, results = transcribe_files([all_rows[r["index"]]["abspath"] for r in rows], asr, args.asr_model,
+                                       args.cache_dir, args.workers or usable_cores(),
+                                       pack=not args.one_clip_per_window)
+    return {r["index"]: (dict(t, asr=asr_id) if t else t, error) for r, (t, error) in zip(rows, results)}
 
 
 def fused_row(row, fused, transcript, explain="flagged"):
@@ -269,7 +270,7 @@ def fused_row(row, fused, transcript, explain="flagged"):
     scores = fused_scores(fused, row["prob_harmful"], transcript, explain=False)
     out = {**row, **decision(scores["prob_harmful"], fused["threshold"]), "prob_acoustic": scores["prob_acoustic"],
            "prob_text": scores["prob_text"], "transcript": scores["transcript"],
-           "asr_confidence": transcript.get("confidence", ""), "top_words": ""}
+           "asr_confidence": transcript["confidence"] if transcript.get("words") else "", "top_words": ""}
     out["pred_category"] = scores["category"] if out["pred"] == 1 else ""  # a harm is named only for a harmful clip
     if explain == "all" or (explain == "flagged" and out["pred"] == 1):
         words = top_words(transcript["text"], fused["text_model"])
@@ -401,9 +402,9 @@ def main(argv=None):
                         if text_model.no_speech(row["transcript"]):
                             unheard += 1
                             warns = warns + [NO_SPEECH]
-                        elif unsure_words(fused, transcripts[index][0]):  # the decision may rest on misheard words
+                        elif unsure_words(transcripts[index][0]):  # the decision may rest on misheard words
                             unsure += 1
-                            warns = warns + [unsure_words(fused, transcripts[index][0])]
+                            warns = warns + [unsure_words(transcripts[index][0])]
                     row["warning"] = "; ".join(warns)
                     if warns:
                         warned.append(row["path"])

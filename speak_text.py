@@ -41,9 +41,10 @@ def read_sentences(path):
 
 
 def earlier_transcripts(path, rows):
-    """--only_new: {index: the row --output_csv already holds} for the rows whose id and spoken text it holds
-    (a row that failed there is left out, to be spoken again). An id it holds with other text is refused: the
-    sentence changed, so its transcript would be wrong."""
+    """--only_new: {index: output row} for the input rows whose id and spoken text --output_csv already holds,
+    with the transcript, voice and recognizer it holds and the input's label, category and subtype (a row that
+    failed there is left out, to be spoken again). An id it holds with other text is refused: the sentence
+    changed, so its transcript would be wrong."""
     done = {}
     for line, row in csv_rows(path, FIELDS, "not found; --only_new adds to an earlier output of speak_text.py",
                               "--only_new needs an earlier output of speak_text.py"):
@@ -55,8 +56,8 @@ def earlier_transcripts(path, rows):
             if row["spoken_text"] != r["text"]:
                 raise HelmitError(f"{path}:{line}: id {r['id']} was spoken as {row['spoken_text']!r}, but the input "
                                   f"now says {r['text']!r}; speak the whole file again with --overwrite")
-            if not row["error"]:
-                keep[i] = row
+            if not row["error"]:  # what was heard is kept; the label and the rest come from the input as it is now
+                keep[i] = dict(r, text=row["text"], spoken_text=r["text"], voice=row["voice"], asr=row["asr"], error="")
     return keep
 
 
@@ -147,8 +148,9 @@ def main(argv=None):
     audio_dir = Path(args.audio_dir) / Path(args.output_csv).stem
     audio_dir.mkdir(parents=True, exist_ok=True)
     start = time.time()
-    paths, used = speak_all(rows, voices, audio_dir, args.seed, args.workers, set(todo))
-    asr_id, results = transcribe_files(paths, DEFAULT_ASR, cache_dir=args.cache_dir, workers=args.workers)
+    paths, used = speak_all(rows, voices, audio_dir, args.seed, args.workers, set(todo)) if todo else ([], [])
+    asr_id, results = (transcribe_files(paths, DEFAULT_ASR, cache_dir=args.cache_dir, workers=args.workers) if todo
+                       else ("", []))
     new = [dict(rows[i], text=(res or {}).get("text", ""), spoken_text=rows[i]["text"], voice=v, asr=asr_id, error=err)
            for i, v, (res, err) in zip(todo, used, results)]
     spoken = iter(new)

@@ -140,6 +140,13 @@ def test_only_new_speaks_the_rows_an_earlier_output_lacks_as_the_whole_file_woul
     assert [r["text"] for r in after[2:]] == ["heard 00002 run 2", "heard 00003 run 2"]
     assert speak(4, whole) == 0  # the whole file spoken at once: the same voices, row by row
     assert [r["voice"] for r in csv.DictReader(whole.open())] == [r["voice"] for r in after]
+    # the same text, relabelled: its transcript is kept, its label is the input's, and nothing is heard again
+    given.write_text(given.read_text().replace("s0,see you at practice,0", "s0,see you at practice,1"))
+    assert speak_text.main(["--input_csv", str(given), "--voices", "train", "--output_csv", str(out),
+                            "--audio_dir", str(tmp_path / "audio"), "--cache_dir", str(tmp_path / "cache"),
+                            "--seed", "11", "--workers", "1", "--only_new"]) == 0
+    relabelled = list(csv.DictReader(out.open()))
+    assert relabelled[0]["label"] == "1" and relabelled[0]["text"] == after[0]["text"] and len(asked) == 3
 
 
 def test_only_new_refuses_a_sentence_changed_since_it_was_spoken(tmp_path, monkeypatch):

@@ -818,23 +818,48 @@ def test_an_empty_transcript_is_a_warning_not_a_silent_safe(fusion_dir):
 
 
 def test_words_whisper_was_unsure_of_are_a_warning_beside_the_same_decision(fusion_dir):
-    fused = fused_model.load(fusion_dir)  # fit on pocketsphinx transcripts
-    whisper = dict(fused, asr="faster-whisper-1.2.1/whisper-base-d01c3014881c")
+    fused = fused_model.load(fusion_dir)  # fit on pocketsphinx transcripts: the transcript's own recognizer decides
     acoustic = {"path": "c.wav", "label": "safe", "probability": 0.9, "prob_harmful": 0.1, "threshold": 0.5,
                 "duration_s": 3.0, "n_windows": 1, "warnings": [], "harmful_ranges": []}
     words = [["see", 0.0, 0.2, 0.9], ["you", 0.2, 0.4, 0.9], ["at", 0.4, 0.5, 0.5], ["lunch", 0.5, 0.9, 0.2]]
-    sure = fused_model.fuse_result(whisper, acoustic, {"text": "see you at lunch", "confidence": 0.75, "words": words})
-    unsure = fused_model.fuse_result(whisper, acoustic, {"text": "see you at lunch", "confidence": 0.62, "words": words})
+    whisper = {"text": "see you at lunch", "words": words, "asr": "faster-whisper-1.2.1/whisper-base-d01c3014881c"}
+    sure = fused_model.fuse_result(fused, acoustic, dict(whisper, confidence=0.75))
+    unsure = fused_model.fuse_result(fused, acoustic, dict(whisper, confidence=0.62))
     assert sure["warnings"] == [] and len(unsure["warnings"]) == 1
     assert unsure["warnings"][0].startswith("the recognizer was unsure of the words (confidence 0.62, under 0.75)")
     assert (unsure["label"], unsure["prob_harmful"]) == (sure["label"], sure["prob_harmful"])  # a warning, not a verdict
     # pocketsphinx's word scores are on another scale; an empty transcript has its own warning
-    assert fused_model.fuse_result(fused, acoustic, {"text": "see you at lunch", "confidence": 0.1,
-                                                     "words": words})["warnings"] == []
-    assert len(fused_model.fuse_result(whisper, acoustic, {"text": "", "confidence": 0.0, "words": []})["warnings"]) == 1
+    assert fused_model.fuse_result(fused, acoustic, dict(whisper, confidence=0.1, asr="pocketsphinx-5.1.1/en-us"))[
+        "warnings"] == []
+    assert len(fused_model.fuse_result(fused, acoustic, dict(whisper, text="", words=[], confidence=0.0))["warnings"]) == 1
     # a user's own transcript has no words from the recognizer: its empty confidence column reads 0, not unsure
-    assert fused_model.fuse_result(whisper, acoustic, {"text": "see you at lunch", "confidence": 0.0,
-                                                       "words": []})["warnings"] == []
+    assert fused_model.fuse_result(fused, acoustic, dict(whisper, words=[], confidence=0.0))["warnings"] == []
+
+
+def test_infer_dataset_warns_of_and_counts_clips_whisper_was_unsure_of(fusion_dir, spoken_corpus, transcripts,
+                                                                        tmp_path):
+    table = list(csv.DictReader(open(transcripts[0])))
+    unsure, own = SPOKEN
+    for t in table:  # as if Whisper had heard the first with little confidence; the second is a user's own text
+        if t["path"] == unsure:
+            t.update(asr="faster-whisper-1.2.1/whisper-base-d01c3014881c", confidence=0.5,
+                     words=json.dumps([[w, 0.0, 1.0, 0.5] for w in t["text"].split()]))
+        elif t["path"] == own:
+            t.update(asr="", confidence="", words="")
+    heard = tmp_path / "whisper.csv"
+    with open(heard, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(table[0]))
+        w.writeheader()
+        w.writerows(table)
+    out = tmp_path / "pred.csv"
+    proc = run_script("infer_dataset.py", "--data_root", spoken_corpus, "--fusion", fusion_dir,
+                      "--transcripts", heard, "--output_csv", out, check=False)
+    assert "1 clip(s) heard with the recognizer unsure of the words (confidence under 0.75)" in proc.stdout
+    rows = {r["path"]: r for r in csv.DictReader(open(out))}
+    assert "the recognizer was unsure of the words (confidence 0.50" in rows[unsure]["warning"]
+    assert float(rows[unsure]["asr_confidence"]) == 0.5
+    assert rows[own]["transcript"] and "unsure" not in rows[own]["warning"]
+    assert rows[own]["asr_confidence"] == ""  # no recognizer words: no confidence, not 0
 
 
 def test_a_transcript_row_cut_short_reads_as_no_words_not_as_the_word_none(tmp_path):
