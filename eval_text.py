@@ -191,9 +191,10 @@ RECALL_BANDS = ((0.0, 0.5), (0.5, 0.8), (0.8, 1.0))
 
 
 def recall_bands(said, heard, y, flagged):
-    """Balanced accuracy of transcripts grouped by the share of their spoken words the recognizer kept:
-    where the words survive, a transcript should read about as well as clean text, and where they do not,
-    no text model can read what is gone. [{low, high, n, balanced_accuracy}] (None: one class only)."""
+    """Balanced accuracy of transcripts grouped by the share of their spoken words the recognizer kept, to
+    tell what recognition cost from what the text model missed: where the words survive, a transcript
+    should read close to the text as written; where they do not, the words that carried the harm are often
+    gone. [{low, high, n, balanced_accuracy}] (None: one class only)."""
     from sklearn.metrics import balanced_accuracy_score
     from transcribe import word_recall
 

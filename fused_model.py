@@ -143,8 +143,8 @@ def fused_scores(fused, p_acoustic, transcript, explain=True):
 NO_SPEECH = "no speech recognised: the transcript is empty"
 # Whisper's mean word confidence under which a transcript is often misheard, so its decision is less sure. On
 # the 400 held-out clips of the 2,000-clip corpus (make fusion-heldout, default text model), the 105 clips
-# under it were decided right at 0.71 balanced accuracy and the other 295 at 0.89; on the demo's clips, whose
-# wording adaptation had learned from the other folds, it made little difference (insights.md). Other
+# under it were decided right at 0.71 balanced accuracy and the other 295 at 0.89; on the demo's clips,
+# adapted per fold on their own wording, it made little difference (insights.md). Other
 # recognizers score their words on other scales, so only Whisper transcripts are judged by it.
 LOW_CONFIDENCE = 0.75
 UNSURE_WORDS = "the recognizer was unsure of the words"
