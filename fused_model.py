@@ -155,10 +155,12 @@ def unsure_words(transcript):
     recognizer that made the transcript (its `asr`), not the one the fusion was fit with; a transcript
     without the recognizer's words (a user's own text, whose confidence column is empty) is not judged."""
     if (not (transcript.get("asr") or "").startswith("faster-whisper") or not transcript.get("words")
-            or text_model.no_speech(transcript["text"]) or float(transcript["confidence"]) >= LOW_CONFIDENCE):
+            or text_model.no_speech(transcript["text"])):
         return None
-    confidence = transcript["confidence"]
-    return (f"{UNSURE_WORDS} (confidence {float(confidence):.2f}, under {LOW_CONFIDENCE}): the decision may rest on "
+    confidence = float(transcript["confidence"])
+    if confidence >= LOW_CONFIDENCE:
+        return None
+    return (f"{UNSURE_WORDS} (confidence {confidence:.2f}, under {LOW_CONFIDENCE}): the decision may rest on "
             "misheard words; listen to it")
 
 
@@ -172,8 +174,7 @@ def fuse_result(fused, result, transcript):
     if text_model.no_speech(transcript["text"]):  # the text model then scores nothing, and "safe" would look like a finding
         warnings.append(f"{NO_SPEECH}, so the decision says nothing about what was said; listen to the clip if it "
                         "should hold speech")
-    unsure = unsure_words(transcript)
-    if unsure:
+    if unsure := unsure_words(transcript):
         warnings.append(unsure)
     return {**result, **scores, "label": "harmful" if harmful else "safe", "probability": p if harmful else 1 - p,
             "category": scores["category"] if harmful else "", "threshold": fused["threshold"],

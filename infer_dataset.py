@@ -402,9 +402,9 @@ def main(argv=None):
                         if text_model.no_speech(row["transcript"]):
                             unheard += 1
                             warns = warns + [NO_SPEECH]
-                        elif unsure_words(transcripts[index][0]):  # the decision may rest on misheard words
+                        elif unsure_note := unsure_words(transcripts[index][0]):  # it may rest on misheard words
                             unsure += 1
-                            warns = warns + [unsure_words(transcripts[index][0])]
+                            warns = warns + [unsure_note]
                     row["warning"] = "; ".join(warns)
                     if warns:
                         warned.append(row["path"])

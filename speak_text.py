@@ -148,23 +148,24 @@ def main(argv=None):
     audio_dir = Path(args.audio_dir) / Path(args.output_csv).stem
     audio_dir.mkdir(parents=True, exist_ok=True)
     start = time.time()
-    paths, used = speak_all(rows, voices, audio_dir, args.seed, args.workers, set(todo)) if todo else ([], [])
-    asr_id, results = (transcribe_files(paths, DEFAULT_ASR, cache_dir=args.cache_dir, workers=args.workers) if todo
-                       else ("", []))
+    used, asr_id, results = [], "", []  # --only_new with nothing new: the file is rewritten from the input alone
+    if todo:
+        paths, used = speak_all(rows, voices, audio_dir, args.seed, args.workers, set(todo))
+        asr_id, results = transcribe_files(paths, DEFAULT_ASR, cache_dir=args.cache_dir, workers=args.workers)
     new = [dict(rows[i], text=(res or {}).get("text", ""), spoken_text=rows[i]["text"], voice=v, asr=asr_id, error=err)
            for i, v, (res, err) in zip(todo, used, results)]
     spoken = iter(new)
-    out = [kept[i] if i in kept else next(spoken) for i in range(len(rows))]
-    write_csv(args.output_csv, out, FIELDS + (["pair"] if rows and "pair" in rows[0] else []))
+    write_csv(args.output_csv, [kept[i] if i in kept else next(spoken) for i in range(len(rows))],
+              FIELDS + (["pair"] if rows and "pair" in rows[0] else []))
     if kept:
         print(f"\nkept {len(kept)} earlier transcript(s) of {args.output_csv}")
-    out, ok = new, [r for r in new if not r["error"]]
+    ok = [r for r in new if not r["error"]]
     found, said = word_recall([r["spoken_text"] for r in ok], [r["text"] for r in ok])
-    print(f"\n{len(out)} sentence(s) spoken by {len(set(used))} {args.voices} voice(s) and transcribed by {asr_id} "
-          f"in {time.time() - start:.0f} s; {sum(bool(r['error']) for r in out)} failed")
+    print(f"\n{len(new)} sentence(s) spoken by {len(set(used))} {args.voices} voice(s) and transcribed by {asr_id} "
+          f"in {time.time() - start:.0f} s; {sum(bool(r['error']) for r in new)} failed")
     print(f"word recall (share of spoken words found in the transcripts): {found / max(1, said):.3f}")
     print(f"wrote {args.output_csv}")
-    return 1 if any(r["error"] for r in out) else 0
+    return 1 if any(r["error"] for r in new) else 0
 
 
 if __name__ == "__main__":
