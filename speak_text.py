@@ -69,11 +69,29 @@ def generated_sentences(n, seed):
              "subtype": g["subtype"]} for i, g in enumerate(text_corpus.generate(n, seed, "train"))]
 
 
+def drawn_voice(seed, key, voices):
+    """The voice render_sentence gives the sentence with this render key, without speaking it."""
+    return synth.draw_render_params(np.random.default_rng([seed, key, 5]), voices)["speakers"][0]["voice"]
+
+
+def check_kept_voices(path, rows, kept, voices, seed):
+    """--only_new: refuse kept rows said by a voice outside this run's --voices (held-out voices in training
+    text, or training voices in the benchmark, would mix the two); the number said by another voice of the
+    same pool than this --seed gives them where they stand (another --seed, or rows moved in the input)."""
+    pool, keys, moved = set(voices), render_keys(rows), 0
+    for i, r in kept.items():
+        if r["voice"] not in pool:
+            raise HelmitError(f"{path}: id {r['id']} was spoken by {r['voice']!r}, which is not one of the --voices "
+                              "given now; the file was made with the other --voices: give the same, or --overwrite")
+        moved += r["voice"] != drawn_voice(seed, keys[i], voices)
+    return moved
+
+
 def render_sentence(job):
     """One sentence -> one audio file, seeded by (seed, render key); returns the voice used."""
     index, seed, text, voices, path = job
     rng = np.random.default_rng([seed, index, 5])
-    p = synth.draw_render_params(rng, voices)
+    p = synth.draw_render_params(rng, voices)  # drawn_voice draws the same
     p.update(n_turns=1, gaps=p["gaps"][:1] + p["gaps"][-1:], pad_to=synth.MIN_SECONDS)
     espeak_voice.set_seed(rng.integers(2 ** 31))
     speaker = p["speakers"][0]
@@ -145,6 +163,7 @@ def main(argv=None):
     kept = earlier_transcripts(args.output_csv, rows) if args.only_new else {}
     todo = [i for i in range(len(rows)) if i not in kept]
     voices = synth.voice_pool(args.voices == "heldout", HOLDOUT_FRACTION)
+    moved = check_kept_voices(args.output_csv, rows, kept, voices, args.seed)
     audio_dir = Path(args.audio_dir) / Path(args.output_csv).stem
     audio_dir.mkdir(parents=True, exist_ok=True)
     start = time.time()
@@ -159,6 +178,10 @@ def main(argv=None):
               FIELDS + (["pair"] if rows and "pair" in rows[0] else []))
     if kept:
         print(f"\nkept {len(kept)} earlier transcript(s) of {args.output_csv}")
+    if moved:
+        print(f"warning: {moved} of them were said by another voice than --seed {args.seed} gives them at their place "
+              "in the input (made with another --seed, or rows moved): the file mixes two draws of voices; "
+              "--overwrite speaks it whole")
     ok = [r for r in new if not r["error"]]
     found, said = word_recall([r["spoken_text"] for r in ok], [r["text"] for r in ok])
     print(f"\n{len(new)} sentence(s) spoken by {len(set(used))} {args.voices} voice(s) and transcribed by {asr_id} "

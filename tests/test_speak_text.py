@@ -167,3 +167,33 @@ def test_only_new_refuses_a_sentence_changed_since_it_was_spoken(tmp_path, monke
     assert list(csv.DictReader(out.open()))[0]["spoken_text"] == "see you at practice"  # left as it was
     with pytest.raises(SystemExit):
         speak_text.parse_args(["--generated", "5", "--voices", "train", "--output_csv", "x.csv", "--only_new"])
+
+
+def test_only_new_refuses_another_pool_of_voices_and_warns_of_another_seed(tmp_path, monkeypatch, capsys):
+    """Held-out voices kept in a training file (or training voices in the benchmark) would mix what must stay
+    apart: refused. Another --seed of the same pool only mixes two draws: said, and kept."""
+    import transcribe
+
+    monkeypatch.setattr(transcribe, "transcribe_files",
+                        lambda paths, *a, **k: ("fake-asr", [({"text": "heard"}, "") for _ in paths]))
+    given, out = tmp_path / "given.csv", tmp_path / "spoken.csv"
+    given.write_text("id,text,label\na,see you at practice,0\nb,I'll wait by your gate tonight,1\n")
+
+    def speak(voices, seed, *extra):
+        return speak_text.main(["--input_csv", str(given), "--voices", voices, "--output_csv", str(out),
+                                "--audio_dir", str(tmp_path / "audio"), "--cache_dir", str(tmp_path / "cache"),
+                                "--seed", str(seed), "--workers", "1", *extra])
+
+    assert speak("train", 11) == 0
+    written = out.read_text()
+    pool = synth.voice_pool(False, speak_text.HOLDOUT_FRACTION)
+    assert [r["voice"] for r in csv.DictReader(out.open())] == [speak_text.drawn_voice(11, i, pool) for i in (0, 1)]
+    with pytest.raises(HelmitError, match=r"spoken\.csv: id a was spoken by '.+', which is not one of the --voices"):
+        speak("heldout", 11, "--only_new")
+    assert out.read_text() == written  # left as it was
+    capsys.readouterr()
+    seed = next(s for s in range(12, 40) if speak_text.drawn_voice(s, 0, pool) != speak_text.drawn_voice(11, 0, pool))
+    assert speak("train", seed, "--only_new") == 0
+    assert "were said by another voice than --seed" in capsys.readouterr().out
+    assert speak("train", 11, "--only_new") == 0
+    assert "another voice" not in capsys.readouterr().out
