@@ -15,7 +15,7 @@ import math
 import sys
 from pathlib import Path
 
-from fused_model import TEXT_INT8_HELP
+from fused_model import LOW_CONFIDENCE, TEXT_INT8_HELP, UNSURE_HELP, check_unsure_below
 from scoring import clip_prob, default_onnx, load_onnx, onnx_stream_probs, window_and_stride
 from recognizers import add_recognizer_args
 from utils_audio import AudioStats, stream_windows
@@ -102,7 +102,8 @@ def fusion_step(fused, args):
     check_cache_dir(args.cache_dir)
     _, asr_id, transcribe = fusion_recognizer(fused, args.fusion, args.asr, args.asr_model)
     return lambda result, path: fuse_result(fused, result,
-                                            dict(transcript_of(path, asr_id, transcribe, args.cache_dir), asr=asr_id))
+                                            dict(transcript_of(path, asr_id, transcribe, args.cache_dir), asr=asr_id),
+                                            args.unsure_below)
 
 
 def main(argv=None):
@@ -123,12 +124,14 @@ def main(argv=None):
                                     "(default: acoustic only)")
     p.add_argument("--text_int8", action="store_true",
                    help=TEXT_INT8_HELP)
+    p.add_argument("--unsure_below", type=float, default=LOW_CONFIDENCE, help=UNSURE_HELP)
     add_recognizer_args(p, for_fusion=True)
     args = p.parse_args(argv)
     if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:  # also refuses nan
         raise HelmitError(f"--threshold {args.threshold}: not a P(harmful) cut-off between 0 and 1, such as 0.5")
     if args.threads < 0:
         raise HelmitError(f"--threads {args.threads}: give 0 (all cores) or a positive count")
+    check_unsure_below(args.unsure_below)
     if args.text_int8 and not args.fusion:
         raise HelmitError("--text_int8 picks the text model of a fused model; give --fusion too")
     if not args.fusion and (args.asr or args.asr_model):

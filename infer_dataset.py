@@ -27,7 +27,7 @@ from tqdm import tqdm
 
 import text_model
 from config import AUDIO_EXTENSIONS
-from fused_model import LOW_CONFIDENCE, NO_SPEECH, TEXT_INT8_HELP, acoustic_weight, unsure_words
+from fused_model import LOW_CONFIDENCE, NO_SPEECH, TEXT_INT8_HELP, UNSURE_HELP, acoustic_weight, unsure_words
 from scoring import (DEFAULT_ONNX, clip_prob, decision, default_onnx, harmful_probs, load_onnx, read_metadata,
                      window_and_stride)
 from prediction_csvs import shard_csv_path
@@ -322,6 +322,7 @@ def parse_args(argv):
                         "clips flagged harmful, the ones a moderator reads (default: %(default)s)")
     p.add_argument("--text_int8", action="store_true",
                    help=TEXT_INT8_HELP)
+    p.add_argument("--unsure_below", type=float, default=LOW_CONFIDENCE, help=UNSURE_HELP)
     add_recognizer_args(p, for_fusion=True, several_clips=True)
     args = p.parse_args(argv)
     if (args.transcripts or args.text_int8) and not args.fusion:
@@ -336,6 +337,8 @@ def parse_args(argv):
     for flag in ("workers", "threads"):
         if getattr(args, flag) < 0:
             p.error(f"--{flag} must be 0 (automatic) or more (got {getattr(args, flag)})")
+    if not 0.0 <= args.unsure_below <= 1.0:  # also refuses nan
+        p.error(f"--unsure_below {args.unsure_below}: not a word confidence between 0 and 1, such as {LOW_CONFIDENCE}")
     if not 0 <= args.shard_index < args.num_shards:
         p.error(f"--shard_index {args.shard_index} is not a shard of --num_shards {args.num_shards}; "
                 f"use 0 to {args.num_shards - 1}")
@@ -402,7 +405,7 @@ def main(argv=None):
                         if text_model.no_speech(row["transcript"]):
                             unheard += 1
                             warns = warns + [NO_SPEECH]
-                        elif unsure_note := unsure_words(transcripts[index][0]):  # it may rest on misheard words
+                        elif unsure_note := unsure_words(transcripts[index][0], args.unsure_below):  # may rest on misheard words
                             unsure += 1
                             warns = warns + [unsure_note]
                     row["warning"] = "; ".join(warns)
@@ -434,7 +437,7 @@ def main(argv=None):
         print(f"  warning: no speech recognised in {unheard} clip(s) (empty transcript): their decisions say nothing "
               "about what was said; listen to them if they should hold speech")
     if unsure:
-        print(f"  {unsure} clip(s) heard with the recognizer unsure of the words (confidence under {LOW_CONFIDENCE}): "
+        print(f"  {unsure} clip(s) heard with the recognizer unsure of the words (confidence under {args.unsure_below:g}): "
               "their decisions may rest on misheard words; listen to them first")
     if warned:
         more = f" and {len(warned) - 3} more" if len(warned) > 3 else ""

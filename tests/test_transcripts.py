@@ -834,6 +834,10 @@ def test_words_whisper_was_unsure_of_are_a_warning_beside_the_same_decision(fusi
     assert len(fused_model.fuse_result(fused, acoustic, dict(whisper, text="", words=[], confidence=0.0))["warnings"]) == 1
     # a user's own transcript has no words from the recognizer: its empty confidence column reads 0, not unsure
     assert fused_model.fuse_result(fused, acoustic, dict(whisper, words=[], confidence=0.0))["warnings"] == []
+    # the user's own cut (--unsure_below): 0 never warns, a higher one warns of more
+    assert fused_model.fuse_result(fused, acoustic, dict(whisper, confidence=0.62), unsure_below=0)["warnings"] == []
+    assert fused_model.fuse_result(fused, acoustic, dict(whisper, confidence=0.8), unsure_below=0.85)["warnings"][
+        0].startswith("the recognizer was unsure of the words (confidence 0.80, under 0.85)")
 
 
 def test_infer_dataset_warns_of_and_counts_clips_whisper_was_unsure_of(fusion_dir, spoken_corpus, transcripts,
@@ -860,6 +864,15 @@ def test_infer_dataset_warns_of_and_counts_clips_whisper_was_unsure_of(fusion_di
     assert float(rows[unsure]["asr_confidence"]) == 0.5
     assert rows[own]["transcript"] and "unsure" not in rows[own]["warning"]
     assert rows[own]["asr_confidence"] == ""  # no recognizer words: no confidence, not 0
+    out2 = tmp_path / "pred_cut.csv"  # the user's own cut: under it, the same clip is not called unsure
+    proc = run_script("infer_dataset.py", "--data_root", spoken_corpus, "--fusion", fusion_dir, "--transcripts", heard,
+                      "--output_csv", out2, "--unsure_below", "0.4", check=False)
+    assert "unsure of the words" not in proc.stdout and "unsure" not in open(out2).read()
+    proc = run_script("infer_dataset.py", "--data_root", spoken_corpus, "--fusion", fusion_dir, "--transcripts", heard,
+                      "--output_csv", tmp_path / "never.csv", "--unsure_below", "1.5", check=False)
+    assert proc.returncode != 0 and "--unsure_below 1.5: not a word confidence between 0 and 1" in proc.stderr
+    proc = run_script("infer.py", "--audio_path", tmp_path / "any.wav", "--unsure_below", "-0.1", check=False)
+    assert proc.returncode == 1 and "--unsure_below -0.1: not a word confidence between 0 and 1" in proc.stderr
 
 
 def test_a_transcript_row_cut_short_reads_as_no_words_not_as_the_word_none(tmp_path):
