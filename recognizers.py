@@ -71,7 +71,11 @@ def whisper_recognizer(model_dir, name=None, digest=None, load=True):
     asr_id = f"faster-whisper-{_package_version('faster-whisper')}/{name or model_dir.name}-{digest[:12]}"
     if not load:
         return asr_id, None
-    model = WhisperModel(str(model_dir), device="cpu", compute_type="int8", cpu_threads=1, local_files_only=True)
+    try:
+        model = WhisperModel(str(model_dir), device="cpu", compute_type="int8", cpu_threads=1, local_files_only=True)
+    except (RuntimeError, ValueError, OSError) as e:  # CTranslate2's "Unsupported model binary version", a bad config
+        raise HelmitError(f"{model_dir}: faster-whisper cannot load this model ({e}); give a CTranslate2 Whisper "
+                          "model directory (ct2-transformers-converter writes one)") from None
     return asr_id, WhisperTranscriber(model)
 
 

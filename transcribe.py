@@ -160,10 +160,15 @@ def _init_worker(asr, asr_model, cache_dir, pack, digests=None):
     remember_digests(digests or {})  # what the parent checked moments ago is not hashed again
     if "torch" in sys.modules:  # one recognizer per core; no thread oversubscription (torch only if loaded)
         sys.modules["torch"].set_num_threads(1)
-    _WORKER.update(zip(("asr_id", "transcribe"), make_recognizer(asr, asr_model)), cache_dir=cache_dir, pack=pack)
+    try:
+        _WORKER.update(zip(("asr_id", "transcribe"), make_recognizer(asr, asr_model)), cache_dir=cache_dir, pack=pack)
+    except Exception as e:  # raised here, the pool would start a new worker to fail again, forever
+        _WORKER["error"] = str(e) if isinstance(e, HelmitError) else f"the recognizer failed to load: {e!r}"
 
 
 def _work(paths):
+    if "error" in _WORKER:  # the parent gets it from its first task and ends the pool
+        raise HelmitError(_WORKER["error"])
     return transcripts_of(paths, _WORKER["asr_id"], _WORKER["transcribe"], _WORKER["cache_dir"], _WORKER["pack"])
 
 

