@@ -487,6 +487,29 @@ def report(per_fold, fused, n, verdict, out):
           f"{fused['combiner']['intercept']:+.2f}; it goes to {out}", flush=True)
 
 
+def learned_clips(model, rows, transcripts):
+    """(file, [paths]) when the text model's training record names a transcripts file holding some of these
+    clips as heard now (same path, same transcript): adapted on them by fusion.py --adapt, or trained on them
+    with train_text.py --transcripts, at any step of its history. Else None. A file no longer on disk is not
+    checked."""
+    from transcribe import read_transcripts
+
+    record, files = model.get("training") or {}, []
+    for _ in range(10):  # each adaptation keeps the record of the model it started from
+        files += [record.get("adapted_on")] + list(record.get("transcripts") or [])
+        record = record.get("adapted_from") or {}
+    for f in dict.fromkeys(filter(None, files)):
+        try:
+            theirs = read_transcripts(f) if Path(f).is_file() else {}
+        except HelmitError:
+            continue
+        shared = [r["path"] for r in rows if r["path"] in theirs and r["path"] in transcripts
+                  and theirs[r["path"]]["text"] == transcripts[r["path"]]["text"]]
+        if shared:
+            return f, shared
+    return None
+
+
 def main(argv=None):
     from prediction_csvs import read_predictions
     from transcribe import read_transcripts
@@ -516,6 +539,10 @@ def main(argv=None):
     if args.adapt and model["kind"] != "encoder":
         raise HelmitError(f"{args.text_model}: --adapt needs an encoder text model (train_text.py --kind encoder)")
     transcripts = read_transcripts(args.transcripts)
+    if learned := learned_clips(model, rows, transcripts):
+        raise HelmitError(f"{args.text_model} was trained on {learned[0]} (its text_model.json says so), which holds "
+                          f"{len(learned[1])} of these clips (e.g. {learned[1][0]}): cross-validation would score clips "
+                          "the text model has learned; give the text model it was adapted from (e.g. runs/text_model)")
     labels = np.array([int(r["label"]) for r in rows])
     p_a = np.array([float(r["prob_harmful"]) for r in rows])
     p_t, named = text_scores(rows, transcripts, model, args.transcripts)

@@ -275,6 +275,12 @@ def test_fusion_cli_adapts_per_fold_and_writes_an_adapted_deployable_model(tiny_
     bundle = fused_model.load(tmp_path / "fused")
     assert bundle["fusion"]["text_adapted"] is True
     assert bundle["text_model"]["training"]["adapted_clips"] == 23
+    # the adapted text model has learned these clips: cross-validating a fusion on them with it is refused
+    proc = run_script("fusion.py", "--acoustic_csv", tmp_path / "a.csv", "--transcripts", tmp_path / "t.csv",
+                      "--text_model", tmp_path / "fused" / "text", "--acoustic_onnx", tone_onnx, "--out",
+                      tmp_path / "fused3", "--oof_prefix", tmp_path / "again", check=False)
+    assert proc.returncode == 1 and f"was trained on {tmp_path / 't.csv'} (its text_model.json says so), which holds " \
+        "24 of these clips (e.g. c0.wav)" in proc.stderr and not (tmp_path / "fused3").exists()
     with open(tmp_path / "silent.csv", "w", newline="") as f:  # the recognizer heard nothing in any clip
         csv.writer(f).writerows([["path", "label", "text", "asr", "error"]]
                                 + [[f"c{i}.wav", g["label"], "", "whisper-base", ""] for i, g in enumerate(data)])
