@@ -68,10 +68,34 @@ def char_ngram_features(texts, params):
     return normalize(counts @ sparse.diags(np.asarray(params["idf"])), norm="l2")
 
 
+def char_wb_ngrams(text):
+    """scikit-learn's char_wb analyzer: each word padded with a space, its 2-5-grams (a word shorter than
+    n counted once)."""
+    grams, (low, high) = [], NGRAM_RANGE
+    for w in text.split():
+        w = f" {w} "
+        for n in range(low, high + 1):
+            grams += [w[i:i + n] for i in range(max(1, len(w) - n + 1))]
+            if len(w) <= n:
+                break
+    return grams
+
+
 def ngram_logits(texts, model):
-    coef = np.asarray(model["classifier"]["coef"])
-    x = char_ngram_features(texts, model["char_ngrams"])
-    return np.asarray(x @ coef).ravel() + model["classifier"]["intercept"]
+    """The classifier's logit on char_ngram_features' rows, computed here without scikit-learn or scipy,
+    which a deployment machine does not install (requirements-deploy.txt)."""
+    from collections import Counter
+
+    vocab, params = model["char_ngrams"]["vocabulary"], model["char_ngrams"]
+    idf, coef = np.asarray(params["idf"]), np.asarray(model["classifier"]["coef"]).ravel()
+    out = np.empty(len(texts))
+    for k, text in enumerate(texts):
+        counts = Counter(vocab[g] for g in char_wb_ngrams(normalise_text(text)) if g in vocab)
+        cols = np.fromiter(counts.keys(), int, len(counts))
+        weights = (np.log(np.fromiter(counts.values(), float, len(counts))) + 1.0) * idf[cols]  # sublinear tf-idf
+        norm = np.sqrt(weights @ weights)
+        out[k] = (weights @ coef[cols]) / norm if norm > 0 else 0.0
+    return out + model["classifier"]["intercept"]
 
 
 def fit(texts, labels, features="char_ngrams", C=4.0, sample_weight=None):

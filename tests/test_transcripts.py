@@ -353,6 +353,18 @@ def test_a_whisper_base_directory_holding_another_model_is_refused(tmp_path):
         recognizers.make_recognizer("whisper-base", tmp_path)
 
 
+def test_whisper_base_is_never_rebuilt_over_a_folder_of_someone_elses_files(tmp_path):
+    """--asr_model DIR without --asr faster-whisper means "rebuild Whisper base in DIR": a folder holding a
+    model of the user's own had its config.json and tokenizer.json replaced."""
+    import recognizers
+
+    (tmp_path / "config.json").write_text('{"mine": true}')
+    (tmp_path / "model.safetensors").write_bytes(b"the user's own weights")
+    with pytest.raises(HelmitError, match=r"not Whisper base's folder \(no model.bin\) and not empty.*--asr faster-whisper"):
+        recognizers.whisper_base_dir(tmp_path)
+    assert (tmp_path / "config.json").read_text() == '{"mine": true}' and not (tmp_path / "model.bin").exists()
+
+
 def test_a_fusion_names_the_recognizer_to_use_or_asks_for_one():
     from recognizers import WHISPER_BASE_SHA256, recognizer_of
 
@@ -376,6 +388,28 @@ def small_text_model():
     """The light n-gram text model: seconds to train, enough for the fusion's plumbing."""
     data = sentences(400, 0)
     return text_model.fit([t for t, _, _ in data], [y for _, y, _ in data], "char_ngrams")
+
+
+def test_ngram_scores_need_neither_scikit_learn_nor_scipy_and_match_them(small_text_model, fusion_dir, spoken_corpus,
+                                                                         transcripts, tmp_path):
+    """The n-gram model is scored in numpy: a deployment machine (requirements-deploy.txt) has neither package,
+    and an n-gram fused model crashed there with a traceback."""
+    import subprocess
+    import sys
+
+    texts = [t for t, _, _ in sentences(200, 9, holdout=True)] + ["", "a", "ab  c\td", "ÉTÉ x!", "zzzzzz qqqq"]
+    x = text_model.char_ngram_features(texts, small_text_model["char_ngrams"])  # scikit-learn's TF-IDF, as trained
+    sklearn_logits = np.asarray(x @ np.asarray(small_text_model["classifier"]["coef"])).ravel() \
+        + small_text_model["classifier"]["intercept"]
+    assert np.abs(text_model.ngram_logits(texts, small_text_model) - sklearn_logits).max() < 1e-9
+    code = ("import sys, runpy\nfor m in ('torch', 'sklearn', 'scipy'): sys.modules[m] = None\n"
+            f"sys.argv = ['infer_dataset.py', '--fusion', {str(fusion_dir)!r}, '--data_root', {str(spoken_corpus)!r}, "
+            f"'--transcripts', {str(transcripts[0])!r}, '--output_csv', {str(tmp_path / 'p.csv')!r}, '--workers', '1']\n"
+            f"runpy.run_path({str(ROOT / 'infer_dataset.py')!r}, run_name='__main__')")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in proc.stderr, proc.stderr  # the corpus's broken.wav fails its own row, nothing more
+    scored = [r for r in csv.DictReader(open(tmp_path / "p.csv")) if not r["error"]]
+    assert len(scored) >= 2 and all(r["prob_text"] for r in scored)
 
 
 def test_ngram_text_model_generalises_to_held_out_templates(small_text_model):
