@@ -134,6 +134,9 @@ def main(argv=None):
     check_unsure_below(args.unsure_below)
     if args.text_int8 and not args.fusion:
         raise HelmitError("--text_int8 picks the text model of a fused model; give --fusion too")
+    if not args.fusion and (args.unsure_below != LOW_CONFIDENCE or args.cache_dir != "runs/cache"):
+        raise HelmitError("--unsure_below and --cache_dir are about transcripts, which only a fused model makes; "
+                          "give --fusion too")
     if not args.fusion and (args.asr or args.asr_model):
         raise HelmitError("--asr and --asr_model choose the recognizer of a fused model; give --fusion too "
                           "(acoustic-only scoring transcribes nothing)")

@@ -278,6 +278,11 @@ def fused_row(row, fused, transcript, explain="flagged"):
     return out
 
 
+# the flags that only mean something with --fusion, and their defaults
+FUSION_ONLY = {"transcripts": None, "text_int8": False, "explain": "flagged", "unsure_below": LOW_CONFIDENCE, "asr": None,
+               "asr_model": None, "cache_dir": "runs/cache", "one_clip_per_window": False}
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                 formatter_class=HelpFormatter)
@@ -325,8 +330,10 @@ def parse_args(argv):
     p.add_argument("--unsure_below", type=float, default=LOW_CONFIDENCE, help=UNSURE_HELP)
     add_recognizer_args(p, for_fusion=True, several_clips=True)
     args = p.parse_args(argv)
-    if (args.transcripts or args.text_int8) and not args.fusion:
-        p.error("--transcripts and --text_int8 are only used with --fusion")
+    if not args.fusion:  # said, not silently ignored
+        given = [f"--{k}" for k, default in FUSION_ONLY.items() if getattr(args, k) != default]
+        if given:
+            p.error(f"{', '.join(given)}: only used with --fusion (scoring with a fused model)")
     if args.audio_dir and args.labels_csv:
         p.error("give --labels_csv (labelled clips) or --audio_dir (unlabelled ones), not both")
     if args.onnx and args.fusion:
@@ -359,7 +366,9 @@ def main(argv=None):
     out = Path(args.output_csv or root / f"{model_name}_predictions.csv")
     if args.num_shards > 1 and not args.output_csv:
         out = shard_csv_path(out, args.shard_index, args.num_shards)
-    refuse_to_overwrite(out, args.overwrite, inputs=[labels_csv, args.onnx, args.fusion, args.transcripts])
+    # the acoustic model as it will be read, default included: --output_csv runs/lite_cnn.onnx once replaced it
+    refuse_to_overwrite(out, args.overwrite, inputs=[labels_csv, args.onnx or (None if args.fusion else default_onnx()),
+                                                     args.fusion, args.transcripts])
     fused = None
     if args.fusion:
         from fused_model import load as load_fused
@@ -427,7 +436,7 @@ def main(argv=None):
     shard = f" (shard {args.shard_index} of {args.num_shards})" if args.num_shards > 1 else ""
     asr_part = f", {asr_seconds:.1f}s of it transcribing" if fused else ""
     print(f"wrote {out}{shard}: {len(rows) - len(failures)} clips scored in {seconds:.1f}s{asr_part} "
-          f"({len(rows) / max(seconds, 1e-9):.1f} clips/s, {workers} worker(s) x {threads} thread(s)), "
+          f"({(len(rows) - len(failures)) / max(seconds, 1e-9):.1f} clips/s, {workers} worker(s) x {threads} thread(s)), "
           f"{len(failures)} failed; " + (f"decided by the fusion {args.fusion} (threshold {fused['threshold']:.2f})"
                                          if fused else f"threshold {threshold:.3f}"))
     if counts:

@@ -40,6 +40,7 @@ def clip_prob(window_probs):
 
 
 MIN_WINDOW_SEC = 0.1  # the exported graph needs at least 1024 samples (one STFT frame plus padding)
+MAX_WINDOW_SEC = 3600.0  # an hour of audio in one window: far past any model's training window
 ONNX_FORMAT = 1  # `helmit_format` in the ONNX metadata; bump when it changes, readers refuse newer ones
 
 
@@ -206,8 +207,10 @@ def window_and_stride(meta, window_sec=None, stride_sec=None):
     sr = int(meta["sample_rate"])
     window_sec = float(meta["window_seconds"]) if window_sec is None else window_sec
     stride_sec = window_sec / 2 if stride_sec is None else stride_sec
-    if window_sec < MIN_WINDOW_SEC:
+    if not window_sec >= MIN_WINDOW_SEC:  # nan too
         raise HelmitError(f"--window_sec {window_sec:g} is too short; use at least {MIN_WINDOW_SEC:g} s")
+    if not window_sec <= MAX_WINDOW_SEC:  # a window is held in memory whole: inf or 1e9 s failed with a traceback
+        raise HelmitError(f"--window_sec {window_sec:g} is too long; use at most {MAX_WINDOW_SEC:g} s")
     if not 0 < stride_sec <= window_sec or stride_sec * sr < 1:
         raise HelmitError(f"--stride_sec {stride_sec:g} must be positive and at most the window ({window_sec:g} s), "
                           "or parts of the audio would never be scored")

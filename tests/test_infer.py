@@ -151,7 +151,13 @@ def test_fusion_only_flags_without_fusion_are_refused(tone_onnx, tone_corpus):
     proc = run_script("infer.py", "--onnx", tone_onnx, "--audio_path", clip, "--text_int8", check=False)
     assert proc.returncode == 1 and "--text_int8 picks the text model of a fused model; give --fusion too" in proc.stderr
     proc = run_script("infer_dataset.py", "--onnx", tone_onnx, "--data_root", tone_corpus, "--text_int8", check=False)
-    assert proc.returncode == 2 and "--transcripts and --text_int8 are only used with --fusion" in proc.stderr
+    assert proc.returncode == 2 and "--text_int8: only used with --fusion" in proc.stderr
+    # flags about transcripts were silently ignored without a fused model: said now, by name
+    proc = run_script("infer_dataset.py", "--onnx", tone_onnx, "--data_root", tone_corpus, "--asr", "pocketsphinx",
+                      "--explain", "all", "--unsure_below", "0.9", check=False)
+    assert proc.returncode == 2 and "--explain, --unsure_below, --asr: only used with --fusion" in proc.stderr
+    proc = run_script("infer.py", "--onnx", tone_onnx, "--audio_path", clip, "--unsure_below", "0.9", check=False)
+    assert proc.returncode == 1 and "--unsure_below and --cache_dir are about transcripts" in proc.stderr
     proc = run_script("infer_dataset.py", "--onnx", tone_onnx, "--audio_dir", tone_corpus, "--labels_csv",
                       tone_corpus / "labels.csv", check=False)
     assert proc.returncode == 2 and "give --labels_csv (labelled clips) or --audio_dir (unlabelled ones), not both" in proc.stderr
@@ -160,7 +166,9 @@ def test_fusion_only_flags_without_fusion_are_refused(tone_onnx, tone_corpus):
 def test_bad_windows_fail_before_scoring(tone_onnx, tone_corpus):
     clip = tone_corpus / "harmful" / "clip001.wav"
     for flags, message in ((["--window_sec", "0.01"], "too short"), (["--stride_sec", "0"], "must be positive"),
-                           (["--window_sec", "4", "--stride_sec", "6"], "at most the window")):
+                           (["--window_sec", "4", "--stride_sec", "6"], "at most the window"),
+                           (["--window_sec", "inf"], "too long"), (["--window_sec", "1e9"], "too long"),
+                           (["--window_sec", "nan"], "too short")):
         proc = run_script("infer.py", "--onnx", tone_onnx, "--audio_path", clip, *flags, check=False)
         assert proc.returncode == 1 and message in proc.stderr and "Traceback" not in proc.stderr
 
@@ -410,3 +418,21 @@ def test_no_model_given_and_none_at_the_default_says_it_was_a_default(tmp_path):
         assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
         assert (f"error: runs/lite_cnn.onnx: no model given, and none at this default (relative to {tmp_path}); "
                 "pass --fusion DIR (a fused model) or --onnx FILE") in proc.stderr
+
+
+def test_the_default_acoustic_model_is_never_written_over_by_its_own_predictions(tone_onnx, tone_corpus, tmp_path,
+                                                                                 monkeypatch):
+    """Without --onnx, the default model was filled in after the overwrite check: --output_csv naming it
+    replaced the model with a CSV. Named explicitly, it was refused; now both are."""
+    import shutil
+
+    from utils_io import HelmitError
+
+    model = tmp_path / "lite_cnn.onnx"
+    shutil.copy(tone_onnx, model)
+    monkeypatch.setattr(infer_dataset, "default_onnx", lambda: str(model))
+    before = model.read_bytes()
+    for flags in ([], ["--onnx", str(model)]):
+        with pytest.raises(HelmitError, match="is also an input of this run"):
+            infer_dataset.main(["--data_root", str(tone_corpus), "--output_csv", str(model), "--overwrite", *flags])
+    assert model.read_bytes() == before
