@@ -132,8 +132,9 @@ def parse_args(argv=None):
                    help="the built-in corpus's training voices, or its held-out voices (never used for training)")
     p.add_argument("--output_csv", required=True, help="where to write the transcripts")
     p.add_argument("--audio_dir", default="runs/spoken",
-                   help="parent folder of the clips: they go to <audio_dir>/<output name>/, one folder per output "
-                        "CSV so two runs never share clips (default: %(default)s)")
+                   help="parent folder of the clips: they go to <audio_dir>/<output file name without .csv>/, so give "
+                        "two outputs different file names or they share (and replace) one folder's clips "
+                        "(default: %(default)s)")
     p.add_argument("--cache_dir", default="runs/cache", help="transcript cache (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="voices and acoustics, and --generated text (default: %(default)s)")
     p.add_argument("--workers", type=int, default=2, help="parallel processes (default: %(default)s)")

@@ -151,6 +151,29 @@ def test_infer_dataset_never_writes_over_its_labels(tone_onnx, tone_corpus, tmp_
     assert labels.read_text() == (tone_corpus / "labels.csv").read_text()
 
 
+def test_transcribe_never_writes_over_its_labels(tone_corpus, tmp_path):
+    """The labels.csv it reads was replaced by transcripts: its split and holdout columns gone, the next
+    train.py would have trained on the held-out clips."""
+    import transcribe
+
+    labels = tmp_path / "labels.csv"
+    labels.write_text((tone_corpus / "labels.csv").read_text())
+    with pytest.raises(HelmitError, match=r"labels\.csv: is also an input of this run"):
+        transcribe.main(["--data_root", str(tone_corpus), "--labels_csv", str(labels), "--output_csv", str(labels),
+                         "--asr", "pocketsphinx", "--overwrite"])
+    assert labels.read_text() == (tone_corpus / "labels.csv").read_text()
+
+
+def test_train_text_never_writes_over_its_recognizer_transcripts(tmp_path):
+    import train_text
+
+    asr = tmp_path / "asr.csv"
+    asr.write_text("id,text,label\n1,see you at practice,0\n")
+    with pytest.raises(HelmitError, match=r"asr\.csv: is also an input of this run"):
+        train_text.main(["--kind", "ngram", "--asr_transcripts", str(asr), "--out", str(asr), "--overwrite"])
+    assert asr.read_text() == "id,text,label\n1,see you at practice,0\n"
+
+
 def predictions(path):
     path.write_text("path,label,pred,prob,prob_harmful,split\n"
                     "a.wav,1,1,0.9,0.9,test\nb.wav,0,0,0.8,0.2,test\nc.wav,1,0,0.6,0.4,test\n")
