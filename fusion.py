@@ -535,6 +535,11 @@ def main(argv=None):
     if trained_on:
         raise HelmitError(f"{args.acoustic_csv}: {len(trained_on)} row(s) with split=train (e.g. {trained_on[0]}); a "
                           "fusion fit on scores of clips the acoustic model trained on would trust it too much")
+    unknown = [r["path"] for r in rows if r.get("split") == "all"]
+    if unknown:  # infer_dataset.py writes `all` when the ONNX file kept no list of the clips it trained on
+        print(f"warning: {args.acoustic_csv}: {len(unknown)} row(s) with split=all (e.g. {unknown[0]}): the acoustic "
+              "model kept no record of its training clips, so some may be among them and the fusion may trust it too "
+              "much; the out-of-fold CSVs keep split=all, so compute_metrics.py says so too", file=sys.stderr)
     model = text_model.load(args.text_model)
     if args.adapt and model["kind"] != "encoder":
         raise HelmitError(f"{args.text_model}: --adapt needs an encoder text model (train_text.py --kind encoder)")
@@ -595,7 +600,7 @@ def main(argv=None):
         names = named if named is not None and s != "acoustic" else [""] * len(rows)
         write_csv(f"{prefix}_{s}_predictions.csv",
                   [{"path": r["path"], "label": r["label"], "pred": int(d), "prob": q if d else 1 - q,
-                    "prob_harmful": q, "split": "test", "fold": f, "category": r.get("category", ""),
+                    "prob_harmful": q, "split": r.get("split") or "test", "fold": f, "category": r.get("category", ""),
                     "pred_category": n if d else ""}
                    for r, q, f, n, d in zip(rows, oof[s], folds, names,
                                             pred_a if s == "acoustic" else (oof[s] >= 0.5).astype(int))],

@@ -412,6 +412,32 @@ def test_ngram_scores_need_neither_scikit_learn_nor_scipy_and_match_them(small_t
     assert len(scored) >= 2 and all(r["prob_text"] for r in scored)
 
 
+def test_fusion_keeps_each_clips_split_and_warns_of_an_unknown_one(small_text_model, tone_onnx, tmp_path):
+    """split=all (an acoustic model with no record of its training clips) may hold training clips, and val
+    clips chose the acoustic threshold: the out-of-fold CSVs had called them all test, so compute_metrics.py
+    dropped both of its caveats."""
+    text_model.save(tmp_path / "text.json", small_text_model)
+    data = sentences(30, 7)
+    splits = ["test"] * 10 + ["val"] * 10 + ["all"] * 10
+    with open(tmp_path / "acoustic.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["path", "label", "pred", "prob", "prob_harmful", "split"])
+        w.writerows([[f"c{i}.wav", y, 0, 0.6, 0.4, sp] for i, ((_, y, _), sp) in enumerate(zip(data, splits))])
+    with open(tmp_path / "t.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["path", "label", "text", "asr", "error"])
+        w.writerows([[f"c{i}.wav", y, t, "pocketsphinx-5.1.1/en-us", ""] for i, (t, y, _) in enumerate(data)])
+    proc = run_script("fusion.py", "--acoustic_csv", tmp_path / "acoustic.csv", "--transcripts", tmp_path / "t.csv",
+                      "--text_model", tmp_path / "text.json", "--acoustic_onnx", tone_onnx, "--out", tmp_path / "fused")
+    assert "10 row(s) with split=all (e.g. c20.wav)" in proc.stderr
+    for source in ("acoustic", "text", "fused"):
+        rows = list(csv.DictReader(open(tmp_path / f"fusion_cv_{source}_predictions.csv")))
+        assert [r["split"] for r in rows] == splits
+    report = run_script("compute_metrics.py", tmp_path / "fusion_cv_fused_predictions.csv", "--output",
+                        tmp_path / "m.txt", "--no_plots").stdout + (tmp_path / "m.txt").read_text()
+    assert "unknown split" in report
+
+
 def test_ngram_text_model_generalises_to_held_out_templates(small_text_model):
     from sklearn.metrics import roc_auc_score
 
