@@ -14,7 +14,9 @@ import functools
 import hashlib
 import math
 import multiprocessing as mp
+import os
 import re
+import shutil
 import time
 from collections import Counter
 from pathlib import Path
@@ -29,7 +31,7 @@ import espeak_voice
 import synth_templates
 from config import CLASS_NAMES
 from utils_audio import resample
-from utils_io import HelmitError, atomic_output, run_cli, write_csv
+from utils_io import HelmitError, atomic_output, check_output_folder, run_cli, temp_beside, write_csv
 
 HARMFUL_CATEGORIES = ("harassment", "bullying", "threat", "grooming")
 HARD_NEGATIVE_SHARE = 0.3  # of safe clips: same trigger words used innocently
@@ -292,6 +294,35 @@ def existing_files(out_dir):
     return synth, len(files) - len(synth)
 
 
+def check_out_dir(out_dir):
+    """Fail before any rendering, naming the path, if harmful/, safe/ or the manifest could not go in `out_dir`."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise HelmitError(f"{out_dir}: is a file, not a folder; --out_dir names the folder that gets "
+                          f"{' and '.join(c + '/' for c in CLASS_NAMES)}")
+    for folder in (out_dir / cls for cls in CLASS_NAMES):
+        if folder.exists() and not folder.is_dir():
+            raise HelmitError(f"{folder}: is a file, not a folder; the {folder.name} clips go in a folder of that "
+                              "name: move the file away")
+    check_output_folder(out_dir / "synth_manifest.csv")  # a file further up, a read-only disk
+
+
+def install_clips(staging, out_dir, rows, old_synth):
+    """Move the clips rendered in `staging` into `out_dir`, delete the earlier run's, then write the manifest.
+
+    The old manifest goes first: until the new one is written, the folder has none, so a run stopped
+    half-way through the swap leaves no manifest describing clips that are not the ones on disk.
+    """
+    (out_dir / "synth_manifest.csv").unlink(missing_ok=True)
+    for r in rows:
+        (out_dir / r["path"]).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging / r["path"], out_dir / r["path"])
+    new = {(out_dir / r["path"]).resolve() for r in rows}
+    for f in old_synth:  # clips of an earlier run that this run did not rewrite (other count or format)
+        if f.resolve() not in new:
+            f.unlink(missing_ok=True)
+    write_csv(out_dir / "synth_manifest.csv", rows, MANIFEST_FIELDS)
+
+
 def synthesize_corpus(out_dir, n_harmful, n_safe, fraction, seed, workers):
     """Render every clip in worker processes; returns [(row, seconds)] in index order."""
     espeak_voice.espeak()  # load once here; forked workers inherit it (and the length tables below)
@@ -342,17 +373,21 @@ def main(argv=None):
             parser.error(message)
 
     out_dir = Path(args.out_dir)
+    check_out_dir(out_dir)
     old_synth, others = existing_files(out_dir)
     if (old_synth or others) and not args.overwrite:
         raise HelmitError(f"{out_dir}: harmful/ or safe/ already holds {len(old_synth) + others} file(s); "
                           "pass --overwrite to replace the synth_* clips (other files are kept)")
     start = time.time()
-    results = synthesize_corpus(out_dir, args.n_harmful, args.n_safe, args.holdout, args.seed, args.workers)
-    new = {(out_dir / r["path"]).resolve() for r, _ in results}
-    for f in old_synth:  # clips of an earlier run that this run did not rewrite (other count or format)
-        if f.resolve() not in new:
-            f.unlink(missing_ok=True)
-    write_csv(out_dir / "synth_manifest.csv", [r for r, _ in results], MANIFEST_FIELDS)
+    # Clips are rendered into a hidden folder inside out_dir (same filesystem: moving them in is a rename) and
+    # moved in only once all are made, so a failed or interrupted run leaves the earlier clips and manifest as
+    # they were. A killed run's folder is a temp of out_dir/synth: the next run removes it.
+    staging = temp_beside(out_dir / "synth", directory=True)
+    try:
+        results = synthesize_corpus(staging, args.n_harmful, args.n_safe, args.holdout, args.seed, args.workers)
+        install_clips(staging, out_dir, [r for r, _ in results], old_synth)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     print(summary(results, out_dir, time.time() - start, others))
     return 0
 

@@ -220,3 +220,52 @@ def test_usage_errors_exit_2(tmp_path, flags):
     with pytest.raises(SystemExit) as exit_info:
         S.main(["--out_dir", str(tmp_path), *flags])
     assert exit_info.value.code == 2 and not (tmp_path / "harmful").exists()
+
+
+def render_then_fail(job):
+    """S.render_clip for the first 3 clips, then a crash: a run that dies half-way (module level, so the
+    pool can send it to its workers)."""
+    if job[0] >= 3:
+        raise RuntimeError("espeak crashed")
+    return RENDER_CLIP(job)
+
+
+RENDER_CLIP = S.render_clip
+
+
+def test_overwrite_that_fails_half_way_leaves_the_earlier_run_whole(tmp_path, monkeypatch):
+    assert S.main(["--out_dir", str(tmp_path), "--n_harmful", "3", "--n_safe", "3", "--seed", "1"]) == 0
+    user_clip = tmp_path / "safe" / "my_upload.wav"
+    user_clip.write_bytes(b"x")
+    before = {p.relative_to(tmp_path).as_posix(): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    monkeypatch.setattr(S, "render_clip", render_then_fail)
+    with pytest.raises(RuntimeError, match="espeak crashed"):
+        S.main(["--out_dir", str(tmp_path), "--n_harmful", "3", "--n_safe", "3", "--seed", "2", "--overwrite",
+                "--workers", "1"])
+    after = {p.relative_to(tmp_path).as_posix(): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert after == before  # the manifest still describes the clips on disk; no new clip, no hidden folder left
+    assert {r["path"] for r in read_manifest(tmp_path)} == {p for p in after if p.startswith(("harmful/synth_",
+                                                                                              "safe/synth_"))}
+
+
+def test_overwrite_stopped_while_clips_move_in_leaves_no_stale_manifest(tmp_path, monkeypatch):
+    assert S.main(["--out_dir", str(tmp_path), "--n_harmful", "2", "--n_safe", "2", "--seed", "1"]) == 0
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(S, "write_csv", interrupted)  # Ctrl-C after the new clips are in, before their manifest
+    with pytest.raises(KeyboardInterrupt):
+        S.main(["--out_dir", str(tmp_path), "--n_harmful", "2", "--n_safe", "2", "--seed", "2", "--overwrite"])
+    assert not (tmp_path / "synth_manifest.csv").exists()  # incomplete, and says so: no manifest of other clips
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["harmful", "safe"]
+
+
+@pytest.mark.parametrize("where", ["", "safe"])
+def test_out_dir_that_is_a_file_is_named(tmp_path, where):
+    out = tmp_path / "data"
+    (out / where).parent.mkdir(parents=True, exist_ok=True)
+    (out / where).write_bytes(b"not a folder")
+    res = run_cli("--out_dir", out, "--n_harmful", 1, "--n_safe", 1)
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    assert res.stderr.startswith(f"error: {out / where}: is a file, not a folder"), res.stderr
