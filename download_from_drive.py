@@ -98,6 +98,11 @@ def plan_members(zf: zipfile.ZipFile, zip_path, max_bytes: int):
         if parts[0] == "__MACOSX" or parts[-1].startswith("._") or parts[-1] == ".DS_Store":
             continue  # macOS Finder metadata: `._x.wav` has an audio suffix but is not audio
         members.append((info, parts))
+    folders = {tuple(parts[:i]) for _, parts in members for i in range(1, len(parts))}
+    for info, parts in members:  # `clips` and `clips/a.wav`: a disk cannot hold both
+        if tuple(parts) in folders:
+            raise HelmitError(f"{zip_path}: entry {info.filename!r} is a file, but other entries are inside a folder "
+                              "of that name, and one path cannot be both; rename one of them and zip again")
     total = sum(info.file_size for info, _ in members)
     # zipfile stops every member at its declared file_size, so this sum bounds what is written.
     if total > max_bytes:
@@ -127,8 +132,8 @@ def extract_members(zf, members, total: int, staging: Path, zip_path) -> None:
             target = staging / rel
             if root not in target.resolve().parents:  # belt and braces after plan_members
                 raise HelmitError(f"{zip_path}: entry {info.filename!r} escapes the target directory")
-            target.parent.mkdir(parents=True, exist_ok=True)
             try:
+                target.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(info) as src, open(target, "wb") as dst:
                     while chunk := src.read(1 << 20):
                         dst.write(chunk)

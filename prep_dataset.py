@@ -8,7 +8,6 @@ it has are joined in so later stages can keep a conversation within one fold.
   python prep_dataset.py --data_root data
 """
 import argparse
-import csv
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,7 +16,7 @@ from tqdm import tqdm
 
 from config import AUDIO_EXTENSIONS, CFG, CLASS_NAMES
 from utils_audio import AudioStats, list_audio_files, load_audio
-from utils_io import HelmitError, clip_digest, refuse_to_overwrite, run_cli, write_csv
+from utils_io import HelmitError, clip_digest, csv_rows, refuse_to_overwrite, run_cli, write_csv
 
 MANIFEST_NAME = "synth_manifest.csv"
 MANIFEST_COLUMNS = ("category", "template", "holdout", "group")  # joined when the manifest has them
@@ -81,13 +80,13 @@ def decode_all(paths: list, workers: int) -> list:
 
 
 def read_manifest(manifest: Path) -> tuple:
-    """({relative path: {column: value}}, columns present) from synth_dataset.py's manifest."""
-    with open(manifest, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        if "path" not in (reader.fieldnames or []):
-            raise HelmitError(f"{manifest}: no 'path' column; expected the header synth_dataset.py writes")
-        columns = [c for c in MANIFEST_COLUMNS if c in reader.fieldnames]
-        rows = {normalise(row["path"]): {c: row[c] for c in columns + ["label"] if c in row} for row in reader}
+    """({relative path: {column: value}}, columns present) from synth_dataset.py's manifest (or one saved
+    from a spreadsheet: csv_rows reads past a byte-order mark and names the line a non-UTF-8 byte is on)."""
+    rows, columns = {}, []
+    for _, row in csv_rows(manifest, ["path"], "manifest not found", "expected the header synth_dataset.py writes"):
+        if not rows:  # every row has the header's names as keys
+            columns = [c for c in MANIFEST_COLUMNS if c in row]
+        rows[normalise(row["path"])] = {c: row[c] for c in columns + ["label"] if c in row}
     return rows, columns
 
 
@@ -163,6 +162,7 @@ def prep(data_root, labels_csv=None, manifest=None, workers: int = 2, overwrite:
         manifest = None
     refuse_to_overwrite(labels_csv, overwrite, inputs=[manifest])  # before decoding every clip
     clips = scan_classes(data_root)
+    manifest_rows, columns = read_manifest(manifest) if manifest else ({}, [])  # a bad one stops us before decoding
     durations = decode_all([path for path, _ in clips], workers)
     skipped = [reason for _, reason in durations if reason]
     for reason in skipped:
@@ -172,7 +172,6 @@ def prep(data_root, labels_csv=None, manifest=None, workers: int = 2, overwrite:
         if label not in decoded_labels:
             raise HelmitError(f"{data_root / cls}: none of the audio files for class '{cls}' could "
                               "be decoded (see the warnings above)")
-    manifest_rows, columns = read_manifest(manifest) if manifest else ({}, [])
     rows = build_rows(data_root, clips, durations, manifest_rows, columns)
     warn_duplicates(data_root, rows)
     write_csv(labels_csv, rows, ["path", "label", "duration_s", *columns])

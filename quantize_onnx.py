@@ -16,6 +16,7 @@ import io
 import json
 import logging
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -25,7 +26,8 @@ from tqdm import tqdm
 
 from scoring import clip_prob, load_onnx, onnx_window_probs, read_metadata, set_metadata, store_dense_constants, store_sparse_constants
 from utils_audio import load_audio, windows
-from utils_io import HelmitError, HelpFormatter, atomic_output, read_labels_csv, refuse_to_overwrite, run_cli
+from utils_io import (HelmitError, HelpFormatter, atomic_output, read_labels_csv, refuse_to_overwrite, run_cli,
+                      temp_beside)
 
 MAX_FLIP_RATE = 0.02  # refuse an INT8 model that changes more than 2% of FP32 decisions
 
@@ -78,15 +80,20 @@ def preprocess(src, dst):
     return dst
 
 
-def quantize(src, dst, meta, calib_waves):
+def quantize(src, dst, meta, calib_waves, output=None):
+    """Quantize `src` into `dst`. `output`: the file `dst` becomes (dst may be its temp name; default dst).
+
+    The intermediate models (hundreds of MB for Wav2Vec2) go in a temp folder of `output`, beside it (the
+    same disk as the result): removed here, and by the next run that writes `output` if the process was
+    killed outright (out of memory), which no `finally` survives.
+    """
+    work = temp_beside(Path(output or dst), directory=True)
     root, level = logging.getLogger(), logging.getLogger().level
     root.setLevel(logging.ERROR)  # the quantizer logs its pre-processing advice at WARNING
-    pre = dst + ".pre.onnx"
     try:
-        return quantize_preprocessed(preprocess(src, pre), dst, meta, calib_waves)
+        return quantize_preprocessed(preprocess(src, str(work / "pre.onnx")), dst, meta, calib_waves)
     finally:
-        if os.path.exists(pre):  # next to the destination: never left behind, even on failure
-            os.remove(pre)
+        shutil.rmtree(work, ignore_errors=True)
         root.setLevel(level)
 
 
@@ -235,7 +242,7 @@ def main(argv=None):
     waves = [load_audio(p, sr) for p in tqdm(paths, desc="loading clips", unit="clip", leave=False)]
     t0 = time.time()
     with atomic_output(dst, mode=None) as tmp:
-        method = quantize(str(src), tmp, meta, waves[:n_calib])
+        method = quantize(str(src), tmp, meta, waves[:n_calib], output=dst)
         proto = onnx.load(tmp)
         set_metadata(proto, {**meta, "quantization": method})
         onnx.save(proto, tmp)

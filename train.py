@@ -447,7 +447,8 @@ def parse_args(argv=None):
     p.add_argument("--train_on_holdout", action="store_true", help="use clips marked holdout=1 for training too (default: they form the test split)")
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted run from its last finished epoch (saved after every epoch in "
-                        "<ckpt>.progress.pt); the result equals an uninterrupted run with the same flags")
+                        "--ckpt with its suffix replaced by .progress.pt: runs/lite_cnn.progress.pt for "
+                        "runs/lite_cnn.pt); the result equals an uninterrupted run with the same flags")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --ckpt (with --folds: --oof_csv), and an interrupted run's progress file")
     p.add_argument("--seed", type=int, default=CFG.seed, help="random seed (same seed, same result on one machine)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")

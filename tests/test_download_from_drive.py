@@ -201,6 +201,16 @@ def test_damaged_archive_leaves_every_class_untouched(tmp_path, previous):
     assert tree(previous) == ["harmful/old.wav", "safe/old.wav"]
 
 
+@pytest.mark.parametrize("names", [["clips", "clips/a.wav"], ["wrap/clips/a.wav", "wrap/clips"]])
+def test_a_file_and_a_folder_of_one_name_are_named(tmp_path, previous, names):
+    clash = make_zip(tmp_path / "harmful.zip", {"ok.wav": wav_bytes(), **{n: wav_bytes() for n in names}})
+    file_entry = min(names, key=len)
+    with pytest.raises(HelmitError, match=rf"harmful\.zip: entry '{file_entry}' is a file, but other entries are "
+                                          "inside a folder of that name"):
+        run("--harmful_zip", clash, "--data_root", previous, "--overwrite")
+    assert tree(previous) == ["harmful/old.wav", "safe/old.wav"]
+
+
 def test_archive_without_audio_rejected(tmp_path, data_root):
     docs = make_zip(tmp_path / "harmful.zip", {"notes.txt": b"no clips here"})
     with pytest.raises(HelmitError, match=r"harmful\.zip: no audio files"):

@@ -124,6 +124,24 @@ def test_manifest_without_group_adds_no_group(corpus):
     assert header == "path,label,duration_s,category"
 
 
+def test_manifest_saved_by_a_spreadsheet_with_a_byte_order_mark_is_joined(corpus):
+    (corpus / "synth_manifest.csv").write_bytes(b"\xef\xbb\xbfpath,label,category\r\nharmful/a.wav,1,threat\r\n")
+    rows, _ = prep_dataset.prep(corpus)
+    assert {r["path"]: r["category"] for r in rows}["harmful/a.wav"] == "threat"
+
+
+def test_manifest_that_is_not_utf8_is_named_before_any_clip_is_decoded(corpus, monkeypatch):
+    (corpus / "synth_manifest.csv").write_bytes("path,label,category\nsafe/c.flac,0,caf\u00e9\n".encode("latin-1"))
+
+    def no_decoding(paths, workers):
+        raise AssertionError("decoded every clip before reading the manifest")
+
+    monkeypatch.setattr(prep_dataset, "decode_all", no_decoding)
+    with pytest.raises(HelmitError, match=r"synth_manifest\.csv:2: byte 0xe9 at column 18 is not UTF-8"):
+        prep_dataset.prep(corpus)
+    assert not (corpus / "labels.csv").exists()
+
+
 def test_class_with_only_undecodable_files_fails_and_keeps_old_labels(corpus):
     (corpus / "labels.csv").write_text("previous run\n")
     for clip in ["harmful/a.wav", "harmful/sub/deep/b.WAV"]:

@@ -1,7 +1,9 @@
 """INT8 quantization: the guard refuses NaN outputs and too many changed decisions, leaving the
 destination untouched; the CNN file is small and agrees with FP32; Wav2Vec2 quantizes its transformer
 and keeps the convolutional feature encoder in float."""
+import os
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import onnx
@@ -11,6 +13,7 @@ import torch
 
 import export_onnx
 import quantize_onnx
+import utils_io
 from config import CFG, CLASS_NAMES
 from model import LiteAudioCNN, Wav2Vec2Classifier, onnx_metadata
 from scoring import set_metadata
@@ -86,6 +89,26 @@ def test_a_failing_quantizer_leaves_no_temp_files(cnn_onnx, tmp_path, monkeypatc
     with pytest.raises(RuntimeError, match="quantizer crashed"):
         quantize_onnx.main(["--onnx_in", str(cnn_onnx), "--onnx_out", str(tmp_path / "x_int8.onnx"),
                             "--n_check", "4", "--n_calib", "4"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_intermediate_models_sit_in_a_temp_folder_the_next_run_removes(cnn_onnx, tmp_path, monkeypatch):
+    """A hard kill (out of memory) runs no `finally`: the pre-processed model it leaves must carry a temp name
+    of the output, which the next run writing that output removes once its writer is dead."""
+    seen = []
+
+    def broken(src, dst, meta, calib_waves):
+        seen.append((Path(src), Path(src).is_file()))
+        raise RuntimeError("quantizer crashed")
+
+    monkeypatch.setattr(quantize_onnx, "quantize_preprocessed", broken)
+    with pytest.raises(RuntimeError, match="quantizer crashed"):
+        quantize_onnx.main(["--onnx_in", str(cnn_onnx), "--onnx_out", str(tmp_path / "x_int8.onnx"),
+                            "--n_check", "4", "--n_calib", "4"])
+    [(pre, existed)] = seen
+    assert existed and pre.parent.parent == tmp_path
+    m = utils_io._TEMP_NAME.fullmatch(pre.parent.name)
+    assert m and (m["target"], m["host"], int(m["pid"])) == ("x_int8.onnx", utils_io._HOST, os.getpid())
     assert list(tmp_path.iterdir()) == []
 
 
