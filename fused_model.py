@@ -188,6 +188,9 @@ def fuse_result(fused, result, transcript, unsure_below=LOW_CONFIDENCE):
                         "should hold speech")
     if unsure := unsure_words(transcript, unsure_below):
         warnings.append(unsure)
+    # the acoustic model's flagged windows keep their owner's name: under a fusion that gives it no weight, a
+    # key called harmful_ranges listed "harm" in clips decided safe, for any program reading --json
+    result = {k: v for k, v in result.items() if k != "harmful_ranges"} | {"acoustic_ranges": result["harmful_ranges"]}
     return {**result, **scores, "label": "harmful" if harmful else "safe", "probability": p if harmful else 1 - p,
             "category": scores["category"] if harmful else "", "threshold": fused["threshold"],
             "acoustic_threshold": result["threshold"], "asr_confidence": transcript["confidence"],

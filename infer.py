@@ -87,7 +87,7 @@ def describe(result):
     # the ranges are the acoustic model's windows: under a fusion, say whose they are and what they count for
     owner = "acoustic model flags" if fused else "harmful speech at"
     unweighted = " (the fusion gives the acoustic model no weight)" if fused and result["acoustic_weight"] == 0 else ""
-    for s, e, p in result["harmful_ranges"]:
+    for s, e, p in result["acoustic_ranges" if fused else "harmful_ranges"]:
         lines.append(f"  {owner} {s:.1f}-{e:.1f}s (P {p:.2f}){unweighted}")
     lines += [f"  warning: {w}" for w in result["warnings"]]
     return "\n".join(lines)

@@ -866,7 +866,8 @@ def test_a_fused_output_names_the_acoustic_windows_as_the_acoustic_models():
     result = {"path": "c.wav", "label": "safe", "probability": 0.9, "prob_harmful": 0.1, "threshold": 0.5,
               "duration_s": 8.0, "n_windows": 2, "warnings": [], "harmful_ranges": [[0.0, 4.0, 0.8]]}
     assert "harmful speech at 0.0-4.0s (P 0.80)" in infer.describe(result)  # acoustic only: its windows decide
-    fused = dict(result, prob_text=0.1, prob_acoustic=0.8, acoustic_threshold=0.6, transcript="see you at lunch",
+    fused = dict({k: v for k, v in result.items() if k != "harmful_ranges"}, acoustic_ranges=result["harmful_ranges"],
+                 prob_text=0.1, prob_acoustic=0.8, acoustic_threshold=0.6, transcript="see you at lunch",
                  asr_confidence=0.9, top_words=[], category="", acoustic_weight=0.0)
     text = infer.describe(fused)
     assert "harmful speech at" not in text
@@ -881,6 +882,8 @@ def test_an_empty_transcript_is_a_warning_not_a_silent_safe(fusion_dir):
                 "harmful_ranges": []}
     heard = fused_model.fuse_result(fused, acoustic, {"text": "see you at lunch", "confidence": 0.9})
     assert heard["warnings"] == acoustic["warnings"]
+    # the acoustic windows under their owner's name: "harmful_ranges" read as harm in a clip decided safe
+    assert "harmful_ranges" not in heard and heard["acoustic_ranges"] == []
     empty = fused_model.fuse_result(fused, acoustic, {"text": "  ", "confidence": 0.0})
     assert empty["warnings"][0] == acoustic["warnings"][0] and len(empty["warnings"]) == 2
     assert empty["warnings"][1].startswith("no speech recognised: the transcript is empty")
