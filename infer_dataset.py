@@ -251,9 +251,16 @@ def clip_transcripts(args, all_rows, rows, fused):
         known = read_transcripts(args.transcripts)
         warn_other_recognizer(fused, args.fusion, {t.get("asr") or "" for t in known.values()} - {""},
                               str(args.transcripts))
-        missing = f"no transcript in {args.transcripts}; run transcribe.py on the same labels.csv"
-        return {r["index"]: (known[r["path"]], known[r["path"]].get("error") or "") if r["path"] in known
-                else (None, f"{r['path']}: {missing}") for r in rows}
+        # transcribe.py keys a labels.csv's clips by their path in it, and --audio_path files by the path as typed:
+        # a clip is found by either, so an unlabelled folder's transcripts match too
+        by_file = {Path(k).resolve(): t for k, t in known.items()}
+        missing = f"no transcript in {args.transcripts}; " + (
+            "run transcribe.py --audio_path on the same files, from this directory" if args.audio_dir
+            else "run transcribe.py on the same labels.csv")
+        found = {r["index"]: known.get(r["path"]) or by_file.get(Path(all_rows[r["index"]]["abspath"]).resolve())
+                 for r in rows}
+        return {i: (t, t.get("error") or "") if t else (None, f"{all_rows[i]['path']}: {missing}")
+                for i, t in found.items()}
     asr, _, _ = fusion_recognizer(fused, args.fusion, args.asr, args.asr_model, load=False)  # the workers load it
     asr_id, results = transcribe_files([all_rows[r["index"]]["abspath"] for r in rows], asr, args.asr_model,
                                        args.cache_dir, args.workers or usable_cores(),

@@ -893,6 +893,29 @@ def test_an_empty_transcript_is_a_warning_not_a_silent_safe(fusion_dir):
             empty["warnings"][1:]
 
 
+def test_an_unlabelled_folder_finds_the_transcripts_transcribe_wrote_for_its_files(fusion_dir, tmp_path):
+    """transcribe.py --audio_path keys each file by the path as typed; --audio_dir keys it by its path in the
+    folder, so no clip of an unlabelled folder found its transcript and every row failed."""
+    folder = tmp_path / "backlog"
+    folder.mkdir()
+    for name in ("a.wav", "b.wav"):
+        sf.write(folder / name, (0.1 * np.sin(np.arange(16000) / 7)).astype(np.float32), 16000)
+    with open(tmp_path / "t.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["path", "label", "text", "asr", "error"])
+        w.writerows([[folder / "a.wav", "", "i will find you tonight", "pocketsphinx-5.1.1/en-us", ""],
+                     [folder / "b.wav", "", "see you at lunch", "pocketsphinx-5.1.1/en-us", ""]])
+    out = tmp_path / "p.csv"
+    run_script("infer_dataset.py", "--fusion", fusion_dir, "--audio_dir", folder, "--transcripts", tmp_path / "t.csv",
+               "--output_csv", out, "--workers", 1)
+    rows = {r["path"]: r for r in csv.DictReader(open(out))}
+    assert rows["a.wav"]["transcript"] == "i will find you tonight" and rows["b.wav"]["transcript"] == "see you at lunch"
+    (tmp_path / "t.csv").write_text("path,label,text\nelsewhere.wav,,hello\n")
+    proc = run_script("infer_dataset.py", "--fusion", fusion_dir, "--audio_dir", folder, "--transcripts",
+                      tmp_path / "t.csv", "--output_csv", out, "--overwrite", "--workers", 1, check=False)
+    assert proc.returncode == 1 and "run transcribe.py --audio_path on the same files" in proc.stderr
+
+
 def test_words_whisper_was_unsure_of_are_a_warning_beside_the_same_decision(fusion_dir):
     fused = fused_model.load(fusion_dir)  # fit on pocketsphinx transcripts: the transcript's own recognizer decides
     acoustic = {"path": "c.wav", "label": "safe", "probability": 0.9, "prob_harmful": 0.1, "threshold": 0.5,
