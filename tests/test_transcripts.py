@@ -847,6 +847,38 @@ def test_fused_inference_shows_transcript_words_and_both_scores(fusion_dir, spok
     assert both.returncode == 1 and "give --fusion or --onnx" in both.stderr
 
 
+def test_a_fusion_that_weights_the_acoustic_model_uses_its_own_score_of_the_clip(fusion_dir, spoken_corpus,
+                                                                                  transcripts, tmp_path):
+    """The fixture's fusion gives the acoustic model no weight (its scores are random), so the tests above hold
+    whatever acoustic number the scripts use: here it counts, and must be acoustic.onnx's own score."""
+    import shutil
+
+    weighted = tmp_path / "weighted"
+    shutil.copytree(fusion_dir, weighted)
+    fusion_json = json.loads((weighted / "fusion.json").read_text())
+    fusion_json["combiner"]["coef"][0] = 0.7
+    (weighted / "fusion.json").write_text(json.dumps(fusion_json))
+    manifest = json.loads((weighted / "manifest.json").read_text())
+    manifest["files"]["fusion.json"] = file_sha256(weighted / "fusion.json")
+    (weighted / "manifest.json").write_text(json.dumps(manifest))
+    saved = fused_model.load(weighted)
+    clip = spoken_corpus / "harmful" / "loser.wav"
+    alone = json.loads(run_script("infer.py", "--onnx", weighted / "acoustic.onnx", "--audio_path", clip,
+                                  "--json").stdout)["prob_harmful"]
+    fused = json.loads(run_script("infer.py", "--fusion", weighted, "--audio_path", clip, "--cache_dir",
+                                  tmp_path / "cache", "--json").stdout)
+    assert fused["prob_acoustic"] == pytest.approx(alone, abs=1e-6)
+    assert fused["prob_harmful"] == pytest.approx(fused_model.fused_prob(saved, alone, fused["prob_text"])[0], abs=1e-6)
+    assert abs(alone - 0.5) > 1e-3  # else a script that used 0.5 (no evidence) would pass unseen
+    out = tmp_path / "p.csv"
+    run_script("infer_dataset.py", "--data_root", spoken_corpus, "--fusion", weighted, "--transcripts", transcripts[0],
+               "--output_csv", out, check=False)
+    row = next(r for r in csv.DictReader(open(out)) if r["path"] == "harmful/loser.wav")
+    assert float(row["prob_acoustic"]) == pytest.approx(alone, abs=1e-4)
+    assert float(row["prob_harmful"]) == pytest.approx(
+        fused_model.fused_prob(saved, alone, float(row["prob_text"]))[0], abs=1e-4)
+
+
 def test_fused_threshold_moves_the_fused_decision_not_the_acoustic_one(fusion_dir, spoken_corpus, tmp_path):
     from scoring import read_metadata
 
