@@ -135,15 +135,55 @@ def _reason(err) -> str:
     return why[:1].lower() + why[1:]
 
 
-def _fallback_blocks(path, sf_err, stats):
-    """The whole file via audioread (ffmpeg or GStreamer when installed): for formats soundfile lacks,
-    such as m4a.
+def _pyav_blocks(path, stats):
+    """(frames, channels) float32 blocks decoded by PyAV (FFmpeg's libraries in a wheel; faster-whisper
+    installs it, so it is on every machine that transcribes): m4a/AAC and the other formats libsndfile lacks,
+    streamed. None when PyAV is not installed or cannot open the file."""
+    try:
+        import av
 
-    audioread cannot seek, so these files are held in memory whole; every format soundfile reads
+        container = av.open(str(path))
+    except Exception:
+        return None
+    try:
+        stream = next((s for s in container.streams if s.type == "audio"), None)
+        if stream is None:
+            container.close()
+            return None
+    except Exception:
+        container.close()
+        return None
+
+    def blocks():
+        with container:
+            stats.sample_rate, stats.declared_frames = int(stream.rate), 0
+            to_float = av.AudioResampler(format="flt")  # packed float32 at the file's own rate and channels
+            try:
+                for frame in container.decode(stream):
+                    for out in to_float.resample(frame):
+                        yield out.to_ndarray().reshape(-1, len(out.layout.channels))
+            except av.FFmpegError as e:
+                past = f" past {stats.frames / stats.sample_rate:.1f} s" if stats.frames else ""
+                raise HelmitError(f"{path}: cannot decode audio{past} ({e})") from None
+
+    return blocks()
+
+
+def _fallback_blocks(path, sf_err, stats):
+    """Formats soundfile lacks, such as m4a: PyAV, streamed; else the whole file via audioread (ffmpeg or
+    GStreamer when installed).
+
+    audioread cannot seek, so its files are held in memory whole; every format soundfile reads
     (wav, flac, ogg, mp3, aiff, ...) streams in bounded memory instead. audioread is called directly,
     not through librosa.load: librosa warns on every file it hands over, and silencing that with
     warnings.catch_warnings is not thread-safe (prep_dataset decodes in threads).
     """
+    # only for what libsndfile cannot read: a damaged FLAC or WAV keeps libsndfile's own reason
+    ext = path.suffix.lower().lstrip(".")
+    pyav = _pyav_blocks(path, stats) if ext and ext.upper() not in sf.available_formats() else None
+    if pyav is not None:
+        yield from pyav
+        return
     try:
         import audioread
 

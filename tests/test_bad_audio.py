@@ -227,21 +227,48 @@ def test_six_channels_are_averaged(tmp_path):
     np.testing.assert_allclose(decoded, resample(channels.mean(axis=1), 48000, SR), atol=1e-5)
 
 
-def test_a_file_soundfile_cannot_open_is_decoded_by_the_fallback_alike(tmp_path, monkeypatch):
-    # The fallback (audioread, for m4a and the like) must mix channels and scale samples as the
+@pytest.mark.parametrize("fallback", ["pyav", "audioread"])
+def test_a_file_soundfile_cannot_open_is_decoded_by_the_fallback_alike(tmp_path, monkeypatch, fallback):
+    # The fallbacks (PyAV, else audioread, for m4a and the like) must mix channels and scale samples as the
     # soundfile path does, without a warning per file.
+    if fallback == "audioread":  # what a machine without PyAV does
+        monkeypatch.setattr(utils_audio, "_pyav_blocks", lambda path, stats: None)
     stereo = np.stack([tone(22050, 0.5, freq=300, amp=0.4), tone(22050, 0.5, freq=500, amp=0.2)], axis=1)
     sf.write(tmp_path / "stereo.wav", stereo, 22050, subtype="PCM_16")
     expected = load_audio(tmp_path / "stereo.wav")
+    # named as a format libsndfile lacks: the fallbacks are for those (a damaged WAV keeps libsndfile's reason)
+    (tmp_path / "stereo.m4a").write_bytes((tmp_path / "stereo.wav").read_bytes())
 
     def refuse(*args, **kwargs):
         raise RuntimeError("Error opening: format not recognised")
     monkeypatch.setattr(utils_audio.sf, "SoundFile", refuse)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        decoded = load_audio(tmp_path / "stereo.wav")
+        # audioread's own WAV reader picks by name; PyAV is tried only for names libsndfile lacks
+        decoded = load_audio(tmp_path / ("stereo.wav" if fallback == "audioread" else "stereo.m4a"))
     assert decoded.dtype == np.float32
     np.testing.assert_allclose(decoded, expected, atol=1e-6)
+
+
+def test_an_m4a_voice_note_decodes_without_ffmpeg(tmp_path):
+    """m4a (AAC), the phone's voice-note format: libsndfile cannot read it and audioread needs an ffmpeg
+    program; PyAV, which faster-whisper installs, decodes it in a wheel."""
+    import av
+
+    stereo = np.stack([tone(44100, 1.0, freq=440, amp=0.4), tone(44100, 1.0, freq=440, amp=0.2)])
+    with av.open(str(tmp_path / "note.m4a"), "w") as out:
+        stream = out.add_stream("aac", rate=44100)
+        stream.layout = "stereo"
+        frame = av.AudioFrame.from_ndarray(stereo.astype(np.float32), format="fltp", layout="stereo")
+        frame.sample_rate = 44100
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            out.mux(packet)
+    stats = utils_audio.AudioStats()
+    decoded = load_audio(tmp_path / "note.m4a", SR, stats)
+    assert stats.sample_rate == 44100 and abs(len(decoded) / SR - 1.0) < 0.1  # AAC adds a few ms of priming
+    assert abs(peak_hz(decoded) - 440) < 2
+    middle = decoded[SR // 4: 3 * SR // 4]
+    assert abs(np.sqrt(2) * middle.std() - 0.3) < 0.02  # the two channels' mean: (0.4 + 0.2) / 2
 
 
 @pytest.mark.parametrize("sr", [8000, 11025, 16000, 22050, 32000, 44100, 48000, 88200, 96000])
