@@ -56,9 +56,15 @@ def main():
     print_table("text model, one transcript per call, 1 thread",
                 ["file", "MB", "p50 ms", "p95 ms"],
                 [(k, f"{sizes[k] / 1e6:.1f}", f"{p50[k]:.2f}", f"{spread[k]['p95'] * 1e3:.2f}") for k in ("fp32", "int8")])
+    # the milliseconds are the issue's target, but this machine is shared: the ratio of the two files, timed
+    # interleaved in one run, is the number that carries to another day or machine
+    speedup = p50["fp32"] / p50["int8"]
+    print(f"INT8 p50 is {1 / speedup:.2f}x FP32's in this run ({speedup:.2f}x as fast); the milliseconds move with "
+          "the machine's load")
     print(f"INT8 decides as FP32 on {agree:.1%} of {len(texts)} benchmark texts (both files, batched: {batch_s:.1f} s)")
     share = sizes["int8"] / sizes["fp32"]
-    write_results("text_model", {"model": str(model_dir), "p50_ms": p50, "sizes": sizes, "int8_agreement": agree,
+    write_results("text_model", {"model": str(model_dir), "p50_ms": p50, "int8_speedup": speedup, "sizes": sizes,
+                                 "int8_agreement": agree,
                                  "n_texts": len(texts), "n_timed": len(sample), "spread": spread},
                   [(f"text model p50 <= {LATENCY_MS:g} ms at 1 thread (FP32)", p50["fp32"], p50["fp32"] <= LATENCY_MS),
                    (f"text model p50 <= {LATENCY_MS:g} ms at 1 thread (INT8)", p50["int8"], p50["int8"] <= LATENCY_MS),
