@@ -14,7 +14,6 @@ import functools
 import hashlib
 import math
 import multiprocessing as mp
-import os
 import re
 import shutil
 import time
@@ -315,7 +314,7 @@ def install_clips(staging, out_dir, rows, old_synth):
     (out_dir / "synth_manifest.csv").unlink(missing_ok=True)
     for r in rows:
         (out_dir / r["path"]).parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staging / r["path"], out_dir / r["path"])
+        shutil.move(staging / r["path"], out_dir / r["path"])  # a rename; a copy when harmful/ links to another disk
     new = {(out_dir / r["path"]).resolve() for r in rows}
     for f in old_synth:  # clips of an earlier run that this run did not rewrite (other count or format)
         if f.resolve() not in new:
