@@ -98,6 +98,45 @@ def saved(path, ckpt):
     return path
 
 
+def clip_margins(model, paths, meta):
+    """Each clip's largest harmful logit margin (logit[harmful] - logit[safe]) over windows of the training
+    length at half-window hops: a model's scores computed by the tests with an ONNX Runtime session of their
+    own, apart from the repo's scoring code (quantize_onnx.compare, scoring.onnx_window_probs)."""
+    import onnxruntime as ort
+
+    from utils_audio import load_audio, windows
+
+    sess = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    sr = int(meta["sample_rate"])
+    window = int(float(meta["window_seconds"]) * sr)
+    margins = []
+    for path in paths:
+        logits = sess.run(["logits"], {"waveform": windows(load_audio(path, sr), window, window // 2)[1]})[0]
+        margins.append(float(np.max(logits[:, 1].astype(np.float64) - logits[:, 0])))
+    return np.array(margins)
+
+
+def clip_probs(model, paths, meta):
+    """P(harmful) of each clip: the softmax of its top window, i.e. the sigmoid of its largest margin."""
+    return 1 / (1 + np.exp(-clip_margins(model, paths, meta)))
+
+
+def all_clips(corpus):
+    """Every clip of `corpus`: the clips quantize_onnx.py checks when --n_check is at least their number."""
+    from utils_io import read_labels_csv
+
+    return [r["abspath"] for r in read_labels_csv(Path(corpus) / "labels.csv", corpus)]
+
+
+def reported_agreement(printed):
+    """(clips with the same decision, clips checked, max |P difference|) from quantize_onnx.py's summary."""
+    import re
+
+    m = re.search(r"same decision as FP32 on (\d+)/(\d+) clips .*max \|P\(harmful\) difference\| ([0-9.]+)", printed)
+    assert m, printed
+    return int(m[1]), int(m[2]), float(m[3])
+
+
 @pytest.fixture(scope="session")
 def tone_corpus(tmp_path_factory):
     return make_tone_corpus(tmp_path_factory.mktemp("tones"))
@@ -107,8 +146,10 @@ def tone_corpus(tmp_path_factory):
 def tone_onnx(tmp_path_factory, tone_corpus):
     """A tiny CNN trained for one epoch on the tone corpus and exported: a real Helmit ONNX file."""
     runs = tmp_path_factory.mktemp("tone_runs")
+    # its log-mel cache beside the checkpoint: train.py's default, runs/cache, is the repo's own folder
     run_script("train.py", "--data_root", tone_corpus, "--epochs", 1, "--batch_size", 8, "--width_mult", 0.25,
-               "--ckpt", runs / "m.pt")
+               "--cache_dir", runs / "cache", "--ckpt", runs / "m.pt")
+    assert len(list((runs / "cache" / "logmel").glob("*.npy"))) == len(all_clips(tone_corpus))  # one per clip
     run_script("export_onnx.py", "--ckpt", runs / "m.pt", "--onnx", runs / "m.onnx")
     return runs / "m.onnx"
 

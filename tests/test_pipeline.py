@@ -15,7 +15,7 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from conftest import ROOT, run_script
+from conftest import ROOT, clip_probs, reported_agreement, run_script
 
 SCRIPTS = ["synth_dataset.py", "download_from_drive.py", "prep_dataset.py", "train.py", "export_onnx.py",
            "quantize_onnx.py", "infer.py", "infer_dataset.py", "compute_metrics.py", "transcribe.py",
@@ -61,7 +61,7 @@ def test_cnn_pipeline(corpus, tmp_path):
 
     ckpt_path = runs / "cnn.pt"
     out = run_script("train.py", "--data_root", data, "--epochs", 2, "--batch_size", 8, "--width_mult", 0.5,
-                     "--ckpt", ckpt_path).stdout
+                     "--cache_dir", runs / "cache", "--ckpt", ckpt_path).stdout  # not the repo's runs/cache
     assert "best epoch" in out
     ckpt = torch.load(ckpt_path, weights_only=True)
     assert ckpt["arch"] == "LiteAudioCNN" and len(ckpt["history"]) == 2
@@ -73,9 +73,12 @@ def test_cnn_pipeline(corpus, tmp_path):
     assert ckpt["val_digests"] == [clip_digest(data / p) for p in ckpt["val_clips"]]
 
     onnx_path = runs / "cnn.onnx"
-    out = run_script("export_onnx.py", "--ckpt", ckpt_path, "--onnx", onnx_path).stdout
-    diff = float(re.search(r"PyTorch\| logits on \d+ clips \((\d+) real\): ([0-9.e+-]+)", out).group(2))
-    assert diff <= 1e-4
+    out = run_script("export_onnx.py", "--ckpt", ckpt_path, "--onnx", onnx_path, "--n_check", 5).stdout
+    # the ONNX Runtime vs PyTorch check (export_onnx.py refuses a difference above 1e-4) ran on the checkpoint's
+    # own clips, as many as --n_check asked for, not on its random-noise fallback
+    assert "random noise" not in out, out
+    n_real = int(re.search(r"PyTorch\| logits on \d+ clips \((\d+) real\): ", out).group(1))
+    assert n_real == min(5, len(ckpt["train_clips"]) + len(ckpt["val_clips"])) >= 1, out
     proto = onnx.load(onnx_path)
     meta = {p.key: p.value for p in proto.metadata_props}
     assert float(meta["threshold"]) == pytest.approx(ckpt["threshold"])
@@ -84,10 +87,14 @@ def test_cnn_pipeline(corpus, tmp_path):
     assert [d.dim_param != "" for d in dims] == [True, True]  # dynamic batch and time
 
     int8_path = runs / "cnn_int8.onnx"
-    # a 2-epoch model scores every clip near its threshold, where any rounding flips decisions:
-    # the flip guard is tested on its own in test_quantize_onnx.py
+    # any share of flipped decisions is allowed here (the refusal is tested in test_quantize_onnx.py); what the
+    # run reports must be what the two models decide on the clips it checked (all 24: --n_check's default is 100)
     out = run_script("quantize_onnx.py", "--onnx_in", onnx_path, "--onnx_out", int8_path, "--max_flip_rate", 1).stdout
-    assert "same decision as FP32" in out
+    agree, checked, _ = reported_agreement(out)
+    paths = [data / r["path"] for r in labels]
+    threshold = float(meta["threshold"])
+    same = (clip_probs(onnx_path, paths, meta) >= threshold) == (clip_probs(int8_path, paths, meta) >= threshold)
+    assert (agree, checked) == (int(same.sum()), len(labels))
     assert int8_path.stat().st_size < onnx_path.stat().st_size
     int8_proto = onnx.load(int8_path)
     conv_weights = [i for i in int8_proto.graph.initializer if i.name.endswith(".weight_quantized")]

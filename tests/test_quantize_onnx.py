@@ -2,6 +2,8 @@
 destination untouched; the CNN file is small and agrees with FP32; Wav2Vec2 quantizes its transformer
 and keeps the convolutional feature encoder in float."""
 import os
+import re
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -16,7 +18,8 @@ import quantize_onnx
 import utils_io
 from config import CFG, CLASS_NAMES
 from model import LiteAudioCNN, Wav2Vec2Classifier, onnx_metadata
-from scoring import set_metadata
+from conftest import all_clips, clip_margins, clip_probs, reported_agreement
+from scoring import read_metadata, set_metadata
 from utils_io import HelmitError
 
 
@@ -38,15 +41,86 @@ def cnn_onnx(tmp_path_factory, tone_corpus):
     return exported(LiteAudioCNN(width_mult=0.25).eval(), tmp_path_factory.mktemp("q") / "cnn.onnx", tone_corpus)
 
 
-def test_refuses_too_many_flips_and_keeps_the_old_file(cnn_onnx, tmp_path):
-    out = tmp_path / "cnn_int8.onnx"
+def shift_harmful_logit(path, shift):
+    """Add `shift` to the harmful logit of the model at `path` (an Add after the graph's logits), in place."""
+    proto = onnx.load(path)
+    [producer] = [n for n in proto.graph.node if "logits" in n.output]
+    producer.output[list(producer.output).index("logits")] = "logits_unshifted"
+    proto.graph.initializer.append(onnx.numpy_helper.from_array(np.array([0, shift], np.float32), "harmful_shift"))
+    proto.graph.node.append(onnx.helper.make_node("Add", ["logits_unshifted", "harmful_shift"], ["logits"]))
+    onnx.save(proto, path)
+
+
+@pytest.fixture
+def flipping_quantizer(tone_onnx, tone_corpus, tmp_path, monkeypatch):
+    """quantize_onnx.py's quantization step made to change real decisions: the real INT8 model, then its harmful
+    logit shifted so that about half the clips FP32 decides one way (the more common one) cross the threshold. Each
+    model the step wrote is kept as candidates/<n>.onnx, to score after the run. Returns the candidates folder."""
+    meta, paths = read_metadata(tone_onnx), all_clips(tone_corpus)
+    boundary = np.log(float(meta["threshold"]) / (1 - float(meta["threshold"])))  # the threshold as a margin
+    fp32_harmful = clip_margins(tone_onnx, paths, meta) >= boundary
+    common = fp32_harmful.mean() >= 0.5
+    candidates = tmp_path / "candidates"
+    candidates.mkdir()
+    real = quantize_onnx.quantize_preprocessed
+
+    def flipping(src, dst, meta_, calib_waves):
+        method = real(src, dst, meta_, calib_waves)
+        side = np.sort(clip_margins(dst, paths, meta)[fp32_harmful == common])  # INT8 margins, ascending
+        if not common:
+            side = side[::-1]  # FP32 says safe: its highest-scoring half goes above the threshold
+        # cut between two different margins (int8 outputs take few values), as near the middle as there is one
+        cuts = np.flatnonzero(side[1:] != side[:-1]) + 1
+        assert len(cuts), f"the INT8 model scores these clips all alike ({side[0]}): no shift flips only some"
+        k = min(cuts, key=lambda cut: abs(cut - len(side) / 2))
+        shift_harmful_logit(dst, boundary - (side[k - 1] + side[k]) / 2)
+        shutil.copy(dst, candidates / f"{len(list(candidates.iterdir()))}.onnx")
+        return method
+
+    monkeypatch.setattr(quantize_onnx, "quantize_preprocessed", flipping)
+    return candidates
+
+
+def test_refuses_too_many_flips_and_keeps_the_old_file(tone_onnx, tone_corpus, flipping_quantizer, tmp_path):
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out = out_dir / "tone_int8.onnx"
     out.write_bytes(b"previous good model")
-    # a negative allowance makes any result "too many flips": the refusal path, deterministically
-    with pytest.raises(HelmitError, match=r"flips .* not written\. .*accept it with --max_flip_rate 0\.\d{3}"):
-        quantize_onnx.main(["--onnx_in", str(cnn_onnx), "--onnx_out", str(out), "--max_flip_rate", "-1",
-                            "--n_check", "6", "--n_calib", "4", "--overwrite"])
+    # the default 2% limit; every clip of the corpus checked (--n_check 100 by default, 20 clips)
+    with pytest.raises(HelmitError) as refused:
+        quantize_onnx.main(["--onnx_in", str(tone_onnx), "--onnx_out", str(out), "--n_calib", "4", "--overwrite"])
     assert out.read_bytes() == b"previous good model"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cnn_int8.onnx"]  # no temp files left
+    assert sorted(p.name for p in out_dir.iterdir()) == ["tone_int8.onnx"]  # no temp files left
+    # the decisions the refused model really changed, counted here from both models
+    meta, paths = read_metadata(tone_onnx), all_clips(tone_corpus)
+    threshold = float(meta["threshold"])
+    fp32 = clip_probs(tone_onnx, paths, meta) >= threshold
+    int8 = clip_probs(flipping_quantizer / "0.onnx", paths, meta) >= threshold
+    rate = float(np.mean(fp32 != int8))
+    assert quantize_onnx.MAX_FLIP_RATE < rate < 1, rate  # real flips, above the default limit, not every clip
+    limit = quantize_onnx.MAX_FLIP_RATE
+    assert str(refused.value).startswith(f"{out}: INT8 flips {rate:.1%} of decisions (> {limit:.0%}) on {len(paths)} "
+                                         "clips; not written."), str(refused.value)
+    # the allowance the message suggests is enough, and what that run reports is what the models decide
+    suggested = re.search(r"accept it with --max_flip_rate (\S+)$", str(refused.value))[1]
+    assert rate <= float(suggested)
+    quantize_onnx.main(["--onnx_in", str(tone_onnx), "--onnx_out", str(out), "--n_calib", "4", "--overwrite",
+                        "--max_flip_rate", suggested])
+    int8 = clip_probs(out, paths, meta) >= threshold
+    assert float(np.mean(fp32 != int8)) == rate
+
+
+def test_the_reported_agreement_is_what_the_two_models_decide(tone_onnx, tone_corpus, flipping_quantizer,
+                                                             tmp_path, capsys):
+    out = tmp_path / "tone_int8.onnx"
+    quantize_onnx.main(["--onnx_in", str(tone_onnx), "--onnx_out", str(out), "--n_calib", "4", "--max_flip_rate", "1"])
+    agree, checked, max_diff = reported_agreement(capsys.readouterr().out)
+    meta, paths = read_metadata(tone_onnx), all_clips(tone_corpus)
+    p32, p8 = clip_probs(tone_onnx, paths, meta), clip_probs(out, paths, meta)
+    same = (p32 >= float(meta["threshold"])) == (p8 >= float(meta["threshold"]))
+    assert 0 < same.sum() < len(paths)  # some decisions changed and some did not: the count has something to count
+    assert (agree, checked) == (int(same.sum()), len(paths))
+    assert max_diff == pytest.approx(np.abs(p32 - p8).max(), abs=5e-4 + 1e-9)  # printed to 3 decimals
 
 
 def test_refuses_nan_output(cnn_onnx, tmp_path, monkeypatch):
@@ -61,12 +135,16 @@ def test_refuses_nan_output(cnn_onnx, tmp_path, monkeypatch):
     assert not out.exists()
 
 
-def test_writes_a_checked_int8_model_with_metadata(cnn_onnx, tmp_path, capsys):
+def test_writes_a_checked_int8_model_with_metadata(cnn_onnx, tone_corpus, tmp_path, capsys):
     out = tmp_path / "ok_int8.onnx"
+    meta, paths = read_metadata(cnn_onnx), all_clips(tone_corpus)
+    # an untrained model scores every clip near its threshold, where rounding may flip decisions: any are allowed
     quantize_onnx.main(["--onnx_in", str(cnn_onnx), "--onnx_out", str(out), "--max_flip_rate", "1",
-                        "--n_check", "6", "--n_calib", "4"])
-    printed = capsys.readouterr().out
-    assert "same decision as FP32 on" in printed and "/6 clips" in printed
+                        "--n_check", str(len(paths)), "--n_calib", "4"])  # every clip checked
+    agree, checked, _ = reported_agreement(capsys.readouterr().out)
+    threshold = float(meta["threshold"])
+    same = (clip_probs(cnn_onnx, paths, meta) >= threshold) == (clip_probs(out, paths, meta) >= threshold)
+    assert (agree, checked) == (int(same.sum()), len(paths))
     meta = {p.key: p.value for p in onnx.load(out).metadata_props}
     assert meta["threshold"] == "0.5" and meta["quantization"].startswith("static int8")
     assert out.stat().st_size < cnn_onnx.stat().st_size
@@ -128,11 +206,16 @@ def test_int8_cnn_is_small_and_keeps_its_front_end_in_float(tone_corpus, tmp_pat
     assert any(n.op_type == "Constant" and n.attribute[0].name == "sparse_value" for n in proto.graph.node)
 
 
-def test_int8_cnn_agrees_with_fp32_on_a_small_corpus(tone_onnx, tmp_path, capsys):
+def test_int8_cnn_agrees_with_fp32_on_a_small_corpus(tone_onnx, tone_corpus, tmp_path, capsys):
     out = tmp_path / "tone_int8.onnx"
-    quantize_onnx.main(["--onnx_in", str(tone_onnx), "--onnx_out", str(out)])  # the default 2% guard
-    printed = capsys.readouterr().out
-    assert "same decision as FP32 on 20/20 clips" in printed, printed
+    quantize_onnx.main(["--onnx_in", str(tone_onnx), "--onnx_out", str(out)])  # the default 2% guard, every clip
+    agree, checked, max_diff = reported_agreement(capsys.readouterr().out)
+    meta, paths = read_metadata(tone_onnx), all_clips(tone_corpus)
+    p32, p8 = clip_probs(tone_onnx, paths, meta), clip_probs(out, paths, meta)
+    threshold = float(meta["threshold"])
+    assert (agree, checked) == (int(np.sum((p32 >= threshold) == (p8 >= threshold))), len(paths))
+    assert agree == checked  # within the default 2%: on 20 clips, not one flip
+    assert max_diff == pytest.approx(np.abs(p32 - p8).max(), abs=5e-4 + 1e-9)  # printed to 3 decimals
 
 
 def test_wav2vec2_int8_quantizes_the_transformer_and_keeps_the_feature_encoder_float(tiny_w2v_dir, tmp_path):
