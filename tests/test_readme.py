@@ -79,13 +79,30 @@ def parse(command):
     return out
 
 
+# argparse starts each option's entry in --help with its flags, indented two spaces: "  -h, --help  ...",
+# "  --data_root DATA_ROOT  ...". Help text wrapped onto later lines is indented further, and the usage
+# synopsis is not indented that way, so a flag only mentioned in prose does not count as an option.
+OPTION_LINE = re.compile(r"^  (-\S.*?)(?:\s{2,}|$)")
+
+
+def option_flags(help_text):
+    """The flags argparse lists as options in `help_text` (a --help output): not those its prose mentions."""
+    return frozenset(flag.split()[0] for line in help_text.splitlines() if (m := OPTION_LINE.match(line))
+                     for flag in re.split(r", (?=-)", m[1]))
+
+
 @functools.cache
-def script_flags(script):
-    """Every --flag that `<script> --help` names (run once per script)."""
+def help_text(script):
+    """`<script> --help` (run once per script)."""
     proc = subprocess.run([venv_python(), script, "--help"], cwd=ROOT, capture_output=True, text=True,
                           timeout=600)
     assert proc.returncode == 0, f"{script} --help exited {proc.returncode}:\n{proc.stderr[-2000:]}"
-    return frozenset(re.findall(r"--[A-Za-z0-9][\w-]*", proc.stdout))
+    return proc.stdout
+
+
+def script_flags(script):
+    """Every flag that `<script> --help` lists as an option."""
+    return option_flags(help_text(script))
 
 
 @functools.cache
@@ -111,7 +128,7 @@ def missing(command):
         for flag in args:
             if flag not in script_flags(program):
                 (pending if (program, flag) in KNOWN_PENDING else problems).append(
-                    f"{program}: {flag} is not in its --help")
+                    f"{program}: {flag} is not an option in its --help")
     return problems, pending
 
 
@@ -146,14 +163,41 @@ def test_documented_command_exists(where, command):
 
 def test_a_misspelt_flag_script_or_target_is_caught():
     problems, _ = missing("python infer.py --fusion runs/helmit_fused --audio_pth clip.wav")
-    assert problems == ["infer.py: --audio_pth is not in its --help"]
+    assert problems == ["infer.py: --audio_pth is not an option in its --help"]
     problems, _ = missing("for i in 0 1; do python infer_dataset.py --num_shards 2 --shard_idx $i; done")
-    assert problems == ["infer_dataset.py: --shard_idx is not in its --help"]
+    assert problems == ["infer_dataset.py: --shard_idx is not an option in its --help"]
     assert missing("python infer_datset.py --data_root data")[0] == ["infer_datset.py: no such script"]
     assert missing("make dmeo")[0] == ["make target 'dmeo' is not in the Makefile"]
     assert missing("torchrun --nproc_per_node 2 train.py --data_root data --batchsize 8")[0] == [
-        "train.py: --batchsize is not in its --help"]  # torchrun's own flags are not train.py's
+        "train.py: --batchsize is not an option in its --help"]  # torchrun's own flags are not train.py's
     assert missing("python infer.py --fusion runs/helmit_fused --audio_path clip.wav") == ([], [])
+
+
+def test_a_flag_only_mentioned_in_a_scripts_help_text_is_not_its_option():
+    # compute_metrics.py's help names infer_dataset.py --num_shards, train.py's names torchrun's --nproc_per_node
+    assert "--num_shards" in help_text("compute_metrics.py") and "--nproc_per_node" in help_text("train.py")
+    assert missing("python compute_metrics.py preds.csv --num_shards 4")[0] == [
+        "compute_metrics.py: --num_shards is not an option in its --help"]
+    assert missing("python train.py --nproc_per_node 2 --data_root data")[0] == [
+        "train.py: --nproc_per_node is not an option in its --help"]
+
+
+def test_option_flags_reads_argparse_option_lines_only():
+    import argparse
+
+    p = argparse.ArgumentParser(prog="x.py", description="Also see --described in the description.")
+    p.add_argument("paths", nargs="*", help="inputs, e.g. from other.py --positional_prose")
+    p.add_argument("-n", "--n_items", type=int, help="how many (" + "with --wrapped_prose " * 8 + ")")
+    p.add_argument("--very_long_option_name_past_the_help_column", metavar="VALUE", help="help on the next line")
+    p.add_argument("--mode", choices=["a", "b"], help="a or b; --mode_prose is not a flag")
+    p.add_argument("--pooling", choices=["mean", "layers"], default="mean", help="a comma in its metavar")
+    p.add_argument("--two", nargs=2, metavar=("A", "B"), help="two values")
+    p.add_argument("--on", action="store_true")
+    p.add_argument("--alias", "--alias-dashed", dest="alias")
+    want = {"-h", "--help", "-n", "--n_items", "--very_long_option_name_past_the_help_column", "--mode", "--pooling",
+            "--two", "--on", "--alias", "--alias-dashed"}
+    assert option_flags(p.format_help()) == want
+    assert set(re.findall(r"--[A-Za-z0-9][\w-]*", p.format_help())) - want  # the prose flags are in the text
 
 
 def test_pending_entries_are_still_missing():
