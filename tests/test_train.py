@@ -95,6 +95,41 @@ def test_a_training_step_runs_on_each_clips_top_window_only():
     assert torch.equal(seen[-1], x[:3])
 
 
+def test_accumulated_batches_make_one_step_per_group_on_the_groups_mean_loss():
+    """--accumulate_steps 3 over 7 batches: optimizer steps after batches 3, 6 and 7, each on the gradient of
+    the mean loss of its group (the short last group's loss divided by its own size, 1, not by 3)."""
+    torch.manual_seed(0)
+    model = torch.nn.Linear(4, 2)
+    criterion = torch.nn.CrossEntropyLoss()
+    batches = [(torch.randn(3, 4), torch.arange(3), torch.randint(0, 2, (3,))) for _ in range(7)]  # a window per clip
+    groups = [list(range(start, min(start + 3, len(batches)))) for start in range(0, len(batches), 3)]
+    assert [len(g) for g in groups] == [3, 3, 1]
+
+    def group_gradient(group):  # computed here: the gradient of the mean of the group's batch losses
+        model.zero_grad(set_to_none=True)
+        torch.stack([criterion(model(batches[i][0]), batches[i][2]) for i in group]).mean().backward()
+        return [p.grad.clone() for p in model.parameters()]
+
+    expected = [group_gradient(g) for g in groups]
+    with torch.no_grad():
+        losses = [criterion(model(x), y).item() for x, _, y in batches]
+    model.zero_grad(set_to_none=True)
+    stepped = []
+
+    class RecordingOptimizer(torch.optim.SGD):  # learning rate 0: the weights stay as they are between steps
+        def step(self, closure=None):
+            stepped.append([p.grad.clone() for p in model.parameters()])
+
+    args = train.parse_args(["--data_root", ".", "--accumulate_steps", "3"])
+    mean_loss = train.train_epoch(model, model, batches, criterion, RecordingOptimizer(model.parameters(), lr=0.0),
+                                  torch.amp.GradScaler("cpu", enabled=False), args, torch.device("cpu"), 1)
+    assert len(stepped) == len(groups)
+    for got, want in zip(stepped, expected):
+        for g, w in zip(got, want):
+            torch.testing.assert_close(g, w)
+    assert mean_loss == pytest.approx(np.mean(losses))  # the reported loss is per clip, not divided by the group
+
+
 def test_split_keeps_holdout_as_test_and_needs_two_classes(tone_corpus):
     rows = read_labels_csv(tone_corpus / "labels.csv")
     for i, r in enumerate(rows):
@@ -480,11 +515,17 @@ def test_scores_gone_nan_stop_training_with_a_message_not_an_index_error():
     from utils_io import HelmitError
 
     model = torch.nn.Linear(3, 2)
-    x, owner = torch.randn(4, 3), torch.tensor([0, 0, 1, 1])
+    with torch.no_grad():  # harmful margin = logit[harmful] - logit[safe] = the first feature
+        model.weight.copy_(torch.tensor([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0]]))
+        model.bias.zero_()
+    # clip 0 owns windows 0 and 1, clip 1 windows 2 and 3; their top windows are 1 (clip 0's second) and 2
+    # (clip 1's first), so neither "each clip's first" nor "each clip's last" window passes
+    x = torch.tensor([[-1.0, 5.0, 0.0], [2.0, -5.0, 0.0], [3.0, 0.0, 1.0], [0.5, 0.0, -1.0]])
+    owner = torch.tensor([0, 0, 1, 1])
     nan_pick = lambda batch: torch.full((len(batch), 2), float("nan"))  # noqa: E731
     with pytest.raises(HelmitError, match="NaN or infinite: training diverged \\(try a lower --lr\\)"):
         train.pick_top_windows(nan_pick, model, x, owner, 2, contextlib.nullcontext())
-    assert train.pick_top_windows(model, model, x, owner, 2, contextlib.nullcontext()).tolist()[0] in (0, 1)
+    assert train.pick_top_windows(model, model, x, owner, 2, contextlib.nullcontext()).tolist() == [1, 2]
 
 
 def test_resuming_a_fine_tuned_wav2vec2_gives_the_uninterrupted_runs_epochs(tone_corpus, tiny_w2v_dir, tmp_path,
