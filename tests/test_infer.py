@@ -320,14 +320,18 @@ def test_sharded_scoring_merges_into_the_unsharded_metrics(tone_onnx, tone_corpu
     (["--num_shards", "3", "--shard_index", "3"], "--shard_index 3 is not a shard of --num_shards 3; use 0 to 2"),
     (["--shard_index", "-1", "--num_shards", "2"], "--shard_index -1 is not a shard of --num_shards 2"),
     (["--shard_index", "1"], "--shard_index 1 is not a shard of --num_shards 1"),
-    (["--num_shards", "2", "--output_csv", "p.csv"], "a shard's CSV name must end in .shard0of2.csv (e.g. p.shard0of2.csv)"),
+    (["--num_shards", "2", "--output_csv", "{tmp}/p.csv"],
+     "a shard's CSV name must end in .shard0of2.csv (e.g. p.shard0of2.csv)"),
     (["--workers", "-1"], "--workers must be 0 (automatic) or more"),
     (["--threads", "-2"], "--threads must be 0 (automatic) or more"),
 ])
 def test_bad_shard_and_worker_flags_are_usage_errors(tone_onnx, tone_corpus, tmp_path, flags, message):
+    flags = [f.format(tmp=tmp_path) for f in flags]  # an --output_csv under tmp_path, not relative to the repo root
     proc = run_script("infer_dataset.py", "--onnx", tone_onnx, "--data_root", tone_corpus, *flags, check=False)
     assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
-    assert not list(tone_corpus.glob("*predictions*"))  # refused before anything was written
+    # refused before anything was written: no predictions at the default place, nor at the --output_csv given
+    assert not list(tone_corpus.glob("*predictions*"))
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_worker_processes_score_exactly_like_one_process(tone_onnx, tone_corpus, tmp_path):
