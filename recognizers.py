@@ -130,11 +130,13 @@ def whisper_base_dir(model_dir=None):
         if digest != WHISPER_BASE_SHA256:
             raise _digest_mismatch(model_bin, digest)
         return model_dir
-    # a folder holding anything but what a rebuild stopped halfway leaves: someone's own model, say
-    if model_dir.is_dir() and {p.name for p in model_dir.iterdir()} - {"config.json", "tokenizer.json", "vocabulary.txt"}:
-        raise HelmitError(f"--asr_model {model_dir}: not Whisper base's folder (no model.bin) and not empty; --asr "
-                          "whisper-base rebuilds its model only into a new or empty folder. For a model of your own, "
-                          "give --asr faster-whisper too")
+    # a folder holding anything but what a rebuild leaves while it runs or when it stopped halfway (its files,
+    # hidden temp files): someone's own model, say
+    ours = {"config.json", "tokenizer.json", "vocabulary.txt"}
+    if model_dir.is_dir() and {p.name for p in model_dir.iterdir() if not p.name.startswith(".")} - ours:
+        raise HelmitError(f"{model_dir}: not Whisper base's folder (no model.bin) and not empty; --asr whisper-base "
+                          "rebuilds its model only into a new or empty folder (--asr_model). For a model of your own, "
+                          "give --asr faster-whisper --asr_model DIR")
     from importlib import resources
 
     try:

@@ -135,6 +135,10 @@ def _reason(err) -> str:
     return why[:1].lower() + why[1:]
 
 
+# FFmpeg's demuxers of audio files, by their names in FFmpeg (mov covers m4a, mp4 and 3gp)
+PYAV_FORMATS = "mov,mp4,m4a,3gp,3g2,mj2,aac,asf,matroska,webm,ogg,wav,w64,flac,mp3,caf,amr,aiff,au,wv,ape,tta"
+
+
 def _pyav_blocks(path, stats):
     """(frames, channels) float32 blocks decoded by PyAV (FFmpeg's libraries in a wheel; faster-whisper
     installs it, so it is on every machine that transcribes): m4a/AAC and the other formats libsndfile lacks,
@@ -142,7 +146,9 @@ def _pyav_blocks(path, stats):
     try:
         import av
 
-        container = av.open(str(path))
+        # only audio containers: FFmpeg also reads playlists (concat, hls) that would score another file in
+        # this one's name, and an upload is not to be trusted
+        container = av.open(str(path), options={"format_whitelist": PYAV_FORMATS})
     except Exception:
         return None
     try:
@@ -162,7 +168,7 @@ def _pyav_blocks(path, stats):
                 for frame in container.decode(stream):
                     for out in to_float.resample(frame):
                         yield out.to_ndarray().reshape(-1, len(out.layout.channels))
-            except av.FFmpegError as e:
+            except Exception as e:  # FFmpeg's errors, and the resampler's on a stream whose layout or rate changes
                 past = f" past {stats.frames / stats.sample_rate:.1f} s" if stats.frames else ""
                 raise HelmitError(f"{path}: cannot decode audio{past} ({e})") from None
 

@@ -271,6 +271,14 @@ def test_an_m4a_voice_note_decodes_without_ffmpeg(tmp_path):
     assert abs(np.sqrt(2) * middle.std() - 0.3) < 0.02  # the two channels' mean: (0.4 + 0.2) / 2
 
 
+def test_a_playlist_named_as_audio_is_not_decoded_as_the_file_it_points_to(tmp_path):
+    """FFmpeg reads playlists too: a text file named .m4a could make PyAV decode another upload in its name."""
+    sf.write(tmp_path / "other.wav", tone(SR, 1.0), SR)
+    (tmp_path / "note.m4a").write_text("ffconcat version 1.0\nfile other.wav\n")
+    with pytest.raises(HelmitError, match=r"note\.m4a: cannot decode audio"):
+        load_audio(tmp_path / "note.m4a")
+
+
 @pytest.mark.parametrize("sr", [8000, 11025, 16000, 22050, 32000, 44100, 48000, 88200, 96000])
 def test_any_rate_from_8_to_96_khz_becomes_16_khz(tmp_path, sr):
     sf.write(tmp_path / "a.wav", tone(sr, 1.0, freq=1000), sr)
