@@ -494,17 +494,24 @@ def learned_clips(model, rows, transcripts):
     checked."""
     from transcribe import read_transcripts
 
-    record, files = model.get("training") or {}, []
-    for _ in range(10):  # each adaptation keeps the record of the model it started from
-        files += [record.get("adapted_on")] + list(record.get("transcripts") or [])
-        record = record.get("adapted_from") or {}
+    # each step keeps the record of the model it started from: train_text.py --init under base.adapted_from,
+    # fusion.py --adapt under training.adapted_from
+    files, todo = [], [model.get("training") or {}, (model.get("base") or {}).get("adapted_from") or {}]
+    while todo and len(files) < 200:
+        record = todo.pop()
+        if isinstance(record, dict) and record:
+            files += [record.get("adapted_on")] + list(record.get("transcripts") or [])
+            todo.append(record.get("adapted_from") or {})
     for f in dict.fromkeys(filter(None, files)):
         try:
             theirs = read_transcripts(f) if Path(f).is_file() else {}
         except HelmitError:
             continue
+        # the same path, heard as the same words, three at least: a short or empty transcript of another
+        # dataset's clip of the same name is no evidence
         shared = [r["path"] for r in rows if r["path"] in theirs and r["path"] in transcripts
-                  and theirs[r["path"]]["text"] == transcripts[r["path"]]["text"]]
+                  and theirs[r["path"]]["text"] == transcripts[r["path"]]["text"]
+                  and len(text_model.normalise_text(transcripts[r["path"]]["text"]).split()) >= 3]
         if shared:
             return f, shared
     return None
@@ -591,8 +598,10 @@ def main(argv=None):
             print(f"adapting the text model on all {len(rows)} clips for the fused model, then exporting it")
             module, tok = adapt(args.text_model, texts, labels, categories, args.seed, args.adapt_epochs, progress=True)
             meta = {k: v for k, v in model.items() if not k.startswith("_") and k not in ("files", "metrics")}
-            meta["training"] = dict(meta.get("training", {}), adapted_on=str(args.transcripts),
-                                    adapted_clips=len(rows) - len(wordless))
+            earlier = meta.get("training", {})
+            meta["training"] = dict(earlier, adapted_on=str(args.transcripts), adapted_clips=len(rows) - len(wordless))
+            if earlier.get("adapted_on"):  # adapted before: that step's record is kept, not written over
+                meta["training"]["adapted_from"] = earlier
             text_dir = Path(work) / "text"
             text_encoder.save_model_dir(text_dir, module, tok, meta)
         fused_model.write(tmp, args.acoustic_onnx, text_dir, fusion)

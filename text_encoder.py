@@ -194,7 +194,12 @@ def load_for_training(base=None, init=None):
 
         module.load_state_dict(load_file(init / WEIGHTS_FILE))
         tokenizer = AutoTokenizer.from_pretrained(init / "encoder")
-        return module, tokenizer, dict(meta["base"], adapted_from=meta.get("training", {}))
+        # the record of the model it starts from, with that model's own history inside it (fusion.py reads the
+        # chain to refuse cross-validating on clips any earlier step learned)
+        earlier = dict(meta.get("training", {}))
+        if meta["base"].get("adapted_from"):
+            earlier.setdefault("adapted_from", meta["base"]["adapted_from"])
+        return module, tokenizer, dict(meta["base"], adapted_from=earlier)
     # the encoder's own name where Helmit knows it: the default's package installs it in a folder named "model"
     name = "all-MiniLM-L6-v2" if base is None else base if base in NAMED_BASES else Path(base).name
     base = checked_base_dir(base)

@@ -279,8 +279,9 @@ def test_fusion_cli_adapts_per_fold_and_writes_an_adapted_deployable_model(tiny_
     proc = run_script("fusion.py", "--acoustic_csv", tmp_path / "a.csv", "--transcripts", tmp_path / "t.csv",
                       "--text_model", tmp_path / "fused" / "text", "--acoustic_onnx", tone_onnx, "--out",
                       tmp_path / "fused3", "--oof_prefix", tmp_path / "again", check=False)
-    assert proc.returncode == 1 and f"was trained on {tmp_path / 't.csv'} (its text_model.json says so), which holds " \
-        "24 of these clips (e.g. c0.wav)" in proc.stderr and not (tmp_path / "fused3").exists()
+    held = re.search(rf"was trained on {re.escape(str(tmp_path / 't.csv'))} \(its text_model.json says so\), which "
+                     r"holds (\d+) of these clips", proc.stderr)
+    assert proc.returncode == 1 and held and int(held[1]) >= 12 and not (tmp_path / "fused3").exists()
     with open(tmp_path / "silent.csv", "w", newline="") as f:  # the recognizer heard nothing in any clip
         csv.writer(f).writerows([["path", "label", "text", "asr", "error"]]
                                 + [[f"c{i}.wav", g["label"], "", "whisper-base", ""] for i, g in enumerate(data)])

@@ -447,6 +447,28 @@ def test_fusion_keeps_each_clips_split_and_warns_of_an_unknown_one(small_text_mo
     assert "unknown split" in report
 
 
+def test_a_text_model_that_learned_these_clips_is_found_at_any_step_of_its_history(tmp_path):
+    """fusion.learned_clips follows the records every step keeps: fusion.py --adapt's adapted_on (and the
+    earlier one under training.adapted_from), train_text.py --init's under base.adapted_from."""
+    heard = tmp_path / "heard.csv"
+    heard.write_text("path,label,text\na.wav,1,i will find you after school,\nb.wav,0,ok,\nc.wav,0,see you at lunch then\n")
+    from transcribe import read_transcripts
+
+    transcripts = read_transcripts(heard)
+    rows = [{"path": p} for p in transcripts]
+    adapted = {"adapted_on": str(heard)}
+    for model in ({"training": adapted, "base": {}},  # adapted on them by fusion.py --adapt
+                  {"training": {"transcripts": ["x.csv"]}, "base": {"adapted_from": adapted}},  # then --init
+                  {"training": {"adapted_on": "y.csv", "adapted_from": {"adapted_from": adapted}}, "base": {}},
+                  {"training": {}, "base": {"adapted_from": {"transcripts": [str(heard)]}}}):
+        assert fusion.learned_clips(model, rows, transcripts) == (str(heard), ["a.wav", "c.wav"])  # not "ok"
+    other = tmp_path / "other.csv"  # another dataset's clips under the same names, heard otherwise (or barely)
+    other.write_text("path,label,text\na.wav,1,you are a loser and everyone knows,\nb.wav,0,ok,\n")
+    assert fusion.learned_clips({"training": {"adapted_on": str(other)}}, rows, transcripts) is None
+    assert fusion.learned_clips({"training": {"transcripts": [], "asr_transcripts": [str(heard)]}}, rows,
+                                transcripts) is None  # recognizer transcripts of spoken training text are not clips
+
+
 def test_ngram_text_model_generalises_to_held_out_templates(small_text_model):
     from sklearn.metrics import roc_auc_score
 
