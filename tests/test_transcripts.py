@@ -652,6 +652,20 @@ def test_the_report_says_why_a_ranking_acoustic_model_got_no_weight(capsys, loss
     assert expected in capsys.readouterr().out
 
 
+def reweighted(fusion_dir, copy, acoustic_coef):
+    """A copy of a fused model whose combiner gives the acoustic score `acoustic_coef`, its manifest updated."""
+    import shutil
+
+    shutil.copytree(fusion_dir, copy)
+    fusion_json = json.loads((copy / "fusion.json").read_text())
+    fusion_json["combiner"]["coef"][0] = acoustic_coef
+    (copy / "fusion.json").write_text(json.dumps(fusion_json))
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["files"]["fusion.json"] = file_sha256(copy / "fusion.json")
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    return copy
+
+
 @pytest.fixture(scope="module")
 def fusion_dir(small_text_model, tone_onnx, tmp_path_factory):
     root = tmp_path_factory.mktemp("fusion")
@@ -684,8 +698,6 @@ def fusion_dir(small_text_model, tone_onnx, tmp_path_factory):
 
 
 def test_eval_text_scores_what_a_fused_model_decides_and_refuses_one_that_weights_audio(fusion_dir, tmp_path):
-    import shutil
-
     import eval_text
     from sklearn.metrics import balanced_accuracy_score
 
@@ -711,14 +723,7 @@ def test_eval_text_scores_what_a_fused_model_decides_and_refuses_one_that_weight
     with pytest.raises(SystemExit):  # the fused model brings its own text model
         eval_text.main(["--fusion", str(fusion_dir), "--text_model", "runs/text_model"])
 
-    weighted = tmp_path / "weighted"
-    shutil.copytree(fusion_dir, weighted)
-    fusion_json = json.loads((weighted / "fusion.json").read_text())
-    fusion_json["combiner"]["coef"][0] = 0.3
-    (weighted / "fusion.json").write_text(json.dumps(fusion_json))
-    manifest = json.loads((weighted / "manifest.json").read_text())
-    manifest["files"]["fusion.json"] = file_sha256(weighted / "fusion.json")
-    (weighted / "manifest.json").write_text(json.dumps(manifest))
+    weighted = reweighted(fusion_dir, tmp_path / "weighted", 0.3)
     with pytest.raises(HelmitError, match=rf"^{re.escape(str(weighted))}: its fusion weights the acoustic model "
                                           r"\(0\.3\), and text has no audio"):
         eval_text.main(["--fusion", str(weighted), "--transcripts", str(heard), "--said", str(said)])
@@ -882,16 +887,7 @@ def test_a_fusion_that_weights_the_acoustic_model_uses_its_own_score_of_the_clip
                                                                                   transcripts, tmp_path):
     """The fixture's fusion gives the acoustic model no weight (its scores are random), so the tests above hold
     whatever acoustic number the scripts use: here it counts, and must be acoustic.onnx's own score."""
-    import shutil
-
-    weighted = tmp_path / "weighted"
-    shutil.copytree(fusion_dir, weighted)
-    fusion_json = json.loads((weighted / "fusion.json").read_text())
-    fusion_json["combiner"]["coef"][0] = 0.7
-    (weighted / "fusion.json").write_text(json.dumps(fusion_json))
-    manifest = json.loads((weighted / "manifest.json").read_text())
-    manifest["files"]["fusion.json"] = file_sha256(weighted / "fusion.json")
-    (weighted / "manifest.json").write_text(json.dumps(manifest))
+    weighted = reweighted(fusion_dir, tmp_path / "weighted", 0.7)
     saved = fused_model.load(weighted)
     clip = spoken_corpus / "harmful" / "loser.wav"
     alone = json.loads(run_script("infer.py", "--onnx", weighted / "acoustic.onnx", "--audio_path", clip,
