@@ -113,7 +113,7 @@ def _wav_format_tag(path):
     return header and header["format_tag"]
 
 
-def _decode_error(path, sf_err, fallback_err) -> HelmitError:
+def _decode_error(path, sf_err, fallback_err, pyav_err=None) -> HelmitError:
     """One clear line for a file neither soundfile nor audioread could open."""
     tag = _wav_format_tag(path)
     if tag is not None and tag not in SOUNDFILE_WAV_TAGS:
@@ -121,8 +121,10 @@ def _decode_error(path, sf_err, fallback_err) -> HelmitError:
     ext = path.suffix.lower().lstrip(".")
     if ext and ext.upper() not in sf.available_formats() and ext not in ("aif", "oga", "opus"):
         why = str(fallback_err).strip() or type(fallback_err).__name__  # audioread: NoBackendError, no text
+        # PyAV's own reason first when it had one: a damaged file is not cured by installing ffmpeg
+        pyav = f"; PyAV: {pyav_err}" if pyav_err else ""
         return HelmitError(f"{path}: cannot decode audio: soundfile does not read .{ext} files and audioread "
-                           f"failed too ({why}); install ffmpeg or convert it to WAV or FLAC")
+                           f"failed too ({why}){pyav}; install ffmpeg or convert it to WAV or FLAC")
     return HelmitError(f"{path}: cannot decode audio ({_reason(sf_err)})")
 
 
@@ -139,22 +141,26 @@ def _reason(err) -> str:
 PYAV_FORMATS = "mov,mp4,m4a,3gp,3g2,mj2,aac,asf,matroska,webm,ogg,wav,w64,flac,mp3,caf,amr,aiff,au,wv,ape,tta"
 
 
-def _pyav_blocks(path, stats):
+def _pyav_blocks(path, stats, why):
     """(frames, channels) float32 blocks decoded by PyAV (FFmpeg's libraries in a wheel; faster-whisper
     installs it, so it is on every machine that transcribes): m4a/AAC and the other formats libsndfile lacks,
-    streamed. None when PyAV is not installed or cannot open the file."""
+    streamed. None when PyAV is not installed or cannot open the file (its reason appended to `why`)."""
     try:
         import av
 
         # only audio containers: FFmpeg also reads playlists (concat, hls) that would score another file in
         # this one's name, and an upload is not to be trusted
         container = av.open(str(path), options={"format_whitelist": PYAV_FORMATS})
-    except Exception:
+    except ImportError:
+        return None
+    except Exception as e:
+        why.append(getattr(e, "strerror", None) or type(e).__name__)  # FFmpeg's words, without the path again
         return None
     try:
         stream = next((s for s in container.streams if s.type == "audio"), None)
         if stream is None:
             container.close()
+            why.append("no audio stream")
             return None
     except Exception:
         container.close()
@@ -186,7 +192,8 @@ def _fallback_blocks(path, sf_err, stats):
     """
     # only for what libsndfile cannot read: a damaged FLAC or WAV keeps libsndfile's own reason
     ext = path.suffix.lower().lstrip(".")
-    pyav = _pyav_blocks(path, stats) if ext and ext.upper() not in sf.available_formats() else None
+    pyav_why = []
+    pyav = _pyav_blocks(path, stats, pyav_why) if ext and ext.upper() not in sf.available_formats() else None
     if pyav is not None:
         yield from pyav
         return
@@ -197,7 +204,7 @@ def _fallback_blocks(path, sf_err, stats):
             file_sr, channels = int(f.samplerate), max(int(f.channels), 1)
             pcm = np.frombuffer(b"".join(f), dtype="<i2")  # audioread yields 16-bit little-endian PCM
     except Exception as fallback_err:
-        raise _decode_error(path, sf_err, fallback_err) from None
+        raise _decode_error(path, sf_err, fallback_err, pyav_why[0] if pyav_why else None) from None
     wave = (pcm[: len(pcm) // channels * channels].reshape(-1, channels).mean(axis=1) / 32768.0).astype(np.float32)
     stats.sample_rate, stats.declared_frames = file_sr, len(wave)
     if len(wave):

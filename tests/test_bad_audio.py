@@ -277,6 +277,10 @@ def test_a_playlist_named_as_audio_is_not_decoded_as_the_file_it_points_to(tmp_p
     (tmp_path / "note.m4a").write_text("ffconcat version 1.0\nfile other.wav\n")
     with pytest.raises(HelmitError, match=r"note\.m4a: cannot decode audio"):
         load_audio(tmp_path / "note.m4a")
+    # a damaged voice note: PyAV's own reason, not only "install ffmpeg"
+    (tmp_path / "cut.m4a").write_bytes(b"\x00\x00\x00\x18ftypM4A \x00\x00\x02\x00isomiso2" + bytes(2000))
+    with pytest.raises(HelmitError, match=r"cut\.m4a: cannot decode audio: .*; PyAV: [A-Z][^;]+; install ffmpeg"):
+        load_audio(tmp_path / "cut.m4a")
 
 
 @pytest.mark.parametrize("sr", [8000, 11025, 16000, 22050, 32000, 44100, 48000, 88200, 96000])
