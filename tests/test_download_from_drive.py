@@ -211,6 +211,22 @@ def test_a_file_and_a_folder_of_one_name_are_named(tmp_path, previous, names):
     assert tree(previous) == ["harmful/old.wav", "safe/old.wav"]
 
 
+def test_a_disk_that_refuses_the_write_is_not_called_a_damaged_archive(tmp_path, previous, monkeypatch):
+    good = make_zip(tmp_path / "harmful.zip", {"new.wav": wav_bytes()})
+    real_open = open
+
+    def full_disk(path, mode="r", *args, **kwargs):
+        if "w" in mode:
+            raise OSError(28, "No space left on device")
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(dfd, "open", full_disk, raising=False)
+    with pytest.raises(HelmitError, match=r"harmful\.zip: entry 'new\.wav': cannot write it under .*"
+                                          r"\(No space left on device\)$"):
+        run("--harmful_zip", good, "--data_root", previous, "--overwrite")
+    assert tree(previous) == ["harmful/old.wav", "safe/old.wav"]
+
+
 def test_archive_without_audio_rejected(tmp_path, data_root):
     docs = make_zip(tmp_path / "harmful.zip", {"notes.txt": b"no clips here"})
     with pytest.raises(HelmitError, match=r"harmful\.zip: no audio files"):
