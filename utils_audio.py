@@ -168,14 +168,17 @@ def _pyav_blocks(path, stats, why):
 
     def blocks():
         with container:
-            stats.sample_rate, stats.declared_frames = int(stream.rate), 0
-            to_float = av.AudioResampler(format="flt")  # packed float32 at the file's own rate and channels
+            stats.declared_frames = 0
             try:
+                to_float = av.AudioResampler(format="flt")  # packed float32 at the file's own rate and channels
                 for frame in container.decode(stream):
                     for out in to_float.resample(frame):
+                        # the rate of what was decoded: a damaged stream's header may not say (a fuzzed
+                        # file's AudioStream had no rate at all)
+                        stats.sample_rate = stats.sample_rate or int(out.sample_rate)
                         yield out.to_ndarray().reshape(-1, len(out.layout.channels))
             except Exception as e:  # FFmpeg's errors, and the resampler's on a stream whose layout or rate changes
-                past = f" past {stats.frames / stats.sample_rate:.1f} s" if stats.frames else ""
+                past = f" past {stats.frames / stats.sample_rate:.1f} s" if stats.frames and stats.sample_rate else ""
                 raise HelmitError(f"{path}: cannot decode audio{past} ({e})") from None
 
     return blocks()

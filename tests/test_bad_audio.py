@@ -271,6 +271,19 @@ def test_an_m4a_voice_note_decodes_without_ffmpeg(tmp_path):
     assert abs(np.sqrt(2) * middle.std() - 0.3) < 0.02  # the two channels' mean: (0.4 + 0.2) / 2
 
 
+def test_a_stream_ffmpeg_has_no_decoder_for_fails_as_that_file(tmp_path):
+    """Found by the fuzz test: a WAV header claiming 15,120-bit samples, named .m4a, reached PyAV, whose stream
+    then had no rate at all; the AttributeError ended a whole batch."""
+    import struct
+
+    fmt = struct.pack("<HHIIHH", 1, 1, 16000, 32000, 2, 15120)
+    data = bytes(2000)
+    (tmp_path / "odd.m4a").write_bytes(b"RIFF" + struct.pack("<I", 36 + len(data)) + b"WAVEfmt " + struct.pack("<I", 16)
+                                       + fmt + b"data" + struct.pack("<I", len(data)) + data)
+    with pytest.raises(HelmitError, match=r"odd\.m4a: cannot decode audio"):
+        load_audio(tmp_path / "odd.m4a")
+
+
 def test_a_playlist_named_as_audio_is_not_decoded_as_the_file_it_points_to(tmp_path):
     """FFmpeg reads playlists too: a text file named .m4a could make PyAV decode another upload in its name."""
     sf.write(tmp_path / "other.wav", tone(SR, 1.0), SR)
