@@ -134,7 +134,7 @@ def main(argv=None):
     check_unsure_below(args.unsure_below)
     if args.text_int8 and not args.fusion:
         raise HelmitError("--text_int8 picks the text model of a fused model; give --fusion too")
-    if not args.fusion and (args.unsure_below != LOW_CONFIDENCE or args.cache_dir != "runs/cache"):
+    if not args.fusion and any(getattr(args, k) != p.get_default(k) for k in ("unsure_below", "cache_dir")):
         raise HelmitError("--unsure_below and --cache_dir are about transcripts, which only a fused model makes; "
                           "give --fusion too")
     if not args.fusion and (args.asr or args.asr_model):

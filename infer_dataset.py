@@ -27,7 +27,8 @@ from tqdm import tqdm
 
 import text_model
 from config import AUDIO_EXTENSIONS
-from fused_model import LOW_CONFIDENCE, NO_SPEECH, TEXT_INT8_HELP, UNSURE_HELP, acoustic_weight, unsure_words
+from fused_model import (LOW_CONFIDENCE, NO_SPEECH, TEXT_INT8_HELP, UNSURE_HELP, acoustic_weight,
+                         check_unsure_below, unsure_words)
 from scoring import (DEFAULT_ONNX, clip_prob, decision, default_onnx, harmful_probs, load_onnx, read_metadata,
                      window_and_stride)
 from prediction_csvs import shard_csv_path
@@ -285,9 +286,9 @@ def fused_row(row, fused, transcript, explain="flagged"):
     return out
 
 
-# the flags that only mean something with --fusion, and their defaults
-FUSION_ONLY = {"transcripts": None, "text_int8": False, "explain": "flagged", "unsure_below": LOW_CONFIDENCE, "asr": None,
-               "asr_model": None, "cache_dir": "runs/cache", "one_clip_per_window": False}
+# the flags that only mean something with --fusion
+FUSION_ONLY = ("transcripts", "text_int8", "explain", "unsure_below", "asr", "asr_model", "cache_dir",
+               "one_clip_per_window")
 
 
 def parse_args(argv):
@@ -338,7 +339,7 @@ def parse_args(argv):
     add_recognizer_args(p, for_fusion=True, several_clips=True)
     args = p.parse_args(argv)
     if not args.fusion:  # said, not silently ignored
-        given = [f"--{k}" for k, default in FUSION_ONLY.items() if getattr(args, k) != default]
+        given = [f"--{k}" for k in FUSION_ONLY if getattr(args, k) != p.get_default(k)]
         if given:
             p.error(f"{', '.join(given)}: only used with --fusion (scoring with a fused model)")
     if args.audio_dir and args.labels_csv:
@@ -351,8 +352,10 @@ def parse_args(argv):
     for flag in ("workers", "threads"):
         if getattr(args, flag) < 0:
             p.error(f"--{flag} must be 0 (automatic) or more (got {getattr(args, flag)})")
-    if not 0.0 <= args.unsure_below <= 1.0:  # also refuses nan
-        p.error(f"--unsure_below {args.unsure_below}: not a word confidence between 0 and 1, such as {LOW_CONFIDENCE}")
+    try:
+        check_unsure_below(args.unsure_below)
+    except HelmitError as e:
+        p.error(str(e))
     if not 0 <= args.shard_index < args.num_shards:
         p.error(f"--shard_index {args.shard_index} is not a shard of --num_shards {args.num_shards}; "
                 f"use 0 to {args.num_shards - 1}")
@@ -421,7 +424,7 @@ def main(argv=None):
                         if text_model.no_speech(row["transcript"]):
                             unheard += 1
                             warns = warns + [NO_SPEECH]
-                        elif unsure_note := unsure_words(transcripts[index][0], args.unsure_below):  # may rest on misheard words
+                        elif unsure_note := unsure_words(transcripts[index][0], args.unsure_below):
                             unsure += 1
                             warns = warns + [unsure_note]
                     row["warning"] = "; ".join(warns)
