@@ -69,9 +69,15 @@ def generated_sentences(n, seed):
              "subtype": g["subtype"]} for i, g in enumerate(text_corpus.generate(n, seed, "train"))]
 
 
+def render_params(seed, key, voices):
+    """(rng, the corpus's render parameters) of the sentence with this render key: its voice and acoustics."""
+    rng = np.random.default_rng([seed, key, 5])
+    return rng, synth.draw_render_params(rng, voices)
+
+
 def drawn_voice(seed, key, voices):
     """The voice render_sentence gives the sentence with this render key, without speaking it."""
-    return synth.draw_render_params(np.random.default_rng([seed, key, 5]), voices)["speakers"][0]["voice"]
+    return render_params(seed, key, voices)[1]["speakers"][0]["voice"]
 
 
 def check_kept_voices(path, rows, kept, voices, seed):
@@ -90,8 +96,7 @@ def check_kept_voices(path, rows, kept, voices, seed):
 def render_sentence(job):
     """One sentence -> one audio file, seeded by (seed, render key); returns the voice used."""
     index, seed, text, voices, path = job
-    rng = np.random.default_rng([seed, index, 5])
-    p = synth.draw_render_params(rng, voices)  # drawn_voice draws the same
+    rng, p = render_params(seed, index, voices)
     p.update(n_turns=1, gaps=p["gaps"][:1] + p["gaps"][-1:], pad_to=synth.MIN_SECONDS)
     espeak_voice.set_seed(rng.integers(2 ** 31))
     speaker = p["speakers"][0]
