@@ -180,6 +180,11 @@ def first_copies(paths):
     return [seen.setdefault(d, i) if d else i for i, d in enumerate(digests)]
 
 
+def packs(asr, pack=True):
+    """Whether clips are packed into shared windows: asked for, and not pocketsphinx, which streams each clip."""
+    return pack and asr != "pocketsphinx"
+
+
 def transcribe_files(paths, asr=DEFAULT_ASR, asr_model=None, cache_dir=None, workers=1, progress=True, pack=True):
     """(recognizer id, [(result or None, error)] in the order of `paths`), `workers` processes in parallel,
     each given a few clips at a time to pack into shared windows (`pack`), or one.
@@ -202,7 +207,7 @@ def transcribe_files(paths, asr=DEFAULT_ASR, asr_model=None, cache_dir=None, wor
     cache_dir = str(cache_dir) if cache_dir else None
     check_cache_dir(cache_dir)
     low, high = PACK_CHUNK_CLIPS
-    pack = pack and asr != "pocketsphinx"  # it streams each clip: nothing to pack
+    pack = packs(asr, pack)
     size = max(low, min(high, math.ceil(len(paths) / (3 * workers)))) if pack else 1  # ~3 tasks per worker
     chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
     bar = tqdm(total=len(paths), desc="transcribing", unit="clip", disable=not progress)
@@ -344,7 +349,7 @@ def main(argv=None):
           f"{failed} failed; {sum(r['duration_s'] for r in done) / 60:.1f} min of audio in {wall:.1f} s")
     if audio_fresh > 0:
         rtf = sum(r["asr_seconds"] for r in fresh) / audio_fresh
-        packed = not args.one_clip_per_window and args.asr != "pocketsphinx"  # packing times recognition alone
+        packed = packs(args.asr, not args.one_clip_per_window)  # packing times recognition alone
         print(f"real-time factor: {rtf:.3f} per core (CPU seconds per second of audio, "
               f"{'recognition only' if packed else 'audio decoding included'}; {args.workers} worker(s))")
     recognised = [r for r in done if r["words"]]
