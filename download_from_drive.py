@@ -138,15 +138,12 @@ def extract_members(zf, members, total: int, staging: Path, zip_path) -> None:
                     while chunk := src.read(1 << 20):
                         dst.write(chunk)
                         bar.update(len(chunk))
-            except OSError as e:
-                if e.errno is None:  # no error number: the archive's side (a stream cut short), not the disk's
-                    raise HelmitError(f"{zip_path}: entry {info.filename!r}: {one_line(e)} "
-                                      "(damaged or incomplete archive)") from None
-                # the disk's side: permissions, a full disk, or (on macOS) a file and a folder whose names
-                # differ only in case; the archive is not to blame
-                raise HelmitError(f"{zip_path}: entry {info.filename!r}: cannot write it under {staging} "
-                                  f"({e.strerror or one_line(e)})") from None
-            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as e:
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError) as e:
+                if isinstance(e, OSError) and e.errno is not None:
+                    # the disk's side: permissions, a full disk, or (on macOS) a file and a folder whose names
+                    # differ only in case; the archive is not to blame
+                    raise HelmitError(f"{zip_path}: entry {info.filename!r}: cannot write it under {staging} "
+                                      f"({e.strerror or one_line(e)})") from None
                 raise HelmitError(f"{zip_path}: entry {info.filename!r}: {one_line(e)} "
                                   "(damaged or incomplete archive)") from None
 
