@@ -86,8 +86,9 @@ def ngram_logits(texts, model):
     which a deployment machine does not install (requirements-deploy.txt)."""
     from collections import Counter
 
-    vocab, params = model["char_ngrams"]["vocabulary"], model["char_ngrams"]
-    idf, coef = np.asarray(params["idf"]), np.asarray(model["classifier"]["coef"]).ravel()
+    params = model["char_ngrams"]
+    vocab, idf = params["vocabulary"], np.asarray(params["idf"])
+    coef = np.asarray(model["classifier"]["coef"]).ravel()
     out = np.empty(len(texts))
     for k, text in enumerate(texts):
         counts = Counter(vocab[g] for g in char_wb_ngrams(normalise_text(text)) if g in vocab)

@@ -361,7 +361,8 @@ def main(argv=None):
     args = parse_args(argv)
     base = args.base if args.base and Path(args.base).exists() else None  # a local model, not a named encoder
     written_in = [f for _, _, files, copies in hand_written(args) if copies for f in files]  # --out must not replace them
-    refuse_to_overwrite(args.out, args.overwrite, inputs=args.transcripts + args.asr_transcripts + written_in + [args.init, base],
+    refuse_to_overwrite(args.out, args.overwrite,
+                        inputs=args.transcripts + args.asr_transcripts + written_in + [args.init, base],
                         model_marker=text_model.MANIFEST if args.kind == "encoder" else None)
     start = time.time()
     check_starting_point(args)

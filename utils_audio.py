@@ -121,7 +121,7 @@ def _decode_error(path, sf_err, fallback_err, pyav_err=None) -> HelmitError:
     ext = path.suffix.lower().lstrip(".")
     if ext and ext.upper() not in sf.available_formats() and ext not in ("aif", "oga", "opus"):
         why = str(fallback_err).strip() or type(fallback_err).__name__  # audioread: NoBackendError, no text
-        # PyAV's own reason first when it had one: a damaged file is not cured by installing ffmpeg
+        # PyAV's own reason too, when it had one: a damaged file is not cured by installing ffmpeg
         pyav = f"; PyAV: {pyav_err}" if pyav_err else ""
         return HelmitError(f"{path}: cannot decode audio: soundfile does not read .{ext} files and audioread "
                            f"failed too ({why}){pyav}; install ffmpeg or convert it to WAV or FLAC")
