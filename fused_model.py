@@ -11,11 +11,13 @@ fusion.py writes it; infer.py and infer_dataset.py take it with --fusion. Scorin
 import json
 import math
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
 
 import text_model
+from transcribe import HEARING_SPEEDS
 from utils_io import HelmitError, file_sha256
 
 FORMAT = "helmit-fused-model"
@@ -108,8 +110,9 @@ def load(path, int8_text=False, threads=0):
         ok = ok and 0.0 <= float(fusion["threshold"]) <= 1.0 and isinstance(fusion.get("asr"), str)
     except (KeyError, TypeError, ValueError):
         ok = False
-    if not ok:
-        raise HelmitError(f"{path / 'fusion.json'}: damaged or edited (combiner, threshold or asr)")
+    hearings = fusion.get("hearings", 1)  # fused models from before --hearings heard each clip once
+    if not ok or not isinstance(hearings, int) or isinstance(hearings, bool) or not 1 <= hearings <= len(HEARING_SPEEDS):
+        raise HelmitError(f"{path / 'fusion.json'}: damaged or edited (combiner, threshold, asr or hearings)")
     if manifest.get("asr", fusion["asr"]) != fusion["asr"]:
         raise HelmitError(f"{path / 'manifest.json'}: its recognizer {manifest.get('asr')!r} is not the one the fusion "
                           f"was fit with ({fusion['asr']!r}): edited; rebuild it with fusion.py")
@@ -117,7 +120,7 @@ def load(path, int8_text=False, threads=0):
     text = path / "text"
     tm = text_model.load(text if encoder else text / "text_model.json", int8=int8_text, threads=threads)
     return {"manifest": manifest, "fusion": fusion, "text_model": tm, "acoustic_onnx": path / "acoustic.onnx",
-            "asr": fusion["asr"], "threshold": float(fusion["threshold"]), "path": path}
+            "asr": fusion["asr"], "threshold": float(fusion["threshold"]), "hearings": hearings, "path": path}
 
 
 def acoustic_weight(fused):
@@ -131,11 +134,16 @@ def fused_prob(fused, p_acoustic, p_text):
 
 
 def fused_scores(fused, p_acoustic, transcript, explain=True):
-    """{prob_harmful (fused), prob_acoustic, prob_text, category, transcript, top_words} for one clip."""
-    p_text, cats = text_model.predict_with_category([transcript["text"]], fused["text_model"])
+    """{prob_harmful (fused), prob_acoustic, prob_text, category, transcript, top_words, and hearings when
+    the clip was heard more than once} for one clip. The text score is the mean over the transcript's
+    hearings; the words that drove it are the first hearing's."""
+    heard = text_model.hearings_of(transcript)
+    p_text, cats = text_model.predict_heard([heard], fused["text_model"])
     p_text = float(p_text[0])
     out = {"prob_harmful": float(fused_prob(fused, p_acoustic, p_text)[0]), "prob_acoustic": float(p_acoustic),
            "prob_text": p_text, "category": cats[0] if cats else "", "transcript": transcript["text"]}
+    if len(heard) > 1:
+        out["hearings"] = heard
     out["top_words"] = text_model.explain(transcript["text"], fused["text_model"]) if explain else []
     return out
 
@@ -153,6 +161,17 @@ UNSURE_WORDS = "the recognizer was unsure of the words"
 UNSURE_HELP = ("with --fusion: warn of a clip whose Whisper words were heard with a mean confidence under this "
                "(0 = never warn; default: %(default)s, where 400 held-out clips were decided right at 0.71 against "
                "0.89 above it; a warning, never a change of decision)")
+
+
+def fusion_hearings(fused, fusion_path, hearings=None):
+    """How many times to hear each clip: `hearings` (--hearings), else as many times as the fusion was fit
+    on; a warning when they differ."""
+    if hearings is None:
+        return fused["hearings"]
+    if hearings != fused["hearings"]:
+        print(f"warning: {fusion_path} was fit on text scores averaged over {fused['hearings']} hearing(s) of each clip, "
+              f"and this run hears each clip {hearings} time(s): its calibration may sit off", file=sys.stderr)
+    return hearings
 
 
 def check_unsure_below(value):

@@ -172,7 +172,20 @@ def text_scores(rows, transcripts, model, transcripts_path):
     if differ:
         raise HelmitError(f"{transcripts_path}: {len(differ)} clip(s) labelled otherwise than in the acoustic CSV, e.g. "
                           f"{differ[0]}; transcribe and score the same labels.csv")
-    return text_model.predict_with_category([transcripts[r["path"]]["text"] for r in rows], model)
+    return text_model.predict_heard([text_model.hearings_of(transcripts[r["path"]]) for r in rows], model)
+
+
+def hearings_count(rows, transcripts, transcripts_path):
+    """How many times each clip was heard (transcribe.py --hearings): one count for all clips, or an error.
+    The calibration is fit on scores averaged over that many hearings, so scoring must hear as often."""
+    counts = {}
+    for r in rows:
+        counts.setdefault(len(text_model.hearings_of(transcripts[r["path"]])), r["path"])
+    if len(counts) > 1:
+        (a, pa), (b, pb) = sorted(counts.items())[:2]
+        raise HelmitError(f"{transcripts_path}: clips heard different numbers of times ({pa}: {a}, {pb}: {b}); "
+                          "transcribe them all with one --hearings")
+    return next(iter(counts), 1)
 
 
 def acoustic_at_chance(p_a, labels):
@@ -382,7 +395,7 @@ def adapt(text_dir, texts, labels, categories, seed, epochs, threads=None, progr
     return module, tokenizer
 
 
-def adapted_text_scores(text_dir, texts, labels, categories, folds, seed, epochs, threads=None):
+def adapted_text_scores(text_dir, texts, labels, categories, folds, seed, epochs, threads=None, hearings=None):
     """Each clip's text score from a model adapted without its fold, and what the calibrations may be fit on.
 
     Returns (scores, named, calibration):
@@ -392,7 +405,9 @@ def adapted_text_scores(text_dir, texts, labels, categories, folds, seed, epochs
       by a model adapted on the folds other than f and g. Fold f's calibrations are fit on these:
       scores of the same kind as the adapted model gives fold f (from a model adapted on other
       clips), yet from models that never saw fold f. The unadapted model's scores would not do:
-      adaptation moves the scores, and a threshold fit before it sits off."""
+      adaptation moves the scores, and a threshold fit before it sits off.
+    Each model adapts on the clips' first hearings (`texts`) and scores the mean over all of a clip's
+    `hearings` (default: `texts` alone)."""
     from tqdm import tqdm
 
     meta = text_model.load(text_dir)
@@ -405,7 +420,8 @@ def adapted_text_scores(text_dir, texts, labels, categories, folds, seed, epochs
         train = np.flatnonzero(~np.isin(folds, list(held)))
         test = np.flatnonzero(folds == (f if g is None else g))
         probs, cats = adapted_scores(text_dir, meta, texts, labels, categories, train, test,
-                                     seed + f if g is None else seed + 100 * (f + 1) + g, epochs, threads)
+                                     seed + f if g is None else seed + 100 * (f + 1) + g, epochs, threads,
+                                     hearings or [[t] for t in texts])
         if g is None:
             out[test] = probs
             for i, c in zip(test, cats):
@@ -415,15 +431,16 @@ def adapted_text_scores(text_dir, texts, labels, categories, folds, seed, epochs
     return out, named, calibration
 
 
-def adapted_scores(text_dir, meta, texts, labels, categories, train, test, seed, epochs, threads):
-    """(P(harmful), named harm) of the clips `test` from the text model adapted on the clips `train`."""
+def adapted_scores(text_dir, meta, texts, labels, categories, train, test, seed, epochs, threads, hearings):
+    """(P(harmful), named harm) of the clips `test` (each the mean over its `hearings`) from the text model
+    adapted on the clips `train` (their `texts`)."""
     import text_encoder
 
     module, tok = adapt(text_dir, [texts[i] for i in train], labels[train], [categories[i] for i in train],
                         seed, epochs, threads)
     # in word windows, the most harmful one counting, as the deployed model scores a transcript
-    harm, cat = text_model.windowed_logits([texts[i] for i in test], meta, lambda windows: text_encoder.torch_logits(
-        module, tok, windows, max_length=int(meta["max_length"])))
+    harm, cat = text_model.heard_logits([hearings[i] for i in test], lambda heard: text_model.windowed_logits(
+        heard, meta, lambda windows: text_encoder.torch_logits(module, tok, windows, max_length=int(meta["max_length"]))))
     return 1.0 / (1.0 + np.exp(-harm)), [text_encoder.HARM_CATEGORIES[c] for c in cat.argmax(1)]
 
 
@@ -460,7 +477,9 @@ def parse_args(argv=None):
 
 
 def report(per_fold, fused, n, verdict, out):
-    print(f"\n{n} clips, {len(per_fold)} folds; each fold scored by a text model, calibrations and a fusion fit on the others")
+    heard = f" (its score the mean over {fused['hearings']} hearings of each clip)" if fused["hearings"] > 1 else ""
+    print(f"\n{n} clips, {len(per_fold)} folds; each fold scored by a text model{heard}, calibrations and a fusion fit on "
+          "the others")
     print(f"{'fold':>5} {'n':>4}  " + "  ".join(f"{s + ' bacc':>13} {'AUC':>6}" for s in SOURCES))
     for r in per_fold:
         print(f"{r['fold']:>5} {r['n']:>4}  " + "  ".join(f"{r[s + '_balanced_accuracy']:>13.3f} {r[s + '_roc_auc']:>6.3f}"
@@ -558,6 +577,7 @@ def main(argv=None):
     labels = np.array([int(r["label"]) for r in rows])
     p_a = np.array([float(r["prob_harmful"]) for r in rows])
     p_t, named = text_scores(rows, transcripts, model, args.transcripts)
+    hearings = hearings_count(rows, transcripts, args.transcripts)
     digests, unread = fit_digests(rows, Path(args.data_root or Path(args.acoustic_csv).parent))  # before the long part
     groups = clip_groups(rows, digests)
     folds = fold_ids(rows, args.folds, args.seed, groups, digests)
@@ -573,14 +593,15 @@ def main(argv=None):
         print(f"warning: {len(wordless)} of the {len(rows)} transcripts {'holds' if len(wordless) == 1 else 'hold'} "
               f"no words (e.g. {wordless[0]}): they are scored, but the text model is not adapted on them", file=sys.stderr)
     if args.adapt:
-        p_t_fold, named, p_t_calibration = adapted_text_scores(args.text_model, texts, labels, categories, folds,
-                                                               args.seed, args.adapt_epochs)
+        p_t_fold, named, p_t_calibration = adapted_text_scores(
+            args.text_model, texts, labels, categories, folds, args.seed, args.adapt_epochs,
+            hearings=[text_model.hearings_of(transcripts[r["path"]]) for r in rows])
     pred_a = np.array([int(r["pred"]) for r in rows])
     oof, per_fold = cross_validate(p_a, p_t, labels, folds, p_t_fold, p_t_calibration, pred_a, groups, args.seed)
     asr = {t.get("asr", "") for t in transcripts.values()} - {""}
     # with --adapt, fit on the adapted models' out-of-fold scores, the kind the adapted model will give
     combiner, verdict = fit_fusion(p_a, p_t if p_t_fold is None else p_t_fold, labels, groups, args.seed)
-    fusion = {"combiner": combiner, "threshold": 0.5,
+    fusion = {"combiner": combiner, "threshold": 0.5, "hearings": hearings,
               "asr": sorted(asr)[0] if len(asr) == 1 else ",".join(sorted(asr)),
               "acoustic_at_chance": verdict["at_chance"], "acoustic_rank_test_p": verdict["rank_test_p"],
               "acoustic_cv_log_loss": verdict["cv_log_loss"], "text_adapted": bool(args.adapt),

@@ -18,6 +18,7 @@ from pathlib import Path
 from fused_model import LOW_CONFIDENCE, TEXT_INT8_HELP, UNSURE_HELP, check_unsure_below
 from scoring import clip_prob, default_onnx, load_onnx, onnx_stream_probs, window_and_stride
 from recognizers import add_recognizer_args
+from transcribe import add_hearings_arg
 from utils_audio import AudioStats, stream_windows
 from utils_io import HelmitError, HelpFormatter, run_cli
 
@@ -80,10 +81,12 @@ def describe(result):
              f"{result['duration_s']:.1f}s, {result['n_windows']} window(s))"]
     if fused:
         words = ", ".join(f"{w} ({d:+.2f})" for w, d in result["top_words"]) or "none"
+        again = result.get("hearings", [])[1:]
         lines += [f"  acoustic P(harmful) {result['prob_acoustic']:.2f} (its threshold {result['acoustic_threshold']:.2f}); "
-                  f"transcript P(harmful) {result['prob_text']:.2f}",
-                  f"  transcript: \"{result['transcript']}\" (recognizer confidence {result['asr_confidence']:.2f})",
-                  f"  words that drove the transcript score (how far its logit falls without each): {words}"]
+                  f"transcript P(harmful) {result['prob_text']:.2f}" + (f" (over {len(again) + 1} hearings)" if again else ""),
+                  f"  transcript: \"{result['transcript']}\" (recognizer confidence {result['asr_confidence']:.2f})"]
+        lines += [f"  heard again, slower or faster: \"{text}\"" for text in again]
+        lines += [f"  words that drove the transcript score (how far its logit falls without each): {words}"]
     # the ranges are the acoustic model's windows: under a fusion, say whose they are and what they count for
     owner = "acoustic model flags" if fused else "harmful speech at"
     unweighted = " (the fusion gives the acoustic model no weight)" if fused and result["acoustic_weight"] == 0 else ""
@@ -95,15 +98,16 @@ def describe(result):
 
 def fusion_step(fused, args):
     """result, path -> fused result, with the recognizer loaded once."""
-    from fused_model import fuse_result
+    from fused_model import fuse_result, fusion_hearings
     from recognizers import fusion_recognizer
-    from transcribe import check_cache_dir, transcript_of
+    from transcribe import check_cache_dir, heard_transcript
 
     check_cache_dir(args.cache_dir)
+    hearings = fusion_hearings(fused, args.fusion, args.hearings)
     _, asr_id, transcribe = fusion_recognizer(fused, args.fusion, args.asr, args.asr_model)
-    return lambda result, path: fuse_result(fused, result,
-                                            dict(transcript_of(path, asr_id, transcribe, args.cache_dir), asr=asr_id),
-                                            args.unsure_below)
+    return lambda result, path: fuse_result(
+        fused, result, dict(heard_transcript(path, asr_id, transcribe, args.cache_dir, hearings), asr=asr_id),
+        args.unsure_below)
 
 
 def main(argv=None):
@@ -126,6 +130,7 @@ def main(argv=None):
                    help=TEXT_INT8_HELP)
     p.add_argument("--unsure_below", type=float, default=LOW_CONFIDENCE, help=UNSURE_HELP)
     add_recognizer_args(p, for_fusion=True)
+    add_hearings_arg(p, for_fusion=True)
     args = p.parse_args(argv)
     if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:  # also refuses nan
         raise HelmitError(f"--threshold {args.threshold}: not a P(harmful) cut-off between 0 and 1, such as 0.5")
@@ -134,9 +139,9 @@ def main(argv=None):
     check_unsure_below(args.unsure_below)
     if args.text_int8 and not args.fusion:
         raise HelmitError("--text_int8 picks the text model of a fused model; give --fusion too")
-    if not args.fusion and any(getattr(args, k) != p.get_default(k) for k in ("unsure_below", "cache_dir")):
-        raise HelmitError("--unsure_below and --cache_dir are about transcripts, which only a fused model makes; "
-                          "give --fusion too")
+    if not args.fusion and any(getattr(args, k) != p.get_default(k) for k in ("unsure_below", "cache_dir", "hearings")):
+        raise HelmitError("--unsure_below, --cache_dir and --hearings are about transcripts, which only a fused model "
+                          "makes; give --fusion too")
     if not args.fusion and (args.asr or args.asr_model):
         raise HelmitError("--asr and --asr_model choose the recognizer of a fused model; give --fusion too "
                           "(acoustic-only scoring transcribes nothing)")

@@ -27,12 +27,13 @@ from tqdm import tqdm
 
 import text_model
 from config import AUDIO_EXTENSIONS
-from fused_model import (LOW_CONFIDENCE, NO_SPEECH, TEXT_INT8_HELP, UNSURE_HELP, acoustic_weight,
-                         check_unsure_below, unsure_words)
+from fused_model import (LOW_CONFIDENCE, NO_SPEECH, TEXT_INT8_HELP, UNSURE_HELP, acoustic_weight, check_unsure_below,
+                         fusion_hearings, unsure_words)
 from scoring import (DEFAULT_ONNX, clip_prob, decision, default_onnx, harmful_probs, load_onnx, read_metadata,
                      window_and_stride)
 from prediction_csvs import shard_csv_path
 from recognizers import add_recognizer_args
+from transcribe import add_hearings_arg
 from utils_audio import AudioStats, list_audio_files, stream_windows
 from utils_io import (HelmitError, HelpFormatter, atomic_output, clip_digest, read_labels_csv, refuse_to_overwrite,
                       run_cli, usable_cores)
@@ -248,6 +249,7 @@ def clip_transcripts(args, all_rows, rows, fused):
     from recognizers import fusion_recognizer, warn_other_recognizer
     from transcribe import read_transcripts, transcribe_files
 
+    hearings = fusion_hearings(fused, args.fusion, args.hearings)
     if args.transcripts:
         known = read_transcripts(args.transcripts)
         warn_other_recognizer(fused, args.fusion, {t.get("asr") or "" for t in known.values()} - {""},
@@ -260,12 +262,17 @@ def clip_transcripts(args, all_rows, rows, fused):
             else "run transcribe.py on the same labels.csv")
         found = {r["index"]: known.get(r["path"]) or by_file.get(Path(all_rows[r["index"]]["abspath"]).resolve())
                  for r in rows}
+        short = next((t for t in found.values() if t and not t.get("error") and len(t["hearings"]) != hearings), None)
+        if short:
+            raise HelmitError(f"{args.transcripts}: {short['path']} was heard {len(short['hearings'])} time(s), and this "
+                              f"run hears each clip {hearings} time(s); transcribe with transcribe.py --hearings "
+                              f"{hearings}, or give --hearings {len(short['hearings'])}")
         return {i: (t, t.get("error") or "") if t else (None, f"{all_rows[i]['path']}: {missing}")
                 for i, t in found.items()}
     asr, _, _ = fusion_recognizer(fused, args.fusion, args.asr, args.asr_model, load=False)  # the workers load it
     asr_id, results = transcribe_files([all_rows[r["index"]]["abspath"] for r in rows], asr, args.asr_model,
                                        args.cache_dir, args.workers or usable_cores(),
-                                       pack=not args.one_clip_per_window)
+                                       pack=not args.one_clip_per_window, hearings=hearings)
     return {r["index"]: (dict(t, asr=asr_id) if t else t, error) for r, (t, error) in zip(rows, results)}
 
 
@@ -288,7 +295,7 @@ def fused_row(row, fused, transcript, explain="flagged"):
 
 # the flags that only mean something with --fusion
 FUSION_ONLY = ("transcripts", "text_int8", "explain", "unsure_below", "asr", "asr_model", "cache_dir",
-               "one_clip_per_window")
+               "one_clip_per_window", "hearings")
 
 
 def parse_args(argv):
@@ -337,6 +344,7 @@ def parse_args(argv):
                    help=TEXT_INT8_HELP)
     p.add_argument("--unsure_below", type=float, default=LOW_CONFIDENCE, help=UNSURE_HELP)
     add_recognizer_args(p, for_fusion=True, several_clips=True)
+    add_hearings_arg(p, for_fusion=True)
     args = p.parse_args(argv)
     if not args.fusion:  # said, not silently ignored
         given = [f"--{k}" for k in FUSION_ONLY if getattr(args, k) != p.get_default(k)]

@@ -222,10 +222,41 @@ def predict(texts, model):
 def predict_with_category(texts, model):
     """(P(harmful) (n,), category names (n,) or None): the most likely harm for each text, whatever
     its P(harmful); None when the model does not name harms (the n-gram kind)."""
-    if model["kind"] != "encoder" or not len(texts):
-        return predict(texts, model), None
-    harm, cats = encoder_logits(texts, model)
-    return 1.0 / (1.0 + np.exp(-harm)), [model["categories"][i] for i in cats.argmax(1)]
+    return predict_heard([[t] for t in texts], model)
+
+
+def hearings_of(transcript):
+    """The texts of a transcript's hearings (transcribe.py --hearings): the clip as heard first."""
+    return transcript.get("hearings") or [transcript["text"]]
+
+
+def heard_logits(hearings, score):
+    """(harm logits (n,), category logits (n, k) or None) of n clips, each heard one or more times
+    (a list of texts per clip): the mean over a clip's hearings of what score(texts) -> (harm logits,
+    category logits or None) gives each text. One hearing is that hearing's own score."""
+    counts = np.array([len(h) for h in hearings])
+    if not len(hearings):
+        return np.zeros(0), None
+    if counts.min() < 1:
+        raise ValueError("every clip needs at least one hearing")
+    owner = np.repeat(np.arange(len(hearings)), counts)
+    harm, cats = score([t for h in hearings for t in h])
+    mean = np.bincount(owner, np.asarray(harm, np.float64), len(hearings)) / counts
+    if cats is None:
+        return mean, None
+    cat_mean = np.zeros((len(hearings), cats.shape[1]))
+    np.add.at(cat_mean, owner, cats)
+    return mean, cat_mean / counts[:, None]
+
+
+def predict_heard(hearings, model):
+    """predict_with_category for clips heard one or more times: the harm logit and the category logits
+    are averaged over a clip's hearings (transcribe.py --hearings), then read as one text's."""
+    if model["kind"] != "encoder":
+        harm, _ = heard_logits(hearings, lambda texts: (logits(texts, model), None))
+        return 1.0 / (1.0 + np.exp(-harm)), None
+    harm, cats = heard_logits(hearings, lambda texts: encoder_logits(texts, model))
+    return 1.0 / (1.0 + np.exp(-harm)), [model["categories"][i] for i in cats.argmax(1)] if len(hearings) else None
 
 
 def explain(text, model, top=3):

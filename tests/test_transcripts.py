@@ -159,6 +159,10 @@ def test_whisper_base_is_rebuilt_from_its_packages_and_hears_the_words(spoken_co
         assert len(set(said) & set(heard)) >= 0.6 * len(set(said)), (text, rows[rel]["text"])
         words = json.loads(rows[rel]["words"])
         assert all(0 <= w[1] <= w[2] <= float(rows[rel]["duration_s"]) + 0.05 for w in words)
+        # heard three times by default (--hearings): as it is, slowed and sped up, each hearing most of the words
+        hearings = json.loads(rows[rel]["hearings"])
+        assert len(hearings) == 3 and hearings[0] == rows[rel]["text"]
+        assert all(len(set(said) & set(text_model.normalise_text(h).split())) >= 0.5 * len(set(said)) for h in hearings)
 
 
 def distinct_clips(spoken_corpus, folder, rounds):
@@ -1140,3 +1144,150 @@ def test_infer_dataset_explains_flagged_clips_by_default():
         assert bool(rows["flagged"]["top_words"]) == bool(flagged)
         assert rows["all"]["top_words"] and not rows["none"]["top_words"]
         assert "hurt" in rows["all"]["top_words"]
+
+
+# ---------------------------------------------------------------- --hearings: a clip heard at several speeds
+def fake_packed_recognizer(monkeypatch, sent):
+    """A recognizer whose words say how long the wave it heard was, so each hearing's text names its speed."""
+    import transcribe
+
+    def packed(waves):
+        sent.extend(len(w) for w in waves)
+        return [[[f"n{len(w)}", 0.0, 0.5, 0.9]] for w in waves]
+
+    def alone(blocks):
+        n = sum(len(b) for b in blocks)
+        sent.append(n)
+        return [[f"n{n}", 0.0, 0.5, 0.9]]
+
+    alone.packed = packed
+    monkeypatch.setattr(transcribe, "make_recognizer", lambda asr, model, load=True: ("fake", alone))
+
+
+@pytest.mark.parametrize("pack", [True, False])
+def test_three_hearings_hear_each_clip_slowed_and_sped_up_and_cache_each_apart(tmp_path, monkeypatch, pack):
+    import transcribe
+
+    sent = []
+    fake_packed_recognizer(monkeypatch, sent)
+    rng = np.random.default_rng(0)
+    paths = []
+    for name, n in (("a", 16000), ("b", 24000)):
+        sf.write(tmp_path / f"{name}.wav", (0.1 * rng.standard_normal(n)).astype(np.float32), 16000)
+        paths.append(tmp_path / f"{name}.wav")
+    _, results = transcribe.transcribe_files(paths, cache_dir=tmp_path / "cache", progress=False, pack=pack, hearings=3)
+    assert sorted(sent) == sorted([16000, 24000, 17600, 26400, 14400, 21600])  # as it is, 1.1x as long, 0.9x
+    for (r, err), n in zip(results, (16000, 24000)):
+        assert err == "" and r["text"] == f"n{n}" and r["duration_s"] == n / 16000  # the clip as it is leads
+        assert r["hearings"] == [f"n{n}", f"n{round(n * 1.1)}", f"n{round(n * 0.9)}"]
+    sent.clear()
+    _, again = transcribe.transcribe_files(paths, cache_dir=tmp_path / "cache", progress=False, pack=pack, hearings=3)
+    assert sent == [] and [r for r, _ in again] != [] and all(r["cached"] for r, _ in again)
+    assert [r["hearings"] for r, _ in again] == [r["hearings"] for r, _ in results]
+    _, once = transcribe.transcribe_files(paths, cache_dir=tmp_path / "cache", progress=False, pack=pack)
+    assert sent == [] and all("hearings" not in r for r, _ in once)  # one hearing: the first, from the cache
+    # one file, as infer.py hears it
+    sent.clear()
+    one = transcribe.heard_transcript(paths[0], "fake", transcribe.make_recognizer(None, None)[1], hearings=2)
+    assert one["hearings"] == ["n16000", "n17600"] and sorted(sent) == [16000, 17600]
+
+
+def test_the_text_score_of_a_clip_heard_several_times_is_the_mean_of_its_logits(small_text_model):
+    heard = [["you are a loser nobody likes you", "you are a loser", "did you finish the maths homework"],
+             ["see you at practice"]]
+    p, cats = text_model.predict_heard(heard, small_text_model)
+    each = text_model.logits(heard[0], small_text_model)
+    assert logit(p[0]) == pytest.approx(each.mean(), abs=1e-3) and cats is None
+    assert p[1] == pytest.approx(text_model.predict(heard[1], small_text_model)[0])
+    # categories too: the mean of the category logits names the harm
+    scores = {"a": (2.0, [3.0, 0.0]), "b": (0.0, [0.0, 1.0]), "c": (-2.0, [0.0, 4.0])}
+    harm, cat = text_model.heard_logits([["a", "b"], ["c"], ["a", "b", "c"]], lambda texts: (
+        np.array([scores[t][0] for t in texts]), np.array([scores[t][1] for t in texts])))
+    assert harm.tolist() == [1.0, -2.0, 0.0] and cat.argmax(1).tolist() == [0, 1, 1]
+
+
+def write_heard(path, rows):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["path", "label", "text", "confidence", "words", "duration_s", "asr", "error", "hearings"])
+        w.writerows(rows)
+
+
+def test_a_hearings_column_that_does_not_belong_to_its_transcript_is_refused(tmp_path):
+    from transcribe import read_transcripts
+
+    good = tmp_path / "good.csv"
+    write_heard(good, [["a.wav", 1, "you loser", 0.8, "[]", 1.0, "x", "", json.dumps(["you loser", "you lose her"])],
+                       ["b.wav", 0, "hi", 0.8, "[]", 1.0, "x", "", ""]])
+    rows = read_transcripts(good)
+    assert rows["a.wav"]["hearings"] == ["you loser", "you lose her"] and rows["b.wav"]["hearings"] == ["hi"]
+    for bad, message in ((json.dumps(["someone else", "you loser"]), "first hearing is not its text"),
+                         ("[1, 2]", "JSON list of the texts heard"), ("[oops", "damaged words, confidence or hearings")):
+        write_heard(tmp_path / "bad.csv", [["a.wav", 1, "you loser", 0.8, "[]", 1.0, "x", "", bad]])
+        with pytest.raises(HelmitError, match=re.escape(f"{tmp_path / 'bad.csv'}:2: ") + ".*" + re.escape(message)):
+            read_transcripts(tmp_path / "bad.csv")
+
+
+def test_a_fusion_fit_on_three_hearings_scores_clips_heard_three_times(small_text_model, tone_onnx, spoken_corpus,
+                                                                         tmp_path):
+    """The calibration is fit on text scores averaged over the hearings, so a fused model records how many it
+    was fit on, hears new clips as often, and refuses transcripts heard otherwise."""
+    root = tmp_path
+    text_model.save(root / "text.json", small_text_model)
+    data = sentences(60, 5)
+    rng = np.random.default_rng(1)
+    with open(root / "acoustic.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["path", "label", "pred", "prob", "prob_harmful", "split", "fold"])
+        for i, (_, y, _) in enumerate(data):
+            p = float(rng.random())
+            w.writerow([f"c{i}.wav", y, int(p >= 0.5), max(p, 1 - p), p, "test", i % 3])
+    heard = lambda t: [t, " ".join(t.split()[1:]), t.upper()]  # noqa: E731
+    rows = [[f"c{i}.wav", y, t, 0.5, "[]", 3.0, "pocketsphinx-5.1.1/en-us", "", json.dumps(heard(t))]
+            for i, (t, y, _) in enumerate(data)]
+    write_heard(root / "mixed.csv", rows[:-1] + [rows[-1][:-1] + [""]])
+    flags = ["--acoustic_csv", root / "acoustic.csv", "--text_model", root / "text.json", "--acoustic_onnx", tone_onnx]
+    mixed = run_script("fusion.py", *flags, "--transcripts", root / "mixed.csv", "--out", root / "no", check=False)
+    assert mixed.returncode == 1 and "heard different numbers of times (c59.wav: 1, c0.wav: 3)" in mixed.stderr
+    write_heard(root / "heard.csv", rows)
+    proc = run_script("fusion.py", *flags, "--transcripts", root / "heard.csv", "--out", root / "fused")
+    assert "the mean over 3 hearings of each clip" in proc.stdout
+    saved = fused_model.load(root / "fused")
+    assert saved["hearings"] == 3 and json.loads((root / "fused" / "fusion.json").read_text())["hearings"] == 3
+    oof = {r["path"]: r for r in csv.DictReader(open(root / "fusion_cv_text_predictions.csv"))}
+    assert len(oof) == 60
+    # a clip scored with three hearings: its text score is the mean of the three logits
+    clip = {"text": "you are such a loser", "hearings": heard("you are such a loser"), "confidence": 0.9, "words": []}
+    scores = fused_model.fused_scores(saved, 0.5, clip)
+    assert logit(scores["prob_text"]) == pytest.approx(text_model.logits(clip["hearings"], saved["text_model"]).mean(),
+                                                      abs=1e-3)
+    assert scores["hearings"] == clip["hearings"]
+    # infer_dataset.py refuses transcripts heard once for it, and hears new clips three times itself
+    once = root / "once.csv"
+    write_heard(once, [[rel, y, text, 0.8, "[]", 3.0, "pocketsphinx-5.1.1/en-us", "", ""]
+                       for rel, (text, y) in SPOKEN.items()])
+    labels = root / "labels.csv"
+    with open(labels, "w", newline="") as f:
+        csv.writer(f).writerows([["path", "label"]] + [[rel, y] for rel, (_, y) in SPOKEN.items()])
+    refused = run_script("infer_dataset.py", "--data_root", spoken_corpus, "--labels_csv", labels, "--fusion",
+                         root / "fused", "--transcripts", once, "--output_csv", root / "p.csv", check=False)
+    assert refused.returncode == 1 and "was heard 1 time(s), and this run hears each clip 3 time(s)" in refused.stderr
+    assert not (root / "p.csv").exists()
+    ok = run_script("infer_dataset.py", "--data_root", spoken_corpus, "--labels_csv", labels, "--fusion", root / "fused",
+                    "--transcripts", once, "--hearings", 1, "--output_csv", root / "p.csv", check=False)
+    assert ok.returncode == 0 and "fit on text scores averaged over 3 hearing(s)" in ok.stderr
+    single = run_script("infer.py", "--audio_path", spoken_corpus / "harmful/loser.wav", "--fusion", root / "fused",
+                        "--asr", "pocketsphinx", "--cache_dir", root / "cache", "--json")
+    result = json.loads(single.stdout)
+    assert len(result["hearings"]) == 3 and result["hearings"][0] == result["transcript"]
+    assert logit(result["prob_text"]) == pytest.approx(
+        text_model.logits(result["hearings"], saved["text_model"]).mean(), abs=1e-3)
+
+
+def test_hearings_mean_nothing_without_a_fused_model(spoken_corpus, tone_onnx):
+    proc = run_script("infer.py", "--audio_path", spoken_corpus / "harmful/loser.wav", "--onnx", tone_onnx,
+                      "--hearings", 3, check=False)
+    assert proc.returncode != 0 and "--hearings are about transcripts" in proc.stderr
+    proc = run_script("infer_dataset.py", "--data_root", spoken_corpus, "--onnx", tone_onnx, "--hearings", 3,
+                      check=False)
+    assert proc.returncode != 0 and "--hearings: only used with --fusion" in proc.stderr
