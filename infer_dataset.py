@@ -41,8 +41,10 @@ from utils_io import (HelmitError, HelpFormatter, atomic_output, clip_digest, re
 # warning: what decoding saw (truncated, very quiet, clipped, too short, NaN samples), an empty transcript and words
 # the recognizer was unsure of, "; "-joined
 FIELDS = ["path", "label", "pred", "prob", "prob_harmful", "split", "error", "warning"]
-FUSED_FIELDS = ["prob_acoustic", "prob_text", "pred_category", "transcript", "asr_confidence",
-                "top_words"]  # with --fusion
+# with --fusion; heard_again: the clip's other hearings (transcribe.py --hearings), " | "-joined, whose text
+# scores the fused decision averaged with the transcript's
+FUSED_FIELDS = ["prob_acoustic", "prob_text", "pred_category", "transcript", "heard_again", "asr_confidence",
+                "top_words"]
 # Clips per task sent to a worker. Small enough that the workers stay evenly loaded to the end and
 # Ctrl-C waits for at most one chunk each; large enough that passing a task between processes
 # (~1 ms) is noise next to its work, and that a --batch_size above 1 can gather several clips.
@@ -285,7 +287,7 @@ def fused_row(row, fused, transcript, explain="flagged"):
     scores = fused_scores(fused, row["prob_harmful"], transcript, explain=False)
     out = {**row, **decision(scores["prob_harmful"], fused["threshold"]), "prob_acoustic": scores["prob_acoustic"],
            "prob_text": scores["prob_text"], "transcript": scores["transcript"],
-           "asr_confidence": transcript["confidence"] if transcript.get("words") else "", "top_words": ""}
+           "heard_again": " | ".join(scores.get("hearings", [])[1:]), "asr_confidence": transcript["confidence"] if transcript.get("words") else "", "top_words": ""}
     out["pred_category"] = scores["category"] if out["pred"] == 1 else ""  # a harm is named only for a harmful clip
     if explain == "all" or (explain == "flagged" and out["pred"] == 1):
         words = top_words(transcript["text"], fused["text_model"])

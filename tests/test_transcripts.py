@@ -1276,6 +1276,15 @@ def test_a_fusion_fit_on_three_hearings_scores_clips_heard_three_times(small_tex
     ok = run_script("infer_dataset.py", "--data_root", spoken_corpus, "--labels_csv", labels, "--fusion", root / "fused",
                     "--transcripts", once, "--hearings", 1, "--output_csv", root / "p.csv", check=False)
     assert ok.returncode == 0 and "fit on text scores averaged over 3 hearing(s)" in ok.stderr
+    thrice = root / "thrice.csv"
+    write_heard(thrice, [[rel, y, text, 0.8, "[]", 3.0, "pocketsphinx-5.1.1/en-us", "", json.dumps(heard(text))]
+                         for rel, (text, y) in SPOKEN.items()])
+    run_script("infer_dataset.py", "--data_root", spoken_corpus, "--labels_csv", labels, "--fusion", root / "fused",
+               "--transcripts", thrice, "--output_csv", root / "p3.csv")
+    for r in csv.DictReader(open(root / "p3.csv")):
+        again = heard(SPOKEN[r["path"]][0])
+        assert r["transcript"] == again[0] and r["heard_again"] == " | ".join(again[1:])
+        assert logit(float(r["prob_text"])) == pytest.approx(text_model.logits(again, saved["text_model"]).mean(), abs=1e-3)
     single = run_script("infer.py", "--audio_path", spoken_corpus / "harmful/loser.wav", "--fusion", root / "fused",
                         "--asr", "pocketsphinx", "--cache_dir", root / "cache", "--json")
     result = json.loads(single.stdout)
