@@ -242,6 +242,24 @@ def test_adapted_scores_are_windowed_as_deployment_scores_them(tiny_model, monke
     np.testing.assert_allclose(got, text_model.predict(texts, text_model.load(tiny_model[0])), atol=1e-4)
 
 
+def test_adapted_scores_of_clips_heard_several_times_average_their_hearings(tiny_model, monkeypatch):
+    """Per-fold models adapt on each clip's first hearing and score the mean over its hearings, as the deployed
+    fused model scores a clip heard three times (transcribe.py --hearings)."""
+    import fusion
+    import text_encoder
+
+    module, tok, _ = text_encoder.load_for_training(init=tiny_model[0])
+    monkeypatch.setattr(fusion, "adapt", lambda *a, **k: (module, tok))  # the saved model, not trained further
+    texts = ["i will hurt you tonight", "see you tomorrow at school", "you are so stupid"]
+    hearings = [[texts[0], "i will hurt you to night", "see you tonight"], [texts[1], "see you tomorrow"],
+                [texts[2], "you are so stupid", "you are stupid"]]
+    got, _, _ = fusion.adapted_text_scores(tiny_model[0], texts, np.array([1, 0, 1]), ["threat", "", "bullying"],
+                                        np.array([0, 1, 2]), seed=0, epochs=1, threads=1, hearings=hearings)
+    want, _ = text_model.predict_heard(hearings, text_model.load(tiny_model[0]))
+    np.testing.assert_allclose(got, want, atol=1e-4)
+    assert np.abs(got - text_model.predict(texts, text_model.load(tiny_model[0]))).max() > 1e-3  # not the first alone
+
+
 def test_fusion_cli_adapts_per_fold_and_writes_an_adapted_deployable_model(tiny_model, tone_onnx, tmp_path):
     """fusion.py --adapt end to end: out-of-fold CSVs for every clip, an adapted text model in the bundle."""
     import csv
