@@ -1,6 +1,7 @@
 """speak_text.py: sentences spoken by espeak-ng the same way every run, and a sentences CSV with a
 bad row refused by its line."""
 import csv
+import json
 import ctypes
 import sys
 from pathlib import Path
@@ -147,6 +148,34 @@ def test_only_new_speaks_the_rows_an_earlier_output_lacks_as_the_whole_file_woul
                             "--seed", "11", "--workers", "1", "--only_new"]) == 0
     relabelled = list(csv.DictReader(out.open()))
     assert relabelled[0]["label"] == "1" and relabelled[0]["text"] == after[0]["text"] and len(asked) == 3
+
+
+def test_hearings_are_written_and_only_new_hears_again_a_row_heard_another_number_of_times(tmp_path, monkeypatch):
+    import transcribe
+
+    asked = []
+
+    def heard(paths, *args, hearings=1, **kwargs):
+        asked.append(([Path(p).stem for p in paths], hearings))
+        return "fake-asr", [({"text": f"a {Path(p).stem}", "hearings": [f"a {Path(p).stem}", "b", "c"][:hearings]}, "")
+                            for p in paths]
+
+    monkeypatch.setattr(transcribe, "transcribe_files", heard)
+    given, out = tmp_path / "given.csv", tmp_path / "spoken.csv"
+    given.write_text("id,text,label\ns0,see you at practice,0\ns1,I'll wait by your gate tonight,1\n")
+
+    def speak(*extra):
+        return speak_text.main(["--input_csv", str(given), "--voices", "heldout", "--output_csv", str(out),
+                                "--audio_dir", str(tmp_path / "audio"), "--cache_dir", str(tmp_path / "cache"),
+                                "--workers", "1", *extra])
+
+    assert speak() == 0 and "hearings" not in next(csv.DictReader(out.open()))  # one hearing: no column
+    assert speak("--hearings", "3", "--only_new") == 0
+    assert asked[-1] == (["00000", "00001"], 3)  # heard once before: both heard again, three times
+    rows = list(csv.DictReader(out.open()))
+    assert [json.loads(r["hearings"]) for r in rows] == [["a 00000", "b", "c"], ["a 00001", "b", "c"]]
+    assert speak("--hearings", "3", "--only_new") == 0 and len(asked) == 2  # heard three times already: kept
+    assert list(csv.DictReader(out.open())) == rows
 
 
 def test_only_new_refuses_a_sentence_changed_since_it_was_spoken(tmp_path, monkeypatch):
