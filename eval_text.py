@@ -1,13 +1,14 @@
 """Score a text model on text it never trained on: the frozen benchmark, and the generator's held-out split.
 
-The benchmark (eval/text_benchmark_part{1,2,3}.csv) was written apart from the sentence generator
+The benchmark (eval/text_benchmark_part{1,2,3,4}.csv) was written apart from the sentence generator
 and is never trained on: the four harms (threats direct, conditional, indirect and veiled;
 harassment; bullying; grooming stages), everyday talk, and hard negatives (game and sports
 violence, idioms, banter, people reporting abuse, safety advice, films and news). Part 2 was
-written after part 1 and nothing was tuned on it; part 3 by two more authors, later still, who never
+written after part 1 and nothing was tuned on it; parts 3 and 4 by more authors, later still, who never
 read this repository. Each part is scored as written (`clean`) and, when
 eval/text_benchmark_part{N}_spoken.csv exists, as spoken by held-out espeak-ng voices and
-transcribed by the default recognizer (speak_text.py). The minimal pairs (eval/text_pairs_part{1,2}.csv)
+transcribed by the default recognizer (speak_text.py), each clip heard three times as fused scoring
+hears it (transcribe.py --hearings). The minimal pairs (eval/text_pairs_part{1,2}.csv)
 set each harmful text beside a safe twin that keeps its shape and changes the few words that carry the
 harm ("I'm going to hurt you after school" / "... help you ..."). Beside them: the generator's held-out
 structures, and real everyday chat from conversations training never reads (chat_corpus.py; all
@@ -35,8 +36,8 @@ import text_model
 from utils_io import HelmitError, atomic_output, csv_rows, refuse_to_overwrite, run_cli
 
 EVAL_DIR = Path(__file__).resolve().parent / "eval"
-PARTS = ("part1", "part2", "part3")
-PAIR_PARTS = ("part1", "part2")  # part 3 has no minimal pairs
+PARTS = ("part1", "part2", "part3", "part4")
+PAIR_PARTS = ("part1", "part2")  # parts 3 and 4 have no minimal pairs
 HARM = HARM_CATEGORIES
 SAFE = ("everyday", "hard_negative")
 GENERATOR_HELDOUT = 2000  # sentences of text_corpus.py's held-out structures and words
@@ -52,9 +53,15 @@ def read_rows(path):
     return rows
 
 
+def read_hearings(row):
+    """A row's texts as heard (a transcript's `hearings`, transcribe.py --hearings), else its text alone."""
+    heard = row.get("hearings") or [row["text"]]
+    return json.loads(heard) if isinstance(heard, str) else heard
+
+
 def benchmark_sets():
-    """{name: rows} of every benchmark file present: part1, part1_spoken, part2, part2_spoken, part3,
-    part3_spoken, and the minimal pairs pairs_part1, pairs_part1_spoken, pairs_part2, pairs_part2_spoken."""
+    """{name: rows} of every benchmark file present: part1, part1_spoken, ... part4, part4_spoken, and the
+    minimal pairs pairs_part1, pairs_part1_spoken, pairs_part2, pairs_part2_spoken."""
     out = {}
     for stem, prefix, parts in (("text_benchmark", "", PARTS), ("text_pairs", "pairs_", PAIR_PARTS)):
         for part in parts:
@@ -144,7 +151,7 @@ def clip_sets(transcripts_path, said_path):
         common = {"label": row["label"].strip(), "category": category}
         spoken = " ".join((said[path]["text"] or "").split(TURN_SEP))
         said_rows.append(dict(common, text=spoken))
-        heard_rows.append(dict(common, text=row["text"] or "", spoken_text=spoken))
+        heard_rows.append(dict(common, text=row["text"] or "", spoken_text=spoken, hearings=row["hearings"]))
     if not said_rows:
         raise HelmitError(f"{transcripts_path}: no transcribed clips to score")
     recall = word_recall([r["text"] for r in said_rows], [r["text"] for r in heard_rows])
@@ -159,7 +166,7 @@ def score(rows, model, threshold=None, fused=None):
     from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
     threshold = (model if fused is None else fused)["threshold"] if threshold is None else threshold
-    probs, cats = text_model.predict_with_category([r["text"] for r in rows], model)
+    probs, cats = text_model.predict_heard([read_hearings(r) for r in rows], model)
     if fused is not None:
         probs = fused_model.fused_prob(fused, np.full(len(probs), 0.5), probs)  # the acoustic weight is 0
     y = np.array([int(r["label"]) for r in rows])

@@ -33,15 +33,16 @@ def test_every_part_covers_each_harm_everyday_talk_and_hard_negatives(part):
     assert {"gaming_violence", "sports", "idiom", "banter", "reporting", "safety_advice"} <= set(hard), hard
 
 
-def test_part_3_holds_no_run_of_five_words_from_the_other_parts():
-    """Its authors reached for the same stock phrases as the other parts' ("I could murder a pizza right
-    now"); those rows were dropped, so part 3 measures wording the rest of the benchmark does not hold."""
+@pytest.mark.parametrize("part, authors", [("part3", {"a", "b"}), ("part4", {"p", "q", "r", "s"})])
+def test_parts_3_and_4_hold_no_run_of_five_words_from_the_other_parts(part, authors):
+    """Their authors reached for the same stock phrases as the other parts' ("I could murder a pizza right
+    now"); those rows were dropped, so each measures wording the rest of the benchmark does not hold."""
     sets = eval_text.benchmark_sets()
-    others = set().union(*(runs(written(r)) for name, rows in sets.items() if not name.startswith("part3")
+    others = set().union(*(runs(written(r)) for name, rows in sets.items() if not name.startswith(part)
                            for r in rows))
-    shared = [r["id"] for r in sets["part3"] if runs(r["text"]) & others]
+    shared = [r["id"] for r in sets[part] if runs(r["text"]) & others]
     assert not shared, shared[:5]
-    assert {r["author"] for r in sets["part3"]} == {"a", "b"}
+    assert {r["author"] for r in sets[part]} == authors
 
 
 def test_a_run_of_five_words_is_found_whatever_the_case_and_punctuation():
