@@ -233,20 +233,28 @@ def hearings_of(transcript):
 def heard_logits(hearings, score):
     """(harm logits (n,), category logits (n, k) or None) of n clips, each heard one or more times
     (a list of texts per clip): the mean over a clip's hearings of what score(texts) -> (harm logits,
-    category logits or None) gives each text. One hearing is that hearing's own score."""
+    category logits or None) gives each text. One hearing is that hearing's own score.
+
+    Hearings without words are left out of the mean: at NO_WORDS_LOGIT, one speed at which Whisper
+    heard nothing would outweigh two that heard a threat. A clip heard without words every time gets
+    the no-words score."""
     counts = np.array([len(h) for h in hearings])
     if not len(hearings):
         return np.zeros(0), None
     if counts.min() < 1:
         raise ValueError("every clip needs at least one hearing")
-    owner = np.repeat(np.arange(len(hearings)), counts)
-    harm, cats = score([t for h in hearings for t in h])
-    mean = np.bincount(owner, np.asarray(harm, np.float64), len(hearings)) / counts
+    n, owner = len(hearings), np.repeat(np.arange(len(hearings)), counts)
+    flat = [t for h in hearings for t in h]
+    harm, cats = score(flat)
+    heard = ~no_words(flat)
+    weight = (heard | (np.bincount(owner, heard, n) == 0)[owner]).astype(np.float64)  # all, when none has words
+    total = np.bincount(owner, weight, n)
+    mean = np.bincount(owner, np.asarray(harm, np.float64) * weight, n) / total
     if cats is None:
         return mean, None
-    cat_mean = np.zeros((len(hearings), cats.shape[1]))
-    np.add.at(cat_mean, owner, cats)
-    return mean, cat_mean / counts[:, None]
+    cat_mean = np.zeros((n, cats.shape[1]))
+    np.add.at(cat_mean, owner, cats * weight[:, None])
+    return mean, cat_mean / total[:, None]
 
 
 def predict_heard(hearings, model):

@@ -82,25 +82,40 @@ def check_cache_dir(cache_dir):
 def _from_cache(cached):
     if cached and cached.is_file():
         try:
-            return {**json.loads(cached.read_text()), "asr_seconds": 0.0, "cached": True}
+            return {**json.loads(cached.read_text()), "asr_seconds": 0.0, "heard_s": 0.0, "cached": True}
         except (OSError, ValueError):
             pass  # a damaged cache entry is recomputed and replaced
     return None
 
 
-def _fresh(words, samples, seconds, cached):
+def _fresh(words, samples, seconds, cached, heard=True):
     result = {"text": " ".join(w[0] for w in words),
               "confidence": round(float(np.mean([w[3] for w in words])), 4) if words else 0.0,
               "words": words, "duration_s": round(samples / CFG.sample_rate, 3)}
     if cached:
         with atomic_output(cached) as f:
             json.dump(result, f)
-    return {**result, "asr_seconds": seconds, "cached": False}
+    # heard_s: the audio the recognizer went through in this run (none for a clip it never heard)
+    return {**result, "asr_seconds": seconds, "heard_s": result["duration_s"] if heard else 0.0, "cached": False}
 
 
 def stretched(wave, speed, sr=CFG.sample_rate):
     """`wave` resampled to play `speed` times as long at the same rate (tempo and pitch together)."""
     return wave if speed == 1.0 else resample(wave, sr, int(round(sr * speed)))
+
+
+def stretched_blocks(blocks, speed, sr=CFG.sample_rate):
+    """stretched() of a stream of blocks, block by block: concatenated, the same samples as stretching the
+    whole wave (soxr's streaming resampler), without holding the file whole."""
+    if speed == 1.0:
+        yield from blocks
+        return
+    import soxr
+
+    stream = soxr.ResampleStream(sr, int(round(sr * speed)), 1, dtype="float32", quality="HQ")
+    for block in blocks:
+        yield stream.resample_chunk(block)
+    yield stream.resample_chunk(np.zeros(0, np.float32), last=True)  # the resampler's delay line
 
 
 def transcript_of(path, asr_id, transcribe, cache_dir=None, speed=1.0):
@@ -110,23 +125,23 @@ def transcript_of(path, asr_id, transcribe, cache_dir=None, speed=1.0):
     hit = _from_cache(cached)
     if hit:
         return hit
-    stats, peak = AudioStats(), [0.0]
+    stats, peak, heard = AudioStats(), [0.0], [0]
 
-    def measured(blocks):  # the mono blocks the recognizer hears, as the packed path measures its waves
-        for block in blocks:
+    def measured(blocks):  # the clip's own mono blocks, as the packed path measures its waves: at every speed,
+        for block in blocks:  # its loudness as it is decides whether it holds speech
             peak[0] = max(peak[0], float(np.abs(block).max()))
             yield block
 
+    def counted(blocks):  # what the recognizer hears: the clip stretched to `speed`
+        for block in blocks:
+            heard[0] += len(block)
+            yield block
+
     start = time.process_time()  # CPU time of this worker: the per-core real-time factor
-    if speed == 1.0:
-        blocks = iter_audio_blocks(path, CFG.sample_rate, stats)
-    else:  # resampled whole: block by block, the resampler would restart at every block's edge
-        blocks = [stretched(load_audio(path, CFG.sample_rate), speed)]
-        stats.samples = len(blocks[0])
-    words = transcribe(measured(blocks))
+    words = transcribe(counted(stretched_blocks(measured(iter_audio_blocks(path, CFG.sample_rate, stats)), speed)))
     if peak[0] < NO_SOUND_PEAK:  # known only once the clip has streamed past the recognizer
-        return dict(_fresh([], stats.samples, time.process_time() - start, cached), too_quiet=True)
-    return _fresh(words, stats.samples, time.process_time() - start, cached)
+        return dict(_fresh([], heard[0], time.process_time() - start, cached), too_quiet=True)
+    return _fresh(words, heard[0], time.process_time() - start, cached)
 
 
 def heard_transcript(path, asr_id, transcribe, cache_dir=None, hearings=1):
@@ -151,11 +166,11 @@ def transcripts_of(paths, asr_id, transcribe, cache_dir=None, pack=True, speed=1
             hit = _from_cache(cached)
             out[k] = (hit, "") if hit else None
             if not hit:
-                wave = stretched(load_audio(path, CFG.sample_rate), speed)
-                if wave.size and float(np.abs(wave).max()) >= NO_SOUND_PEAK:
-                    fresh.append((k, wave, cached))
+                wave = load_audio(path, CFG.sample_rate)
+                if wave.size and float(np.abs(wave).max()) >= NO_SOUND_PEAK:  # the clip as it is, at every speed
+                    fresh.append((k, stretched(wave, speed), cached))
                 else:  # nothing to hear: Whisper would only make words up
-                    out[k] = (dict(_fresh([], len(wave), 0.0, cached), too_quiet=True), "")
+                    out[k] = (dict(_fresh([], len(wave), 0.0, cached, heard=False), too_quiet=True), "")
         except HelmitError as e:
             out[k] = (None, str(e))
     start = time.process_time()
@@ -236,7 +251,7 @@ def _heard_again(first, more):
     if not r or not r2:  # a file that fails to decode fails at every speed; its first error names it
         return None, e or e2
     return dict(r, hearings=r.get("hearings", [r["text"]]) + [r2["text"]], asr_seconds=r["asr_seconds"] + r2["asr_seconds"],
-                cached=r["cached"] and r2["cached"]), ""
+                heard_s=r["heard_s"] + r2["heard_s"], cached=r["cached"] and r2["cached"]), ""
 
 
 def _transcribe_at(paths, asr, asr_model, cache_dir, workers, progress, pack, speed):
@@ -414,7 +429,7 @@ def main(argv=None):
 
     n = {k: sum(kind(r) == k for r in done) for k in ("fresh", "cached", "too_quiet", "copy")}
     fresh = [r for r in done if kind(r) == "fresh"]
-    audio_fresh = sum(r["duration_s"] for r in fresh)
+    audio_fresh = sum(r["heard_s"] for r in fresh)  # what the recognizer heard in this run, every hearing
     others = (f", {n['too_quiet']} too quiet to hold speech (below -80 dBFS: not transcribed)" if n["too_quiet"] else "") \
         + (f", {n['copy']} byte-identical copies of another clip (sharing its transcript)" if n["copy"] else "")
     print(f"\n{len(rows)} clip(s) with {asr_id}: {n['fresh']} transcribed, {n['cached']} from cache{others}, "
@@ -423,7 +438,7 @@ def main(argv=None):
         rtf = sum(r["asr_seconds"] for r in fresh) / audio_fresh
         packed = packs(args.asr, not args.one_clip_per_window)  # packing times recognition alone
         heard = f", all {args.hearings} hearings of each clip" if args.hearings > 1 else ""
-        print(f"real-time factor: {rtf:.3f} per core (CPU seconds per second of audio, "
+        print(f"real-time factor: {rtf:.3f} per core (CPU seconds per second of audio heard, "
               f"{'recognition only' if packed else 'audio decoding included'}{heard}; {args.workers} worker(s))")
     recognised = [r for r in done if r["words"]]
     if done:

@@ -1300,3 +1300,66 @@ def test_hearings_mean_nothing_without_a_fused_model(spoken_corpus, tone_onnx):
     proc = run_script("infer_dataset.py", "--data_root", spoken_corpus, "--onnx", tone_onnx, "--hearings", 3,
                       check=False)
     assert proc.returncode != 0 and "--hearings: only used with --fusion" in proc.stderr
+
+
+def test_a_hearing_without_words_is_left_out_of_the_mean_not_counted_as_safe(small_text_model):
+    """An empty hearing scores NO_WORDS_LOGIT (-30): in a plain mean, one speed at which Whisper heard nothing
+    outweighed two that heard a threat, and the clip was passed as safe."""
+    threat = "i am going to hurt you after school"
+    p, _ = text_model.predict_heard([[threat, "", threat], ["", " "], [threat]], small_text_model)
+    assert p[0] == pytest.approx(text_model.predict([threat], small_text_model)[0]) == pytest.approx(p[2])
+    assert p[1] == pytest.approx(1 / (1 + np.exp(-text_model.NO_WORDS_LOGIT)))  # nothing heard at all: no-words score
+    harm, cats = text_model.heard_logits([["a", ""], [""]], lambda texts: (
+        np.array([2.0 if t else -30.0 for t in texts]), np.array([[1.0, 0.0] if t else [0.0, 9.0] for t in texts])))
+    assert harm.tolist() == [2.0, -30.0] and cats.argmax(1).tolist() == [0, 1]
+
+
+@pytest.mark.parametrize("pack", [True, False])
+def test_a_clips_own_loudness_decides_whether_any_hearing_of_it_is_transcribed(tmp_path, monkeypatch, pack):
+    """Resampling moves a clip's peak: judged on the stretched wave, a clip too quiet to hold speech got words
+    made up at the other speeds, and a clip just loud enough lost a hearing."""
+    import transcribe
+    from utils_audio import NO_SOUND_PEAK
+
+    sent = []
+    fake_packed_recognizer(monkeypatch, sent)
+    # a square wave just under the line overshoots it once resampled (1.07-1.14x), and a click just over it
+    # falls under (0.89-0.99x)
+    square = np.sign(np.sin(2 * np.pi * np.arange(16000) / 40)).astype(np.float32) * np.float32(0.97 * NO_SOUND_PEAK)
+    click = np.zeros(16000, np.float32)
+    click[8000] = 1.03 * NO_SOUND_PEAK
+    for name, wave in (("quiet", square), ("loud", click)):
+        sf.write(tmp_path / f"{name}.wav", wave, 16000, subtype="FLOAT")
+    _, results = transcribe.transcribe_files([tmp_path / "quiet.wav", tmp_path / "loud.wav"], progress=False,
+                                             pack=pack, hearings=3)
+    (quiet, _), (loud, _) = results
+    assert quiet["too_quiet"] and quiet["hearings"] == ["", "", ""]
+    assert loud["hearings"] == ["n16000", "n17600", "n14400"] and not loud.get("too_quiet")
+    if pack:  # packed clips are judged before the recognizer hears them; a streamed one only once it has
+        assert sorted(sent) == [14400, 16000, 17600]
+
+
+def test_a_streamed_clip_is_stretched_as_the_whole_wave_is():
+    import transcribe
+
+    wave = np.random.default_rng(0).standard_normal(50_000).astype(np.float32)
+    for speed in (1.1, 0.9):
+        blocks = list(transcribe.stretched_blocks(iter(np.array_split(wave, 7)), speed))
+        np.testing.assert_allclose(np.concatenate(blocks), transcribe.stretched(wave, speed), atol=1e-6)
+
+
+def test_a_run_that_finds_some_hearings_cached_times_only_the_ones_it_heard(tmp_path, monkeypatch):
+    """The first run after an upgrade finds each clip's first hearing in the cache: the real-time factor must
+    divide the recognizer's time by the audio it heard in this run, not by the clips' length."""
+    import transcribe
+
+    sent = []
+    fake_packed_recognizer(monkeypatch, sent)
+    sf.write(tmp_path / "a.wav", (0.1 * np.random.default_rng(0).standard_normal(16000)).astype(np.float32), 16000)
+    _, once = transcribe.transcribe_files([tmp_path / "a.wav"], cache_dir=tmp_path / "c", progress=False)
+    assert once[0][0]["heard_s"] == 1.0
+    _, thrice = transcribe.transcribe_files([tmp_path / "a.wav"], cache_dir=tmp_path / "c", progress=False, hearings=3)
+    r = thrice[0][0]
+    assert not r["cached"] and r["heard_s"] == pytest.approx(1.1 + 0.9)  # the two new speeds, not the cached one
+    _, again = transcribe.transcribe_files([tmp_path / "a.wav"], cache_dir=tmp_path / "c", progress=False, hearings=3)
+    assert again[0][0]["cached"] and again[0][0]["heard_s"] == 0.0
