@@ -47,9 +47,13 @@ REAL_CHAT_HELDOUT = 2000  # windows of chat_corpus.py's held-out conversations: 
 def read_rows(path):
     with open(path, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
+    from transcribe import parse_hearings
+
     for i, r in enumerate(rows):
         if r.get("label") not in ("0", "1") or r.get("error"):
             raise HelmitError(f"{path}:{i + 2}: no 0/1 label, or a transcription error")
+        if "hearings" in r:  # checked here, with the files: train_text.py reads them before it trains
+            r["hearings"] = parse_hearings(r["hearings"], r["text"], f"{path}:{i + 2}")
     return rows
 
 

@@ -136,7 +136,7 @@ def fused_prob(fused, p_acoustic, p_text):
 def fused_scores(fused, p_acoustic, transcript, explain=True):
     """{prob_harmful (fused), prob_acoustic, prob_text, category, transcript, top_words, and hearings when
     the clip was heard more than once} for one clip. The text score is the mean over the transcript's
-    hearings; the words that drove it are the first hearing's."""
+    hearings that hold words; the words that drove it are the first of those's."""
     heard = text_model.hearings_of(transcript)
     p_text, cats = text_model.predict_heard([heard], fused["text_model"])
     p_text = float(p_text[0])
@@ -144,7 +144,7 @@ def fused_scores(fused, p_acoustic, transcript, explain=True):
            "prob_text": p_text, "category": cats[0] if cats else "", "transcript": transcript["text"]}
     if len(heard) > 1:
         out["hearings"] = heard
-    out["top_words"] = text_model.explain(transcript["text"], fused["text_model"]) if explain else []
+    out["top_words"] = text_model.explain(text_model.first_heard(transcript), fused["text_model"]) if explain else []
     return out
 
 
@@ -202,7 +202,7 @@ def fuse_result(fused, result, transcript, unsure_below=LOW_CONFIDENCE):
     scores = fused_scores(fused, result["prob_harmful"], transcript)
     p, harmful = scores["prob_harmful"], scores["prob_harmful"] >= fused["threshold"]
     warnings = list(result["warnings"])
-    if text_model.no_speech(transcript["text"]):  # the text model then scores nothing, and "safe" would look like a finding
+    if not text_model.first_heard(transcript):  # the text model then scores nothing, and "safe" would look like a finding
         warnings.append(f"{NO_SPEECH}, so the decision says nothing about what was said; listen to the clip if it "
                         "should hold speech")
     if unsure := unsure_words(transcript, unsure_below):

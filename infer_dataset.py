@@ -278,6 +278,12 @@ def clip_transcripts(args, all_rows, rows, fused):
     return {r["index"]: (dict(t, asr=asr_id) if t else t, error) for r, (t, error) in zip(rows, results)}
 
 
+def heard_again(hearings):
+    """The heard_again column: a clip's other hearings, " | "-joined; blank when none holds words."""
+    again = hearings[1:]
+    return " | ".join(again) if any(not text_model.no_speech(t) for t in again) else ""
+
+
 def fused_row(row, fused, transcript, explain="flagged"):
     """A prediction row decided by the fusion, with the evidence beside it. explain: which clips get
     their top words ("flagged", "all" or "none")."""
@@ -287,10 +293,10 @@ def fused_row(row, fused, transcript, explain="flagged"):
     scores = fused_scores(fused, row["prob_harmful"], transcript, explain=False)
     out = {**row, **decision(scores["prob_harmful"], fused["threshold"]), "prob_acoustic": scores["prob_acoustic"],
            "prob_text": scores["prob_text"], "transcript": scores["transcript"],
-           "heard_again": " | ".join(scores.get("hearings", [])[1:]), "asr_confidence": transcript["confidence"] if transcript.get("words") else "", "top_words": ""}
+           "heard_again": heard_again(scores.get("hearings", [])), "asr_confidence": transcript["confidence"] if transcript.get("words") else "", "top_words": ""}
     out["pred_category"] = scores["category"] if out["pred"] == 1 else ""  # a harm is named only for a harmful clip
     if explain == "all" or (explain == "flagged" and out["pred"] == 1):
-        words = top_words(transcript["text"], fused["text_model"])
+        words = top_words(text_model.first_heard(transcript), fused["text_model"])
         out["top_words"] = " ".join(f"{w}:{d:+.2f}" for w, d in words)
     return out
 
@@ -431,7 +437,7 @@ def main(argv=None):
                                          split_of(all_rows[index]["path"], all_rows[index]["abspath"]), threshold, extra)
                     if fused and not error:
                         row = fused_row(row, fused, transcripts[index][0], args.explain)
-                        if text_model.no_speech(row["transcript"]):
+                        if not text_model.first_heard(transcripts[index][0]):
                             unheard += 1
                             warns = warns + [NO_SPEECH]
                         elif unsure_note := unsure_words(transcripts[index][0], args.unsure_below):

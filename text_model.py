@@ -230,6 +230,12 @@ def hearings_of(transcript):
     return transcript.get("hearings") or [transcript["text"]]
 
 
+def first_heard(transcript):
+    """The first of a transcript's hearings that holds words ("" when none does): the words its score rests
+    on, to explain and to judge. A clip heard as nothing at its own speed may hold words at another."""
+    return next((t for t in hearings_of(transcript) if not no_speech(t)), "")
+
+
 def heard_logits(hearings, score):
     """(harm logits (n,), category logits (n, k) or None) of n clips, each heard one or more times
     (a list of texts per clip): the mean over a clip's hearings of what score(texts) -> (harm logits,

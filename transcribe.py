@@ -353,7 +353,7 @@ def parse_hearings(cell, text, where):
         raise HelmitError(f"{where}: hearings must be a JSON list of the texts heard, not {str(cell)[:60]}")
     if heard and heard[0] != text:
         raise HelmitError(f"{where}: its first hearing is not its text; the hearings column belongs to another "
-                          "transcript (remake the file with transcribe.py)")
+                          "transcript (remake the file with the tool that wrote it: transcribe.py, or speak_text.py)")
     return heard or [text]
 
 

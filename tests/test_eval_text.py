@@ -136,3 +136,15 @@ def test_the_report_names_every_column_whole_and_aligns_its_values():
                         ("hard_neg", "0.113")):
         assert f" {name}" in header
         assert row[header.index(name) + len(name) - len(value):header.index(name) + len(name)] == value
+
+
+def test_a_damaged_hearings_cell_is_refused_as_the_file_is_read_before_any_training(tmp_path):
+    """train_text.py reads the benchmark before it trains: a cell found damaged only while scoring, after
+    training, cost the trained model."""
+    good = tmp_path / "spoken.csv"
+    good.write_text('id,text,label,hearings\np-1,hi there,0,"[""hi there"", ""high there""]"\n')
+    assert eval_text.read_rows(good)[0]["hearings"] == ["hi there", "high there"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text('id,text,label,hearings\np-1,hi there,0,"[""hi there"", oops"\n')
+    with pytest.raises(HelmitError, match=f"{bad}:2: damaged hearings"):
+        eval_text.read_rows(bad)

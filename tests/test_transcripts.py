@@ -954,6 +954,17 @@ def test_an_empty_transcript_is_a_warning_not_a_silent_safe(fusion_dir):
     for nothing in ("...", " \u266a ", "-"):  # Whisper keeps punctuation: what the text model reads is still nothing
         assert fused_model.fuse_result(fused, acoustic, {"text": nothing, "confidence": 0.1})["warnings"][1:] == \
             empty["warnings"][1:]
+    # heard as nothing at its own speed, but as words at another: the score rests on those words, and so does
+    # what is said about it
+    threat = "i am going to hurt you after school"
+    later = fused_model.fuse_result(fused, acoustic, {"text": "", "confidence": 0.0, "hearings": ["", threat, "..."]})
+    assert later["warnings"] == acoustic["warnings"] and later["top_words"]
+    assert later["prob_text"] == pytest.approx(text_model.predict([threat], fused["text_model"])[0])
+    nothing_at_all = fused_model.fuse_result(fused, acoustic, {"text": "", "confidence": 0.0, "hearings": ["", " ", "-"]})
+    assert nothing_at_all["warnings"][1:] == empty["warnings"][1:]
+    from infer_dataset import heard_again
+
+    assert heard_again(["", "", ""]) == "" and heard_again(["a", "", "b"]) == " | b"
 
 
 def test_an_unlabelled_folder_finds_the_transcripts_transcribe_wrote_for_its_files(fusion_dir, tmp_path):
