@@ -670,9 +670,9 @@ def reweighted(fusion_dir, copy, acoustic_coef):
     return copy
 
 
-@pytest.fixture(scope="module")
-def fusion_dir(small_text_model, tone_onnx, tmp_path_factory):
-    root = tmp_path_factory.mktemp("fusion")
+def fusion_inputs(root, small_text_model):
+    """text.json and acoustic.csv (random acoustic scores, 3 folds) for 60 template sentences under `root`:
+    [(text, label, category)]."""
     text_model.save(root / "text.json", small_text_model)
     data = sentences(60, 5)
     rng = np.random.default_rng(1)
@@ -682,6 +682,13 @@ def fusion_dir(small_text_model, tone_onnx, tmp_path_factory):
         for i, (_, y, _) in enumerate(data):
             p = float(rng.random())
             w.writerow([f"c{i}.wav", y, int(p >= 0.5), max(p, 1 - p), p, "test", i % 3])
+    return data
+
+
+@pytest.fixture(scope="module")
+def fusion_dir(small_text_model, tone_onnx, tmp_path_factory):
+    root = tmp_path_factory.mktemp("fusion")
+    data = fusion_inputs(root, small_text_model)
     with open(root / "transcripts.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["path", "label", "text", "confidence", "words", "duration_s", "asr", "error"])
@@ -1245,15 +1252,7 @@ def test_a_fusion_fit_on_three_hearings_scores_clips_heard_three_times(small_tex
     """The calibration is fit on text scores averaged over the hearings, so a fused model records how many it
     was fit on, hears new clips as often, and refuses transcripts heard otherwise."""
     root = tmp_path
-    text_model.save(root / "text.json", small_text_model)
-    data = sentences(60, 5)
-    rng = np.random.default_rng(1)
-    with open(root / "acoustic.csv", "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["path", "label", "pred", "prob", "prob_harmful", "split", "fold"])
-        for i, (_, y, _) in enumerate(data):
-            p = float(rng.random())
-            w.writerow([f"c{i}.wav", y, int(p >= 0.5), max(p, 1 - p), p, "test", i % 3])
+    data = fusion_inputs(root, small_text_model)
     heard = lambda t: [t, " ".join(t.split()[1:]), t.upper()]  # noqa: E731
     rows = [[f"c{i}.wav", y, t, 0.5, "[]", 3.0, "pocketsphinx-5.1.1/en-us", "", json.dumps(heard(t))]
             for i, (t, y, _) in enumerate(data)]
