@@ -478,7 +478,8 @@ def parse_args(argv=None):
 
 
 def report(per_fold, fused, n, verdict, out):
-    heard = f" (its score the mean over {fused['hearings']} hearings of each clip)" if fused["hearings"] > 1 else ""
+    hearings = fused.get("hearings", 1)
+    heard = f" (its score the mean over {hearings} hearings of each clip)" if hearings > 1 else ""
     print(f"\n{n} clips, {len(per_fold)} folds; each fold scored by a text model{heard}, calibrations and a fusion fit on "
           "the others")
     print(f"{'fold':>5} {'n':>4}  " + "  ".join(f"{s + ' bacc':>13} {'AUC':>6}" for s in SOURCES))

@@ -86,8 +86,8 @@ def test_the_benchmark_reports_how_much_real_chat_is_flagged(monkeypatch):
     assert len(rows) == eval_text.REAL_CHAT_HELDOUT and {r["label"] for r in rows} == {"0"}
     assert [r["text"] for r in rows] == chat_corpus.windows(eval_text.REAL_CHAT_HELDOUT, 7, "heldout")
     # a model that flags every text with the word "hi" in it
-    monkeypatch.setattr(text_model, "predict_with_category",
-                        lambda texts, model: (np.array([float("hi" in t.lower().split()) for t in texts]), None))
+    monkeypatch.setattr(text_model, "predict_heard",  # each text heard once: its only hearing
+                        lambda heard, model: (np.array([float("hi" in h[0].lower().split()) for h in heard]), None))
     m = eval_text.score(rows, {"threshold": 0.5})
     share = np.mean(["hi" in r["text"].lower().split() for r in rows])
     assert 0 < share < 0.2 and m["flagged"]["everyday"] == pytest.approx(share)
@@ -111,8 +111,8 @@ def test_the_report_holds_no_nan_and_says_when_real_chat_is_missing(monkeypatch,
     import eval_text
     import text_model
 
-    monkeypatch.setattr(text_model, "predict_with_category",
-                        lambda texts, model: (np.array([float("hurt" in t) for t in texts]), ["threat"] * len(texts)))
+    monkeypatch.setattr(text_model, "predict_heard",
+                        lambda heard, model: (np.array([float("hurt" in h[0]) for h in heard]), ["threat"] * len(heard)))
     rep = eval_text.report({"threshold": 0.5})
     json.dumps(rep, allow_nan=False)  # null where a set measures nothing: JSON has no NaN
     chat = rep["real_chat_heldout"]

@@ -157,7 +157,7 @@ def test_fusion_only_flags_without_fusion_are_refused(tone_onnx, tone_corpus):
                       "--explain", "all", "--unsure_below", "0.9", check=False)
     assert proc.returncode == 2 and "--explain, --unsure_below, --asr: only used with --fusion" in proc.stderr
     proc = run_script("infer.py", "--onnx", tone_onnx, "--audio_path", clip, "--unsure_below", "0.9", check=False)
-    assert proc.returncode == 1 and "--unsure_below and --cache_dir are about transcripts" in proc.stderr
+    assert proc.returncode == 1 and "--unsure_below, --cache_dir and --hearings are about transcripts" in proc.stderr
     proc = run_script("infer_dataset.py", "--onnx", tone_onnx, "--audio_dir", tone_corpus, "--labels_csv",
                       tone_corpus / "labels.csv", check=False)
     assert proc.returncode == 2 and "give --labels_csv (labelled clips) or --audio_dir (unlabelled ones), not both" in proc.stderr

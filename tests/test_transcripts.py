@@ -45,8 +45,9 @@ def spoken_corpus(tmp_path_factory):
 def transcripts(spoken_corpus, tmp_path_factory):
     cache = tmp_path_factory.mktemp("cache")
     out = spoken_corpus / "transcripts.csv"
-    # pocketsphinx, the light recognizer (the default, whisper-base, has its own test below)
-    flags = ["--data_root", spoken_corpus, "--cache_dir", cache, "--asr", "pocketsphinx"]
+    # pocketsphinx, the light recognizer (the default, whisper-base, has its own test below); heard once, as
+    # the fused-model fixture below was fit (three hearings have tests of their own)
+    flags = ["--data_root", spoken_corpus, "--cache_dir", cache, "--asr", "pocketsphinx", "--hearings", 1]
     first = run_script("transcribe.py", *flags, "--workers", 2, check=False)
     second = run_script("transcribe.py", *flags, "--workers", 1, "--output_csv", spoken_corpus / "again.csv", check=False)
     return out, first, second
