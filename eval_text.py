@@ -57,14 +57,6 @@ def read_rows(path):
     return rows
 
 
-def read_hearings(row):
-    """A row's texts as heard (a transcript's `hearings`, transcribe.py --hearings), else its text alone."""
-    from transcribe import parse_hearings
-
-    heard = row.get("hearings")
-    return heard if isinstance(heard, list) else parse_hearings(heard, row["text"], row.get("id") or row.get("path", "?"))
-
-
 def benchmark_sets():
     """{name: rows} of every benchmark file present: part1, part1_spoken, ... part4, part4_spoken, and the
     minimal pairs pairs_part1, pairs_part1_spoken, pairs_part2, pairs_part2_spoken."""
@@ -172,7 +164,7 @@ def score(rows, model, threshold=None, fused=None):
     from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
     threshold = (model if fused is None else fused)["threshold"] if threshold is None else threshold
-    heard = [read_hearings(r) for r in rows]
+    heard = [text_model.hearings_of(r) for r in rows]  # parsed as the files were read (read_rows, read_transcripts)
     if fused is not None and rows and "spoken_text" in rows[0]:  # transcripts, which a fused model hears its own way
         other = sum(len(h) != fused["hearings"] for h in heard)
         if other:

@@ -73,7 +73,7 @@ def digits_apart(p, threshold):
 
 
 def describe(result):
-    from text_model import no_speech
+    from text_model import heard_again, no_speech
 
     fused = "prob_text" in result
     harm = f" ({result['category']})" if result.get("category") else ""
@@ -83,13 +83,12 @@ def describe(result):
              f"{result['duration_s']:.1f}s, {result['n_windows']} window(s))"]
     if fused:
         words = ", ".join(f"{w} ({d:+.2f})" for w, d in result["top_words"]) or "none"
-        again = result.get("hearings", [])[1:]
         with_words = sum(not no_speech(t) for t in result.get("hearings", []))
         lines += [f"  acoustic P(harmful) {result['prob_acoustic']:.2f} (its threshold {result['acoustic_threshold']:.2f}); "
                   f"transcript P(harmful) {result['prob_text']:.2f}"
                   + (f" (the mean over the {with_words} hearings that hold words)" if with_words > 1 else ""),
                   f"  transcript: \"{result['transcript']}\" (recognizer confidence {result['asr_confidence']:.2f})"]
-        lines += [f"  heard again, slower or faster: \"{text}\"" for text in again if any(map(str.strip, again))]
+        lines += [f"  heard again, slower or faster: \"{text}\"" for text in heard_again(result.get("hearings", []))]
         lines += [f"  words that drove the transcript score (how far its logit falls without each): {words}"]
     # the ranges are the acoustic model's windows: under a fusion, say whose they are and what they count for
     owner = "acoustic model flags" if fused else "harmful speech at"

@@ -280,8 +280,7 @@ def clip_transcripts(args, all_rows, rows, fused):
 
 def heard_again(hearings):
     """The heard_again column: a clip's other hearings, " | "-joined; blank when none holds words."""
-    again = hearings[1:]
-    return " | ".join(again) if any(not text_model.no_speech(t) for t in again) else ""
+    return " | ".join(text_model.heard_again(hearings))
 
 
 def fused_row(row, fused, transcript, explain="flagged"):
@@ -293,7 +292,8 @@ def fused_row(row, fused, transcript, explain="flagged"):
     scores = fused_scores(fused, row["prob_harmful"], transcript, explain=False)
     out = {**row, **decision(scores["prob_harmful"], fused["threshold"]), "prob_acoustic": scores["prob_acoustic"],
            "prob_text": scores["prob_text"], "transcript": scores["transcript"],
-           "heard_again": heard_again(scores.get("hearings", [])), "asr_confidence": transcript["confidence"] if transcript.get("words") else "", "top_words": ""}
+           "heard_again": heard_again(scores.get("hearings", [])),
+           "asr_confidence": transcript["confidence"] if transcript.get("words") else "", "top_words": ""}
     out["pred_category"] = scores["category"] if out["pred"] == 1 else ""  # a harm is named only for a harmful clip
     if explain == "all" or (explain == "flagged" and out["pred"] == 1):
         words = top_words(text_model.first_heard(transcript), fused["text_model"])

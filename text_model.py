@@ -236,6 +236,12 @@ def first_heard(transcript):
     return next((t for t in hearings_of(transcript) if not no_speech(t)), "")
 
 
+def heard_again(hearings):
+    """A clip's hearings after its first, to show beside its transcript: none when none of them holds words."""
+    again = list(hearings[1:])
+    return again if any(not no_speech(t) for t in again) else []
+
+
 def heard_logits(hearings, score):
     """(harm logits (n,), category logits (n, k) or None) of n clips, each heard one or more times
     (a list of texts per clip): the mean over a clip's hearings of what score(texts) -> (harm logits,

@@ -30,7 +30,7 @@ from tqdm import tqdm
 
 from config import CFG
 from recognizers import DEFAULT_ASR, add_recognizer_args, make_recognizer
-from utils_audio import NO_SOUND_PEAK, AudioStats, iter_audio_blocks, load_audio, resample
+from utils_audio import NO_SOUND_PEAK, AudioStats, iter_audio_blocks, load_audio, resample, resample_stream
 from utils_io import (HelmitError, atomic_output, csv_rows, file_sha256, known_digests, read_labels_csv, refuse_to_overwrite,
                       remember_digests, run_cli, shared_size_digests, usable_cores, write_csv)
 
@@ -107,16 +107,8 @@ def stretched(wave, speed, sr=CFG.sample_rate):
 
 def stretched_blocks(blocks, speed, sr=CFG.sample_rate):
     """stretched() of a stream of blocks, block by block: concatenated, the same samples as stretching the
-    whole wave (soxr's streaming resampler), without holding the file whole."""
-    if speed == 1.0:
-        yield from blocks
-        return
-    import soxr
-
-    stream = soxr.ResampleStream(sr, int(round(sr * speed)), 1, dtype="float32", quality="HQ")
-    for block in blocks:
-        yield stream.resample_chunk(block)
-    yield stream.resample_chunk(np.zeros(0, np.float32), last=True)  # the resampler's delay line
+    whole wave, without holding the file whole."""
+    return blocks if speed == 1.0 else resample_stream(blocks, sr, int(round(sr * speed)))
 
 
 def transcript_of(path, asr_id, transcribe, cache_dir=None, speed=1.0):

@@ -297,10 +297,16 @@ def _resampled(path, blocks, stats, sr):
     if stats.sample_rate == sr:
         yield from itertools.chain([first, second], blocks)
         return
+    yield from resample_stream(itertools.chain([first, second], blocks), stats.sample_rate, sr)
+
+
+def resample_stream(blocks, orig_sr: int, sr: int):
+    """Blocks at `orig_sr` -> blocks at `sr`, resampled as one stream: concatenated, the same samples as
+    resample() of the whole wave (soxr's streaming resampler), one block held at a time."""
     import soxr
 
-    stream = soxr.ResampleStream(stats.sample_rate, sr, 1, dtype="float32", quality="HQ")
-    for block in itertools.chain([first, second], blocks):
+    stream = soxr.ResampleStream(orig_sr, sr, 1, dtype="float32", quality="HQ")
+    for block in blocks:
         yield stream.resample_chunk(block)
     yield stream.resample_chunk(np.zeros(0, np.float32), last=True)  # the resampler's delay line
 
