@@ -185,7 +185,7 @@ def _one_file(path, asr_id, transcribe, cache_dir, speed=1.0):
 _WORKER = {}
 
 
-def _init_worker(asr, asr_model, cache_dir, pack, digests=None, speed=1.0):
+def _init_worker(asr, asr_model, cache_dir, pack, digests=None):
     # tqdm's default lock is a multiprocessing semaphore made on a worker's first bar; a worker ended by
     # the pool (after Ctrl-C) never unlinks it, and the resource tracker warned of "leaked semaphore
     # objects" at exit. A worker's bars are its own, so a thread lock does.
@@ -197,17 +197,17 @@ def _init_worker(asr, asr_model, cache_dir, pack, digests=None, speed=1.0):
     if "torch" in sys.modules:  # one recognizer per core; no thread oversubscription (torch only if loaded)
         sys.modules["torch"].set_num_threads(1)
     try:
-        _WORKER.update(zip(("asr_id", "transcribe"), make_recognizer(asr, asr_model)), cache_dir=cache_dir, pack=pack,
-                       speed=speed)
+        _WORKER.update(zip(("asr_id", "transcribe"), make_recognizer(asr, asr_model)), cache_dir=cache_dir, pack=pack)
     except Exception as e:  # raised here, the pool would start a new worker to fail again, forever
         _WORKER["error"] = str(e) if isinstance(e, HelmitError) else f"the recognizer failed to load: {e!r}"
 
 
-def _work(paths):
+def _work(task):
+    """One task: (speed, a few paths), heard at that speed by this process's recognizer."""
     if "error" in _WORKER:  # the parent gets it from its first task and ends the pool
         raise HelmitError(_WORKER["error"])
-    return transcripts_of(paths, _WORKER["asr_id"], _WORKER["transcribe"], _WORKER["cache_dir"], _WORKER["pack"],
-                          _WORKER.get("speed", 1.0))
+    speed, paths = task
+    return transcripts_of(paths, _WORKER["asr_id"], _WORKER["transcribe"], _WORKER["cache_dir"], _WORKER["pack"], speed)
 
 
 def first_copies(paths):
@@ -229,11 +229,13 @@ def transcribe_files(paths, asr=DEFAULT_ASR, asr_model=None, cache_dir=None, wor
     each given a few clips at a time to pack into shared windows (`pack`), or one.
 
     With `hearings` > 1 every clip is heard again at the next speeds of HEARING_SPEEDS, one pass over
-    the clips per speed (each packed with clips at its own speed, as measured). A result then holds
-    `hearings`, the text of each hearing (the first is its `text`), and the CPU time of them all."""
-    asr_id, results = _transcribe_at(paths, asr, asr_model, cache_dir, workers, progress, pack, 1.0)
-    for speed in HEARING_SPEEDS[1:hearings]:
-        _, again = _transcribe_at(paths, asr, asr_model, cache_dir, workers, progress, pack, speed)
+    the clips per speed (each packed with clips at its own speed, as measured), all by the same loaded
+    recognizers. A result then holds `hearings`, the text of each hearing (the first is its `text`), and
+    the CPU time of them all."""
+    asr_id, by_speed = _transcribe_at(paths, asr, asr_model, cache_dir, workers, progress, pack,
+                                      HEARING_SPEEDS[:max(1, hearings)])
+    results = by_speed[0]
+    for again in by_speed[1:]:
         results = [_heard_again(first, more) for first, more in zip(results, again)]
     return asr_id, results
 
@@ -247,51 +249,58 @@ def _heard_again(first, more):
                 heard_s=r["heard_s"] + r2["heard_s"], cached=r["cached"] and r2["cached"]), ""
 
 
-def _transcribe_at(paths, asr, asr_model, cache_dir, workers, progress, pack, speed):
-    """transcribe_files for one hearing, at `speed`.
+def _transcribe_at(paths, asr, asr_model, cache_dir, workers, progress, pack, speeds):
+    """(recognizer id, one [(result or None, error)] per speed of `speeds`): transcribe_files's passes,
+    one per speed, as tasks of one pool, so each worker loads its recognizer once for them all.
 
     Byte-identical files are transcribed once and share the transcript: packed into different windows,
     two copies of one clip were heard differently, and one was flagged while the other was not."""
     first = first_copies(paths)
     unique = [i for i in range(len(paths)) if first[i] == i]
     if len(unique) < len(paths):
-        asr_id, results = _transcribe_at([paths[i] for i in unique], asr, asr_model, cache_dir, workers, progress,
-                                         pack, speed)
+        asr_id, by_speed = _transcribe_at([paths[i] for i in unique], asr, asr_model, cache_dir, workers, progress,
+                                          pack, speeds)
         at = {i: k for k, i in enumerate(unique)}
-        shared = []
-        for i in range(len(paths)):
-            r, e = results[at[first[i]]]
-            if first[i] != i:  # a copy: its own name in an error, and not counted as transcribed again
-                r, e = (dict(r, copy=True) if r else r), e.replace(str(paths[first[i]]), str(paths[i]), 1)
-            shared.append((r, e))
-        return asr_id, shared
+        out = []
+        for results in by_speed:
+            shared = []
+            for i in range(len(paths)):
+                r, e = results[at[first[i]]]
+                if first[i] != i:  # a copy: its own name in an error, and not counted as transcribed again
+                    r, e = (dict(r, copy=True) if r else r), e.replace(str(paths[first[i]]), str(paths[i]), 1)
+                shared.append((r, e))
+            out.append(shared)
+        return asr_id, out
     cache_dir = str(cache_dir) if cache_dir else None
     check_cache_dir(cache_dir)
     low, high = PACK_CHUNK_CLIPS
     pack = packs(asr, pack)
     size = max(low, min(high, math.ceil(len(paths) / (3 * workers)))) if pack else 1  # ~3 tasks per worker
-    chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
-    bar = tqdm(total=len(paths), desc="transcribing" if speed == 1.0 else f"hearing again, {speed:g}x as long",
-               unit="clip", disable=not progress)
+    # speed by speed: every clip's first hearing is done before any is heard again
+    tasks = [(speed, paths[i:i + size]) for speed in speeds for i in range(0, len(paths), size)]
+    desc = "transcribing" if len(speeds) == 1 else f"transcribing, {len(speeds)} hearings"
+    bar = tqdm(total=len(paths) * len(speeds), desc=desc, unit="hearing" if len(speeds) > 1 else "clip",
+               disable=not progress)
     if workers <= 1:
         asr_id, transcribe = make_recognizer(asr, asr_model)
-        _WORKER.update(asr_id=asr_id, transcribe=transcribe, cache_dir=cache_dir, pack=pack, speed=speed)
-        return asr_id, _gathered(map(_work, chunks), bar)
-    # checked here, once, before any worker starts (a missing package or model fails with one message);
-    # the weights are loaded only in the workers
-    asr_id, _ = make_recognizer(asr, asr_model, load=False)
-    restore = _exit_on_sigterm()
-    try:
-        with multiprocessing.get_context("spawn").Pool(workers, _init_worker,
-                                                       (asr, asr_model, cache_dir, pack, known_digests(), speed)) as pool:
-            results = _gathered(pool.imap(_work, chunks), bar)
-            # let the workers exit on their own: leaving the block terminates them (as after Ctrl-C, where
-            # _init_worker's thread lock keeps a terminated worker from leaving a semaphore behind)
-            pool.close()
-            pool.join()
-    finally:
-        restore()
-    return asr_id, results
+        _WORKER.update(asr_id=asr_id, transcribe=transcribe, cache_dir=cache_dir, pack=pack)
+        flat = _gathered(map(_work, tasks), bar)
+    else:
+        # checked here, once, before any worker starts (a missing package or model fails with one message);
+        # the weights are loaded only in the workers
+        asr_id, _ = make_recognizer(asr, asr_model, load=False)
+        restore = _exit_on_sigterm()
+        try:
+            with multiprocessing.get_context("spawn").Pool(workers, _init_worker,
+                                                           (asr, asr_model, cache_dir, pack, known_digests())) as pool:
+                flat = _gathered(pool.imap(_work, tasks), bar)
+                # let the workers exit on their own: leaving the block terminates them (as after Ctrl-C, where
+                # _init_worker's thread lock keeps a terminated worker from leaving a semaphore behind)
+                pool.close()
+                pool.join()
+        finally:
+            restore()
+    return asr_id, [flat[k * len(paths):(k + 1) * len(paths)] for k in range(len(speeds))]
 
 
 def _exit_on_sigterm():

@@ -1375,3 +1375,47 @@ def test_a_run_that_finds_some_hearings_cached_times_only_the_ones_it_heard(tmp_
     assert not r["cached"] and r["heard_s"] == pytest.approx(1.1 + 0.9)  # the two new speeds, not the cached one
     _, again = transcribe.transcribe_files([tmp_path / "a.wav"], cache_dir=tmp_path / "c", progress=False, hearings=3)
     assert again[0][0]["cached"] and again[0][0]["heard_s"] == 0.0
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_three_hearings_load_the_recognizer_once_per_process_not_once_per_speed(tmp_path, monkeypatch, workers):
+    """Each speed's pass started its own pool, so every worker loaded Whisper again (a process start and a
+    model load per worker and speed). The pool here is an in-process stand-in that runs the real tasks,
+    since monkeypatching does not reach spawned workers."""
+    import transcribe
+
+    sent, loads, pools = [], [], []
+    fake_packed_recognizer(monkeypatch, sent)
+    fake = transcribe.make_recognizer
+    monkeypatch.setattr(transcribe, "make_recognizer",
+                        lambda asr, model, load=True: (loads.append(load), fake(asr, model, load))[1])
+
+    class Pool:  # what transcribe asks of multiprocessing's: a pool of workers, each initialised once
+        def __init__(self, n, init, args):
+            pools.append(n)
+            for _ in range(n):
+                init(*args)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def imap(self, fn, tasks):
+            return map(fn, tasks)
+
+        close = join = lambda self: None
+
+    monkeypatch.setattr(transcribe.multiprocessing, "get_context", lambda how: type("Ctx", (), {"Pool": Pool}))
+    monkeypatch.setattr(transcribe, "_exit_on_sigterm", lambda: (lambda: None))
+    rng = np.random.default_rng(1)
+    paths = []
+    for k, n in enumerate((16000, 24000, 20000)):
+        sf.write(tmp_path / f"{k}.wav", (0.1 * rng.standard_normal(n)).astype(np.float32), 16000)
+        paths.append(tmp_path / f"{k}.wav")
+    _, results = transcribe.transcribe_files(paths, progress=False, workers=workers, hearings=3)
+    assert [r["hearings"] for r, _ in results] == [[f"n{n}", f"n{round(n * 1.1)}", f"n{round(n * 0.9)}"]
+                                                   for n in (16000, 24000, 20000)]
+    assert loads.count(True) == workers  # one load per process, for all three speeds
+    assert pools == ([] if workers == 1 else [2])
