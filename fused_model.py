@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 import text_model
-from transcribe import HEARING_SPEEDS
+from transcribe import HEARINGS
 from utils_io import HelmitError, file_sha256
 
 FORMAT = "helmit-fused-model"
@@ -111,7 +111,7 @@ def load(path, int8_text=False, threads=0):
     except (KeyError, TypeError, ValueError):
         ok = False
     hearings = fusion.get("hearings", 1)  # fused models from before --hearings heard each clip once
-    if not ok or not isinstance(hearings, int) or isinstance(hearings, bool) or not 1 <= hearings <= len(HEARING_SPEEDS):
+    if not ok or not isinstance(hearings, int) or isinstance(hearings, bool) or not 1 <= hearings <= len(HEARINGS):
         raise HelmitError(f"{path / 'fusion.json'}: damaged or edited (combiner, threshold, asr or hearings)")
     if manifest.get("asr", fusion["asr"]) != fusion["asr"]:
         raise HelmitError(f"{path / 'manifest.json'}: its recognizer {manifest.get('asr')!r} is not the one the fusion "

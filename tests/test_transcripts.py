@@ -160,9 +160,10 @@ def test_whisper_base_is_rebuilt_from_its_packages_and_hears_the_words(spoken_co
         assert len(set(said) & set(heard)) >= 0.6 * len(set(said)), (text, rows[rel]["text"])
         words = json.loads(rows[rel]["words"])
         assert all(0 <= w[1] <= w[2] <= float(rows[rel]["duration_s"]) + 0.05 for w in words)
-        # heard three times by default (--hearings): as it is, slowed and sped up, each hearing most of the words
+        # heard four times by default (--hearings): as it is, slowed, sped up, and by Whisper tiny.en (installed
+        # from PyPI too), each hearing most of the words
         hearings = json.loads(rows[rel]["hearings"])
-        assert len(hearings) == 3 and hearings[0] == rows[rel]["text"]
+        assert len(hearings) == 4 and hearings[0] == rows[rel]["text"]
         assert all(len(set(said) & set(text_model.normalise_text(h).split())) >= 0.5 * len(set(said)) for h in hearings)
 
 
@@ -1419,3 +1420,63 @@ def test_three_hearings_load_the_recognizer_once_per_process_not_once_per_speed(
                                                    for n in (16000, 24000, 20000)]
     assert loads.count(True) == workers  # one load per process, for all three speeds
     assert pools == ([] if workers == 1 else [2])
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_fourth_hearing_is_the_second_model_as_it_is_cached_apart(tmp_path, monkeypatch, workers):
+    """Hearing four is the clip as it is, heard by Whisper tiny.en (transcribe.SECOND_ASR), not the run's own
+    recognizer at another speed; its transcript is cached under its own recognizer, so the first hearing's
+    cache entry (same clip, same speed) is neither read for it nor overwritten by it."""
+    import transcribe
+
+    made = []
+
+    def recognizer(name):
+        def alone(blocks):
+            return [[f"{name}{sum(len(b) for b in blocks)}", 0.0, 0.5, 0.9]]
+
+        alone.packed = lambda waves: [[[f"{name}{len(w)}", 0.0, 0.5, 0.9]] for w in waves]
+        return alone
+
+    def make(asr, model=None, load=True):
+        made.append((asr, load))
+        return f"id-{asr}", (recognizer("tiny" if asr == transcribe.SECOND_ASR else "base") if load else None)
+
+    monkeypatch.setattr(transcribe, "make_recognizer", make)
+    if workers > 1:  # the in-process stand-in for the pool, as in the test above
+        class Pool:
+            def __init__(self, n, init, args):
+                for _ in range(n):
+                    init(*args)
+
+            __enter__ = lambda self: self
+            __exit__ = lambda self, *exc: False
+            imap = lambda self, fn, tasks: map(fn, tasks)
+            close = join = lambda self: None
+
+        monkeypatch.setattr(transcribe.multiprocessing, "get_context", lambda how: type("Ctx", (), {"Pool": Pool}))
+        monkeypatch.setattr(transcribe, "_exit_on_sigterm", lambda: (lambda: None))
+    sf.write(tmp_path / "a.wav", (0.1 * np.random.default_rng(2).standard_normal(16000)).astype(np.float32), 16000)
+    _, results = transcribe.transcribe_files([tmp_path / "a.wav"], cache_dir=tmp_path / "c", progress=False,
+                                             workers=workers, hearings=4)
+    assert results[0][0]["hearings"] == ["base16000", "base17600", "base14400", "tiny16000"]
+    assert ("whisper-tiny-en", False) in made  # its package and digest checked before any clip
+    assert made.count((transcribe.SECOND_ASR, True)) == 1  # loaded once, in the process that heard it
+    _, again = transcribe.transcribe_files([tmp_path / "a.wav"], cache_dir=tmp_path / "c", progress=False,
+                                           workers=workers, hearings=4)
+    assert again[0][0]["cached"] and again[0][0]["hearings"] == results[0][0]["hearings"]
+    one = transcribe.heard_transcript(tmp_path / "a.wav", "id-whisper-base", recognizer("base"), hearings=4)
+    assert one["hearings"] == results[0][0]["hearings"]  # infer.py's path: the same four
+
+
+def test_whisper_tiny_en_is_the_installed_package_checked_by_digest(monkeypatch):
+    import recognizers
+    from transcribe import HEARINGS, SECOND_ASR
+
+    assert HEARINGS[3] == (1.0, SECOND_ASR) and SECOND_ASR == "whisper-tiny-en"
+    asr_id, none = recognizers.make_recognizer(SECOND_ASR, load=False)
+    assert none is None and asr_id.endswith(f"/whisper-tiny.en-{recognizers.WHISPER_TINY_EN_SHA256[:12]}")
+    assert recognizers.recognizer_of(asr_id) == SECOND_ASR
+    monkeypatch.setattr(recognizers, "WHISPER_TINY_EN_SHA256", "0" * 64)  # another upload of the package
+    with pytest.raises(recognizers.HelmitError, match=r"model\.bin has sha256 1a5afae06a4d.*not the Whisper tiny\.en"):
+        recognizers.make_recognizer(SECOND_ASR, load=False)
