@@ -88,7 +88,7 @@ def describe(result):
                   f"transcript P(harmful) {result['prob_text']:.2f}"
                   + (f" (the mean over the {with_words} hearings that hold words)" if with_words > 1 else ""),
                   f"  transcript: \"{result['transcript']}\" (recognizer confidence {result['asr_confidence']:.2f})"]
-        lines += [f"  heard again, slower or faster: \"{text}\"" for text in heard_again(result.get("hearings", []))]
+        lines += [f"  heard again (slower, faster, by a second model): \"{text}\"" for text in heard_again(result.get("hearings", []))]
         lines += [f"  words that drove the transcript score (how far its logit falls without each): {words}"]
     # the ranges are the acoustic model's windows: under a fusion, say whose they are and what they count for
     owner = "acoustic model flags" if fused else "harmful speech at"

@@ -1,5 +1,5 @@
 """Fused scoring end to end: infer_dataset.py --fusion with packed Whisper windows against one clip per
-window (today's path before packing), and the default three hearings of each clip against one, in the
+window (today's path before packing), and the default hearings of each clip (four) against one, in the
 same run, interleaved; word recall of each; memory.
 
     .venv/bin/python bench/bench_fused.py [--rounds 2]      # part of `make bench`
@@ -27,6 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402  (puts the repo root on sys.path too)
 from bench_scoring import MODELS, base_corpus, cnn_onnx, interleaved, read_rows  # noqa: E402
+from transcribe import DEFAULT_HEARINGS  # noqa: E402
 from utils_io import write_csv  # noqa: E402
 
 SPEEDUP_TARGET = 2.0  # fused clips/s against one clip per window, same run
@@ -151,7 +152,7 @@ def main():
                          accuracy[name], run["worker_rss_mb"], run["peak_pss_mb"])
                         for name, run in (("one clip per window", one), ("packed", packed),
                                           ("packed, one hearing", once))])
-    print(f"  three hearings (the default) take {hearing_cost:.2f}x the time of one, packed; fused balanced accuracy "
+    print(f"  {DEFAULT_HEARINGS} hearings (the default) take {hearing_cost:.2f}x the time of one, packed; fused balanced accuracy "
           f"{accuracy['packed']:.3f} against {accuracy['packed, one hearing']:.3f} (these 100 clips share the fusion's "
           "templates, so they say little about accuracy: insights.md has the benchmark's)")
     print(f"  same fused decision, one clip per window against packed: {same:.1%} of clips (mean over pairs of rounds); "
@@ -173,7 +174,7 @@ def main():
                 "exit; clips/s = clips / those seconds",
         "baseline": "infer_dataset.py --fusion --one_clip_per_window: each clip in Whisper windows of its own",
         "corpus": info, "one_clip_per_window": one, "packed": packed, "speedup": speedup,
-        "packed_one_hearing": once, "three_hearings_time_ratio": hearing_cost,
+        "packed_one_hearing": once, "default_hearings": DEFAULT_HEARINGS, "default_hearings_time_ratio": hearing_cost,
         "runs": {name: [{k: v for k, v in r.items() if k != "summary"} for r in rs] for name, rs in runs.items()},
         "word_recall_mean_of_rounds": recall, "fused_balanced_accuracy_mean_of_rounds": accuracy,
         "same_decisions_mean_of_round_pairs": same,
