@@ -166,12 +166,18 @@ UNSURE_HELP = ("with --fusion: warn of a clip whose Whisper words were heard wit
 def fusion_hearings(fused, fusion_path, hearings=None):
     """How many times to hear each clip: `hearings` (--hearings), else as many times as the fusion was fit
     on; a warning when they differ."""
-    if hearings is None:
-        return fused["hearings"]
-    if hearings != fused["hearings"]:
+    from transcribe import hearing_ways
+
+    chosen = fused["hearings"] if hearings is None else hearings
+    if chosen != fused["hearings"]:
         print(f"warning: {fusion_path} was fit on text scores averaged over {fused['hearings']} hearing(s) of each clip, "
-              f"and this run hears each clip {hearings} time(s): its calibration may sit off", file=sys.stderr)
-    return hearings
+              f"and this run hears each clip {chosen} time(s): its calibration may sit off", file=sys.stderr)
+    fit_ways = fused["fusion"].get("hearing_ways")  # recorded since the fourth hearing (a second model) came
+    now = hearing_ways(min(chosen, fused["hearings"]))
+    if fit_ways is not None and [list(w) for w in fit_ways[:len(now)]] != now:
+        print(f"warning: {fusion_path} was fit on clips heard as {fit_ways} ([speed, second recognizer]), and this "
+              f"version of Helmit hears them as {now}: its calibration may sit off", file=sys.stderr)
+    return chosen
 
 
 def check_unsure_below(value):

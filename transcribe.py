@@ -140,15 +140,47 @@ def transcript_of(path, asr_id, transcribe, cache_dir=None, speed=1.0):
     return _fresh(words, heard[0], time.process_time() - start, cached)
 
 
-def heard_transcript(path, asr_id, transcribe, cache_dir=None, hearings=1):
+def heard_transcript(path, asr_id, transcribe, cache_dir=None, hearings=1, others=None):
     """transcript_of, the file heard as the first `hearings` of HEARINGS say: the first hearing's dict,
-    holding `hearings` (the text of each) when there are several. Raises HelmitError."""
-    own = {None: (asr_id, transcribe)}
-    out = transcript_of(path, asr_id, transcribe, cache_dir)
+    holding `hearings` (the text of each) when there are several. `others`: {name: (id, transcribe)} of the
+    other recognizers those hearings need (other_recognizers), loaded once by the caller for every file;
+    one missing from it is loaded here, into it. Raises HelmitError."""
+    others = {} if others is None else others
+    again = []  # (speed, id, transcribe) of each later hearing, known before the file is heard at all
     for speed, by in HEARINGS[1:hearings]:
-        by_id, by_transcribe = _recognizer(own, by)
+        by_id, by_transcribe = _recognizer(others, by) if by else (asr_id, transcribe)
+        if by and by_id == asr_id:
+            raise HelmitError(_SAME_MODEL.format(by=by))
+        again.append((speed, by_id, by_transcribe))
+    out = transcript_of(path, asr_id, transcribe, cache_dir)
+    for speed, by_id, by_transcribe in again:
         out, _ = _heard_again((out, ""), (transcript_of(path, by_id, by_transcribe, cache_dir, speed), ""))
     return out
+
+
+_SAME_MODEL = ("--asr {by} hears each clip at most 3 times: its fourth hearing is {by} itself, which would only "
+               "count the first hearing twice (give --hearings 3, or another --asr)")
+
+
+def run_hearings(asr, hearings):
+    """HEARINGS[:hearings] for a run whose own recognizer is `asr`. Raises HelmitError when one of them would be
+    that recognizer again, at the speed it already hears."""
+    chosen = HEARINGS[:max(1, hearings)]
+    if any(by == asr for _, by in chosen):
+        raise HelmitError(_SAME_MODEL.format(by=asr))
+    return chosen
+
+
+def other_recognizers(asr, hearings, load=True):
+    """{name: (id, transcribe, or None when not `load`)} of the recognizers other than `asr` that the first
+    `hearings` need: each checked now (package, digest), so a missing one fails before any clip is heard."""
+    return {by: make_recognizer(by, load=load) for _, by in run_hearings(asr, hearings) if by}
+
+
+def hearing_ways(hearings):
+    """[[speed, recognizer id or None], ...] of the first `hearings` of HEARINGS, None for the run's own --asr:
+    what a fused model records of how its clips were heard, so a later change to HEARINGS is seen."""
+    return [[speed, make_recognizer(by, load=False)[0] if by else None] for speed, by in HEARINGS[:hearings]]
 
 
 def _recognizer(loaded, by):
@@ -197,7 +229,7 @@ def _one_file(path, asr_id, transcribe, cache_dir, speed=1.0):
 _WORKER = {}
 
 
-def _init_worker(asr, asr_model, cache_dir, pack, digests=None):
+def _init_worker(asr, asr_model, cache_dir, pack, digests=None, others=()):
     # tqdm's default lock is a multiprocessing semaphore made on a worker's first bar; a worker ended by
     # the pool (after Ctrl-C) never unlinks it, and the resource tracker warned of "leaked semaphore
     # objects" at exit. A worker's bars are its own, so a thread lock does.
@@ -209,21 +241,21 @@ def _init_worker(asr, asr_model, cache_dir, pack, digests=None):
     if "torch" in sys.modules:  # one recognizer per core; no thread oversubscription (torch only if loaded)
         sys.modules["torch"].set_num_threads(1)
     try:
-        _WORKER.update(recognizers={None: make_recognizer(asr, asr_model)}, cache_dir=cache_dir, pack=pack)
+        # every model this worker's hearings need, loaded now: a failure reaches the parent with the first task,
+        # not after every earlier hearing has been heard
+        _WORKER.update(recognizers={None: make_recognizer(asr, asr_model), **{by: make_recognizer(by) for by in others}},
+                       cache_dir=cache_dir, pack=pack)
     except Exception as e:  # raised here, the pool would start a new worker to fail again, forever
         _WORKER["error"] = str(e) if isinstance(e, HelmitError) else f"the recognizer failed to load: {e!r}"
 
 
 def _work(task):
-    """One task: (hearing, a few paths), heard at that hearing's speed by its recognizer, each loaded once
-    per process (the second model on the first task that needs it)."""
+    """One task: (hearing, a few paths), heard at that hearing's speed by its recognizer, each loaded once per
+    process, when it starts."""
     if "error" in _WORKER:  # the parent gets it from its first task and ends the pool
         raise HelmitError(_WORKER["error"])
     (speed, by), paths = task
-    try:
-        asr_id, transcribe = _recognizer(_WORKER["recognizers"], by)
-    except Exception as e:  # as in _init_worker: a failed load is named, not a bare traceback from the pool
-        raise e if isinstance(e, HelmitError) else HelmitError(f"the recognizer {by} failed to load: {e!r}") from None
+    asr_id, transcribe = _WORKER["recognizers"][by]
     return transcripts_of(paths, asr_id, transcribe, _WORKER["cache_dir"], _WORKER["pack"], speed)
 
 
@@ -250,7 +282,7 @@ def transcribe_files(paths, asr=DEFAULT_ASR, asr_model=None, cache_dir=None, wor
     measured), all by recognizers loaded once per process. A result then holds `hearings`, the text of each
     hearing (the first is its `text`), and the CPU time of them all."""
     asr_id, by_speed = _transcribe_at(paths, asr, asr_model, cache_dir, workers, progress, pack,
-                                      HEARINGS[:max(1, hearings)])
+                                      run_hearings(asr, hearings))
     results = by_speed[0]
     for again in by_speed[1:]:
         results = [_heard_again(first, more) for first, more in zip(results, again)]
@@ -291,6 +323,9 @@ def _transcribe_at(paths, asr, asr_model, cache_dir, workers, progress, pack, sp
         return asr_id, out
     cache_dir = str(cache_dir) if cache_dir else None
     check_cache_dir(cache_dir)
+    others = sorted({by for _, by in speeds if by})
+    for by in others:  # a second model's package and digest, checked before any clip (and before the bar)
+        make_recognizer(by, load=False)
     low, high = PACK_CHUNK_CLIPS
     pack = packs(asr, pack)
     size = max(low, min(high, math.ceil(len(paths) / (3 * workers)))) if pack else 1  # ~3 tasks per worker
@@ -299,12 +334,11 @@ def _transcribe_at(paths, asr, asr_model, cache_dir, workers, progress, pack, sp
     desc = "transcribing" if len(speeds) == 1 else f"transcribing, {len(speeds)} hearings"
     bar = tqdm(total=len(paths) * len(speeds), desc=desc, unit="hearing" if len(speeds) > 1 else "clip",
                disable=not progress)
-    for by in {by for _, by in speeds if by}:  # a second model's package and digest, checked before any clip
-        make_recognizer(by, load=False)
     if workers <= 1:
         asr_id, transcribe = make_recognizer(asr, asr_model)
         _WORKER.clear()
-        _WORKER.update(recognizers={None: (asr_id, transcribe)}, cache_dir=cache_dir, pack=pack)
+        _WORKER.update(recognizers={None: (asr_id, transcribe), **{by: make_recognizer(by) for by in others}},
+                       cache_dir=cache_dir, pack=pack)
         flat = _gathered(map(_work, tasks), bar)
     else:
         # checked here, once, before any worker starts (a missing package or model fails with one message);
@@ -312,8 +346,8 @@ def _transcribe_at(paths, asr, asr_model, cache_dir, workers, progress, pack, sp
         asr_id, _ = make_recognizer(asr, asr_model, load=False)
         restore = _exit_on_sigterm()
         try:
-            with multiprocessing.get_context("spawn").Pool(workers, _init_worker,
-                                                           (asr, asr_model, cache_dir, pack, known_digests())) as pool:
+            with multiprocessing.get_context("spawn").Pool(workers, _init_worker, (asr, asr_model, cache_dir, pack,
+                                                                                   known_digests(), others)) as pool:
                 flat = _gathered(pool.imap(_work, tasks), bar)
                 # let the workers exit on their own: leaving the block terminates them (as after Ctrl-C, where
                 # _init_worker's thread lock keeps a terminated worker from leaving a semaphore behind)
@@ -401,7 +435,7 @@ def add_hearings_arg(p, for_fusion=False, default=DEFAULT_HEARINGS):
                         "hear each clip this many times: 1 as it is; 2 also slowed to play 1.1x as long; 3 also sped "
                         "up to 0.9x; 4 also as it is by a second model, Whisper tiny.en. The text model averages its "
                         "score over the hearings: 3 read 0.5-6.6 points of balanced accuracy above 1 on every spoken "
-                        "set tried, and 4 another 1.3 above 3 on the set written to test it, for about 3.5x the "
+                        "set tried, and 4 another 1.3 above 3 on the set written to test it, for about 3.7x the "
                         "recognition time of 1 (insights.md)"
                         + (" (default: as many as the fusion was fit on)" if for_fusion else " (default: %(default)s)"))
 

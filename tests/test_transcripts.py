@@ -1266,7 +1266,9 @@ def test_a_fusion_fit_on_three_hearings_scores_clips_heard_three_times(small_tex
     proc = run_script("fusion.py", *flags, "--transcripts", root / "heard.csv", "--out", root / "fused")
     assert "the mean over 3 hearings of each clip" in proc.stdout
     saved = fused_model.load(root / "fused")
-    assert saved["hearings"] == 3 and json.loads((root / "fused" / "fusion.json").read_text())["hearings"] == 3
+    written = json.loads((root / "fused" / "fusion.json").read_text())
+    assert saved["hearings"] == 3 and written["hearings"] == 3
+    assert written["hearing_ways"] == [[1.0, None], [1.1, None], [0.9, None]]  # as it is, slowed, sped up
     oof = {r["path"]: r for r in csv.DictReader(open(root / "fusion_cv_text_predictions.csv"))}
     assert len(oof) == 60
     # a clip scored with three hearings: its text score is the mean of the three logits
@@ -1461,12 +1463,34 @@ def test_the_fourth_hearing_is_the_second_model_as_it_is_cached_apart(tmp_path, 
                                              workers=workers, hearings=4)
     assert results[0][0]["hearings"] == ["base16000", "base17600", "base14400", "tiny16000"]
     assert ("whisper-tiny-en", False) in made  # its package and digest checked before any clip
-    assert made.count((transcribe.SECOND_ASR, True)) == 1  # loaded once, in the process that heard it
+    assert made.count((transcribe.SECOND_ASR, True)) == workers  # loaded once per process, as it starts
     _, again = transcribe.transcribe_files([tmp_path / "a.wav"], cache_dir=tmp_path / "c", progress=False,
                                            workers=workers, hearings=4)
     assert again[0][0]["cached"] and again[0][0]["hearings"] == results[0][0]["hearings"]
-    one = transcribe.heard_transcript(tmp_path / "a.wav", "id-whisper-base", recognizer("base"), hearings=4)
-    assert one["hearings"] == results[0][0]["hearings"]  # infer.py's path: the same four
+    # infer.py's path: the same four, with the second model loaded once for every file it scores
+    made.clear()
+    others = transcribe.other_recognizers("whisper-base", 4)
+    for _ in range(2):
+        one = transcribe.heard_transcript(tmp_path / "a.wav", "id-whisper-base", recognizer("base"), hearings=4,
+                                          others=others)
+        assert one["hearings"] == results[0][0]["hearings"]
+    assert made == [(transcribe.SECOND_ASR, True)]
+
+
+def test_whisper_tiny_en_as_the_runs_own_recognizer_is_not_heard_twice_as_its_fourth_hearing(tmp_path, monkeypatch):
+    """With --asr whisper-tiny-en the fourth hearing would be the first again: the same model, speed and cache
+    entry, counted twice in the mean. Refused, in words, before anything is heard."""
+    import transcribe
+
+    monkeypatch.setattr(transcribe, "make_recognizer", lambda asr, model=None, load=True: (f"id-{asr}", None))
+    sf.write(tmp_path / "a.wav", np.zeros(1600, np.float32), 16000)
+    with pytest.raises(transcribe.HelmitError, match="at most 3 times"):
+        transcribe.transcribe_files([tmp_path / "a.wav"], asr="whisper-tiny-en", progress=False, hearings=4)
+    with pytest.raises(transcribe.HelmitError, match="at most 3 times"):
+        transcribe.other_recognizers("whisper-tiny-en", 4)
+    assert transcribe.other_recognizers("whisper-tiny-en", 3) == {}
+    with pytest.raises(transcribe.HelmitError, match="at most 3 times"):
+        transcribe.heard_transcript(tmp_path / "a.wav", "id-whisper-tiny-en", None, hearings=4)
 
 
 def test_whisper_tiny_en_is_the_installed_package_checked_by_digest(monkeypatch):
@@ -1480,3 +1504,53 @@ def test_whisper_tiny_en_is_the_installed_package_checked_by_digest(monkeypatch)
     monkeypatch.setattr(recognizers, "WHISPER_TINY_EN_SHA256", "0" * 64)  # another upload of the package
     with pytest.raises(recognizers.HelmitError, match=r"model\.bin has sha256 1a5afae06a4d.*not the Whisper tiny\.en"):
         recognizers.make_recognizer(SECOND_ASR, load=False)
+
+
+def test_a_second_model_that_fails_to_load_stops_the_run_before_any_clip_is_heard(tmp_path, monkeypatch):
+    """Workers load every model their hearings need as they start. Loaded on first use instead, tiny.en's
+    failure came only after every clip's first three hearings, three quarters of the run."""
+    import transcribe
+
+    sent = []
+    fake_packed_recognizer(monkeypatch, sent)
+    fake = transcribe.make_recognizer
+
+    def make(asr, model=None, load=True):
+        if asr == transcribe.SECOND_ASR and load:
+            raise RuntimeError("CTranslate2: out of memory")
+        return fake(asr, model, load)
+
+    monkeypatch.setattr(transcribe, "make_recognizer", make)
+
+    class Pool:  # in-process, as above
+        def __init__(self, n, init, args):
+            for _ in range(n):
+                init(*args)
+
+        __enter__ = lambda self: self
+        __exit__ = lambda self, *exc: False
+        imap = lambda self, fn, tasks: map(fn, tasks)
+        close = join = lambda self: None
+
+    monkeypatch.setattr(transcribe.multiprocessing, "get_context", lambda how: type("Ctx", (), {"Pool": Pool}))
+    monkeypatch.setattr(transcribe, "_exit_on_sigterm", lambda: (lambda: None))
+    sf.write(tmp_path / "a.wav", (0.1 * np.random.default_rng(3).standard_normal(16000)).astype(np.float32), 16000)
+    with pytest.raises(transcribe.HelmitError, match="failed to load.*out of memory"):
+        transcribe.transcribe_files([tmp_path / "a.wav"], progress=False, workers=2, hearings=4)
+    assert sent == []  # nothing heard before the error
+
+
+def test_a_fused_model_records_how_its_clips_were_heard_and_warns_when_this_version_hears_them_otherwise(capsys):
+    """A fused model fit on four hearings depends on the fourth's model (tiny.en, by digest): fusion.json records
+    each hearing's speed and second recognizer, and scoring warns when HEARINGS no longer hears them so."""
+    from fused_model import fusion_hearings
+    from transcribe import hearing_ways
+
+    ways = hearing_ways(4)
+    assert ways[:3] == [[1.0, None], [1.1, None], [0.9, None]] and "whisper-tiny.en-1a5afae06a4d" in ways[3][1]
+    fused = {"hearings": 4, "fusion": {"hearing_ways": ways}}
+    assert fusion_hearings(fused, "f") == 4 and capsys.readouterr().err == ""
+    fused["fusion"]["hearing_ways"] = ways[:3] + [[1.0, "faster-whisper-1.2.1/another-model-0123456789ab"]]
+    assert fusion_hearings(fused, "f") == 4 and "hears them as" in capsys.readouterr().err
+    assert fusion_hearings(fused, "f", 3) == 3 and "hears them as" not in capsys.readouterr().err  # three: unchanged
+    assert fusion_hearings({"hearings": 3, "fusion": {}}, "f") == 3 and capsys.readouterr().err == ""  # older models
