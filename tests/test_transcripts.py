@@ -1184,6 +1184,27 @@ def fake_packed_recognizer(monkeypatch, sent):
     monkeypatch.setattr(transcribe, "make_recognizer", lambda asr, model, load=True: ("fake", alone))
 
 
+def in_process_pool(monkeypatch, pools=None):
+    """transcribe's spawn pool replaced by one that runs its real tasks in this process (monkeypatching does not
+    reach spawned workers): each of its n workers initialised once, as a worker process is; `pools` gets each n."""
+    import transcribe
+
+    class Pool:
+        def __init__(self, n, init, args):
+            if pools is not None:
+                pools.append(n)
+            for _ in range(n):
+                init(*args)
+
+        __enter__ = lambda self: self  # noqa: E731
+        __exit__ = lambda self, *exc: False  # noqa: E731
+        imap = lambda self, fn, tasks: map(fn, tasks)  # noqa: E731
+        close = join = lambda self: None  # noqa: E731
+
+    monkeypatch.setattr(transcribe.multiprocessing, "get_context", lambda how: type("Ctx", (), {"Pool": Pool}))
+    monkeypatch.setattr(transcribe, "_exit_on_sigterm", lambda: (lambda: None))
+
+
 @pytest.mark.parametrize("pack", [True, False])
 def test_three_hearings_hear_each_clip_slowed_and_sped_up_and_cache_each_apart(tmp_path, monkeypatch, pack):
     import transcribe
@@ -1393,25 +1414,7 @@ def test_three_hearings_load_the_recognizer_once_per_process_not_once_per_speed(
     monkeypatch.setattr(transcribe, "make_recognizer",
                         lambda asr, model, load=True: (loads.append(load), fake(asr, model, load))[1])
 
-    class Pool:  # what transcribe asks of multiprocessing's: a pool of workers, each initialised once
-        def __init__(self, n, init, args):
-            pools.append(n)
-            for _ in range(n):
-                init(*args)
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def imap(self, fn, tasks):
-            return map(fn, tasks)
-
-        close = join = lambda self: None
-
-    monkeypatch.setattr(transcribe.multiprocessing, "get_context", lambda how: type("Ctx", (), {"Pool": Pool}))
-    monkeypatch.setattr(transcribe, "_exit_on_sigterm", lambda: (lambda: None))
+    in_process_pool(monkeypatch, pools)
     rng = np.random.default_rng(1)
     paths = []
     for k, n in enumerate((16000, 24000, 20000)):
@@ -1445,19 +1448,8 @@ def test_the_fourth_hearing_is_the_second_model_as_it_is_cached_apart(tmp_path, 
         return f"id-{asr}", (recognizer("tiny" if asr == transcribe.SECOND_ASR else "base") if load else None)
 
     monkeypatch.setattr(transcribe, "make_recognizer", make)
-    if workers > 1:  # the in-process stand-in for the pool, as in the test above
-        class Pool:
-            def __init__(self, n, init, args):
-                for _ in range(n):
-                    init(*args)
-
-            __enter__ = lambda self: self
-            __exit__ = lambda self, *exc: False
-            imap = lambda self, fn, tasks: map(fn, tasks)
-            close = join = lambda self: None
-
-        monkeypatch.setattr(transcribe.multiprocessing, "get_context", lambda how: type("Ctx", (), {"Pool": Pool}))
-        monkeypatch.setattr(transcribe, "_exit_on_sigterm", lambda: (lambda: None))
+    if workers > 1:
+        in_process_pool(monkeypatch)
     sf.write(tmp_path / "a.wav", (0.1 * np.random.default_rng(2).standard_normal(16000)).astype(np.float32), 16000)
     _, results = transcribe.transcribe_files([tmp_path / "a.wav"], cache_dir=tmp_path / "c", progress=False,
                                              workers=workers, hearings=4)
@@ -1522,18 +1514,7 @@ def test_a_second_model_that_fails_to_load_stops_the_run_before_any_clip_is_hear
 
     monkeypatch.setattr(transcribe, "make_recognizer", make)
 
-    class Pool:  # in-process, as above
-        def __init__(self, n, init, args):
-            for _ in range(n):
-                init(*args)
-
-        __enter__ = lambda self: self
-        __exit__ = lambda self, *exc: False
-        imap = lambda self, fn, tasks: map(fn, tasks)
-        close = join = lambda self: None
-
-    monkeypatch.setattr(transcribe.multiprocessing, "get_context", lambda how: type("Ctx", (), {"Pool": Pool}))
-    monkeypatch.setattr(transcribe, "_exit_on_sigterm", lambda: (lambda: None))
+    in_process_pool(monkeypatch)
     sf.write(tmp_path / "a.wav", (0.1 * np.random.default_rng(3).standard_normal(16000)).astype(np.float32), 16000)
     with pytest.raises(transcribe.HelmitError, match="failed to load.*out of memory"):
         transcribe.transcribe_files([tmp_path / "a.wav"], progress=False, workers=2, hearings=4)
