@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 import text_model
-from transcribe import HEARINGS
+from transcribe import HEARINGS, hearing_ways
 from utils_io import HelmitError, file_sha256
 
 FORMAT = "helmit-fused-model"
@@ -166,8 +166,6 @@ UNSURE_HELP = ("with --fusion: warn of a clip whose Whisper words were heard wit
 def fusion_hearings(fused, fusion_path, hearings=None):
     """How many times to hear each clip: `hearings` (--hearings), else as many times as the fusion was fit
     on; a warning when they differ."""
-    from transcribe import hearing_ways
-
     chosen = fused["hearings"] if hearings is None else hearings
     if chosen != fused["hearings"]:
         print(f"warning: {fusion_path} was fit on text scores averaged over {fused['hearings']} hearing(s) of each clip, "

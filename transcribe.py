@@ -229,6 +229,12 @@ def _one_file(path, asr_id, transcribe, cache_dir, speed=1.0):
 _WORKER = {}
 
 
+def _loaded(asr, asr_model, others):
+    """{None: the run's own (id, transcribe), name: (id, transcribe) of each other recognizer in `others`}: what a
+    process hearing clips holds, every model loaded once."""
+    return {None: make_recognizer(asr, asr_model), **{by: make_recognizer(by) for by in others}}
+
+
 def _init_worker(asr, asr_model, cache_dir, pack, digests=None, others=()):
     # tqdm's default lock is a multiprocessing semaphore made on a worker's first bar; a worker ended by
     # the pool (after Ctrl-C) never unlinks it, and the resource tracker warned of "leaked semaphore
@@ -243,8 +249,7 @@ def _init_worker(asr, asr_model, cache_dir, pack, digests=None, others=()):
     try:
         # every model this worker's hearings need, loaded now: a failure reaches the parent with the first task,
         # not after every earlier hearing has been heard
-        _WORKER.update(recognizers={None: make_recognizer(asr, asr_model), **{by: make_recognizer(by) for by in others}},
-                       cache_dir=cache_dir, pack=pack)
+        _WORKER.update(recognizers=_loaded(asr, asr_model, others), cache_dir=cache_dir, pack=pack)
     except Exception as e:  # raised here, the pool would start a new worker to fail again, forever
         _WORKER["error"] = str(e) if isinstance(e, HelmitError) else f"the recognizer failed to load: {e!r}"
 
@@ -335,10 +340,9 @@ def _transcribe_at(paths, asr, asr_model, cache_dir, workers, progress, pack, sp
     bar = tqdm(total=len(paths) * len(speeds), desc=desc, unit="hearing" if len(speeds) > 1 else "clip",
                disable=not progress)
     if workers <= 1:
-        asr_id, transcribe = make_recognizer(asr, asr_model)
         _WORKER.clear()
-        _WORKER.update(recognizers={None: (asr_id, transcribe), **{by: make_recognizer(by) for by in others}},
-                       cache_dir=cache_dir, pack=pack)
+        _WORKER.update(recognizers=_loaded(asr, asr_model, others), cache_dir=cache_dir, pack=pack)
+        asr_id = _WORKER["recognizers"][None][0]
         flat = _gathered(map(_work, tasks), bar)
     else:
         # checked here, once, before any worker starts (a missing package or model fails with one message);
