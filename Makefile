@@ -100,6 +100,8 @@ text-asr: $(STAMP)
 		--output_csv eval/text_benchmark_part4_spoken.csv --overwrite
 	$(PY) speak_text.py --input_csv eval/text_benchmark_part5.csv --voices heldout --seed 7 --hearings 4 \
 		--output_csv eval/text_benchmark_part5_spoken.csv --overwrite
+	$(PY) speak_text.py --input_csv eval/text_benchmark_part6.csv --voices heldout --seed 8 --hearings 4 \
+		--output_csv eval/text_benchmark_part6_spoken.csv --overwrite
 
 ASR ?= whisper-base
 # The 400 held-out clips (unseen voices and wording) of the 2,000-clip corpus, fused with the full text
