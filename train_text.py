@@ -7,9 +7,9 @@ end to end (text_encoder.py), on:
   words only, so its held-out split stays unseen);
 - sentences from the built-in audio corpus's templates (seen templates only, so the held-out
   templates of `make heldout` stay unseen);
-- sentences written by hand (`--written`): 7,171 by 30 authors who never read this repository
+- sentences written by hand (`--written`): 7,123 by 30 authors who never read this repository
   (textdata/handwritten.csv), joined to the generated sentences `--written_copies` (3) times, and (`--twins`) a
-  safe twin of 3,736 of their 3,812 harmful ones, its frame kept and its harm taken out
+  safe twin of 3,695 of their 3,773 harmful ones, its frame kept and its harm taken out
   (textdata/handwritten_twins.csv), joined `--twin_copies` (2) times; with their recognizer transcripts below,
   they lifted the benchmark's minimal pairs from 41% to 67-69% decided right, its three parts by 1.2-3.9 points
   clean and 1.9-4.2 spoken (means over three seeds each; insights.md);
@@ -117,7 +117,7 @@ def labelled_csv(path, flag, skip_wordless=False, what="labelled transcripts (tr
     labels.csv, or speak_text.py's); a category column is used when present, rows with an error skipped.
     skip_wordless: also leave out, with a warning, rows the text model reads no word in (a user's clip
     in which the recognizer heard nothing teaches only that nothing is its label). The committed
-    recognizer transcripts keep theirs (13 of 14,171), so the default recipe's text stays as measured."""
+    recognizer transcripts keep theirs (13 of 14,123), so the default recipe's text stays as measured."""
     out, wordless, unnamed = [], [], []
     for line, row in csv_rows(path, ("text", "label"), f"{flag} file not found",
                               f"{flag} must be {what}"):
@@ -266,14 +266,14 @@ def parse_args(argv=None):
     p.add_argument("--written", nargs="*", default=[str(f) for f in WRITTEN],
                    help="labelled sentences written by hand (text, label, category), joined to the generated ones "
                         "--written_copies times, each copy drawing its own recognition errors and context "
-                        "(default: textdata/handwritten.csv, 7,171 sentences by 30 authors who never read this repo)")
+                        "(default: textdata/handwritten.csv, 7,123 sentences by 30 authors who never read this repo)")
     p.add_argument("--written_copies", type=int,
                    help="copies of each --written sentence in the training text; 0 leaves them out (insights.md "
                         f"has what they add) (default: {WRITTEN_COPIES}, or 0 with --n_generated 0, so that adapting "
                         "with --init learns from your transcripts alone)")
     p.add_argument("--twins", nargs="*", default=[str(f) for f in TWINS],
                    help="safe twins of harmful written sentences (the same frame, the harm taken out), joined "
-                        "--twin_copies times (default: textdata/handwritten_twins.csv, a twin of 3,736 of its 3,812 harmful "
+                        "--twin_copies times (default: textdata/handwritten_twins.csv, a twin of 3,695 of its 3,773 harmful "
                         "sentences)")
     p.add_argument("--twin_copies", type=int,
                    help=f"copies of each --twins sentence; 0 leaves them out (default: {TWIN_COPIES}, or 0 with "

@@ -563,13 +563,13 @@ def test_adaptation_replays_everything_the_model_was_trained_on_in_its_shares(tm
     import fusion
     import train_text
 
-    # the default recipe's record: 48,000 generated, 7,171 written x3, 3,736 twins x2, 14,171 transcripts, 5,000 chat
-    record = {"generated": 48000, "written": 7171, "written_copies": 3, "twins": 3736, "twin_copies": 2,
-              "asr": 14171, "chat": 5000}
+    # the default recipe's record: 48,000 generated, 7,123 written x3, 3,695 twins x2, 14,123 transcripts, 5,000 chat
+    record = {"generated": 48000, "written": 7123, "written_copies": 3, "twins": 3695, "twin_copies": 2,
+              "asr": 14123, "chat": 5000}
     shares = fusion.replay_shares(fusion.replay_counts(record))
-    total = 48000 + 21513 + 7472 + 14171 + 5000
+    total = 48000 + 21369 + 7390 + 14123 + 5000
     assert sum(shares.values()) == fusion.REPLAY
-    for source, rows in (("generated", 48000), ("written", 21513), ("twins", 7472), ("asr", 14171), ("chat", 5000)):
+    for source, rows in (("generated", 48000), ("written", 21369), ("twins", 7390), ("asr", 14123), ("chat", 5000)):
         assert abs(shares[source] - fusion.REPLAY * rows / total) < 1, source
     # trained on chat and a user's transcripts alone: chat alone would hold no harmful text
     assert fusion.replay_shares({"generated": 0, "chat": 50, "asr": 0}) == {"generated": fusion.REPLAY}
