@@ -86,21 +86,21 @@ text-asr: $(STAMP)
 	$(PY) speak_text.py --generated 2000 --voices train --seed 2 --output_csv textdata/espeak_whisper_train_3.csv --overwrite
 	$(PY) speak_text.py --input_csv textdata/handwritten.csv --voices train --seed 11 \
 		--output_csv textdata/espeak_whisper_train_written.csv --overwrite
-	$(PY) speak_text.py --input_csv eval/text_benchmark_part1.csv --voices heldout --seed 1 --hearings 4 \
+	$(PY) speak_text.py --input_csv eval/text_benchmark_part1.csv --voices heldout --seed 1 --hearings 3 \
 		--output_csv eval/text_benchmark_part1_spoken.csv --overwrite
-	$(PY) speak_text.py --input_csv eval/text_benchmark_part2.csv --voices heldout --seed 2 --hearings 4 \
+	$(PY) speak_text.py --input_csv eval/text_benchmark_part2.csv --voices heldout --seed 2 --hearings 3 \
 		--output_csv eval/text_benchmark_part2_spoken.csv --overwrite
-	$(PY) speak_text.py --input_csv eval/text_pairs_part1.csv --voices heldout --seed 3 --hearings 4 \
+	$(PY) speak_text.py --input_csv eval/text_pairs_part1.csv --voices heldout --seed 3 --hearings 3 \
 		--output_csv eval/text_pairs_part1_spoken.csv --overwrite
-	$(PY) speak_text.py --input_csv eval/text_pairs_part2.csv --voices heldout --seed 4 --hearings 4 \
+	$(PY) speak_text.py --input_csv eval/text_pairs_part2.csv --voices heldout --seed 4 --hearings 3 \
 		--output_csv eval/text_pairs_part2_spoken.csv --overwrite
-	$(PY) speak_text.py --input_csv eval/text_benchmark_part3.csv --voices heldout --seed 5 --hearings 4 \
+	$(PY) speak_text.py --input_csv eval/text_benchmark_part3.csv --voices heldout --seed 5 --hearings 3 \
 		--output_csv eval/text_benchmark_part3_spoken.csv --overwrite
-	$(PY) speak_text.py --input_csv eval/text_benchmark_part4.csv --voices heldout --seed 6 --hearings 4 \
+	$(PY) speak_text.py --input_csv eval/text_benchmark_part4.csv --voices heldout --seed 6 --hearings 3 \
 		--output_csv eval/text_benchmark_part4_spoken.csv --overwrite
-	$(PY) speak_text.py --input_csv eval/text_benchmark_part5.csv --voices heldout --seed 7 --hearings 4 \
+	$(PY) speak_text.py --input_csv eval/text_benchmark_part5.csv --voices heldout --seed 7 --hearings 3 \
 		--output_csv eval/text_benchmark_part5_spoken.csv --overwrite
-	$(PY) speak_text.py --input_csv eval/text_benchmark_part6.csv --voices heldout --seed 8 --hearings 4 \
+	$(PY) speak_text.py --input_csv eval/text_benchmark_part6.csv --voices heldout --seed 8 --hearings 3 \
 		--output_csv eval/text_benchmark_part6_spoken.csv --overwrite
 
 ASR ?= whisper-base

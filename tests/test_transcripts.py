@@ -160,10 +160,10 @@ def test_whisper_base_is_rebuilt_from_its_packages_and_hears_the_words(spoken_co
         assert len(set(said) & set(heard)) >= 0.6 * len(set(said)), (text, rows[rel]["text"])
         words = json.loads(rows[rel]["words"])
         assert all(0 <= w[1] <= w[2] <= float(rows[rel]["duration_s"]) + 0.05 for w in words)
-        # heard four times by default (--hearings): as it is, slowed, sped up, and by Whisper tiny.en (installed
-        # from PyPI too), each hearing most of the words
+        # heard three times by default (--hearings): as it is, slowed, and by Whisper tiny.en (installed from PyPI
+        # too), each hearing most of the words
         hearings = json.loads(rows[rel]["hearings"])
-        assert len(hearings) == 4 and hearings[0] == rows[rel]["text"]
+        assert len(hearings) == 3 and hearings[0] == rows[rel]["text"]
         assert all(len(set(said) & set(text_model.normalise_text(h).split())) >= 0.5 * len(set(said)) for h in hearings)
 
 
@@ -1168,20 +1168,26 @@ def test_infer_dataset_explains_flagged_clips_by_default():
 
 # ---------------------------------------------------------------- --hearings: a clip heard at several speeds
 def fake_packed_recognizer(monkeypatch, sent):
-    """A recognizer whose words say how long the wave it heard was, so each hearing's text names its speed."""
+    """A recognizer whose words say how long the wave it heard was, so each hearing's text names its speed:
+    "n16000"; the second model's (transcribe.SECOND_ASR, the third hearing) start with t instead: "t16000"."""
     import transcribe
 
-    def packed(waves):
-        sent.extend(len(w) for w in waves)
-        return [[[f"n{len(w)}", 0.0, 0.5, 0.9]] for w in waves]
+    def recognizer(mark):
+        def packed(waves):
+            sent.extend(len(w) for w in waves)
+            return [[[f"{mark}{len(w)}", 0.0, 0.5, 0.9]] for w in waves]
 
-    def alone(blocks):
-        n = sum(len(b) for b in blocks)
-        sent.append(n)
-        return [[f"n{n}", 0.0, 0.5, 0.9]]
+        def alone(blocks):
+            n = sum(len(b) for b in blocks)
+            sent.append(n)
+            return [[f"{mark}{n}", 0.0, 0.5, 0.9]]
 
-    alone.packed = packed
-    monkeypatch.setattr(transcribe, "make_recognizer", lambda asr, model, load=True: ("fake", alone))
+        alone.packed = packed
+        return alone
+
+    base, second = recognizer("n"), recognizer("t")
+    monkeypatch.setattr(transcribe, "make_recognizer", lambda asr, model=None, load=True:
+                        ("fake-second", second) if asr == transcribe.SECOND_ASR else ("fake", base))
 
 
 def in_process_pool(monkeypatch, pools=None):
@@ -1206,7 +1212,8 @@ def in_process_pool(monkeypatch, pools=None):
 
 
 @pytest.mark.parametrize("pack", [True, False])
-def test_three_hearings_hear_each_clip_slowed_and_sped_up_and_cache_each_apart(tmp_path, monkeypatch, pack):
+def test_four_hearings_hear_each_clip_slowed_by_a_second_model_and_sped_up_and_cache_each_apart(tmp_path, monkeypatch,
+                                                                                                 pack):
     import transcribe
 
     sent = []
@@ -1216,13 +1223,14 @@ def test_three_hearings_hear_each_clip_slowed_and_sped_up_and_cache_each_apart(t
     for name, n in (("a", 16000), ("b", 24000)):
         sf.write(tmp_path / f"{name}.wav", (0.1 * rng.standard_normal(n)).astype(np.float32), 16000)
         paths.append(tmp_path / f"{name}.wav")
-    _, results = transcribe.transcribe_files(paths, cache_dir=tmp_path / "cache", progress=False, pack=pack, hearings=3)
-    assert sorted(sent) == sorted([16000, 24000, 17600, 26400, 14400, 21600])  # as it is, 1.1x as long, 0.9x
+    _, results = transcribe.transcribe_files(paths, cache_dir=tmp_path / "cache", progress=False, pack=pack, hearings=4)
+    # as it is, 1.1x as long, as it is by the second model, 0.9x
+    assert sorted(sent) == sorted([16000, 24000, 17600, 26400, 16000, 24000, 14400, 21600])
     for (r, err), n in zip(results, (16000, 24000)):
         assert err == "" and r["text"] == f"n{n}" and r["duration_s"] == n / 16000  # the clip as it is leads
-        assert r["hearings"] == [f"n{n}", f"n{round(n * 1.1)}", f"n{round(n * 0.9)}"]
+        assert r["hearings"] == [f"n{n}", f"n{round(n * 1.1)}", f"t{n}", f"n{round(n * 0.9)}"]
     sent.clear()
-    _, again = transcribe.transcribe_files(paths, cache_dir=tmp_path / "cache", progress=False, pack=pack, hearings=3)
+    _, again = transcribe.transcribe_files(paths, cache_dir=tmp_path / "cache", progress=False, pack=pack, hearings=4)
     assert sent == [] and [r for r, _ in again] != [] and all(r["cached"] for r, _ in again)
     assert [r["hearings"] for r, _ in again] == [r["hearings"] for r, _ in results]
     _, once = transcribe.transcribe_files(paths, cache_dir=tmp_path / "cache", progress=False, pack=pack)
@@ -1289,7 +1297,8 @@ def test_a_fusion_fit_on_three_hearings_scores_clips_heard_three_times(small_tex
     saved = fused_model.load(root / "fused")
     written = json.loads((root / "fused" / "fusion.json").read_text())
     assert saved["hearings"] == 3 and written["hearings"] == 3
-    assert written["hearing_ways"] == [[1.0, None], [1.1, None], [0.9, None]]  # as it is, slowed, sped up
+    ways = written["hearing_ways"]  # as it is, slowed, and as it is by the second model, Whisper tiny.en
+    assert ways[:2] == [[1.0, None], [1.1, None]] and ways[2][0] == 1.0 and "whisper-tiny.en" in ways[2][1]
     oof = {r["path"]: r for r in csv.DictReader(open(root / "fusion_cv_text_predictions.csv"))}
     assert len(oof) == 60
     # a clip scored with three hearings: its text score is the mean of the three logits
@@ -1367,12 +1376,12 @@ def test_a_clips_own_loudness_decides_whether_any_hearing_of_it_is_transcribed(t
     for name, wave in (("quiet", square), ("loud", click)):
         sf.write(tmp_path / f"{name}.wav", wave, 16000, subtype="FLOAT")
     _, results = transcribe.transcribe_files([tmp_path / "quiet.wav", tmp_path / "loud.wav"], progress=False,
-                                             pack=pack, hearings=3)
+                                             pack=pack, hearings=4)
     (quiet, _), (loud, _) = results
-    assert quiet["too_quiet"] and quiet["hearings"] == ["", "", ""]
-    assert loud["hearings"] == ["n16000", "n17600", "n14400"] and not loud.get("too_quiet")
+    assert quiet["too_quiet"] and quiet["hearings"] == ["", "", "", ""]
+    assert loud["hearings"] == ["n16000", "n17600", "t16000", "n14400"] and not loud.get("too_quiet")
     if pack:  # packed clips are judged before the recognizer hears them; a streamed one only once it has
-        assert sorted(sent) == [14400, 16000, 17600]
+        assert sorted(sent) == [14400, 16000, 16000, 17600]
 
 
 def test_a_streamed_clip_is_stretched_as_the_whole_wave_is():
@@ -1396,13 +1405,13 @@ def test_a_run_that_finds_some_hearings_cached_times_only_the_ones_it_heard(tmp_
     assert once[0][0]["heard_s"] == 1.0
     _, thrice = transcribe.transcribe_files([tmp_path / "a.wav"], cache_dir=tmp_path / "c", progress=False, hearings=3)
     r = thrice[0][0]
-    assert not r["cached"] and r["heard_s"] == pytest.approx(1.1 + 0.9)  # the two new speeds, not the cached one
+    assert not r["cached"] and r["heard_s"] == pytest.approx(1.1 + 1.0)  # the two new hearings, not the cached one
     _, again = transcribe.transcribe_files([tmp_path / "a.wav"], cache_dir=tmp_path / "c", progress=False, hearings=3)
     assert again[0][0]["cached"] and again[0][0]["heard_s"] == 0.0
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_three_hearings_load_the_recognizer_once_per_process_not_once_per_speed(tmp_path, monkeypatch, workers):
+def test_four_hearings_load_each_recognizer_once_per_process_not_once_per_speed(tmp_path, monkeypatch, workers):
     """Each speed's pass started its own pool, so every worker loaded Whisper again (a process start and a
     model load per worker and speed). The pool here is an in-process stand-in that runs the real tasks,
     since monkeypatching does not reach spawned workers."""
@@ -1412,7 +1421,7 @@ def test_three_hearings_load_the_recognizer_once_per_process_not_once_per_speed(
     fake_packed_recognizer(monkeypatch, sent)
     fake = transcribe.make_recognizer
     monkeypatch.setattr(transcribe, "make_recognizer",
-                        lambda asr, model, load=True: (loads.append(load), fake(asr, model, load))[1])
+                        lambda asr, model=None, load=True: (loads.append((asr, load)), fake(asr, model, load))[1])
 
     in_process_pool(monkeypatch, pools)
     rng = np.random.default_rng(1)
@@ -1420,16 +1429,18 @@ def test_three_hearings_load_the_recognizer_once_per_process_not_once_per_speed(
     for k, n in enumerate((16000, 24000, 20000)):
         sf.write(tmp_path / f"{k}.wav", (0.1 * rng.standard_normal(n)).astype(np.float32), 16000)
         paths.append(tmp_path / f"{k}.wav")
-    _, results = transcribe.transcribe_files(paths, progress=False, workers=workers, hearings=3)
-    assert [r["hearings"] for r, _ in results] == [[f"n{n}", f"n{round(n * 1.1)}", f"n{round(n * 0.9)}"]
+    _, results = transcribe.transcribe_files(paths, progress=False, workers=workers, hearings=4)
+    assert [r["hearings"] for r, _ in results] == [[f"n{n}", f"n{round(n * 1.1)}", f"t{n}", f"n{round(n * 0.9)}"]
                                                    for n in (16000, 24000, 20000)]
-    assert loads.count(True) == workers  # one load per process, for all three speeds
+    # one load per process of each model: Whisper base for all three speeds, the second model once
+    assert loads.count(("whisper-base", True)) == loads.count((transcribe.SECOND_ASR, True)) == workers
+    assert len([a for a, load in loads if load]) == 2 * workers
     assert pools == ([] if workers == 1 else [2])
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_the_fourth_hearing_is_the_second_model_as_it_is_cached_apart(tmp_path, monkeypatch, workers):
-    """Hearing four is the clip as it is, heard by Whisper tiny.en (transcribe.SECOND_ASR), not the run's own
+def test_the_third_hearing_is_the_second_model_as_it_is_cached_apart(tmp_path, monkeypatch, workers):
+    """Hearing three is the clip as it is, heard by Whisper tiny.en (transcribe.SECOND_ASR), not the run's own
     recognizer at another speed; its transcript is cached under its own recognizer, so the first hearing's
     cache entry (same clip, same speed) is neither read for it nor overwritten by it."""
     import transcribe
@@ -1453,13 +1464,13 @@ def test_the_fourth_hearing_is_the_second_model_as_it_is_cached_apart(tmp_path, 
     sf.write(tmp_path / "a.wav", (0.1 * np.random.default_rng(2).standard_normal(16000)).astype(np.float32), 16000)
     _, results = transcribe.transcribe_files([tmp_path / "a.wav"], cache_dir=tmp_path / "c", progress=False,
                                              workers=workers, hearings=4)
-    assert results[0][0]["hearings"] == ["base16000", "base17600", "base14400", "tiny16000"]
+    assert results[0][0]["hearings"] == ["base16000", "base17600", "tiny16000", "base14400"]
     assert ("whisper-tiny-en", False) in made  # its package and digest checked before any clip
     assert made.count((transcribe.SECOND_ASR, True)) == workers  # loaded once per process, as it starts
     _, again = transcribe.transcribe_files([tmp_path / "a.wav"], cache_dir=tmp_path / "c", progress=False,
                                            workers=workers, hearings=4)
     assert again[0][0]["cached"] and again[0][0]["hearings"] == results[0][0]["hearings"]
-    # infer.py's path: the same four, with the second model loaded once for every file it scores
+    # infer.py's path: the same four hearings, with the second model loaded once for every file it scores
     made.clear()
     others = transcribe.other_recognizers("whisper-base", 4)
     for _ in range(2):
@@ -1469,27 +1480,27 @@ def test_the_fourth_hearing_is_the_second_model_as_it_is_cached_apart(tmp_path, 
     assert made == [(transcribe.SECOND_ASR, True)]
 
 
-def test_whisper_tiny_en_as_the_runs_own_recognizer_is_not_heard_twice_as_its_fourth_hearing(tmp_path, monkeypatch):
-    """With --asr whisper-tiny-en the fourth hearing would be the first again: the same model, speed and cache
+def test_whisper_tiny_en_as_the_runs_own_recognizer_is_not_heard_twice_as_its_third_hearing(tmp_path, monkeypatch):
+    """With --asr whisper-tiny-en the third hearing would be the first again: the same model, speed and cache
     entry, counted twice in the mean. Refused, in words, before anything is heard."""
     import transcribe
 
     monkeypatch.setattr(transcribe, "make_recognizer", lambda asr, model=None, load=True: (f"id-{asr}", None))
     sf.write(tmp_path / "a.wav", np.zeros(1600, np.float32), 16000)
-    with pytest.raises(transcribe.HelmitError, match="at most 3 times"):
-        transcribe.transcribe_files([tmp_path / "a.wav"], asr="whisper-tiny-en", progress=False, hearings=4)
-    with pytest.raises(transcribe.HelmitError, match="at most 3 times"):
+    with pytest.raises(transcribe.HelmitError, match="at most 2 times: hearing 3 is whisper-tiny-en itself"):
+        transcribe.transcribe_files([tmp_path / "a.wav"], asr="whisper-tiny-en", progress=False, hearings=3)
+    with pytest.raises(transcribe.HelmitError, match="at most 2 times"):
         transcribe.other_recognizers("whisper-tiny-en", 4)
-    assert transcribe.other_recognizers("whisper-tiny-en", 3) == {}
-    with pytest.raises(transcribe.HelmitError, match="at most 3 times"):
-        transcribe.heard_transcript(tmp_path / "a.wav", "id-whisper-tiny-en", None, hearings=4)
+    assert transcribe.other_recognizers("whisper-tiny-en", 2) == {}
+    with pytest.raises(transcribe.HelmitError, match="at most 2 times"):
+        transcribe.heard_transcript(tmp_path / "a.wav", "id-whisper-tiny-en", None, hearings=3)
 
 
 def test_whisper_tiny_en_is_the_installed_package_checked_by_digest(monkeypatch):
     import recognizers
     from transcribe import HEARINGS, SECOND_ASR
 
-    assert HEARINGS[3] == (1.0, SECOND_ASR) and SECOND_ASR == "whisper-tiny-en"
+    assert HEARINGS[2] == (1.0, SECOND_ASR) and SECOND_ASR == "whisper-tiny-en"
     asr_id, none = recognizers.make_recognizer(SECOND_ASR, load=False)
     assert none is None and asr_id.endswith(f"/whisper-tiny.en-{recognizers.WHISPER_TINY_EN_SHA256[:12]}")
     assert recognizers.recognizer_of(asr_id) == SECOND_ASR
@@ -1503,7 +1514,7 @@ def test_whisper_tiny_en_is_the_installed_package_checked_by_digest(monkeypatch)
 
 def test_a_second_model_that_fails_to_load_stops_the_run_before_any_clip_is_heard(tmp_path, monkeypatch):
     """Workers load every model their hearings need as they start. Loaded on first use instead, tiny.en's
-    failure came only after every clip's first three hearings, three quarters of the run."""
+    failure came only after every clip's first two hearings, two thirds of the run."""
     import transcribe
 
     sent = []
@@ -1520,21 +1531,29 @@ def test_a_second_model_that_fails_to_load_stops_the_run_before_any_clip_is_hear
     in_process_pool(monkeypatch)
     sf.write(tmp_path / "a.wav", (0.1 * np.random.default_rng(3).standard_normal(16000)).astype(np.float32), 16000)
     with pytest.raises(transcribe.HelmitError, match="failed to load.*out of memory"):
-        transcribe.transcribe_files([tmp_path / "a.wav"], progress=False, workers=2, hearings=4)
+        transcribe.transcribe_files([tmp_path / "a.wav"], progress=False, workers=2, hearings=3)
     assert sent == []  # nothing heard before the error
 
 
 def test_a_fused_model_records_how_its_clips_were_heard_and_warns_when_this_version_hears_them_otherwise(capsys):
-    """A fused model fit on four hearings depends on the fourth's model (tiny.en, by digest): fusion.json records
+    """A fused model fit on three hearings depends on the third's model (tiny.en, by digest): fusion.json records
     each hearing's speed and second recognizer, and scoring warns when HEARINGS no longer hears them so."""
     from fused_model import fusion_hearings
     from transcribe import hearing_ways
 
     ways = hearing_ways(4)
-    assert ways[:3] == [[1.0, None], [1.1, None], [0.9, None]] and "whisper-tiny.en-1a5afae06a4d" in ways[3][1]
+    assert ways[:2] == [[1.0, None], [1.1, None]] and ways[3] == [0.9, None]
+    assert ways[2][0] == 1.0 and "whisper-tiny.en-1a5afae06a4d" in ways[2][1]
     fused = {"hearings": 4, "fusion": {"hearing_ways": ways}}
     assert fusion_hearings(fused, "f") == 4 and capsys.readouterr().err == ""
-    fused["fusion"]["hearing_ways"] = ways[:3] + [[1.0, "faster-whisper-1.2.1/another-model-0123456789ab"]]
-    assert fusion_hearings(fused, "f") == 4 and "hears them as" in capsys.readouterr().err
-    assert fusion_hearings(fused, "f", 3) == 3 and "hears them as" not in capsys.readouterr().err  # three: unchanged
-    assert fusion_hearings({"hearings": 3, "fusion": {}}, "f") == 3 and capsys.readouterr().err == ""  # older models
+    # fit when the second model was the fourth hearing: the same four, and a clip's score is their mean
+    fused["fusion"]["hearing_ways"] = [ways[0], ways[1], ways[3], ways[2]]
+    assert fusion_hearings(fused, "f") == 4 and capsys.readouterr().err == ""
+    assert fusion_hearings(fused, "f", 3) == 3 and "hears them as" in capsys.readouterr().err  # not its first three
+    other = [1.0, "faster-whisper-1.2.1/another-model-0123456789ab"]
+    fused = {"hearings": 3, "fusion": {"hearing_ways": ways[:2] + [other]}}
+    assert fusion_hearings(fused, "f") == 3 and "hears them as" in capsys.readouterr().err
+    assert fusion_hearings(fused, "f", 2) == 2 and "hears them as" not in capsys.readouterr().err  # two: unchanged
+    # older models, fit before the ways were recorded, heard each clip at three speeds of the one recognizer
+    assert fusion_hearings({"hearings": 3, "fusion": {}}, "f") == 3 and "[0.9, None]" in capsys.readouterr().err
+    assert fusion_hearings({"hearings": 2, "fusion": {}}, "f") == 2 and capsys.readouterr().err == ""
