@@ -8,6 +8,7 @@
 
 fusion.py writes it; infer.py and infer_dataset.py take it with --fusion. Scoring imports no torch.
 """
+import collections
 import json
 import math
 import shutil
@@ -17,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 import text_model
-from transcribe import HEARINGS, hearing_ways
+from recognizers import make_recognizer
+from transcribe import HEARINGS, SECOND_ASR, hearing_ways
 from utils_io import HelmitError, file_sha256
 
 FORMAT = "helmit-fused-model"
@@ -163,10 +165,6 @@ UNSURE_HELP = ("with --fusion: warn of a clip whose Whisper words were heard wit
                "0.89 above it; a warning, never a change of decision)")
 
 
-# How clips were heard before fusion.json recorded it: Whisper at 1.0x, 1.1x and 0.9x as long, in that order.
-OLD_HEARING_WAYS = [[1.0, None], [1.1, None], [0.9, None]]
-
-
 def fusion_hearings(fused, fusion_path, hearings=None):
     """How many times to hear each clip: `hearings` (--hearings), else as many times as the fusion was fit
     on; a warning when they differ."""
@@ -174,19 +172,27 @@ def fusion_hearings(fused, fusion_path, hearings=None):
     if chosen != fused["hearings"]:
         print(f"warning: {fusion_path} was fit on text scores averaged over {fused['hearings']} hearing(s) of each clip, "
               f"and this run hears each clip {chosen} time(s): its calibration may sit off", file=sys.stderr)
-    # recorded since a second model first heard clips; before, every hearing was the run's own recognizer at a speed
-    fit_ways = fused["fusion"].get("hearing_ways") or OLD_HEARING_WAYS[:fused["hearings"]]
-    n = min(chosen, fused["hearings"])
-    now = hearing_ways(n)
-    if _ways(fit_ways[:n]) != _ways(now):  # a clip's score is the mean over its hearings: their order is no change
+    fit_ways = fused["fusion"].get("hearing_ways") or old_hearing_ways(fused["hearings"])
+    now = hearing_ways(chosen)
+    # A clip's score is the mean over its hearings, so their order is no change. Fewer hearings than the fit
+    # (the count warning above) should be among the fit's; more should hold all of them.
+    fit, heard = collections.Counter(_ways(fit_ways)), collections.Counter(_ways(now))
+    if (heard - fit) if chosen <= fused["hearings"] else (fit - heard):
         print(f"warning: {fusion_path} was fit on clips heard as {fit_ways} ([speed, second recognizer]), and this "
               f"version of Helmit hears them as {now}: its calibration may sit off (refit it: fusion.py)",
               file=sys.stderr)
     return chosen
 
 
+def old_hearing_ways(hearings):
+    """How a fused model fit before fusion.json recorded its hearing_ways heard clips: Whisper at 1.0x, 1.1x and
+    0.9x as long, and (fit on four) the clip as it is by the second model, in that order."""
+    ways = [[1.0, None], [1.1, None], [0.9, None]][:hearings]
+    return ways + [[1.0, make_recognizer(SECOND_ASR, load=False)[0]]] if hearings == 4 else ways
+
+
 def _ways(ways):
-    return sorted((float(speed), by or "") for speed, by in ways)
+    return [(float(speed), by or "") for speed, by in ways]
 
 
 def check_unsure_below(value):

@@ -180,6 +180,12 @@ def run_hearings(asr, hearings):
     return chosen
 
 
+def default_hearings(asr):
+    """DEFAULT_HEARINGS for a run whose own recognizer is `asr`, less any hearing that would be `asr` again
+    (--asr whisper-tiny-en: 2, since its third hearing would be its first)."""
+    return next((i for i, (_, by) in enumerate(HEARINGS[:DEFAULT_HEARINGS]) if by == asr), DEFAULT_HEARINGS)
+
+
 def other_recognizers(asr, hearings, load=True):
     """{name: (id, transcribe, or None when not `load`)} of the recognizers other than `asr` that the first
     `hearings` need: each checked now (package, digest), so a missing one fails before any clip is heard."""
@@ -443,14 +449,18 @@ def read_transcripts(path):
 
 
 def add_hearings_arg(p, for_fusion=False, default=DEFAULT_HEARINGS):
+    """--hearings; with for_fusion its default is None (as many as the fused model was fit on), and with
+    default=None it is None too, for the caller to resolve with default_hearings(asr)."""
     p.add_argument("--hearings", type=int, choices=range(1, len(HEARINGS) + 1), default=None if for_fusion else default,
                    help=("with --fusion: " if for_fusion else "") +
                         "hear each clip this many times: 1 as it is; 2 also slowed to play 1.1x as long; 3 also as it "
                         "is by a second model, Whisper tiny.en; 4 also sped up to 0.9x. The text model averages its "
-                        "score over the hearings: three read 0.5-6.6 points of balanced accuracy above one on every "
-                        "spoken set tried, and 4 read as well as 3 on the set written to test it, for about 1.3x "
-                        "their time (insights.md)"
-                        + (" (default: as many as the fusion was fit on)" if for_fusion else " (default: %(default)s)"))
+                        "score over the hearings: three speeds of Whisper base read 0.5-6.6 points of balanced "
+                        "accuracy above one hearing on every spoken set tried, and the default 3 read as well as 4 "
+                        "on the set written to test them, for about three quarters of the time (insights.md)"
+                        + (" (default: as many as the fusion was fit on)" if for_fusion else
+                           f" (default: {DEFAULT_HEARINGS}; 2 with --asr {SECOND_ASR}, whose third hearing would be "
+                           "its first)" if default is None else " (default: %(default)s)"))
 
 
 def parse_args(argv=None):
@@ -467,11 +477,13 @@ def parse_args(argv=None):
     p.add_argument("--workers", type=int, default=usable_cores(),
                    help="parallel recognizer processes (default: one per core this process may use, here "
                         "%(default)s)")
-    add_hearings_arg(p)
+    add_hearings_arg(p, default=None)
     p.add_argument("--overwrite", action="store_true", help="replace an existing --output_csv")
     args = p.parse_args(argv)
     if args.workers < 1:
         p.error("--workers must be >= 1")
+    if args.hearings is None:
+        args.hearings = default_hearings(args.asr)
     return args
 
 

@@ -1,5 +1,5 @@
 """Fused scoring end to end: infer_dataset.py --fusion with packed Whisper windows against one clip per
-window (today's path before packing), and the default hearings of each clip (four) against one, in the
+window (today's path before packing), and the default hearings of each clip (transcribe.DEFAULT_HEARINGS) against one, in the
 same run, interleaved; word recall of each; memory.
 
     .venv/bin/python bench/bench_fused.py [--rounds 2]      # part of `make bench`

@@ -58,11 +58,14 @@ def test_a_run_of_five_words_is_found_whatever_the_case_and_punctuation():
 @pytest.mark.parametrize("name", [*eval_text.PARTS, *(f"pairs_{p}" for p in eval_text.PAIR_PARTS)])
 def test_each_spoken_set_is_its_written_set_as_heard(name):
     """Every part and every minimal-pairs file: the spoken file says the same items, with their labels
-    (and pair ids), and `text` there is what the recognizer heard."""
+    (and pair ids), and `text` there is what the recognizer heard, as often as fused scoring hears a clip."""
+    from transcribe import DEFAULT_HEARINGS
+
     sets = eval_text.benchmark_sets()
     said = {r["id"]: r for r in sets[name]}
     heard = sets[f"{name}_spoken"]
     assert sorted(r["id"] for r in heard) == sorted(said)
+    assert {len(r["hearings"]) for r in heard} == {DEFAULT_HEARINGS}  # heard as fused scoring hears a clip
     for r in heard:
         w = said[r["id"]]
         assert (r["spoken_text"], r["label"], r["category"], r.get("pair")) == \
