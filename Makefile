@@ -17,7 +17,7 @@ help:
 	@echo "make test   - run the test suite (installs what it needs)"
 	@echo "make text-model - the full text model (runs/text_model, 14-min budget), scored on the frozen text benchmark"
 	@echo "make text-model-mpnet - the larger encoder's text model (runs/text_model_mpnet, ~25 min): more accurate, slower"
-	@echo "make text-asr   - respeak and retranscribe the recognizer-noise training text, the spoken benchmark and pairs (these heard three times; ~110 min)"
+	@echo "make text-asr   - respeak and retranscribe the recognizer-noise training text, the spoken benchmark and pairs (these heard four times; ~110 min)"
 	@echo "make cv     - 5-fold cross-validation of the CNN on the 100-clip built-in corpus (~1.5 min)"
 	@echo "make heldout - train on a 2,000-clip corpus, test on its held-out voices and wording (~30 min)"
 	@echo "make fusion-heldout - fused scoring of the 400 held-out clips of the 2,000-clip corpus (after make heldout)"
@@ -86,21 +86,21 @@ text-asr: $(STAMP)
 	$(PY) speak_text.py --generated 2000 --voices train --seed 2 --output_csv textdata/espeak_whisper_train_3.csv --overwrite
 	$(PY) speak_text.py --input_csv textdata/handwritten.csv --voices train --seed 11 \
 		--output_csv textdata/espeak_whisper_train_written.csv --overwrite
-	$(PY) speak_text.py --input_csv eval/text_benchmark_part1.csv --voices heldout --seed 1 --hearings 3 \
+	$(PY) speak_text.py --input_csv eval/text_benchmark_part1.csv --voices heldout --seed 1 --hearings 4 \
 		--output_csv eval/text_benchmark_part1_spoken.csv --overwrite
-	$(PY) speak_text.py --input_csv eval/text_benchmark_part2.csv --voices heldout --seed 2 --hearings 3 \
+	$(PY) speak_text.py --input_csv eval/text_benchmark_part2.csv --voices heldout --seed 2 --hearings 4 \
 		--output_csv eval/text_benchmark_part2_spoken.csv --overwrite
-	$(PY) speak_text.py --input_csv eval/text_pairs_part1.csv --voices heldout --seed 3 --hearings 3 \
+	$(PY) speak_text.py --input_csv eval/text_pairs_part1.csv --voices heldout --seed 3 --hearings 4 \
 		--output_csv eval/text_pairs_part1_spoken.csv --overwrite
-	$(PY) speak_text.py --input_csv eval/text_pairs_part2.csv --voices heldout --seed 4 --hearings 3 \
+	$(PY) speak_text.py --input_csv eval/text_pairs_part2.csv --voices heldout --seed 4 --hearings 4 \
 		--output_csv eval/text_pairs_part2_spoken.csv --overwrite
-	$(PY) speak_text.py --input_csv eval/text_benchmark_part3.csv --voices heldout --seed 5 --hearings 3 \
+	$(PY) speak_text.py --input_csv eval/text_benchmark_part3.csv --voices heldout --seed 5 --hearings 4 \
 		--output_csv eval/text_benchmark_part3_spoken.csv --overwrite
-	$(PY) speak_text.py --input_csv eval/text_benchmark_part4.csv --voices heldout --seed 6 --hearings 3 \
+	$(PY) speak_text.py --input_csv eval/text_benchmark_part4.csv --voices heldout --seed 6 --hearings 4 \
 		--output_csv eval/text_benchmark_part4_spoken.csv --overwrite
-	$(PY) speak_text.py --input_csv eval/text_benchmark_part5.csv --voices heldout --seed 7 --hearings 3 \
+	$(PY) speak_text.py --input_csv eval/text_benchmark_part5.csv --voices heldout --seed 7 --hearings 4 \
 		--output_csv eval/text_benchmark_part5_spoken.csv --overwrite
-	$(PY) speak_text.py --input_csv eval/text_benchmark_part6.csv --voices heldout --seed 8 --hearings 3 \
+	$(PY) speak_text.py --input_csv eval/text_benchmark_part6.csv --voices heldout --seed 8 --hearings 4 \
 		--output_csv eval/text_benchmark_part6_spoken.csv --overwrite
 
 ASR ?= whisper-base

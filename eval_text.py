@@ -7,8 +7,8 @@ violence, idioms, banter, people reporting abuse, safety advice, films and news)
 written after part 1 and nothing was tuned on it; parts 3 to 6 by more authors, later still, who never
 read this repository. Each part is scored as written (`clean`) and, when
 eval/text_benchmark_part{N}_spoken.csv exists, as spoken by held-out espeak-ng voices and
-transcribed by the default recognizer (speak_text.py), each clip heard three times as fused scoring
-hears it (transcribe.py --hearings: as it is, slowed, and by Whisper tiny.en). The minimal pairs (eval/text_pairs_part{1,2}.csv)
+transcribed by the default recognizer (speak_text.py), each clip heard four times as fused scoring
+hears it (transcribe.py --hearings: as it is, slowed, by Whisper tiny.en, and sped up). The minimal pairs (eval/text_pairs_part{1,2}.csv)
 set each harmful text beside a safe twin that keeps its shape and changes the few words that carry the
 harm ("I'm going to hurt you after school" / "... help you ..."). Beside them: the generator's held-out
 structures, and real everyday chat from conversations training never reads (chat_corpus.py; all

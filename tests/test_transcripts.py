@@ -160,10 +160,10 @@ def test_whisper_base_is_rebuilt_from_its_packages_and_hears_the_words(spoken_co
         assert len(set(said) & set(heard)) >= 0.6 * len(set(said)), (text, rows[rel]["text"])
         words = json.loads(rows[rel]["words"])
         assert all(0 <= w[1] <= w[2] <= float(rows[rel]["duration_s"]) + 0.05 for w in words)
-        # heard three times by default (--hearings): as it is, slowed, and by Whisper tiny.en (installed from PyPI
-        # too), each hearing most of the words
+        # heard four times by default (--hearings): as it is, slowed, by Whisper tiny.en (installed from PyPI
+        # too), and sped up, each hearing most of the words
         hearings = json.loads(rows[rel]["hearings"])
-        assert len(hearings) == 3 and hearings[0] == rows[rel]["text"]
+        assert len(hearings) == 4 and hearings[0] == rows[rel]["text"]
         assert all(len(set(said) & set(text_model.normalise_text(h).split())) >= 0.5 * len(set(said)) for h in hearings)
 
 
@@ -1492,9 +1492,9 @@ def test_whisper_tiny_en_as_the_runs_own_recognizer_is_not_heard_twice_as_its_th
     with pytest.raises(transcribe.HelmitError, match="at most 2 times"):
         transcribe.other_recognizers("whisper-tiny-en", 4)
     assert transcribe.other_recognizers("whisper-tiny-en", 2) == {}
-    # unasked, such a run hears each clip twice; the default run hears three times
-    assert transcribe.parse_args(["--asr", "whisper-tiny-en"]).hearings == 2 and transcribe.parse_args([]).hearings == 3
-    assert transcribe.parse_args(["--asr", "pocketsphinx"]).hearings == 3
+    # unasked, such a run hears each clip twice; the default run hears four times
+    assert transcribe.parse_args(["--asr", "whisper-tiny-en"]).hearings == 2 and transcribe.parse_args([]).hearings == 4
+    assert transcribe.parse_args(["--asr", "pocketsphinx"]).hearings == 4
     with pytest.raises(transcribe.HelmitError, match="at most 2 times"):
         transcribe.heard_transcript(tmp_path / "a.wav", "id-whisper-tiny-en", None, hearings=3)
 
