@@ -185,8 +185,8 @@ def fusion_hearings(fused, fusion_path, hearings=None):
 
 
 def old_hearing_ways(hearings):
-    """How a fused model fit before fusion.json recorded its hearing_ways heard clips: Whisper at 1.0x, 1.1x and
-    0.9x as long, and (fit on four) the clip as it is by the second model, in that order."""
+    """How a fused model fit before fusion.json recorded its hearing_ways heard clips: its own recognizer at 1.0x,
+    1.1x and 0.9x as long, and (fit on four) the clip as it is by the second model, in that order."""
     ways = [[1.0, None], [1.1, None], [0.9, None]][:hearings]
     return ways + [[1.0, make_recognizer(SECOND_ASR, load=False)[0]]] if hearings == 4 else ways
 

@@ -151,7 +151,7 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=0, help="voices and acoustics, and --generated text (default: %(default)s)")
     p.add_argument("--workers", type=int, default=2, help="parallel processes (default: %(default)s)")
     # one hearing by default: the transcripts that train the text model are one hearing's; the spoken benchmark is
-    # made with the fused default's three (Makefile's text-asr)
+    # made with the fused default's four (Makefile's text-asr)
     add_hearings_arg(p, default=1)
     p.add_argument("--overwrite", action="store_true", help="replace an existing --output_csv")
     p.add_argument("--only_new", action="store_true",

@@ -11,8 +11,9 @@ end to end (text_encoder.py), on:
   (textdata/handwritten.csv), joined to the generated sentences `--written_copies` (3) times, and (`--twins`) a
   safe twin of 3,695 of their 3,773 harmful ones, its frame kept and its harm taken out
   (textdata/handwritten_twins.csv), joined `--twin_copies` (2) times; with their recognizer transcripts below,
-  they lifted the benchmark's minimal pairs from 41% to 67-69% decided right, its three parts by 1.2-3.9 points
-  clean and 1.9-4.2 spoken (means over three seeds each; insights.md);
+  the first 22 authors' lifted the benchmark's minimal pairs from 41% to 67-69% decided right, its first three
+  parts by 1.2-3.9 points clean and 1.9-4.2 spoken (means over three seeds each), and the last eight part 6 by
+  1.5 points clean and 1 spoken (two seeds; insights.md);
 - real everyday chat between people (`--chat`, chat_corpus.py), as safe text and around harmful
   sentences: taught on the generator's everyday talk alone, the model flagged 24% of what people
   actually say to each other (held-out conversations; insights.md);

@@ -28,8 +28,8 @@ def test_every_part_covers_each_harm_everyday_talk_and_hard_negatives(part):
         assert r["label"] == ("1" if r["category"] in HARMS else "0"), r["id"]
         assert r["category"] in HARMS + eval_text.SAFE, r["id"]
     counts = collections.Counter(r["category"] for r in rows)
-    # parts 5 and 6 lost more of their harms and hard negatives to the filter against the other parts (a run of
-    # five words shared): part 5 kept 25 grooming items and 93 hard negatives, part 6 23 grooming and 28 threats
+    # parts 5 and 6 lost more rows to the filter against the other parts (a run of five words shared): part 5
+    # kept 25 grooming items and 93 hard negatives, part 6 23 grooming items and 28 threats
     harm_least, hard_least = {"part5": (25, 90), "part6": (20, 100)}.get(part, (35, 100))
     assert min(counts[c] for c in HARMS) >= harm_least and counts["everyday"] >= 100
     assert counts["hard_negative"] >= hard_least

@@ -1539,8 +1539,8 @@ def test_a_second_model_that_fails_to_load_stops_the_run_before_any_clip_is_hear
 
 
 def test_a_fused_model_records_how_its_clips_were_heard_and_warns_when_this_version_hears_them_otherwise(capsys):
-    """A fused model fit on three hearings depends on the third's model (tiny.en, by digest): fusion.json records
-    each hearing's speed and second recognizer, and scoring warns when HEARINGS no longer hears them so."""
+    """A fused model fit on three or four hearings depends on the third's model (tiny.en, by digest): fusion.json
+    records each hearing's speed and second recognizer, and scoring warns when HEARINGS no longer hears them so."""
     from fused_model import fusion_hearings
     from transcribe import hearing_ways
 
@@ -1558,6 +1558,11 @@ def test_a_fused_model_records_how_its_clips_were_heard_and_warns_when_this_vers
     fused = {"hearings": 3, "fusion": {"hearing_ways": ways[:2] + [other]}}
     assert fusion_hearings(fused, "f") == 3 and "hears them as" in capsys.readouterr().err
     assert fusion_hearings(fused, "f", 2) == 2 and "hears them as" not in capsys.readouterr().err  # two: unchanged
+    err = (fusion_hearings(fused, "f", 4), capsys.readouterr().err)[1]  # more than the fit: its own must be among them
+    assert "averaged over 3 hearing(s)" in err and "hears them as" in err
+    fused["fusion"]["hearing_ways"] = ways[:3]
+    err = (fusion_hearings(fused, "f", 4), capsys.readouterr().err)[1]
+    assert "averaged over 3 hearing(s)" in err and "hears them as" not in err
     # older models, fit before the ways were recorded: three speeds of the one recognizer, and tiny.en fourth
     assert fusion_hearings({"hearings": 3, "fusion": {}}, "f") == 3 and "[0.9, None]" in capsys.readouterr().err
     assert fusion_hearings({"hearings": 2, "fusion": {}}, "f") == 2 and capsys.readouterr().err == ""
