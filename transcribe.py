@@ -154,8 +154,7 @@ def heard_transcript(path, asr_id, transcribe, cache_dir=None, hearings=1, other
     for speed, by in HEARINGS[1:hearings]:
         by_id, by_transcribe = _recognizer(others, by) if by else (asr_id, transcribe)
         if by and by_id == asr_id:
-            most = HEARINGS.index((speed, by))
-            raise HelmitError(_SAME_MODEL.format(by=by, most=most, nth=most + 1))
+            raise _same_model(by)
         again.append((speed, by_id, by_transcribe))
     out = transcript_of(path, asr_id, transcribe, cache_dir)
     for speed, by_id, by_transcribe in again:
@@ -173,12 +172,17 @@ def _most_hearings(asr):
     return next((i for i, (_, by) in enumerate(HEARINGS) if by is not None and by == asr), len(HEARINGS))
 
 
+def _same_model(asr):
+    """The refusal of a run whose own recognizer `asr` would also make one of its later hearings."""
+    most = _most_hearings(asr)
+    return HelmitError(_SAME_MODEL.format(by=asr, most=most, nth=most + 1))
+
+
 def run_hearings(asr, hearings):
     """HEARINGS[:hearings] for a run whose own recognizer is `asr`. Raises HelmitError when one of them would be
     that recognizer again, at the speed it already hears."""
-    most = _most_hearings(asr)
-    if hearings > most:
-        raise HelmitError(_SAME_MODEL.format(by=asr, most=most, nth=most + 1))
+    if hearings > _most_hearings(asr):
+        raise _same_model(asr)
     return HEARINGS[:max(1, hearings)]
 
 
