@@ -165,22 +165,23 @@ UNSURE_HELP = ("with --fusion: warn of a clip whose Whisper words were heard wit
                "0.89 above it; a warning, never a change of decision)")
 
 
-def fusion_hearings(fused, fusion_path, hearings=None):
+def fusion_hearings(fused, fusion_path, hearings=None, ways=None, heard_in=None):
     """How many times to hear each clip: `hearings` (--hearings), else as many times as the fusion was fit
-    on; a warning when they differ."""
+    on; a warning when they differ, or when the clips are heard in other ways than the fit's: this version's
+    HEARINGS, or `ways` as a transcripts file `heard_in` records them (transcribe.transcripts_ways)."""
     chosen = fused["hearings"] if hearings is None else hearings
     if chosen != fused["hearings"]:
         print(f"warning: {fusion_path} was fit on text scores averaged over {fused['hearings']} hearing(s) of each clip, "
               f"and this run hears each clip {chosen} time(s): its calibration may sit off", file=sys.stderr)
     fit_ways = fused["fusion"].get("hearing_ways") or old_hearing_ways(fused["hearings"])
-    now = hearing_ways(chosen)
+    now = hearing_ways(chosen) if ways is None else ways
     # A clip's score is the mean over its hearings, so their order is no change. Fewer hearings than the fit
     # (the count warning above) should be among the fit's; more should hold all of them.
     fit, heard = collections.Counter(_ways(fit_ways)), collections.Counter(_ways(now))
     if (heard - fit) if chosen <= fused["hearings"] else (fit - heard):
-        print(f"warning: {fusion_path} was fit on clips heard as {fit_ways} ([speed, second recognizer]), and this "
-              f"version of Helmit hears them as {now}: its calibration may sit off (refit it: fusion.py)",
-              file=sys.stderr)
+        these = "this version of Helmit hears them" if ways is None else f"the clips of {heard_in} were heard"
+        print(f"warning: {fusion_path} was fit on clips heard as {fit_ways} ([speed, second recognizer]), and {these} "
+              f"as {now}: its calibration may sit off (refit it: fusion.py)", file=sys.stderr)
     return chosen
 
 

@@ -27,7 +27,7 @@ import numpy as np
 
 import fused_model
 import text_model
-from transcribe import hearing_ways
+from transcribe import transcripts_ways
 from fused_model import combine, logit
 from splits import (SAME_AUDIO, copy_groups, group_ids, group_name, one_class_fold, stratified_folds,
                     warn_case_variants)
@@ -581,6 +581,7 @@ def main(argv=None):
     p_a = np.array([float(r["prob_harmful"]) for r in rows])
     hearings = hearings_count(rows, transcripts, args.transcripts)
     p_t, named = text_scores(rows, transcripts, model, args.transcripts)
+    ways = transcripts_ways([transcripts[r["path"]] for r in rows], args.transcripts)
     digests, unread = fit_digests(rows, Path(args.data_root or Path(args.acoustic_csv).parent))  # before the long part
     groups = clip_groups(rows, digests)
     folds = fold_ids(rows, args.folds, args.seed, groups, digests)
@@ -604,7 +605,7 @@ def main(argv=None):
     asr = {t.get("asr", "") for t in transcripts.values()} - {""}
     # with --adapt, fit on the adapted models' out-of-fold scores, the kind the adapted model will give
     combiner, verdict = fit_fusion(p_a, p_t if p_t_fold is None else p_t_fold, labels, groups, args.seed)
-    fusion = {"combiner": combiner, "threshold": 0.5, "hearings": hearings, "hearing_ways": hearing_ways(hearings),
+    fusion = {"combiner": combiner, "threshold": 0.5, "hearings": hearings, "hearing_ways": ways,
               "asr": sorted(asr)[0] if len(asr) == 1 else ",".join(sorted(asr)),
               "acoustic_at_chance": verdict["at_chance"], "acoustic_rank_test_p": verdict["rank_test_p"],
               "acoustic_cv_log_loss": verdict["cv_log_loss"], "text_adapted": bool(args.adapt),

@@ -249,9 +249,8 @@ def clip_transcripts(args, all_rows, rows, fused):
     """index -> (transcript dict or None, error) for --fusion: read from --transcripts, else recognised
     (cached per file, in parallel)."""
     from recognizers import fusion_recognizer, warn_other_recognizer
-    from transcribe import read_transcripts, transcribe_files
+    from transcribe import read_transcripts, transcribe_files, transcripts_ways
 
-    hearings = fusion_hearings(fused, args.fusion, args.hearings)
     if args.transcripts:
         known = read_transcripts(args.transcripts)
         warn_other_recognizer(fused, args.fusion, {t.get("asr") or "" for t in known.values()} - {""},
@@ -264,13 +263,18 @@ def clip_transcripts(args, all_rows, rows, fused):
             else "run transcribe.py on the same labels.csv")
         found = {r["index"]: known.get(r["path"]) or by_file.get(Path(all_rows[r["index"]]["abspath"]).resolve())
                  for r in rows}
+        hearings = fused["hearings"] if args.hearings is None else args.hearings
         short = next((t for t in found.values() if t and not t.get("error") and len(t["hearings"]) != hearings), None)
         if short:
             raise HelmitError(f"{args.transcripts}: {short['path']} was heard {len(short['hearings'])} time(s), and this "
                               f"run hears each clip {hearings} time(s); transcribe with transcribe.py --hearings "
                               f"{hearings}, or give --hearings {len(short['hearings'])}")
+        # the clips were heard when the file was written: its ways, not this version's, are what the fit meets
+        fusion_hearings(fused, args.fusion, args.hearings, transcripts_ways([t for t in found.values() if t],
+                                                                            args.transcripts), args.transcripts)
         return {i: (t, t.get("error") or "") if t else (None, f"{all_rows[i]['path']}: {missing}")
                 for i, t in found.items()}
+    hearings = fusion_hearings(fused, args.fusion, args.hearings)
     asr, _, _ = fusion_recognizer(fused, args.fusion, args.asr, args.asr_model, load=False)  # the workers load it
     asr_id, results = transcribe_files([all_rows[r["index"]]["abspath"] for r in rows], asr, args.asr_model,
                                        args.cache_dir, args.workers or usable_cores(),

@@ -438,8 +438,52 @@ def parse_hearings(cell, text, where):
     return heard or [text]
 
 
+def parse_hearing_ways(cell, heard, where):
+    """How a transcript's `heard` texts were heard, from its `hearing_ways` cell (transcribe.py writes one with
+    --hearings above 1): [[speed, second recognizer id or None], ...], one per text, or None when the cell is
+    empty (heard once, or written before transcribe.py recorded it). Raises HelmitError naming `where`."""
+    if not cell:
+        return None
+    try:
+        ways = json.loads(cell)
+    except ValueError as e:
+        raise HelmitError(f"{where}: damaged hearing_ways ({e})") from None
+    if not isinstance(ways, list) or not all(
+            isinstance(w, list) and len(w) == 2 and isinstance(w[0], (int, float)) and not isinstance(w[0], bool)
+            and (w[1] is None or isinstance(w[1], str)) for w in ways):
+        raise HelmitError(f"{where}: hearing_ways must be a JSON list of [speed, recognizer or null] pairs, "
+                          f"not {str(cell)[:60]}")
+    if len(ways) != len(heard):
+        raise HelmitError(f"{where}: hearing_ways names {len(ways)} hearing(s) and the hearings column holds "
+                          f"{len(heard)}; the two columns come from different runs (remake the file with transcribe.py)")
+    return [[float(speed), by] for speed, by in ways]
+
+
+def transcripts_ways(transcripts, path):
+    """How the clips of a transcripts file at `path` were heard, [[speed, second recognizer or None], ...]:
+    the hearing_ways its transcripts (row dicts of read_transcripts, all heard as often; failed ones are
+    skipped) record, which must agree, or for a file heard once or written before transcribe.py recorded them,
+    this version's HEARINGS, with a warning when that is a guess. Raises HelmitError."""
+    heard = [t for t in transcripts if not t.get("error")]
+    recorded = {json.dumps(t.get("hearing_ways")) for t in heard}
+    if len(recorded) > 1:
+        raise HelmitError(f"{path}: its clips were heard in different ways ({' and '.join(sorted(recorded)[:2])}); "
+                          "transcribe them all in one run of transcribe.py")
+    ways = heard[0].get("hearing_ways") if heard else None
+    if ways is not None:
+        return ways
+    n = len(heard[0]["hearings"]) if heard else 1
+    if n > 1:
+        print(f"warning: {path} does not say how its clips were heard (it was written before transcribe.py recorded "
+              f"it); taking them as this version hears {n}: {hearing_ways(n)}. A file made with --hearings 3 before "
+              "Whisper tiny.en came third holds three speeds of one recognizer: remake it with transcribe.py",
+              file=sys.stderr)
+    return hearing_ways(n)
+
+
 def read_transcripts(path):
-    """path -> row dict of a transcripts CSV (words parsed). Raises HelmitError naming the row."""
+    """path -> row dict of a transcripts CSV (words, hearings and hearing_ways parsed). Raises HelmitError
+    naming the row."""
     out = {}
     for line, row in csv_rows(path, ("path", "text"), "transcripts file not found (run transcribe.py first)",
                               "not a transcripts CSV"):
@@ -450,6 +494,9 @@ def read_transcripts(path):
         except ValueError as e:
             raise HelmitError(f"{path}:{line}: damaged words or confidence ({e})") from None
         row["hearings"] = parse_hearings(row.get("hearings"), row["text"], f"{path}:{line}")
+        # a failed clip was heard no time: its ways say nothing of it
+        row["hearing_ways"] = None if row.get("error") else parse_hearing_ways(row.get("hearing_ways"), row["hearings"],
+                                                                               f"{path}:{line}")
         out[row["path"]] = row
     return out
 
@@ -511,17 +558,19 @@ def main(argv=None):
                                        pack=not args.one_clip_per_window, hearings=args.hearings)
     wall = time.time() - start
     table, failed = [], 0
+    ways = json.dumps(hearing_ways(args.hearings))  # read by fusion.py and infer_dataset.py --transcripts
     for row, (res, err) in zip(rows, results):
         failed += bool(err)
         res = res or {"text": "", "confidence": "", "words": [], "duration_s": ""}
         table.append({"path": row["path"], "label": row.get("label", ""), "text": res["text"],
                       "confidence": res["confidence"], "words": json.dumps(res["words"]),
                       "duration_s": res["duration_s"], "asr": asr_id, "error": err,
-                      "category": row.get("category", ""), "hearings": json.dumps(res.get("hearings", []))})
+                      "category": row.get("category", ""), "hearings": json.dumps(res.get("hearings", [])),
+                      "hearing_ways": ways})
     # labels.csv's harm category travels with the transcript: train_text.py --transcripts teaches its
     # category head from it
     write_csv(out, table, FIELDS + (["category"] if any("category" in r for r in rows) else [])
-              + (["hearings"] if args.hearings > 1 else []))
+              + (["hearings", "hearing_ways"] if args.hearings > 1 else []))
 
     done = [r for r, _ in results if r]
     def kind(r):  # only "fresh" clips went through the recognizer in this run: the real-time factor's own

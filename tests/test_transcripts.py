@@ -86,6 +86,10 @@ def test_labels_csvs_harm_category_travels_with_the_transcript(spoken_corpus, tm
                "pocketsphinx", "--cache_dir", tmp_path / "cache", "--output_csv", tmp_path / "t.csv")
     [row] = csv.DictReader(open(tmp_path / "t.csv"))
     assert row["category"] == "bullying" and row["text"]
+    from transcribe import DEFAULT_HEARINGS, hearing_ways
+
+    # so does how it was heard (the default hearings), for fusion.py to record
+    assert json.loads(row["hearing_ways"]) == hearing_ways(DEFAULT_HEARINGS) and DEFAULT_HEARINGS > 1
     import train_text
 
     assert train_text.labelled_csv(tmp_path / "t.csv", "--transcripts") == [(row["text"], 1, "bullying")]
@@ -1255,11 +1259,13 @@ def test_the_text_score_of_a_clip_heard_several_times_is_the_mean_of_its_logits(
     assert harm.tolist() == [1.0, -2.0, 0.0] and cat.argmax(1).tolist() == [0, 1, 1]
 
 
-def write_heard(path, rows):
+def write_heard(path, rows, ways=None):
+    """A transcripts CSV with a hearings column, and a hearing_ways one (the same `ways` on every row) if given."""
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["path", "label", "text", "confidence", "words", "duration_s", "asr", "error", "hearings"])
-        w.writerows(rows)
+        w.writerow(["path", "label", "text", "confidence", "words", "duration_s", "asr", "error", "hearings"]
+                   + (["hearing_ways"] if ways is not None else []))
+        w.writerows([r + [json.dumps(ways)] for r in rows] if ways is not None else rows)
 
 
 def test_a_hearings_column_that_does_not_belong_to_its_transcript_is_refused(tmp_path):
@@ -1278,6 +1284,39 @@ def test_a_hearings_column_that_does_not_belong_to_its_transcript_is_refused(tmp
             read_transcripts(tmp_path / "bad.csv")
 
 
+def test_a_hearing_ways_column_is_read_checked_and_must_agree_across_the_file(tmp_path, capsys):
+    from transcribe import hearing_ways, read_transcripts, transcripts_ways
+
+    ways = [[1.0, None], [1.1, None]]
+    row = ["a.wav", 1, "you loser", 0.8, "[]", 1.0, "x", "", json.dumps(["you loser", "you lose her"])]
+    write_heard(tmp_path / "good.csv", [row, ["b.wav", 0, "hi", 0.8, "[]", 1.0, "x", "", json.dumps(["hi", "high"])],
+                                        ["c.wav", 0, "", "", "[]", "", "x", "failed to decode", "[]"]], ways=ways)
+    known = read_transcripts(tmp_path / "good.csv")
+    assert known["a.wav"]["hearing_ways"] == ways and known["c.wav"]["hearing_ways"] is None  # failed: no ways
+    assert transcripts_ways(known.values(), "good.csv") == ways and capsys.readouterr().err == ""
+    for bad, message in (("[[1.0, null]]", "names 1 hearing(s) and the hearings column holds 2"),
+                         ('[[1.0, null], ["fast", null]]', "JSON list of [speed, recognizer or null] pairs"),
+                         ("[[1.0, null], [true, null]]", "JSON list of [speed, recognizer or null] pairs"),
+                         ("[[1.0, null], [1.1, 3]]", "JSON list of [speed, recognizer or null] pairs"),
+                         ("[[1.0, null", "damaged hearing_ways")):
+        write_heard(tmp_path / "bad.csv", [row + [bad]])
+        with open(tmp_path / "bad.csv", "r+") as f:  # write_heard writes one ways for all rows: add the column here
+            text = f.read().replace("hearings\n", "hearings,hearing_ways\n", 1)
+            f.seek(0), f.write(text), f.truncate()
+        with pytest.raises(HelmitError, match=re.escape(f"{tmp_path / 'bad.csv'}:2: ") + ".*" + re.escape(message)):
+            read_transcripts(tmp_path / "bad.csv")
+    # rows of two runs heard in different ways: refused, naming the file
+    mixed = [dict(known["a.wav"]), dict(known["b.wav"], hearing_ways=[[1.0, None], [0.9, None]])]
+    with pytest.raises(HelmitError, match="mixed.csv: its clips were heard in different ways"):
+        transcripts_ways(mixed, "mixed.csv")
+    with pytest.raises(HelmitError, match="heard in different ways"):  # one row records its ways, one does not
+        transcripts_ways([mixed[0], dict(mixed[1], hearing_ways=None)], "mixed.csv")
+    # a file that does not say: this version's ways, with a warning only when heard more than once
+    assert transcripts_ways([dict(mixed[0], hearing_ways=None)], "old.csv") == hearing_ways(2)
+    assert "old.csv does not say how its clips were heard" in capsys.readouterr().err
+    assert transcripts_ways([{"hearings": ["hi"]}], "once.csv") == [[1.0, None]] and capsys.readouterr().err == ""
+
+
 def test_a_fusion_fit_on_three_hearings_scores_clips_heard_three_times(small_text_model, tone_onnx, spoken_corpus,
                                                                          tmp_path):
     """The calibration is fit on text scores averaged over the hearings, so a fused model records how many it
@@ -1291,13 +1330,21 @@ def test_a_fusion_fit_on_three_hearings_scores_clips_heard_three_times(small_tex
     flags = ["--acoustic_csv", root / "acoustic.csv", "--text_model", root / "text.json", "--acoustic_onnx", tone_onnx]
     mixed = run_script("fusion.py", *flags, "--transcripts", root / "mixed.csv", "--out", root / "no", check=False)
     assert mixed.returncode == 1 and "heard different numbers of times (c59.wav: 1, c0.wav: 3)" in mixed.stderr
-    write_heard(root / "heard.csv", rows)
+    # heard as an earlier version heard three times (three speeds of one recognizer), and the file says so
+    speeds = [[1.0, None], [1.1, None], [0.9, None]]
+    write_heard(root / "heard.csv", rows, ways=speeds)
     proc = run_script("fusion.py", *flags, "--transcripts", root / "heard.csv", "--out", root / "fused")
-    assert "the mean over 3 hearings of each clip" in proc.stdout
+    assert "the mean over 3 hearings of each clip" in proc.stdout and "how its clips were heard" not in proc.stderr
     saved = fused_model.load(root / "fused")
     written = json.loads((root / "fused" / "fusion.json").read_text())
     assert saved["hearings"] == 3 and written["hearings"] == 3
-    ways = written["hearing_ways"]  # as it is, slowed, and as it is by the second model, Whisper tiny.en
+    assert written["hearing_ways"] == speeds  # the file's ways, not this version's
+    # a file that does not say: taken as this version hears three times (the second model third), with a warning
+    write_heard(root / "unsaid.csv", rows)
+    unsaid = run_script("fusion.py", *flags, "--transcripts", root / "unsaid.csv", "--out", root / "fused_unsaid",
+                        "--oof_prefix", root / "unsaid_oof")
+    assert f"{root / 'unsaid.csv'} does not say how its clips were heard" in unsaid.stderr
+    ways = json.loads((root / "fused_unsaid" / "fusion.json").read_text())["hearing_ways"]
     assert ways[:2] == [[1.0, None], [1.1, None]] and ways[2][0] == 1.0 and "whisper-tiny.en" in ways[2][1]
     oof = {r["path"]: r for r in csv.DictReader(open(root / "fusion_cv_text_predictions.csv"))}
     assert len(oof) == 60
@@ -1324,14 +1371,23 @@ def test_a_fusion_fit_on_three_hearings_scores_clips_heard_three_times(small_tex
     thrice = root / "thrice.csv"
     write_heard(thrice, [[rel, y, text, 0.8, "[]", 3.0, "pocketsphinx-5.1.1/en-us", "", json.dumps(heard(text))]
                          for rel, (text, y) in SPOKEN.items()])
-    run_script("infer_dataset.py", "--data_root", spoken_corpus, "--labels_csv", labels, "--fusion", root / "fused",
-               "--transcripts", thrice, "--output_csv", root / "p3.csv")
+    # heard as this version hears (the file does not say, so it is taken so): not as the fit's clips were
+    other = run_script("infer_dataset.py", "--data_root", spoken_corpus, "--labels_csv", labels, "--fusion",
+                       root / "fused", "--transcripts", thrice, "--output_csv", root / "p3.csv")
+    assert "does not say how its clips were heard" in other.stderr
+    assert f"the clips of {thrice} were heard as [[1.0, None], [1.1, None], [1.0, " in other.stderr
+    write_heard(thrice, [[rel, y, text, 0.8, "[]", 3.0, "pocketsphinx-5.1.1/en-us", "", json.dumps(heard(text))]
+                         for rel, (text, y) in SPOKEN.items()], ways=speeds[::-1])  # the fit's ways, in another order
+    same = run_script("infer_dataset.py", "--data_root", spoken_corpus, "--labels_csv", labels, "--fusion",
+                      root / "fused", "--transcripts", thrice, "--output_csv", root / "p3.csv", "--overwrite")
+    assert "how its clips were heard" not in same.stderr and "were heard as" not in same.stderr
     for r in csv.DictReader(open(root / "p3.csv")):
         again = heard(SPOKEN[r["path"]][0])
         assert r["transcript"] == again[0] and r["heard_again"] == " | ".join(again[1:])
         assert logit(float(r["prob_text"])) == pytest.approx(text_model.logits(again, saved["text_model"]).mean(), abs=1e-3)
     single = run_script("infer.py", "--audio_path", spoken_corpus / "harmful/loser.wav", "--fusion", root / "fused",
                         "--asr", "pocketsphinx", "--cache_dir", root / "cache", "--json")
+    assert "this version of Helmit hears them as" in single.stderr  # the fit's third hearing was 0.9x
     result = json.loads(single.stdout)
     assert len(result["hearings"]) == 3 and result["hearings"][0] == result["transcript"]
     assert logit(result["prob_text"]) == pytest.approx(
