@@ -149,7 +149,8 @@ def clip_sets(transcripts_path, said_path):
         common = {"label": row["label"].strip(), "category": category}
         spoken = " ".join((said[path]["text"] or "").split(TURN_SEP))
         said_rows.append(dict(common, text=spoken))
-        heard_rows.append(dict(common, text=row["text"] or "", spoken_text=spoken, hearings=row["hearings"]))
+        heard_rows.append(dict(common, text=row["text"] or "", spoken_text=spoken, hearings=row["hearings"],
+                               hearing_ways=row["hearing_ways"]))
     if not said_rows:
         raise HelmitError(f"{transcripts_path}: no transcribed clips to score")
     recall = word_recall([r["text"] for r in said_rows], [r["text"] for r in heard_rows])
@@ -319,6 +320,12 @@ def main(argv=None):
               f"{c['intercept']:+.2f} (the acoustic weight is 0), harmful from {fused['threshold']:.2f}")
     if args.transcripts:
         sets, (found, total), skipped = clip_sets(args.transcripts, args.said)
+        heard = sets["clips_heard"]
+        if fused is not None and all(len(r["hearings"]) == fused["hearings"] for r in heard):  # else score() warns
+            from transcribe import transcripts_ways
+
+            fused_model.fusion_hearings(fused, args.fusion, fused["hearings"], transcripts_ways(heard, args.transcripts),
+                                        args.transcripts)
         rep = {name: score(rows, model, fused=fused) for name, rows in sets.items()}
         for m in rep.values():
             m.pop("_probs")

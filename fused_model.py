@@ -18,8 +18,7 @@ from pathlib import Path
 import numpy as np
 
 import text_model
-from recognizers import make_recognizer
-from transcribe import HEARINGS, SECOND_ASR, hearing_ways
+from transcribe import HEARINGS, hearing_ways, old_hearing_ways
 from utils_io import HelmitError, file_sha256
 
 FORMAT = "helmit-fused-model"
@@ -183,13 +182,6 @@ def fusion_hearings(fused, fusion_path, hearings=None, ways=None, heard_in=None)
         print(f"warning: {fusion_path} was fit on clips heard as {fit_ways} ([speed, second recognizer]), and {these} "
               f"as {now}: its calibration may sit off (refit it: fusion.py)", file=sys.stderr)
     return chosen
-
-
-def old_hearing_ways(hearings):
-    """How a fused model fit before fusion.json recorded its hearing_ways heard clips: its own recognizer at 1.0x,
-    1.1x and 0.9x as long, and (fit on four) the clip as it is by the second model, in that order."""
-    ways = [[1.0, None], [1.1, None], [0.9, None]][:hearings]
-    return ways + [[1.0, make_recognizer(SECOND_ASR, load=False)[0]]] if hearings == 4 else ways
 
 
 def _ways(ways):

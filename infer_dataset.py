@@ -270,8 +270,9 @@ def clip_transcripts(args, all_rows, rows, fused):
                               f"run hears each clip {hearings} time(s); transcribe with transcribe.py --hearings "
                               f"{hearings}, or give --hearings {len(short['hearings'])}")
         # the clips were heard when the file was written: its ways, not this version's, are what the fit meets
-        fusion_hearings(fused, args.fusion, args.hearings, transcripts_ways([t for t in found.values() if t],
-                                                                            args.transcripts), args.transcripts)
+        heard = [t for t in found.values() if t and not t.get("error")]
+        if heard:
+            fusion_hearings(fused, args.fusion, args.hearings, transcripts_ways(heard, args.transcripts), args.transcripts)
         return {i: (t, t.get("error") or "") if t else (None, f"{all_rows[i]['path']}: {missing}")
                 for i, t in found.items()}
     hearings = fusion_hearings(fused, args.fusion, args.hearings)

@@ -45,8 +45,12 @@ def earlier_transcripts(path, rows, hearings=1):
     """--only_new: {index: output row} for the input rows whose id and spoken text --output_csv already holds,
     with the transcript, voice and recognizer it holds and the input's label, category and subtype (a row that
     failed there is left out, to be spoken again). An id it holds with other text is refused: the sentence
-    changed, so its transcript would be wrong. A row heard another number of times than `hearings` is spoken again."""
-    from transcribe import parse_hearings
+    changed, so its transcript would be wrong. A row heard otherwise than `hearings` (another number of times, or
+    in other ways: its hearing_ways, or for a row written before they were recorded, transcribe.old_hearing_ways)
+    is spoken again."""
+    from transcribe import hearing_ways, old_hearing_ways, parse_hearing_ways, parse_hearings
+
+    now = sorted(map(json.dumps, hearing_ways(hearings)))
 
     done = {}
     for line, row in csv_rows(path, FIELDS, "not found; --only_new adds to an earlier output of speak_text.py",
@@ -59,10 +63,12 @@ def earlier_transcripts(path, rows, hearings=1):
             if row["spoken_text"] != r["text"]:
                 raise HelmitError(f"{path}:{line}: id {r['id']} was spoken as {row['spoken_text']!r}, but the input "
                                   f"now says {r['text']!r}; speak the whole file again with --overwrite")
-            heard = len(parse_hearings(row.get("hearings"), row["text"], f"{path}:{line}"))
-            if not row["error"] and heard == hearings:  # what was heard is kept; the rest comes from the input as it is now
+            heard = parse_hearings(row.get("hearings"), row["text"], f"{path}:{line}")
+            ways = (row.get("hearings") and parse_hearing_ways(row.get("hearing_ways"), heard, f"{path}:{line}")) \
+                or old_hearing_ways(len(heard))
+            if not row["error"] and sorted(map(json.dumps, ways)) == now:  # kept; the rest comes from the input as it is now
                 keep[i] = dict(r, text=row["text"], spoken_text=r["text"], voice=row["voice"], asr=row["asr"], error="",
-                               hearings=row.get("hearings") or "")
+                               hearings=row.get("hearings") or "", hearing_ways=json.dumps(ways))
     return keep
 
 
@@ -171,7 +177,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     from recognizers import DEFAULT_ASR
-    from transcribe import transcribe_files, word_recall
+    from transcribe import hearing_ways, transcribe_files, word_recall
 
     args = parse_args(argv)
     refuse_to_overwrite(args.output_csv, args.overwrite or args.only_new, inputs=[args.input_csv])
@@ -188,12 +194,13 @@ def main(argv=None):
         paths, used = speak_all(rows, voices, audio_dir, args.seed, args.workers, set(todo))
         asr_id, results = transcribe_files(paths, DEFAULT_ASR, cache_dir=args.cache_dir, workers=args.workers,
                                            hearings=args.hearings)
+    ways = json.dumps(hearing_ways(args.hearings))
     new = [dict(rows[i], text=(res or {}).get("text", ""), spoken_text=rows[i]["text"], voice=v, asr=asr_id, error=err,
-                hearings=json.dumps((res or {}).get("hearings", [])))
+                hearings=json.dumps((res or {}).get("hearings", [])), hearing_ways=ways)
            for i, v, (res, err) in zip(todo, used, results)]
     spoken = iter(new)
     write_csv(args.output_csv, [kept[i] if i in kept else next(spoken) for i in range(len(rows))],
-              FIELDS + (["pair"] if rows and "pair" in rows[0] else []) + (["hearings"] if args.hearings > 1 else []))
+              FIELDS + (["pair"] if rows and "pair" in rows[0] else []) + (["hearings", "hearing_ways"] if args.hearings > 1 else []))
     if kept:
         print(f"\nkept {len(kept)} earlier transcript(s) of {args.output_csv}")
     if moved:

