@@ -746,6 +746,37 @@ def test_eval_text_scores_what_a_fused_model_decides_and_refuses_one_that_weight
         eval_text.main(["--fusion", str(weighted), "--transcripts", str(heard), "--said", str(said)])
 
 
+def test_eval_text_warns_when_transcripts_were_heard_otherwise_than_the_fused_models_clips(fusion_dir, tmp_path,
+                                                                                         capsys):
+    """eval_text.py --fusion --transcripts compares the file's hearing ways with the fit's, as infer_dataset.py does."""
+    import shutil
+
+    import eval_text
+
+    copy = tmp_path / "fused"
+    shutil.copytree(fusion_dir, copy)  # as if fit on clips heard as they are and sped up to 0.9x
+    fusion_json = json.loads((copy / "fusion.json").read_text())
+    fusion_json.update(hearings=2, hearing_ways=[[1.0, None], [0.9, None]])
+    (copy / "fusion.json").write_text(json.dumps(fusion_json))
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["files"]["fusion.json"] = file_sha256(copy / "fusion.json")
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    rows = list(csv.DictReader(open(fusion_dir.parent / "transcripts.csv")))
+    said = tmp_path / "said.csv"
+    with open(said, "w", newline="") as f:
+        csv.writer(f).writerows([["path", "text"]] + [[r["path"], r["text"]] for r in rows])
+    twice = [[r[k] for k in ("path", "label", "text", "confidence", "words", "duration_s", "asr", "error")]
+             + [json.dumps([r["text"], r["text"].upper()])] for r in rows]
+    capsys.readouterr()
+    for ways, warned in (([[1.0, None], [1.1, None]], True), ([[0.9, None], [1.0, None]], False)):
+        write_heard(tmp_path / "twice.csv", twice, ways=ways)
+        assert eval_text.main(["--fusion", str(copy), "--transcripts", str(tmp_path / "twice.csv"),
+                               "--said", str(said)]) == 0
+        err = capsys.readouterr().err
+        assert (f"the clips of {tmp_path / 'twice.csv'} were heard as [[1.0, None], [1.1, None]]" in err) == warned
+        assert "another number of times" not in err
+
+
 def test_a_damaged_or_swapped_file_in_the_fused_model_is_refused(fusion_dir, tmp_path):
     import shutil
 
