@@ -1,10 +1,10 @@
 """Score a text model on text it never trained on: the frozen benchmark, and the generator's held-out split.
 
-The benchmark (eval/text_benchmark_part{1,...,6}.csv) was written apart from the sentence generator
+The benchmark (eval/text_benchmark_part{1,...,7}.csv) was written apart from the sentence generator
 and is never trained on: the four harms (threats direct, conditional, indirect and veiled;
 harassment; bullying; grooming stages), everyday talk, and hard negatives (game and sports
 violence, idioms, banter, people reporting abuse, safety advice, films and news). Part 2 was
-written after part 1 and nothing was tuned on it; parts 3 to 6 by more authors, later still, who never
+written after part 1 and nothing was tuned on it; parts 3 to 7 by more authors, later still, who never
 read this repository. Each part is scored as written (`clean`) and, when
 eval/text_benchmark_part{N}_spoken.csv exists, as spoken by held-out espeak-ng voices and
 transcribed by the default recognizer (speak_text.py), each clip heard four times as fused scoring
@@ -322,10 +322,7 @@ def main(argv=None):
         sets, (found, total), skipped = clip_sets(args.transcripts, args.said)
         heard = sets["clips_heard"]
         if fused is not None and all(len(r["hearings"]) == fused["hearings"] for r in heard):  # else score() warns
-            from transcribe import transcripts_ways
-
-            fused_model.fusion_hearings(fused, args.fusion, fused["hearings"], transcripts_ways(heard, args.transcripts),
-                                        args.transcripts)
+            fused_model.check_transcript_ways(fused, args.fusion, fused["hearings"], heard, args.transcripts)
         rep = {name: score(rows, model, fused=fused) for name, rows in sets.items()}
         for m in rep.values():
             m.pop("_probs")

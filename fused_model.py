@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 import text_model
-from transcribe import HEARINGS, hearing_ways, old_hearing_ways
+from transcribe import HEARINGS, hearing_ways, old_hearing_ways, transcripts_ways
 from utils_io import HelmitError, file_sha256
 
 FORMAT = "helmit-fused-model"
@@ -182,6 +182,15 @@ def fusion_hearings(fused, fusion_path, hearings=None, ways=None, heard_in=None)
         print(f"warning: {fusion_path} was fit on clips heard as {fit_ways} ([speed, second recognizer]), and {these} "
               f"as {now}: its calibration may sit off (refit it: fusion.py)", file=sys.stderr)
     return chosen
+
+
+def check_transcript_ways(fused, fusion_path, hearings, transcripts, transcripts_path):
+    """fusion_hearings's warning for clips read from a transcripts file: the ways the file records of its heard
+    clips (transcribe.transcripts_ways) against the fit's, since they were heard when the file was written, not
+    as this version would hear them. Nothing to compare when none of them was heard."""
+    heard = [t for t in transcripts if t and not t.get("error")]
+    if heard:
+        fusion_hearings(fused, fusion_path, hearings, transcripts_ways(heard, transcripts_path), transcripts_path)
 
 
 def _ways(ways):

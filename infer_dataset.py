@@ -27,8 +27,8 @@ from tqdm import tqdm
 
 import text_model
 from config import AUDIO_EXTENSIONS
-from fused_model import (LOW_CONFIDENCE, NO_SPEECH, TEXT_INT8_HELP, UNSURE_HELP, acoustic_weight, check_unsure_below,
-                         fusion_hearings, unsure_words)
+from fused_model import (LOW_CONFIDENCE, NO_SPEECH, TEXT_INT8_HELP, UNSURE_HELP, acoustic_weight, check_transcript_ways,
+                         check_unsure_below, fusion_hearings, unsure_words)
 from scoring import (DEFAULT_ONNX, clip_prob, decision, default_onnx, harmful_probs, load_onnx, read_metadata,
                      window_and_stride)
 from prediction_csvs import shard_csv_path
@@ -249,7 +249,7 @@ def clip_transcripts(args, all_rows, rows, fused):
     """index -> (transcript dict or None, error) for --fusion: read from --transcripts, else recognised
     (cached per file, in parallel)."""
     from recognizers import fusion_recognizer, warn_other_recognizer
-    from transcribe import read_transcripts, transcribe_files, transcripts_ways
+    from transcribe import read_transcripts, transcribe_files
 
     if args.transcripts:
         known = read_transcripts(args.transcripts)
@@ -269,10 +269,7 @@ def clip_transcripts(args, all_rows, rows, fused):
             raise HelmitError(f"{args.transcripts}: {short['path']} was heard {len(short['hearings'])} time(s), and this "
                               f"run hears each clip {hearings} time(s); transcribe with transcribe.py --hearings "
                               f"{hearings}, or give --hearings {len(short['hearings'])}")
-        # the clips were heard when the file was written: its ways, not this version's, are what the fit meets
-        heard = [t for t in found.values() if t and not t.get("error")]
-        if heard:
-            fusion_hearings(fused, args.fusion, args.hearings, transcripts_ways(heard, args.transcripts), args.transcripts)
+        check_transcript_ways(fused, args.fusion, args.hearings, found.values(), args.transcripts)
         return {i: (t, t.get("error") or "") if t else (None, f"{all_rows[i]['path']}: {missing}")
                 for i, t in found.items()}
     hearings = fusion_hearings(fused, args.fusion, args.hearings)

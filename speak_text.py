@@ -48,9 +48,9 @@ def earlier_transcripts(path, rows, hearings=1):
     changed, so its transcript would be wrong. A row heard otherwise than `hearings` (another number of times, or
     in other ways: its hearing_ways, or for a row written before they were recorded, transcribe.old_hearing_ways)
     is spoken again."""
-    from transcribe import hearing_ways, old_hearing_ways, parse_hearing_ways, parse_hearings
+    from transcribe import hearing_ways, old_hearing_ways, parse_hearings, row_ways, same_ways
 
-    now = sorted(map(json.dumps, hearing_ways(hearings)))
+    now = hearing_ways(hearings)
 
     done = {}
     for line, row in csv_rows(path, FIELDS, "not found; --only_new adds to an earlier output of speak_text.py",
@@ -64,9 +64,8 @@ def earlier_transcripts(path, rows, hearings=1):
                 raise HelmitError(f"{path}:{line}: id {r['id']} was spoken as {row['spoken_text']!r}, but the input "
                                   f"now says {r['text']!r}; speak the whole file again with --overwrite")
             heard = parse_hearings(row.get("hearings"), row["text"], f"{path}:{line}")
-            ways = (row.get("hearings") and parse_hearing_ways(row.get("hearing_ways"), heard, f"{path}:{line}")) \
-                or old_hearing_ways(len(heard))
-            if not row["error"] and sorted(map(json.dumps, ways)) == now:  # kept; the rest comes from the input as it is now
+            ways = row_ways(row, heard, f"{path}:{line}") or old_hearing_ways(len(heard))
+            if not row["error"] and same_ways(ways, now):  # kept; the rest comes from the input as it is now
                 keep[i] = dict(r, text=row["text"], spoken_text=r["text"], voice=row["voice"], asr=row["asr"], error="",
                                hearings=row.get("hearings") or "", hearing_ways=json.dumps(ways))
     return keep
@@ -162,7 +161,8 @@ def parse_args(argv=None):
     p.add_argument("--overwrite", action="store_true", help="replace an existing --output_csv")
     p.add_argument("--only_new", action="store_true",
                    help="add to an existing --output_csv: keep its transcripts of the rows it already holds (same id "
-                        "and text) and speak only the input's other rows (and any that failed), each with the voice "
+                        "and text) and speak only the input's other rows (and any that failed, or were heard otherwise "
+                        "than --hearings asks), each with the voice "
                         "and acoustics it would get if the whole file were spoken; the file is rewritten in the "
                         "input's order")
     args = p.parse_args(argv)

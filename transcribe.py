@@ -456,8 +456,25 @@ def parse_hearing_ways(cell, heard, where):
                           f"not {str(cell)[:60]}")
     if len(ways) != len(heard):
         raise HelmitError(f"{where}: hearing_ways names {len(ways)} hearing(s) and the hearings column holds "
-                          f"{len(heard)}; the two columns come from different runs (remake the file with transcribe.py)")
+                          f"{len(heard)}; the two columns come from different runs (remake the file with the tool that wrote it: "
+                          "transcribe.py, or speak_text.py)")
     return [[float(speed), by] for speed, by in ways]
+
+
+def row_ways(row, heard, where):
+    """The hearing ways a transcripts row (as read, its `hearings` cell not yet parsed) records of its `heard`
+    texts, or None: a failed clip was heard no time, and without a hearings cell (a user's own text) there is
+    nothing its ways would describe. Raises HelmitError naming `where`."""
+    if (row.get("error") or "").strip() or not row.get("hearings"):
+        return None
+    return parse_hearing_ways(row.get("hearing_ways"), heard, where)
+
+
+def same_ways(a, b):
+    """Whether two lists of hearing ways hold the same hearings, in any order: a clip's score is their mean."""
+    def key(ways):
+        return sorted((float(speed), by or "") for speed, by in ways)
+    return key(a) == key(b)
 
 
 def transcripts_ways(transcripts, path):
@@ -466,15 +483,16 @@ def transcripts_ways(transcripts, path):
     skipped) record, which must agree, or for a file heard once or written before transcribe.py recorded them,
     this version's HEARINGS, with a warning when that is a guess. Raises HelmitError."""
     heard = [t for t in transcripts if not t.get("error")]
-    recorded = {json.dumps(t.get("hearing_ways")) for t in heard}
-    if len(recorded) > 1:
-        raise HelmitError(f"{path}: its clips were heard in different ways ({' and '.join(sorted(recorded)[:2])}); "
-                          "transcribe them all in one run of transcribe.py")
     ways = heard[0].get("hearing_ways") if heard else None
+    other = next((t.get("hearing_ways") for t in heard if (t.get("hearing_ways") is None) != (ways is None)
+                  or ways is not None and not same_ways(ways, t["hearing_ways"])), False)
+    if other is not False:
+        raise HelmitError(f"{path}: its clips were heard in different ways ({ways} and {other}); transcribe them all "
+                          "in one run of transcribe.py")
     if ways is not None:
         return ways
     n = len(heard[0]["hearings"]) if heard else 1
-    if sorted(map(json.dumps, old_hearing_ways(n))) != sorted(map(json.dumps, hearing_ways(n))):
+    if not same_ways(old_hearing_ways(n), hearing_ways(n)):
         print(f"warning: {path} does not say how its clips were heard (it was written before transcribe.py recorded "
               f"it); taking them as this version hears {n}: {hearing_ways(n)}. A file made with --hearings {n} before "
               f"Whisper tiny.en came third holds {old_hearing_ways(n)}: remake it with transcribe.py", file=sys.stderr)
@@ -501,12 +519,9 @@ def read_transcripts(path):
             row["confidence"] = float(row.get("confidence") or 0.0)
         except ValueError as e:
             raise HelmitError(f"{path}:{line}: damaged words or confidence ({e})") from None
-        cell = row.get("hearings")
-        row["hearings"] = parse_hearings(cell, row["text"], f"{path}:{line}")
-        # a failed clip was heard no time, and without its hearings (a user's own text) there is nothing the ways
-        # would describe: either way they say nothing of it
-        row["hearing_ways"] = None if row.get("error") or not cell else parse_hearing_ways(
-            row.get("hearing_ways"), row["hearings"], f"{path}:{line}")
+        heard = parse_hearings(row.get("hearings"), row["text"], f"{path}:{line}")
+        row["hearing_ways"] = row_ways(row, heard, f"{path}:{line}")
+        row["hearings"] = heard
         out[row["path"]] = row
     return out
 

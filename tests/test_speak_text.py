@@ -191,6 +191,13 @@ def test_hearings_are_written_and_only_new_hears_again_a_row_heard_another_numbe
     drop_ways(list(csv.DictReader(out.open())))
     assert speak("--hearings", "2", "--only_new") == 0 and len(asked) == 4
     assert speak("--hearings", "3", "--overwrite") == 0 and len(asked) == 5
+    # a row that failed is spoken again, whatever ways its row names
+    failed = list(csv.DictReader(out.open()))
+    failed[1].update(text="", error="could not decode", hearings="[]")
+    with open(out, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(failed[0]))
+        w.writeheader(), w.writerows(failed)
+    assert speak("--hearings", "3", "--only_new") == 0 and asked[-1] == (["00001"], 3)
     out.write_text(out.read_text().replace('"[""a 00001"", ""b"", ""c""]"', '"[""a 00001"", oops"'))
     with pytest.raises(HelmitError, match=re.escape(f"{out}:3: damaged hearings")):
         speak("--hearings", "3", "--only_new")

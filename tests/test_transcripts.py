@@ -1345,6 +1345,9 @@ def test_a_hearing_ways_column_is_read_checked_and_must_agree_across_the_file(tm
     mixed = [dict(known["a.wav"]), dict(known["b.wav"], hearing_ways=[[1.0, None], [0.9, None]])]
     with pytest.raises(HelmitError, match="mixed.csv: its clips were heard in different ways"):
         transcripts_ways(mixed, "mixed.csv")
+    # the same ways in another order (rows kept by speak_text.py --only_new from an earlier order): one file
+    reordered = [mixed[0], dict(mixed[1], hearing_ways=ways[::-1])]
+    assert transcripts_ways(reordered, "reordered.csv") == ways
     with pytest.raises(HelmitError, match="heard in different ways"):  # one row records its ways, one does not
         transcripts_ways([mixed[0], dict(mixed[1], hearing_ways=None)], "mixed.csv")
     # a file that does not say: this version's ways, with a warning only where the versions heard otherwise (three
