@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 import text_model
-from transcribe import HEARINGS, hearing_ways, old_hearing_ways, transcripts_ways
+from transcribe import HEARINGS, hearing_ways, old_hearing_ways, transcripts_ways, way_keys
 from utils_io import HelmitError, file_sha256
 
 FORMAT = "helmit-fused-model"
@@ -164,11 +164,16 @@ UNSURE_HELP = ("with --fusion: warn of a clip whose Whisper words were heard wit
                "0.89 above it; a warning, never a change of decision)")
 
 
+def chosen_hearings(fused, hearings=None):
+    """How many times a run hears each clip: `hearings` (--hearings), else as many as the fusion was fit on."""
+    return fused["hearings"] if hearings is None else hearings
+
+
 def fusion_hearings(fused, fusion_path, hearings=None, ways=None, heard_in=None):
     """How many times to hear each clip: `hearings` (--hearings), else as many times as the fusion was fit
     on; a warning when they differ, or when the clips are heard in other ways than the fit's: this version's
     HEARINGS, or `ways` as a transcripts file `heard_in` records them (transcribe.transcripts_ways)."""
-    chosen = fused["hearings"] if hearings is None else hearings
+    chosen = chosen_hearings(fused, hearings)
     if chosen != fused["hearings"]:
         print(f"warning: {fusion_path} was fit on text scores averaged over {fused['hearings']} hearing(s) of each clip, "
               f"and this run hears each clip {chosen} time(s): its calibration may sit off", file=sys.stderr)
@@ -176,7 +181,7 @@ def fusion_hearings(fused, fusion_path, hearings=None, ways=None, heard_in=None)
     now = hearing_ways(chosen) if ways is None else ways
     # A clip's score is the mean over its hearings, so their order is no change. Fewer hearings than the fit
     # (the count warning above) should be among the fit's; more should hold all of them.
-    fit, heard = collections.Counter(_ways(fit_ways)), collections.Counter(_ways(now))
+    fit, heard = collections.Counter(way_keys(fit_ways)), collections.Counter(way_keys(now))
     if (heard - fit) if chosen <= fused["hearings"] else (fit - heard):
         these = "this version of Helmit hears them" if ways is None else f"the clips of {heard_in} were heard"
         print(f"warning: {fusion_path} was fit on clips heard as {fit_ways} ([speed, second recognizer]), and {these} "
@@ -191,10 +196,6 @@ def check_transcript_ways(fused, fusion_path, hearings, transcripts, transcripts
     heard = [t for t in transcripts if t and not t.get("error")]
     if heard:
         fusion_hearings(fused, fusion_path, hearings, transcripts_ways(heard, transcripts_path), transcripts_path)
-
-
-def _ways(ways):
-    return [(float(speed), by or "") for speed, by in ways]
 
 
 def check_unsure_below(value):

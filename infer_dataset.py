@@ -28,7 +28,7 @@ from tqdm import tqdm
 import text_model
 from config import AUDIO_EXTENSIONS
 from fused_model import (LOW_CONFIDENCE, NO_SPEECH, TEXT_INT8_HELP, UNSURE_HELP, acoustic_weight, check_transcript_ways,
-                         check_unsure_below, fusion_hearings, unsure_words)
+                         check_unsure_below, chosen_hearings, fusion_hearings, unsure_words)
 from scoring import (DEFAULT_ONNX, clip_prob, decision, default_onnx, harmful_probs, load_onnx, read_metadata,
                      window_and_stride)
 from prediction_csvs import shard_csv_path
@@ -263,7 +263,7 @@ def clip_transcripts(args, all_rows, rows, fused):
             else "run transcribe.py on the same labels.csv")
         found = {r["index"]: known.get(r["path"]) or by_file.get(Path(all_rows[r["index"]]["abspath"]).resolve())
                  for r in rows}
-        hearings = fused["hearings"] if args.hearings is None else args.hearings
+        hearings = chosen_hearings(fused, args.hearings)
         short = next((t for t in found.values() if t and not t.get("error") and len(t["hearings"]) != hearings), None)
         if short:
             raise HelmitError(f"{args.transcripts}: {short['path']} was heard {len(short['hearings'])} time(s), and this "

@@ -470,11 +470,14 @@ def row_ways(row, heard, where):
     return parse_hearing_ways(row.get("hearing_ways"), heard, where)
 
 
+def way_keys(ways):
+    """Hearing ways as comparable (speed, recognizer or "") pairs, however they were written (1 or 1.0, null)."""
+    return [(float(speed), by or "") for speed, by in ways]
+
+
 def same_ways(a, b):
     """Whether two lists of hearing ways hold the same hearings, in any order: a clip's score is their mean."""
-    def key(ways):
-        return sorted((float(speed), by or "") for speed, by in ways)
-    return key(a) == key(b)
+    return sorted(way_keys(a)) == sorted(way_keys(b))
 
 
 def transcripts_ways(transcripts, path):
@@ -483,12 +486,12 @@ def transcripts_ways(transcripts, path):
     skipped) record, which must agree, or for a file heard once or written before transcribe.py recorded them,
     this version's HEARINGS, with a warning when that is a guess. Raises HelmitError."""
     heard = [t for t in transcripts if not t.get("error")]
-    ways = heard[0].get("hearing_ways") if heard else None
-    other = next((t.get("hearing_ways") for t in heard if (t.get("hearing_ways") is None) != (ways is None)
-                  or ways is not None and not same_ways(ways, t["hearing_ways"])), False)
-    if other is not False:
-        raise HelmitError(f"{path}: its clips were heard in different ways ({ways} and {other}); transcribe them all "
-                          "in one run of transcribe.py")
+    recorded = [t.get("hearing_ways") for t in heard]
+    ways = recorded[0] if recorded else None
+    for other in recorded[1:]:  # a row that records none beside one that does is another run too
+        if (other is None) != (ways is None) or ways is not None and not same_ways(ways, other):
+            raise HelmitError(f"{path}: its clips were heard in different ways ({ways} and {other}); transcribe them "
+                              "all in one run of transcribe.py")
     if ways is not None:
         return ways
     n = len(heard[0]["hearings"]) if heard else 1
