@@ -46,7 +46,7 @@ demo: $(STAMP)
 	$(PY) export_onnx.py --ckpt $(RUNS)/lite_cnn.pt --onnx $(RUNS)/lite_cnn.onnx --overwrite
 	$(PY) quantize_onnx.py --onnx_in $(RUNS)/lite_cnn.onnx --onnx_out $(RUNS)/lite_cnn_int8.onnx --max_flip_rate 0.1 --overwrite
 	$(PY) train.py --data_root $(DATA) --folds 5 --seed 42 --overwrite
-	@echo "note: the demo fine-tunes the text model for one epoch (2,997 steps); make text-model trains the full two"
+	@echo "note: the demo fine-tunes the text model for one epoch (3,203 steps); make text-model trains the full two"
 	$(PY) train_text.py --out $(RUNS)/text_model_demo $(DEMO_TEXT) --overwrite
 	$(PY) fusion.py --acoustic_csv $(DATA)/cnn_cv_predictions.csv --transcripts $(DATA)/transcripts.csv \
 		--text_model $(RUNS)/text_model_demo --acoustic_onnx $(RUNS)/lite_cnn.onnx --adapt --out $(RUNS)/helmit_fused --overwrite

@@ -119,7 +119,7 @@ def labelled_csv(path, flag, skip_wordless=False, what="labelled transcripts (tr
     labels.csv, or speak_text.py's); a category column is used when present, rows with an error skipped.
     skip_wordless: also leave out, with a warning, rows the text model reads no word in (a user's clip
     in which the recognizer heard nothing teaches only that nothing is its label). The committed
-    recognizer transcripts keep theirs (13 of 14,123), so the default recipe's text stays as measured."""
+    recognizer transcripts keep theirs (13 of 15,395), so the default recipe's text stays as measured."""
     out, wordless, unnamed = [], [], []
     for line, row in csv_rows(path, ("text", "label"), f"{flag} file not found",
                               f"{flag} must be {what}"):
