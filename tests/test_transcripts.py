@@ -662,18 +662,26 @@ def test_the_report_says_why_a_ranking_acoustic_model_got_no_weight(capsys, loss
     assert expected in capsys.readouterr().out
 
 
-def reweighted(fusion_dir, copy, acoustic_coef):
-    """A copy of a fused model whose combiner gives the acoustic score `acoustic_coef`, its manifest updated."""
+def edited_copy(fusion_dir, copy, edit):
+    """A copy of a fused model whose fusion.json `edit(fusion_json)` changed in place, its manifest updated."""
     import shutil
 
     shutil.copytree(fusion_dir, copy)
     fusion_json = json.loads((copy / "fusion.json").read_text())
-    fusion_json["combiner"]["coef"][0] = acoustic_coef
+    edit(fusion_json)
     (copy / "fusion.json").write_text(json.dumps(fusion_json))
     manifest = json.loads((copy / "manifest.json").read_text())
     manifest["files"]["fusion.json"] = file_sha256(copy / "fusion.json")
     (copy / "manifest.json").write_text(json.dumps(manifest))
     return copy
+
+
+def reweighted(fusion_dir, copy, acoustic_coef):
+    """A copy of a fused model whose combiner gives the acoustic score `acoustic_coef`."""
+    def edit(fusion_json):
+        fusion_json["combiner"]["coef"][0] = acoustic_coef
+
+    return edited_copy(fusion_dir, copy, edit)
 
 
 def fusion_inputs(root, small_text_model):
@@ -749,18 +757,11 @@ def test_eval_text_scores_what_a_fused_model_decides_and_refuses_one_that_weight
 def test_eval_text_warns_when_transcripts_were_heard_otherwise_than_the_fused_models_clips(fusion_dir, tmp_path,
                                                                                          capsys):
     """eval_text.py --fusion --transcripts compares the file's hearing ways with the fit's, as infer_dataset.py does."""
-    import shutil
-
     import eval_text
 
-    copy = tmp_path / "fused"
-    shutil.copytree(fusion_dir, copy)  # as if fit on clips heard as they are and sped up to 0.9x
-    fusion_json = json.loads((copy / "fusion.json").read_text())
-    fusion_json.update(hearings=2, hearing_ways=[[1.0, None], [0.9, None]])
-    (copy / "fusion.json").write_text(json.dumps(fusion_json))
-    manifest = json.loads((copy / "manifest.json").read_text())
-    manifest["files"]["fusion.json"] = file_sha256(copy / "fusion.json")
-    (copy / "manifest.json").write_text(json.dumps(manifest))
+    # as if fit on clips heard as they are and sped up to 0.9x
+    copy = edited_copy(fusion_dir, tmp_path / "fused",
+                       lambda fusion_json: fusion_json.update(hearings=2, hearing_ways=[[1.0, None], [0.9, None]]))
     rows = list(csv.DictReader(open(fusion_dir.parent / "transcripts.csv")))
     said = tmp_path / "said.csv"
     with open(said, "w", newline="") as f:
