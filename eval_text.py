@@ -36,8 +36,8 @@ import text_model
 from utils_io import HelmitError, atomic_output, csv_rows, refuse_to_overwrite, run_cli
 
 EVAL_DIR = Path(__file__).resolve().parent / "eval"
-PARTS = ("part1", "part2", "part3", "part4", "part5", "part6", "part7", "part8")
-PAIR_PARTS = ("part1", "part2")  # parts 3-8 have no minimal pairs
+PARTS = ("part1", "part2", "part3", "part4", "part5", "part6", "part7", "part8", "part9")
+PAIR_PARTS = ("part1", "part2")  # parts 3-9 have no minimal pairs
 HARM = HARM_CATEGORIES
 SAFE = ("everyday", "hard_negative")
 GENERATOR_HELDOUT = 2000  # sentences of text_corpus.py's held-out structures and words
@@ -58,7 +58,7 @@ def read_rows(path):
 
 
 def benchmark_sets():
-    """{name: rows} of every benchmark file present: part1, part1_spoken, ... part8, part8_spoken, and the
+    """{name: rows} of every benchmark file present: part1, part1_spoken, ... part9, part9_spoken, and the
     minimal pairs pairs_part1, pairs_part1_spoken, pairs_part2, pairs_part2_spoken."""
     out = {}
     for stem, prefix, parts in (("text_benchmark", "", PARTS), ("text_pairs", "pairs_", PAIR_PARTS)):

@@ -28,11 +28,12 @@ def test_every_part_covers_each_harm_everyday_talk_and_hard_negatives(part):
         assert r["label"] == ("1" if r["category"] in HARMS else "0"), r["id"]
         assert r["category"] in HARMS + eval_text.SAFE, r["id"]
     counts = collections.Counter(r["category"] for r in rows)
-    # parts 5-8 lost more rows to the filter against the other parts (a run of five words shared): part 5
+    # parts 5-9 lost more rows to the filter against the other parts (a run of five words shared): part 5
     # kept 25 grooming items and 93 hard negatives, part 6 23 grooming items and 28 threats, part 7 25 grooming
-    # items and 83 hard negatives, part 8 23 grooming items and 87 hard negatives
+    # items and 83 hard negatives, part 8 23 grooming items and 87 hard negatives, part 9 21 grooming items
+    # and 85 hard negatives
     harm_least, hard_least = {"part5": (25, 90), "part6": (20, 100), "part7": (25, 80),
-                              "part8": (20, 80)}.get(part, (35, 100))
+                              "part8": (20, 80), "part9": (20, 80)}.get(part, (35, 100))
     assert min(counts[c] for c in HARMS) >= harm_least and counts["everyday"] >= 100
     assert counts["hard_negative"] >= hard_least
     hard = collections.Counter(r["subtype"] for r in rows if r["category"] == "hard_negative")
@@ -41,8 +42,9 @@ def test_every_part_covers_each_harm_everyday_talk_and_hard_negatives(part):
 
 @pytest.mark.parametrize("part, authors", [("part3", {"a", "b"}), ("part4", {"p", "q", "r", "s"}),
                                            ("part5", {"t", "u", "v", "w"}), ("part6", {"r", "s", "x", "y", "z"}),
-                                           ("part7", {"c", "d", "e", "f", "g"}), ("part8", {"h", "i", "j", "k", "m"})])
-def test_parts_3_to_8_hold_no_run_of_five_words_from_the_other_parts(part, authors):
+                                           ("part7", {"c", "d", "e", "f", "g"}), ("part8", {"h", "i", "j", "k", "m"}),
+                                           ("part9", {"l", "n", "o", "a9", "b9"})])
+def test_parts_3_to_9_hold_no_run_of_five_words_from_the_other_parts(part, authors):
     """Their authors reached for the same stock phrases as the other parts' ("I could murder a pizza right
     now"); those rows were dropped, so each measures wording the rest of the benchmark does not hold."""
     sets = eval_text.benchmark_sets()
