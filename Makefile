@@ -79,7 +79,9 @@ text-model-mpnet: $(STAMP)
 		--out $(RUNS)/text_model_mpnet --overwrite
 
 # Recognizer-noise training text (training voices) and the spoken frozen benchmark (held-out voices):
-# committed, since respeaking and retranscribing them takes ~100 min on 2 cores.
+# committed, since respeaking and retranscribing them takes ~100 min on 2 cores. The committed transcripts of
+# textdata/handwritten.csv were made as its authors were added (speak_text.py --only_new, a new seed for each
+# group); the line below remakes them in one pass, so each row's voice differs from the committed file's.
 text-asr: $(STAMP)
 	$(PY) speak_text.py --generated 1000 --voices train --output_csv textdata/espeak_whisper_train.csv --overwrite
 	$(PY) speak_text.py --generated 4000 --voices train --seed 1 --output_csv textdata/espeak_whisper_train_2.csv --overwrite
