@@ -5,7 +5,7 @@ real transcripts of spoken generated and hand-written sentences (textdata/), whi
 (~50 min for 7,000); this module learns from those same pairs what the recognizer does to each word
 (kept, misheard as which words, dropped) and applies it to any number of generated sentences, so the
 model meets recognition errors on the whole breadth of the generator's wording rather than on the
-15,395 sentences that were spoken. Only training-voice transcripts are read; the spoken benchmark never is.
+16,704 sentences that were spoken. Only training-voice transcripts are read; the spoken benchmark never is.
 
 A word seen fewer than MIN_SEEN times falls back to the corpus-wide rate of dropped words: it is
 kept or dropped, never swapped for a random word, which could turn a safe sentence harmful.

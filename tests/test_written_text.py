@@ -24,14 +24,14 @@ def written_rows(path=SENTENCES):
         return list(csv.DictReader(f))
 
 
-def test_the_written_sentences_cover_every_harm_and_safe_kind_from_36_authors():
+def test_the_written_sentences_cover_every_harm_and_safe_kind_from_42_authors():
     rows = written_rows()
-    assert len({r["text"] for r in rows}) == len({r["id"] for r in rows}) == len(rows) >= 8300
+    assert len({r["text"] for r in rows}) == len({r["id"] for r in rows}) == len(rows) >= 9600
     for r in rows:
         assert r["label"] == ("1" if r["category"] in HARMS else "0"), r["text"]
     counts = collections.Counter(r["category"] for r in rows)
     assert min(counts[c] for c in HARMS) >= 450 and min(counts["everyday"], counts["hard_negative"]) >= 1300
-    assert len({r["author"] for r in rows}) == 36
+    assert len({r["author"] for r in rows}) == 42
 
 
 def test_every_twin_is_safe_and_answers_one_harmful_written_sentence():
