@@ -17,7 +17,7 @@ help:
 	@echo "make test   - run the test suite (installs what it needs)"
 	@echo "make text-model - the full text model (runs/text_model, 14-min budget), scored on the frozen text benchmark"
 	@echo "make text-model-mpnet - the larger encoder's text model (runs/text_model_mpnet, ~25 min): more accurate, slower"
-	@echo "make text-asr   - respeak and retranscribe the recognizer-noise training text, the spoken benchmark and pairs (these heard four times; ~110 min)"
+	@echo "make text-asr   - respeak and retranscribe the recognizer-noise training text, the spoken benchmark and pairs (these heard four times; ~2 h)"
 	@echo "make cv     - 5-fold cross-validation of the CNN on the 100-clip built-in corpus (~1.5 min)"
 	@echo "make heldout - train on a 2,000-clip corpus, test on its held-out voices and wording (~30 min)"
 	@echo "make fusion-heldout - fused scoring of the 400 held-out clips of the 2,000-clip corpus (after make heldout)"
@@ -46,7 +46,7 @@ demo: $(STAMP)
 	$(PY) export_onnx.py --ckpt $(RUNS)/lite_cnn.pt --onnx $(RUNS)/lite_cnn.onnx --overwrite
 	$(PY) quantize_onnx.py --onnx_in $(RUNS)/lite_cnn.onnx --onnx_out $(RUNS)/lite_cnn_int8.onnx --max_flip_rate 0.1 --overwrite
 	$(PY) train.py --data_root $(DATA) --folds 5 --seed 42 --overwrite
-	@echo "note: the demo fine-tunes the text model for one epoch (3,203 steps); make text-model trains the full two"
+	@echo "note: the demo fine-tunes the text model for one epoch (3,416 steps); make text-model trains the full two"
 	$(PY) train_text.py --out $(RUNS)/text_model_demo $(DEMO_TEXT) --overwrite
 	$(PY) fusion.py --acoustic_csv $(DATA)/cnn_cv_predictions.csv --transcripts $(DATA)/transcripts.csv \
 		--text_model $(RUNS)/text_model_demo --acoustic_onnx $(RUNS)/lite_cnn.onnx --adapt --out $(RUNS)/helmit_fused --overwrite
@@ -79,7 +79,7 @@ text-model-mpnet: $(STAMP)
 		--out $(RUNS)/text_model_mpnet --overwrite
 
 # Recognizer-noise training text (training voices) and the spoken frozen benchmark (held-out voices):
-# committed, since respeaking and retranscribing them takes ~100 min on 2 cores. The committed transcripts of
+# committed, since respeaking and retranscribing them takes ~2 h on 2 cores. The committed transcripts of
 # textdata/handwritten.csv were made as its authors were added (speak_text.py --only_new, a new seed for each
 # group); the line below remakes them in one pass, so each row's voice differs from the committed file's.
 text-asr: $(STAMP)

@@ -15,7 +15,7 @@ end to end (text_encoder.py), on:
   parts by 1.2-3.9 points clean and 1.9-4.2 spoken (means over three seeds each), the next eight part 6 by
   1.5 points clean and 1 spoken, the six after them, who wrote the cases the model got wrong while scoring their
   rows with it, part 8 by 0.2 points clean and 2.1 spoken, and the last six, who did the same aimed at its weakest
-  cases, part 9 by 0.2 points clean and 0.9 spoken (two seeds each; insights.md);
+  cases, part 9 by 0.2 points clean and 0.9 spoken, within what a seed moves it (two seeds each; insights.md);
 - real everyday chat between people (`--chat`, chat_corpus.py), as safe text and around harmful
   sentences: taught on the generator's everyday talk alone, the model flagged 24% of what people
   actually say to each other (held-out conversations; insights.md);
