@@ -44,6 +44,21 @@ def test_every_twin_is_safe_and_answers_one_harmful_written_sentence():
         assert normalise_text(t["text"]) != normalise_text(harmful[t["twin_of"]]["text"]), t["id"]
 
 
+def test_train_text_states_the_committed_counts():
+    """train_text.py's docstring and --help name how many sentences, authors and twins the defaults hold; they
+    went stale each time authors were added, so they are checked against the files."""
+    import re
+
+    rows, twins = written_rows(), written_rows(TWINS)
+    n, authors = f"{len(rows):,}", len({r["author"] for r in rows})
+    harmful = f"{sum(r['label'] == '1' for r in rows):,}"
+    source = (SENTENCES.parents[1] / "train_text.py").read_text()
+    assert f"{n} by {authors} authors" in train_text.__doc__
+    assert f"safe twin of {len(twins):,} of their {harmful} harmful ones" in re.sub(r"\s+", " ", train_text.__doc__)
+    assert f"{n} sentences by {authors} authors" in source
+    assert f"a twin of {len(twins):,} of its {harmful} harmful" in source
+
+
 def test_the_spoken_written_sentences_are_the_written_ones_as_heard_by_training_voices():
     """speak_text.py --input_csv textdata/handwritten.csv --voices train: every sentence once, label kept."""
     written = {r["id"]: r for r in written_rows()}
