@@ -110,6 +110,8 @@ text-asr: $(STAMP)
 		--output_csv eval/text_benchmark_part8_spoken.csv --overwrite
 	$(PY) speak_text.py --input_csv eval/text_benchmark_part9.csv --voices heldout --seed 13 --hearings 4 \
 		--output_csv eval/text_benchmark_part9_spoken.csv --overwrite
+	$(PY) speak_text.py --input_csv eval/text_benchmark_part10.csv --voices heldout --seed 16 --hearings 4 \
+		--output_csv eval/text_benchmark_part10_spoken.csv --overwrite
 
 ASR ?= whisper-base
 # The 400 held-out clips (unseen voices and wording) of the 2,000-clip corpus, fused with the full text
