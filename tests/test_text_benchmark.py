@@ -31,10 +31,11 @@ def test_every_part_covers_each_harm_everyday_talk_and_hard_negatives(part):
     # parts 5-9 lost more rows to the filter against the other parts (a run of five words shared): part 5
     # kept 25 grooming items and 93 hard negatives, part 6 23 grooming items and 28 threats, part 7 25 grooming
     # items and 83 hard negatives, part 8 23 grooming items and 87 hard negatives, part 9 21 grooming items
-    # and 85 hard negatives; part 10's authors reworded such rows instead, so it keeps 120 per harm and 180
-    # hard negatives
+    # and 85 hard negatives; the authors of parts 10 and 11 reworded such rows instead, so each keeps 120 per
+    # harm and 180 hard negatives
     harm_least, hard_least = {"part5": (25, 90), "part6": (20, 100), "part7": (25, 80),
-                              "part8": (20, 80), "part9": (20, 80), "part10": (120, 180)}.get(part, (35, 100))
+                              "part8": (20, 80), "part9": (20, 80), "part10": (120, 180),
+                              "part11": (120, 180)}.get(part, (35, 100))
     assert min(counts[c] for c in HARMS) >= harm_least and counts["everyday"] >= 100
     assert counts["hard_negative"] >= hard_least
     hard = collections.Counter(r["subtype"] for r in rows if r["category"] == "hard_negative")
@@ -45,10 +46,11 @@ def test_every_part_covers_each_harm_everyday_talk_and_hard_negatives(part):
                                            ("part5", {"t", "u", "v", "w"}), ("part6", {"r", "s", "x", "y", "z"}),
                                            ("part7", {"c", "d", "e", "f", "g"}), ("part8", {"h", "i", "j", "k", "m"}),
                                            ("part9", {"l", "n", "o", "a9", "b9"}),
-                                           ("part10", {"a10", "b10", "c10", "d10", "e10"})])
-def test_parts_3_to_10_hold_no_run_of_five_words_from_the_other_parts(part, authors):
+                                           ("part10", {"a10", "b10", "c10", "d10", "e10"}),
+                                           ("part11", {"a11", "b11", "c11", "d11", "e11"})])
+def test_parts_3_to_11_hold_no_run_of_five_words_from_the_other_parts(part, authors):
     """Their authors reached for the same stock phrases as the other parts' ("I could murder a pizza right
-    now"); those rows were dropped (part 10's authors reworded them instead), so each measures wording the rest
+    now"); those rows were dropped (the authors of parts 10 and 11 reworded them instead), so each measures wording the rest
     of the benchmark does not hold."""
     sets = eval_text.benchmark_sets()
     others = set().union(*(runs(written(r)) for name, rows in sets.items() if name not in (part, f"{part}_spoken")
