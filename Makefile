@@ -79,7 +79,8 @@ text-model-mpnet: $(STAMP)
 		--out $(RUNS)/text_model_mpnet --overwrite
 
 # Recognizer-noise training text (training voices) and the spoken frozen benchmark (held-out voices):
-# committed, since respeaking and retranscribing them takes ~3.5 h on 2 cores. The committed transcripts of
+# committed, since respeaking and retranscribing them takes ~3.5 h on 2 cores (an estimate from each part's own
+# run; the whole target was not rerun). The committed transcripts of
 # textdata/handwritten.csv were made as its authors were added (speak_text.py --only_new, a new seed for each
 # group); the line below remakes them in one pass, so each row's voice differs from the committed file's.
 text-asr: $(STAMP)
