@@ -80,3 +80,16 @@ def test_each_spoken_set_is_its_written_set_as_heard(name):
         w = said[r["id"]]
         assert (r["spoken_text"], r["label"], r["category"], r.get("pair")) == \
             (w["text"], w["label"], w["category"], w.get("pair")), r["id"]
+
+
+@pytest.mark.parametrize("name", [*eval_text.PARTS, *(f"pairs_{p}" for p in eval_text.PAIR_PARTS)])
+def test_each_spoken_set_is_said_only_by_voices_no_training_audio_uses(name):
+    """The spoken benchmark measures voices the models never heard: every voice in it is one of the built-in
+    corpus's held-out voices (a held-out accent with a held-out variant), none a training voice."""
+    import speak_text
+    import synth_dataset
+
+    held = set(synth_dataset.voice_pool(True, speak_text.HOLDOUT_FRACTION))
+    heard = {r["voice"] for r in eval_text.benchmark_sets()[f"{name}_spoken"]}
+    assert heard and heard <= held, sorted(heard - held)[:5]
+    assert not heard & set(synth_dataset.voice_pool(False, speak_text.HOLDOUT_FRACTION))
