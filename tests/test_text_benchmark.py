@@ -14,6 +14,12 @@ def written(row):
     return row.get("spoken_text") or row["text"]
 
 
+@pytest.fixture(scope="module")
+def sets():
+    """Every benchmark file, read once for the module: each test only reads it."""
+    return eval_text.benchmark_sets()
+
+
 def runs(text, n=5):
     """The runs of n words in `text`, as the text model reads them (case and punctuation gone)."""
     w = normalise_text(text).split()
@@ -21,8 +27,8 @@ def runs(text, n=5):
 
 
 @pytest.mark.parametrize("part", eval_text.PARTS)
-def test_every_part_covers_each_harm_everyday_talk_and_hard_negatives(part):
-    rows = eval_text.benchmark_sets()[part]
+def test_every_part_covers_each_harm_everyday_talk_and_hard_negatives(part, sets):
+    rows = sets[part]
     assert len({r["id"] for r in rows}) == len(rows) and len({r["text"] for r in rows}) == len(rows)
     for r in rows:  # the label follows the category: a harm is 1, everyday talk and hard negatives 0
         assert r["label"] == ("1" if r["category"] in HARMS else "0"), r["id"]
@@ -48,11 +54,10 @@ def test_every_part_covers_each_harm_everyday_talk_and_hard_negatives(part):
                                            ("part9", {"l", "n", "o", "a9", "b9"}),
                                            ("part10", {"a10", "b10", "c10", "d10", "e10"}),
                                            ("part11", {"a11", "b11", "c11", "d11", "e11"})])
-def test_parts_3_to_11_hold_no_run_of_five_words_from_the_other_parts(part, authors):
+def test_parts_3_to_11_hold_no_run_of_five_words_from_the_other_parts(part, authors, sets):
     """Their authors reached for the same stock phrases as the other parts' ("I could murder a pizza right
     now"); those rows were dropped (the authors of parts 10 and 11 reworded them instead), so each measures wording the rest
     of the benchmark does not hold."""
-    sets = eval_text.benchmark_sets()
     others = set().union(*(runs(written(r)) for name, rows in sets.items() if name not in (part, f"{part}_spoken")
                            for r in rows))
     shared = [r["id"] for r in sets[part] if runs(r["text"]) & others]
@@ -66,12 +71,11 @@ def test_a_run_of_five_words_is_found_whatever_the_case_and_punctuation():
 
 
 @pytest.mark.parametrize("name", [*eval_text.PARTS, *(f"pairs_{p}" for p in eval_text.PAIR_PARTS)])
-def test_each_spoken_set_is_its_written_set_as_heard(name):
+def test_each_spoken_set_is_its_written_set_as_heard(name, sets):
     """Every part and every minimal-pairs file: the spoken file says the same items, with their labels
     (and pair ids), and `text` there is what the recognizer heard, as often as fused scoring hears a clip."""
     from transcribe import DEFAULT_HEARINGS
 
-    sets = eval_text.benchmark_sets()
     said = {r["id"]: r for r in sets[name]}
     heard = sets[f"{name}_spoken"]
     assert sorted(r["id"] for r in heard) == sorted(said)
@@ -83,13 +87,13 @@ def test_each_spoken_set_is_its_written_set_as_heard(name):
 
 
 @pytest.mark.parametrize("name", [*eval_text.PARTS, *(f"pairs_{p}" for p in eval_text.PAIR_PARTS)])
-def test_each_spoken_set_is_said_only_by_voices_no_training_audio_uses(name):
+def test_each_spoken_set_is_said_only_by_voices_no_training_audio_uses(name, sets):
     """The spoken benchmark measures voices the models never heard: every voice in it is one of the built-in
     corpus's held-out voices (a held-out accent with a held-out variant), none a training voice."""
     import speak_text
     import synth_dataset
 
     held = set(synth_dataset.voice_pool(True, speak_text.HOLDOUT_FRACTION))
-    heard = {r["voice"] for r in eval_text.benchmark_sets()[f"{name}_spoken"]}
+    heard = {r["voice"] for r in sets[f"{name}_spoken"]}
     assert heard and heard <= held, sorted(heard - held)[:5]
     assert not heard & set(synth_dataset.voice_pool(False, speak_text.HOLDOUT_FRACTION))
