@@ -4,7 +4,6 @@ The models are tiny and barely trained, so this checks that each stage reads wha
 one wrote and that each artifact says what it should, not how accurate the models are.
 """
 import csv
-import functools
 import json
 import re
 import subprocess
@@ -17,23 +16,17 @@ import pytest
 import torch
 
 from conftest import ROOT, clip_probs, reported_agreement, run_script
-from test_readme import OPTION_LINE, option_flags
+from test_readme import OPTION_LINE, help_text, option_flags  # help_text: each --help run once per process
 
 SCRIPTS = ["synth_dataset.py", "download_from_drive.py", "prep_dataset.py", "train.py", "export_onnx.py",
            "quantize_onnx.py", "infer.py", "infer_dataset.py", "compute_metrics.py", "transcribe.py",
            "train_text.py", "fusion.py", "eval_text.py", "speak_text.py", "text_corpus.py"]
 
 
-@functools.cache
-def help_of(script):
-    """What `script --help` prints: read once per test process, since both tests below read every stage's."""
-    return run_script(script, "--help").stdout
-
-
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_every_stage_explains_its_flags(script):
     """Every option its --help lists carries words of help, on its own line or the next."""
-    lines = help_of(script).splitlines()
+    lines = help_text(script).splitlines()
     options, bare = [], []
     for i, line in enumerate(lines):
         if m := OPTION_LINE.match(line):
@@ -49,7 +42,7 @@ def test_every_stage_explains_its_flags(script):
 def test_every_flag_the_readme_names_exists():
     readme = (ROOT / "README.md").read_text()
     # options, not any --word a help's prose mentions; the README's torchrun command names torchrun's own
-    options = set().union(*(option_flags(help_of(s)) for s in SCRIPTS))
+    options = set().union(*(option_flags(help_text(s)) for s in SCRIPTS))
     options |= option_flags(subprocess.run([sys.executable, "-m", "torch.distributed.run", "--help"],
                                            capture_output=True, text=True, check=True).stdout)
     missing = sorted({f for f in re.findall(r"--[a-z][a-z0-9_]+", readme) if f not in options})
