@@ -161,6 +161,20 @@ def evaluate(model, quiet=False):
     return report
 
 
+def save_scored(out, module, tokenizer, meta, int8=True):
+    """Save an encoder text model to `out` whole or not at all, scored on the benchmark (and its INT8 file
+    checked) before it appears; the numbers go into its manifest and into meta["metrics"]."""
+    import text_encoder
+
+    with atomic_directory(out) as tmp:
+        text_encoder.save_model_dir(tmp, module, tokenizer, meta, int8=int8)
+        meta["metrics"] = evaluate(text_model.load(tmp))
+        if int8:
+            meta["metrics"]["int8_agreement"] = check_int8(tmp)
+        manifest = Path(tmp) / text_model.MANIFEST
+        manifest.write_text(json.dumps(dict(json.loads(manifest.read_text()), metrics=meta["metrics"]), indent=1))
+
+
 def check_int8(model_dir):
     """How often the INT8 file decides as the FP32 one, printed and stored; a warning below 99%."""
     import eval_text
@@ -386,13 +400,7 @@ def main(argv=None):
         import text_encoder
 
         module, tokenizer, meta = train_encoder(args, data)
-        with atomic_directory(args.out) as tmp:
-            text_encoder.save_model_dir(tmp, module, tokenizer, meta, int8=not args.no_int8)
-            meta["metrics"] = evaluate(text_model.load(tmp))
-            if not args.no_int8:
-                meta["metrics"]["int8_agreement"] = check_int8(tmp)
-            manifest = Path(tmp) / text_model.MANIFEST
-            manifest.write_text(json.dumps(dict(json.loads(manifest.read_text()), metrics=meta["metrics"]), indent=1))
+        save_scored(args.out, module, tokenizer, meta, int8=not args.no_int8)
         t = meta["training"]
         print(f"fine-tuned {t['steps']} steps on {t['examples_seen']} examples in {t['seconds']:.0f} s "
               f"(stopped by {t['stopped_by']})")

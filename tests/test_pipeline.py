@@ -20,7 +20,7 @@ from test_readme import OPTION_LINE, help_text, option_flags  # help_text: each 
 
 SCRIPTS = ["synth_dataset.py", "download_from_drive.py", "prep_dataset.py", "train.py", "export_onnx.py",
            "quantize_onnx.py", "infer.py", "infer_dataset.py", "compute_metrics.py", "transcribe.py",
-           "train_text.py", "fusion.py", "eval_text.py", "speak_text.py", "text_corpus.py"]
+           "train_text.py", "fusion.py", "eval_text.py", "speak_text.py", "text_corpus.py", "average_text_models.py"]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
