@@ -1,12 +1,13 @@
 """Average text models fine-tuned from the same encoder into one (a "model soup"): every weight, encoder and heads.
 
 The average of two models of the same encoder and schedule, one trained on the default text and one also on eight
-more authors' (textdata/handwritten_w15*.csv), read outside authors' text better than either alone at no cost in
-speed or size: on benchmark part 12, written for that test, 0.929 as written and 0.848 spoken against 0.917 and
-0.836, with the held-out clips fused within a point (insights.md, rule 21). The members must share the encoder,
-its tokenizer, the categories and how text is cut into windows; they are checked, and the average is saved as
-train_text.py saves a model (FP32 and INT8 ONNX, a manifest naming each member by digest) and scored on the frozen
-benchmark.
+more authors' (textdata/handwritten_w15*.csv), read outside authors' text better than the default recipe's model
+alone, at no cost in speed or size: on benchmark part 12, written for that test, 0.929 as written and 0.848 spoken
+against 0.917 and 0.836, with the held-out clips fused within a point (one seed each; insights.md, rule 21). The
+members must share the encoder, its tokenizer, the categories and how text is cut into windows; they are checked,
+and the average is saved as train_text.py saves a model (FP32 and INT8 ONNX, a manifest naming each member by
+digest) and scored on the frozen benchmark. Use it wherever a text model goes (fusion.py --text_model,
+eval_text.py --text_model).
 """
 import argparse
 import time
@@ -17,20 +18,9 @@ from utils_io import HelmitError, HelpFormatter, file_sha256, refuse_to_overwrit
 
 # what must agree for weights to be averaged and the average scored as each member is
 SAME = ("kind", "categories", "max_length", "pad_id", "threshold", "window_words", "window_stride")
-FILE_LISTS = ("written_files", "twin_files", "asr_transcripts", "transcripts")
-
-
-def learned_files(meta):
-    """Every transcripts file a model's history names (train_text.py --transcripts, fusion.py --adapt), through
-    each earlier model it started from: the average keeps them, so fusion.py still refuses to cross-validate on
-    clips any member learned."""
-    files, todo = [], [meta.get("training") or {}, (meta.get("base") or {}).get("adapted_from") or {}]
-    while todo:
-        record = todo.pop()
-        if isinstance(record, dict) and record:
-            files += [record.get("adapted_on")] + list(record.get("transcripts") or [])
-            todo.append(record.get("adapted_from") or {})
-    return list(dict.fromkeys(filter(None, files)))
+# what fusion.py --adapt reads of a model's training record to replay its training text (replay_rows)
+REPLAY_COUNTS = ("generated", "chat", "asr", "written", "written_copies", "twins", "twin_copies", "context")
+FILE_LISTS = ("written_files", "twin_files", "asr_transcripts")
 
 
 def check_members(paths, metas):
@@ -50,6 +40,8 @@ def check_members(paths, metas):
         for key in SAME:
             if m.get(key) != first.get(key):
                 raise HelmitError(f"{p}: its {key} ({m.get(key)!r}) is not {paths[0]}'s ({first.get(key)!r})")
+        if m["files"].get("tokenizer.json") != first["files"].get("tokenizer.json"):
+            raise HelmitError(f"{p}: its tokenizer.json is not {paths[0]}'s; only models of one tokenizer can be averaged")
 
 
 def averaged_state(paths, metas):
@@ -81,15 +73,17 @@ def averaged_state(paths, metas):
 
 
 def averaged_training(paths, metas):
-    """The record of what the average learned: each member's own record and digest, and for fusion.py --adapt
-    the first member's mix of sources (its replay shares) with every member's files, so an adaptation replays
-    the text all members read."""
+    """The record of what the average learned: each member's own record and digest; for fusion.py --adapt the
+    first member's mix of sources (its replay shares) with every member's files (one path once), so an adaptation
+    replays the text all members read; and every transcripts file any member learned, at any step of its history,
+    so fusion.py still refuses to cross-validate on those clips."""
     import text_encoder
 
-    record = dict(metas[0].get("training") or {})
+    first = metas[0].get("training") or {}
+    record = {k: first[k] for k in REPLAY_COUNTS if k in first}
     for key in FILE_LISTS:
-        record[key] = list(dict.fromkeys(f for m in metas for f in (m.get("training") or {}).get(key) or []))
-    record["transcripts"] = list(dict.fromkeys(record["transcripts"] + [f for m in metas for f in learned_files(m)]))
+        record[key] = list(dict.fromkeys(str(Path(f)) for m in metas for f in (m.get("training") or {}).get(key) or []))
+    record["transcripts"] = list(dict.fromkeys(f for m in metas for f in text_model.learned_transcripts(m)))
     record["averaged"] = [{"path": str(p), "weights_sha256": file_sha256(Path(p) / text_encoder.WEIGHTS_FILE),
                            "base": m["base"], "training": m.get("training")} for p, m in zip(paths, metas)]
     return record
@@ -118,7 +112,7 @@ def main(argv=None):
     module, tokenizer, _ = text_encoder.load_for_training(init=args.models[0])
     module.load_state_dict(state)
     module.eval()
-    meta = {k: metas[0][k] for k in ("format", "format_version", "base") + SAME}
+    meta = {k: metas[0][k] for k in ("format", "format_version", "base") + SAME if k in metas[0]}
     meta["training"] = averaged_training(args.models, metas)
     save_scored(args.out, module, tokenizer, meta, int8=not args.no_int8)
     print(f"averaged {len(args.models)} text models ({', '.join(map(str, args.models))}) into {args.out} "

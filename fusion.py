@@ -516,15 +516,7 @@ def learned_clips(model, rows, transcripts):
     checked."""
     from transcribe import read_transcripts
 
-    # each step keeps the record of the model it started from: train_text.py --init under base.adapted_from,
-    # fusion.py --adapt under training.adapted_from
-    files, todo = [], [model.get("training") or {}, (model.get("base") or {}).get("adapted_from") or {}]
-    while todo and len(files) < 200:
-        record = todo.pop()
-        if isinstance(record, dict) and record:
-            files += [record.get("adapted_on")] + list(record.get("transcripts") or [])
-            todo.append(record.get("adapted_from") or {})
-    for f in dict.fromkeys(filter(None, files)):
+    for f in text_model.learned_transcripts(model):
         try:
             theirs = read_transcripts(f) if Path(f).is_file() else {}
         except HelmitError:

@@ -334,6 +334,19 @@ def load(path, int8=False, threads=0):
     return model
 
 
+def learned_transcripts(model):
+    """Every transcripts file a text model's record names, at any step of its history: train_text.py
+    --transcripts, fusion.py --adapt (`adapted_on`), and those of each model it started from (train_text.py
+    --init keeps the earlier record under base.adapted_from, fusion.py --adapt under training.adapted_from)."""
+    files, todo = [], [model.get("training") or {}, (model.get("base") or {}).get("adapted_from") or {}]
+    while todo and len(files) < 200:
+        record = todo.pop()
+        if isinstance(record, dict) and record:
+            files += [record.get("adapted_on")] + list(record.get("transcripts") or [])
+            todo.append(record.get("adapted_from") or {})
+    return list(dict.fromkeys(filter(None, files)))
+
+
 def check_files(model, path, names):
     """Each file must be the one the model was saved with: a swapped tokenizer or graph is refused."""
     for name in names:
