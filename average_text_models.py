@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import text_model
-from utils_io import HelmitError, HelpFormatter, file_sha256, refuse_to_overwrite, run_cli
+from utils_io import HelmitError, HelpFormatter, refuse_to_overwrite, run_cli
 
 # what must agree for weights to be averaged and the average scored as each member is
 SAME = ("kind", "categories", "max_length", "pad_id", "threshold", "window_words", "window_stride")
@@ -84,7 +84,8 @@ def averaged_training(paths, metas):
     for key in FILE_LISTS:
         record[key] = list(dict.fromkeys(str(Path(f)) for m in metas for f in (m.get("training") or {}).get(key) or []))
     record["transcripts"] = list(dict.fromkeys(f for m in metas for f in text_model.learned_transcripts(m)))
-    record["averaged"] = [{"path": str(p), "weights_sha256": file_sha256(Path(p) / text_encoder.WEIGHTS_FILE),
+    # each member's manifest digest, which averaged_state has just checked the file against
+    record["averaged"] = [{"path": str(p), "weights_sha256": m["files"][text_encoder.WEIGHTS_FILE],
                            "base": m["base"], "training": m.get("training")} for p, m in zip(paths, metas)]
     return record
 
