@@ -68,9 +68,16 @@ def held_out(ids, fraction, band=lambda _id: 0):
 
 
 def template_pool(category, holdout, fraction):
+    return list(_template_pool(category, bool(holdout), fraction))
+
+
+@functools.lru_cache(maxsize=None)
+def _template_pool(category, holdout, fraction):
+    # cached: each sentence asks for its pool, and measuring every template again took most of
+    # generate_sentences' time
     texts = synth_templates.TEMPLATES[category]
     kept = held_out(texts, fraction, band=lambda i: min(2, spoken_length(texts[i]) // 25))  # short/medium/long
-    return sorted(kept if holdout else set(texts) - kept)
+    return tuple(sorted(kept if holdout else set(texts) - kept))
 
 
 def voice_pool(holdout, fraction):
@@ -84,7 +91,7 @@ def voice_pool(holdout, fraction):
 def spoken_length(text):
     """How long a sentence takes to say, in letters: espeak speaks ~0.06 s per letter and pauses
     ~0.24 s (4 letters' worth) at each comma or full stop inside the sentence."""
-    return sum(ch.isalnum() for ch in text) + 4 * len(re.findall(r"[,.?!;:](?=\s)", text))
+    return sum(map(str.isalnum, text)) + 4 * len(re.findall(r"[,.?!;:](?=\s)", text))
 
 
 def fill_template(template_id, rng):
