@@ -137,21 +137,44 @@ def reported_agreement(printed):
     return int(m[1]), int(m[2]), float(m[3])
 
 
+def built_once(tmp_path_factory, name, build):
+    """The directory `name`, filled by `build(path)` once per test run: the first worker to ask builds it
+    while the others wait, then all read it. For fixtures that cost a training and an ONNX export (~30 s),
+    which pytest-xdist would otherwise build again in each worker. Tests must not write into it."""
+    import fcntl
+    import shutil
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's own temp root, which every worker's is made under
+    path, done = base / name, base / f"{name}.done"
+    with open(base / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if this worker dies
+        if not done.exists():
+            shutil.rmtree(path, ignore_errors=True)  # what a worker that failed half-way left
+            path.mkdir()
+            build(path)
+            done.touch()
+    return path
+
+
 @pytest.fixture(scope="session")
 def tone_corpus(tmp_path_factory):
-    return make_tone_corpus(tmp_path_factory.mktemp("tones"))
+    return built_once(tmp_path_factory, "tones", make_tone_corpus)
+
+
+def train_tone_onnx(runs, corpus):
+    # its log-mel cache beside the checkpoint: train.py's default, runs/cache, is the repo's own folder
+    run_script("train.py", "--data_root", corpus, "--epochs", 1, "--batch_size", 8, "--width_mult", 0.25,
+               "--cache_dir", runs / "cache", "--ckpt", runs / "m.pt")
+    assert len(list((runs / "cache" / "logmel").glob("*.npy"))) == len(all_clips(corpus))  # one per clip
+    run_script("export_onnx.py", "--ckpt", runs / "m.pt", "--onnx", runs / "m.onnx")
 
 
 @pytest.fixture(scope="session")
 def tone_onnx(tmp_path_factory, tone_corpus):
     """A tiny CNN trained for one epoch on the tone corpus and exported: a real Helmit ONNX file."""
-    runs = tmp_path_factory.mktemp("tone_runs")
-    # its log-mel cache beside the checkpoint: train.py's default, runs/cache, is the repo's own folder
-    run_script("train.py", "--data_root", tone_corpus, "--epochs", 1, "--batch_size", 8, "--width_mult", 0.25,
-               "--cache_dir", runs / "cache", "--ckpt", runs / "m.pt")
-    assert len(list((runs / "cache" / "logmel").glob("*.npy"))) == len(all_clips(tone_corpus))  # one per clip
-    run_script("export_onnx.py", "--ckpt", runs / "m.pt", "--onnx", runs / "m.onnx")
-    return runs / "m.onnx"
+    return built_once(tmp_path_factory, "tone_runs", lambda runs: train_tone_onnx(runs, tone_corpus)) / "m.onnx"
 
 
 @pytest.fixture(scope="session")
@@ -194,3 +217,20 @@ def tiny_text_base(tmp_path_factory):
     BertForSequenceClassification(cfg).save_pretrained(path)
     tok.save_pretrained(path)
     return path
+
+
+# `make test` hands pytest-xdist's two workers a whole test file at a time (--dist loadfile, so a file's
+# fixtures are built once), in the order below: the files that take longest first, so that the last file left
+# is a short one and neither worker waits long for the other at the end. Minutes on two quiet cores, from
+# `pytest --durations=0`; files not named here follow in their usual order.
+SLOWEST_FILES = ["test_transcripts.py",   # 3.2
+                 "test_pipeline.py",      # 2.5
+                 "test_text_model.py",    # 2.4
+                 "test_packed_asr.py",    # 1.3
+                 "test_train.py", "test_ddp.py", "test_infer.py", "test_quantize_onnx.py", "test_bad_audio.py",
+                 "test_synth_dataset.py"]  # 0.7-0.9 each
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(SLOWEST_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # a stable sort: each file's own order kept
