@@ -6,8 +6,6 @@ one wrote and that each artifact says what it should, not how accurate the model
 import csv
 import json
 import re
-import subprocess
-import sys
 
 import numpy as np
 import onnx
@@ -15,38 +13,7 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from conftest import ROOT, clip_probs, reported_agreement, run_script
-from test_readme import OPTION_LINE, help_text, option_flags  # help_text: each --help run once per process
-
-SCRIPTS = ["synth_dataset.py", "download_from_drive.py", "prep_dataset.py", "train.py", "export_onnx.py",
-           "quantize_onnx.py", "infer.py", "infer_dataset.py", "compute_metrics.py", "transcribe.py",
-           "train_text.py", "fusion.py", "eval_text.py", "speak_text.py", "text_corpus.py", "average_text_models.py"]
-
-
-@pytest.mark.parametrize("script", SCRIPTS)
-def test_every_stage_explains_its_flags(script):
-    """Every option its --help lists carries words of help, on its own line or the next."""
-    lines = help_text(script).splitlines()
-    options, bare = [], []
-    for i, line in enumerate(lines):
-        if m := OPTION_LINE.match(line):
-            options.append(m[1])
-            after = lines[i + 1] if i + 1 < len(lines) else ""
-            if not line[m.end():].strip() and not (after.startswith("   ") and after.strip()
-                                                    and not OPTION_LINE.match(after)):
-                bare.append(m[1])
-    assert "-h, --help" in options and len(options) >= 3, lines
-    assert bare == [], f"{script}: options without help: {bare}"
-
-
-def test_every_flag_the_readme_names_exists():
-    readme = (ROOT / "README.md").read_text()
-    # options, not any --word a help's prose mentions; the README's torchrun command names torchrun's own
-    options = set().union(*(option_flags(help_text(s)) for s in SCRIPTS))
-    options |= option_flags(subprocess.run([sys.executable, "-m", "torch.distributed.run", "--help"],
-                                           capture_output=True, text=True, check=True).stdout)
-    missing = sorted({f for f in re.findall(r"--[a-z][a-z0-9_]+", readme) if f not in options})
-    assert missing == [], missing
+from conftest import clip_probs, reported_agreement, run_script
 
 
 def read_csv(path):

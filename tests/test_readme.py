@@ -204,3 +204,35 @@ def test_pending_entries_are_still_missing():
     for program, name in sorted(KNOWN_PENDING):
         exists = name in make_targets() if program == "make" else name in script_flags(program)
         assert not exists, f"{program} {name} exists now: remove it from KNOWN_PENDING in {Path(__file__).name}"
+
+
+# every stage's --help, here beside the README checks that read the same help texts: run once per process
+SCRIPTS = ["synth_dataset.py", "download_from_drive.py", "prep_dataset.py", "train.py", "export_onnx.py",
+           "quantize_onnx.py", "infer.py", "infer_dataset.py", "compute_metrics.py", "transcribe.py",
+           "train_text.py", "fusion.py", "eval_text.py", "speak_text.py", "text_corpus.py", "average_text_models.py"]
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_every_stage_explains_its_flags(script):
+    """Every option its --help lists carries words of help, on its own line or the next."""
+    lines = help_text(script).splitlines()
+    options, bare = [], []
+    for i, line in enumerate(lines):
+        if m := OPTION_LINE.match(line):
+            options.append(m[1])
+            after = lines[i + 1] if i + 1 < len(lines) else ""
+            if not line[m.end():].strip() and not (after.startswith("   ") and after.strip()
+                                                    and not OPTION_LINE.match(after)):
+                bare.append(m[1])
+    assert "-h, --help" in options and len(options) >= 3, lines
+    assert bare == [], f"{script}: options without help: {bare}"
+
+
+def test_every_flag_the_readme_names_exists():
+    readme = (ROOT / "README.md").read_text()
+    # options, not any --word a help's prose mentions; the README's torchrun command names torchrun's own
+    options = set().union(*(option_flags(help_text(s)) for s in SCRIPTS))
+    options |= option_flags(subprocess.run([sys.executable, "-m", "torch.distributed.run", "--help"],
+                                           capture_output=True, text=True, check=True).stdout)
+    missing = sorted({f for f in re.findall(r"--[a-z][a-z0-9_]+", readme) if f not in options})
+    assert missing == [], missing
