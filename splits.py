@@ -7,7 +7,6 @@ import sys
 import warnings
 
 import numpy as np
-from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, train_test_split
 
 from config import CLASS_NAMES
 from utils_io import HelmitError, shared_size_digests
@@ -126,6 +125,8 @@ def stratified_folds(rows, k, seed, group_column=None):
             raise HelmitError(f"class '{name}' has {(labels == label).sum()} clip(s); {k} folds need at least {k}")
     groups = group_ids(rows, group_column)
     if groups is None:
+        from sklearn.model_selection import StratifiedKFold  # here: ~1.9 s to import, which --help and refusals skip
+
         return list(StratifiedKFold(k, shuffle=True, random_state=seed).split(labels, labels))
     if len(set(groups)) < k:
         raise HelmitError(f"{group_words(group_column)}: {len(set(groups))} distinct groups; {k} folds need at least {k}")
@@ -152,6 +153,8 @@ def one_class_fold(labels, held_out):
 def group_folds(labels, groups, k, seed):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "least populated class ...": the callers check the folds
+        from sklearn.model_selection import StratifiedGroupKFold
+
         return list(StratifiedGroupKFold(k, shuffle=True, random_state=seed).split(labels, labels, groups))
 
 
@@ -200,6 +203,8 @@ def split_rows(rows, val_fraction, seed, use_holdout=True, group_column=None):
                 return [pool[i] for i in train_idx], [pool[i] for i in val_idx], test
         raise HelmitError(f"no validation split of whole groups ({group_words(group_column)}) holds both classes with "
                           "both classes left to train on: one class's clips are in too few groups; give more groups")
+    from sklearn.model_selection import train_test_split
+
     train, val = train_test_split(pool, test_size=n_val, random_state=seed, stratify=[r["label"] for r in pool])
     both_classes_in(val, train)
     both_classes_in(train, val)
