@@ -28,6 +28,31 @@ def run_script(script, *args, check=True, timeout=600):
     return proc
 
 
+def run_main(script, *args, check=True):
+    """Run a stage's main() in this process, as run_script runs it in a new one (the same exit codes and
+    printed text): for long stages whose test is not about the process itself, as a new process imports
+    torch and transformers again (~7 s). Not where a test reads Python warnings off stderr: pytest records
+    them instead of printing them."""
+    import contextlib
+    import importlib
+    import io
+    import types
+
+    from utils_io import run_cli
+
+    module = importlib.import_module(Path(script).stem)
+    out, err, code = io.StringIO(), io.StringIO(), 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            run_cli(lambda: module.main([str(a) for a in args]))
+        except SystemExit as e:
+            code = e.code if isinstance(e.code, int) else int(e.code is not None)
+    proc = types.SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
+    if check and code != 0:
+        raise AssertionError(f"{script} exited {code}\nstdout:\n{proc.stdout[-3000:]}\nstderr:\n{proc.stderr[-3000:]}")
+    return proc
+
+
 def dead_process():
     """(pid, start time in ms) of a process that has exited and been reaped."""
     import psutil

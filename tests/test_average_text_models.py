@@ -6,7 +6,7 @@ import pytest
 
 import average_text_models
 import text_model
-from conftest import run_script
+from conftest import run_main, run_script
 from utils_io import HelmitError, file_sha256
 
 
@@ -49,7 +49,7 @@ def test_the_average_is_each_weights_mean_scored_and_named_by_its_members(member
     a, b = members
     out = tmp_path / "avg"
     # --no_int8: the INT8 file and its check are train_text.py's own (text_encoder.save_model_dir, check_int8)
-    proc = run_script("average_text_models.py", "--models", a, b, "--out", out, "--no_int8")
+    proc = run_main("average_text_models.py", "--models", a, b, "--out", out, "--no_int8")
     wa, wb, wo = weights(a), weights(b), weights(out)
     assert wo.keys() == wa.keys()
     for k in wo:
