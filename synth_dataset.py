@@ -94,12 +94,21 @@ def spoken_length(text):
     return sum(map(str.isalnum, text)) + 4 * len(re.findall(r"[,.?!;:](?=\s)", text))
 
 
-def fill_template(template_id, rng):
+A_BEFORE_VOWEL = re.compile(r"\b([Aa]) (?=[aeio])")
+
+
+@functools.lru_cache(maxsize=None)
+def template_text(template_id):
+    """(template text, its slot names in sorted order): sorted, as set order varies per run."""
     text = next(t[template_id] for t in synth_templates.TEMPLATES.values() if template_id in t)
+    return text, tuple(sorted(set(re.findall(r"{(\w+)}", text))))
+
+
+def fill_template(template_id, rng):
+    text, names = template_text(template_id)
     slots = synth_templates.SLOTS
-    values = {slot: slots[slot][rng.integers(len(slots[slot]))]
-              for slot in sorted(set(re.findall(r"{(\w+)}", text)))}  # sorted: set order varies per run
-    text = re.sub(r"\b([Aa]) (?=[aeio])", r"\1n ", text.format(**values))  # "a idiot" -> "an idiot"
+    values = {slot: slots[slot][rng.integers(len(slots[slot]))] for slot in names}
+    text = A_BEFORE_VOWEL.sub(r"\1n ", text.format(**values))  # "a idiot" -> "an idiot"
     return text[0].upper() + text[1:]
 
 
