@@ -29,10 +29,11 @@ def run_script(script, *args, check=True, timeout=600):
 
 
 def run_main(script, *args, check=True):
-    """Run a stage's main() in this process, as run_script runs it in a new one (the same exit codes and
-    printed text): for long stages whose test is not about the process itself, as a new process imports
-    torch and transformers again (~7 s). Not where a test reads Python warnings off stderr: pytest records
-    them instead of printing them."""
+    """Run a stage's main() in this process, through run_cli as run_script runs it in a new one: its exit
+    code and what Python prints to stdout and stderr (not what C code writes to the file descriptors). For
+    long stages whose test is not about the process itself, as a new process imports torch and transformers
+    again (~7 s). Not where a test reads Python warnings off stderr: pytest records them instead of printing
+    them. No timeout, unlike run_script."""
     import contextlib
     import importlib
     import io
