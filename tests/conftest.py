@@ -23,6 +23,11 @@ def run_script(script, *args, check=True, timeout=600):
     """Run a stage as a user would: a subprocess from the repo root. Returns CompletedProcess."""
     proc = subprocess.run([sys.executable, str(ROOT / script), *map(str, args)], cwd=ROOT,
                           capture_output=True, text=True, timeout=timeout)
+    return checked(script, proc, check)
+
+
+def checked(script, proc, check):
+    """`proc`, or with `check`, an AssertionError showing the ends of its output if it exited non-zero."""
     if check and proc.returncode != 0:
         raise AssertionError(f"{script} exited {proc.returncode}\nstdout:\n{proc.stdout[-3000:]}\nstderr:\n{proc.stderr[-3000:]}")
     return proc
@@ -48,10 +53,7 @@ def run_main(script, *args, check=True):
             run_cli(lambda: module.main([str(a) for a in args]))
         except SystemExit as e:
             code = e.code if isinstance(e.code, int) else int(e.code is not None)
-    proc = types.SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
-    if check and code != 0:
-        raise AssertionError(f"{script} exited {code}\nstdout:\n{proc.stdout[-3000:]}\nstderr:\n{proc.stderr[-3000:]}")
-    return proc
+    return checked(script, types.SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue()), check)
 
 
 def dead_process():

@@ -20,8 +20,8 @@ def tiny_model(tiny_text_base, tmp_path_factory):
     """train_text.py fine-tuning the tiny encoder, as a user would run it with --base."""
     out = tmp_path_factory.mktemp("text") / "model"
     proc = run_main("train_text.py", "--base", tiny_text_base, "--out", out, "--n_generated", 1200, "--chat", 200, "--epochs", 4,
-                      "--lr", 1e-3, "--budget_min", 0, "--no_asr_transcripts", "--written_copies", 0, "--twin_copies", 0, "--max_length", 48,
-                      "--threads", 1)  # the generated text alone keeps it tiny
+                    "--lr", 1e-3, "--budget_min", 0, "--no_asr_transcripts", "--written_copies", 0, "--twin_copies", 0, "--max_length", 48,
+                    "--threads", 1)  # the generated text alone keeps it tiny
     return out, proc
 
 
@@ -129,8 +129,8 @@ def test_adapting_to_a_users_transcripts_starts_from_the_model(tiny_model, tmp_p
         w.writerows([[p, y, t, ""] for p, y, t in rows])
     out = tmp_path / "adapted"
     run_main("train_text.py", "--init", tiny_model[0], "--transcripts", tmp_path / "t.csv", "--n_generated", 0,
-               "--epochs", 8, "--lr", 1e-3, "--budget_min", 0, "--no_asr_transcripts", "--out", out, "--threads", 1,
-               "--no_int8")  # the INT8 file and its check are tiny_model's tests; this one is about adapting
+             "--epochs", 8, "--lr", 1e-3, "--budget_min", 0, "--no_asr_transcripts", "--out", out, "--threads", 1,
+             "--no_int8")  # the INT8 file and its check are tiny_model's tests; this one is about adapting
     before, after = text_model.load(tiny_model[0]), text_model.load(out)
     probe = ["zorbly wumpus you", "fine weather today"]
     gap_before = np.diff(text_model.logits(probe, before))[0]
