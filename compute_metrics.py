@@ -16,8 +16,6 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from sklearn.metrics import (accuracy_score, balanced_accuracy_score, confusion_matrix, f1_score,
-                             precision_score, recall_score, roc_auc_score)
 
 from config import CFG, CLASS_NAMES, HARM_CATEGORIES
 from prediction_csvs import SPLITS, find_prediction_csvs, load_models, model_name
@@ -36,6 +34,10 @@ def compute_metrics(rows):
     Returns plain floats, ints and lists (JSON- and checkpoint-safe). `roc_auc` is None when only
     one class is among the labels; `per_category` appears when rows carry a `category`.
     """
+    # imported here, as splits.py does: scikit-learn's ~2 s would otherwise delay --help and every refusal
+    from sklearn.metrics import (accuracy_score, balanced_accuracy_score, confusion_matrix, f1_score,
+                                 precision_score, recall_score, roc_auc_score)
+
     if not rows:
         raise ValueError("compute_metrics needs at least one row")
     y = np.array([r["label"] for r in rows], dtype=int)

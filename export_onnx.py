@@ -13,15 +13,34 @@ import time
 import warnings
 from pathlib import Path
 
-import numpy as np
-import onnx
-import torch
-from torch import nn
+from utils_io import HelpFormatter
 
-from model import check_checkpoint_settings, load_checkpoint, onnx_metadata
-from scoring import set_metadata, store_sparse_constants
-from utils_audio import crop_or_pad, load_audio
-from utils_io import HelmitError, HelpFormatter, atomic_output, refuse_to_overwrite, run_cli
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                formatter_class=HelpFormatter)
+    p.add_argument("--ckpt", default="runs/lite_cnn.pt", help="checkpoint written by train.py")
+    p.add_argument("--onnx", default=None, help="ONNX file to write (default: the checkpoint path with .onnx)")
+    p.add_argument("--n_check", type=int, default=8, help="real clips used to compare ONNX Runtime with PyTorch")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --onnx file")
+    args = p.parse_args(argv)
+    if args.n_check < 1:
+        p.error("--n_check must be at least 1")
+    return args
+
+
+if __name__ == "__main__":
+    parse_args()  # --help and a mistyped flag answer now, not after the seconds torch takes to import below
+
+import numpy as np  # noqa: E402
+import onnx  # noqa: E402
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+
+from model import check_checkpoint_settings, load_checkpoint, onnx_metadata  # noqa: E402
+from scoring import set_metadata, store_sparse_constants  # noqa: E402
+from utils_audio import crop_or_pad, load_audio  # noqa: E402
+from utils_io import HelmitError, atomic_output, refuse_to_overwrite, run_cli  # noqa: E402
 
 MAX_ABS_DIFF = 1e-4  # ONNX Runtime vs PyTorch logits; float32 kernels differ by ~1e-6
 
@@ -148,15 +167,7 @@ def max_diff_vs_torch(model, onnx_path, waves):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                formatter_class=HelpFormatter)
-    p.add_argument("--ckpt", default="runs/lite_cnn.pt", help="checkpoint written by train.py")
-    p.add_argument("--onnx", default=None, help="ONNX file to write (default: the checkpoint path with .onnx)")
-    p.add_argument("--n_check", type=int, default=8, help="real clips used to compare ONNX Runtime with PyTorch")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing --onnx file")
-    args = p.parse_args(argv)
-    if args.n_check < 1:
-        p.error("--n_check must be at least 1")
+    args = parse_args(argv)
     out = Path(args.onnx or Path(args.ckpt).with_suffix(".onnx"))
     refuse_to_overwrite(out, args.overwrite, inputs=[args.ckpt])
     model, ckpt = load_checkpoint(args.ckpt)

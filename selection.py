@@ -2,8 +2,6 @@
 epoch to keep, and the warnings for a model that says one thing for every clip (the original's failure).
 """
 import numpy as np
-from sklearn.metrics import (accuracy_score, balanced_accuracy_score, f1_score, precision_score,
-                             recall_score, roc_auc_score)
 
 from config import CLASS_NAMES
 
@@ -17,6 +15,8 @@ def best_threshold(labels, probs):
     Candidates are midpoints between neighbouring scores, so no validation clip sits exactly on
     the threshold, where the smallest numerical change (ONNX, INT8) would flip its decision.
     """
+    from sklearn.metrics import balanced_accuracy_score  # here, not above: compute_metrics.py --help needs none
+
     labels, probs = np.asarray(labels), np.asarray(probs)
     levels = np.unique(probs)
     candidates = np.concatenate([(levels[:-1] + levels[1:]) / 2, [0.5]])
@@ -38,6 +38,9 @@ def selection_key(m):
 
 
 def binary_metrics(labels, probs, threshold):
+    from sklearn.metrics import (accuracy_score, balanced_accuracy_score, f1_score, precision_score,
+                                 recall_score, roc_auc_score)
+
     labels, probs = np.asarray(labels), np.asarray(probs)
     preds = (probs >= threshold).astype(int)
     both = len(set(labels.tolist())) == 2

@@ -21,6 +21,68 @@ import sys
 import time
 from pathlib import Path
 
+from config import CFG
+from utils_io import HelpFormatter
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                formatter_class=HelpFormatter,
+                                epilog="several processes or machines: torchrun --nproc_per_node N train.py ... "
+                                       "(DistributedDataParallel; --batch_size is per process; see docs/reference.md)")
+    p.add_argument("--data_root", default=CFG.data_root, help="folder the paths in labels.csv are relative to")
+    p.add_argument("--labels_csv", default=None, help="labels file (default: <data_root>/labels.csv)")
+    p.add_argument("--ckpt", default=None, help="checkpoint to write (default: runs/lite_cnn.pt or runs/wav2vec2.pt)")
+    p.add_argument("--epochs", type=int, default=CFG.epochs, help="maximum epochs")
+    p.add_argument("--batch_size", type=int, default=CFG.batch_size, help="clips per batch")
+    p.add_argument("--lr", type=float, default=CFG.lr, help="AdamW learning rate")
+    p.add_argument("--weight_decay", type=float, default=CFG.weight_decay, help="AdamW weight decay")
+    p.add_argument("--accumulate_steps", type=int, default=1, help="batches per optimizer step")
+    p.add_argument("--use_sampler", action="store_true", help="class-balanced WeightedRandomSampler")
+    p.add_argument("--use_autocast", action="store_true", help="mixed precision (bf16 on CPU, fp16 on GPU)")
+    p.add_argument("--width_mult", type=float, default=CFG.width_mult, help="LiteAudioCNN channel multiplier")
+    p.add_argument("--dropout", type=float, default=CFG.dropout, help="dropout before the linear head")
+    p.add_argument("--use_wav2vec2", action="store_true", help="train Wav2Vec2Classifier instead of the CNN")
+    p.add_argument("--w2v_model", default=CFG.w2v_model, help="Wav2Vec2 hub id or local directory (save_pretrained)")
+    p.add_argument("--num_unfrozen_layers", type=int, default=0,
+                   help="Wav2Vec2 transformer layers to fine-tune; 0 = frozen backbone, whose features are "
+                        "computed once per clip and cached, so each epoch trains only the head")
+    p.add_argument("--w2v_pooling", choices=("mean", "layers"), default="mean",
+                   help="Wav2Vec2 head input: mean over time of the last layer, or a learned weighted sum "
+                        "over all layers (as the SUPERB benchmark does), then mean over time")
+    p.add_argument("--cache_dir", default="runs/cache",
+                   help="where features are cached, one .npy file per clip, so a clip is decoded and its features "
+                        "computed once, not once per run: the CNN's log-mel windows in <cache_dir>/logmel (keyed by "
+                        "the audio settings and the clip's path, size and mtime; read back memory-mapped, so RAM "
+                        "does not grow with the corpus), frozen Wav2Vec2 features (keyed by the backbone weights, "
+                        "the windowing and the audio itself)")
+    p.add_argument("--val_fraction", type=float, default=CFG.val_fraction, help="share of clips for validation (stratified)")
+    p.add_argument("--patience", type=int, default=CFG.early_stop_patience, help="early stopping patience in epochs")
+    p.add_argument("--keep", choices=("best", "last"), default="best",
+                   help="checkpoint the best validation epoch (with early stopping), or train all --epochs and "
+                        "keep the last: with a handful of validation clips, 'best' is often picking noise")
+    p.add_argument("--folds", type=int, default=0,
+                   help="K >= 2: stratified K-fold cross-validation; prints per-fold and mean +- std held-out "
+                        "metrics and writes out-of-fold predictions (--oof_csv) instead of a checkpoint")
+    p.add_argument("--group_column", default="group",
+                   help="labels.csv column whose clips must stay together (same speaker or conversation) "
+                        "in folds and in the validation split (whole groups, so about 1/round(1/--val_fraction) "
+                        "of them); the default 'group' is skipped when labels.csv has no such column, a column "
+                        "you name must exist")
+    p.add_argument("--oof_csv", default=None,
+                   help="out-of-fold predictions of --folds (default: <data_root>/<cnn|wav2vec2>_cv_predictions.csv, "
+                        "which compute_metrics.py picks up)")
+    p.add_argument("--train_on_holdout", action="store_true", help="use clips marked holdout=1 for training too (default: they form the test split)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run from its last finished epoch (saved after every epoch in "
+                        "--ckpt with its suffix replaced by .progress.pt: runs/lite_cnn.progress.pt for "
+                        "runs/lite_cnn.pt); the result equals an uninterrupted run with the same flags")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --ckpt (with --folds: --oof_csv), and an interrupted run's progress file")
+    p.add_argument("--seed", type=int, default=CFG.seed, help="random seed (same seed, same result on one machine)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    return p.parse_args(argv)
+
+
 # PyTorch (2.2+) backs each tensor of 2 MB or more with transparent huge pages when this is set, and
 # reads it once, at its first allocation: hence before `import torch`, and only when train.py is the
 # program (importing it changes nothing). A CNN training step allocates ~10 MB of activations per 8-s
@@ -30,6 +92,7 @@ from pathlib import Path
 # step or only past 1.25x the working set measured 55/56 against 53/57 clips/s).
 if __name__ == "__main__":
     os.environ.setdefault("THP_MEM_ALLOC_ENABLE", "1")
+    parse_args()  # --help and a mistyped flag answer now, not after the seconds torch takes to import below
 
 import numpy as np  # noqa: E402
 import psutil  # noqa: E402
@@ -37,7 +100,7 @@ import torch  # noqa: E402
 from torch.utils.data import DataLoader, WeightedRandomSampler
 from tqdm import tqdm
 
-from config import CFG, CLASS_NAMES, get_device, seed_all
+from config import CLASS_NAMES, get_device, seed_all
 from dataset import (ClipWaves, HelmitAudioDS, cached_log_power, cached_w2v_features, cnn_view,
                      collate_windows, feature_view, top_windows, wave_view, window_waves)
 from logmel import frontend_args
@@ -49,7 +112,7 @@ from splits import (CLIP_DIGEST, SAME_AUDIO, group_ids, group_name, same_audio_g
 from train_progress import load_progress, restore_progress, save_progress, trained_state
 from utils_dist import (ddp_forward, distributed_sampler, from_rank0, init_distributed, launched_ranks,
                         mean_over_ranks, rank, rank0_first, report_ranks, shutdown, sync_buffers, world_size)
-from utils_io import (HelmitError, HelpFormatter, atomic_output, clip_digest, file_sha256, read_labels_csv,
+from utils_io import (HelmitError, atomic_output, clip_digest, file_sha256, read_labels_csv,
                       refuse_to_overwrite, run_cli, write_csv)
 
 
@@ -395,64 +458,6 @@ def cv_summary(per_fold):
         v = np.array([m[key] for m in per_fold])
         lines.append(f"{name:>17}: {np.nanmean(v):.3f} +- {np.nanstd(v):.3f}")
     return "\n".join(lines)
-
-
-def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                formatter_class=HelpFormatter,
-                                epilog="several processes or machines: torchrun --nproc_per_node N train.py ... "
-                                       "(DistributedDataParallel; --batch_size is per process; see docs/reference.md)")
-    p.add_argument("--data_root", default=CFG.data_root, help="folder the paths in labels.csv are relative to")
-    p.add_argument("--labels_csv", default=None, help="labels file (default: <data_root>/labels.csv)")
-    p.add_argument("--ckpt", default=None, help="checkpoint to write (default: runs/lite_cnn.pt or runs/wav2vec2.pt)")
-    p.add_argument("--epochs", type=int, default=CFG.epochs, help="maximum epochs")
-    p.add_argument("--batch_size", type=int, default=CFG.batch_size, help="clips per batch")
-    p.add_argument("--lr", type=float, default=CFG.lr, help="AdamW learning rate")
-    p.add_argument("--weight_decay", type=float, default=CFG.weight_decay, help="AdamW weight decay")
-    p.add_argument("--accumulate_steps", type=int, default=1, help="batches per optimizer step")
-    p.add_argument("--use_sampler", action="store_true", help="class-balanced WeightedRandomSampler")
-    p.add_argument("--use_autocast", action="store_true", help="mixed precision (bf16 on CPU, fp16 on GPU)")
-    p.add_argument("--width_mult", type=float, default=CFG.width_mult, help="LiteAudioCNN channel multiplier")
-    p.add_argument("--dropout", type=float, default=CFG.dropout, help="dropout before the linear head")
-    p.add_argument("--use_wav2vec2", action="store_true", help="train Wav2Vec2Classifier instead of the CNN")
-    p.add_argument("--w2v_model", default=CFG.w2v_model, help="Wav2Vec2 hub id or local directory (save_pretrained)")
-    p.add_argument("--num_unfrozen_layers", type=int, default=0,
-                   help="Wav2Vec2 transformer layers to fine-tune; 0 = frozen backbone, whose features are "
-                        "computed once per clip and cached, so each epoch trains only the head")
-    p.add_argument("--w2v_pooling", choices=("mean", "layers"), default="mean",
-                   help="Wav2Vec2 head input: mean over time of the last layer, or a learned weighted sum "
-                        "over all layers (as the SUPERB benchmark does), then mean over time")
-    p.add_argument("--cache_dir", default="runs/cache",
-                   help="where features are cached, one .npy file per clip, so a clip is decoded and its features "
-                        "computed once, not once per run: the CNN's log-mel windows in <cache_dir>/logmel (keyed by "
-                        "the audio settings and the clip's path, size and mtime; read back memory-mapped, so RAM "
-                        "does not grow with the corpus), frozen Wav2Vec2 features (keyed by the backbone weights, "
-                        "the windowing and the audio itself)")
-    p.add_argument("--val_fraction", type=float, default=CFG.val_fraction, help="share of clips for validation (stratified)")
-    p.add_argument("--patience", type=int, default=CFG.early_stop_patience, help="early stopping patience in epochs")
-    p.add_argument("--keep", choices=("best", "last"), default="best",
-                   help="checkpoint the best validation epoch (with early stopping), or train all --epochs and "
-                        "keep the last: with a handful of validation clips, 'best' is often picking noise")
-    p.add_argument("--folds", type=int, default=0,
-                   help="K >= 2: stratified K-fold cross-validation; prints per-fold and mean +- std held-out "
-                        "metrics and writes out-of-fold predictions (--oof_csv) instead of a checkpoint")
-    p.add_argument("--group_column", default="group",
-                   help="labels.csv column whose clips must stay together (same speaker or conversation) "
-                        "in folds and in the validation split (whole groups, so about 1/round(1/--val_fraction) "
-                        "of them); the default 'group' is skipped when labels.csv has no such column, a column "
-                        "you name must exist")
-    p.add_argument("--oof_csv", default=None,
-                   help="out-of-fold predictions of --folds (default: <data_root>/<cnn|wav2vec2>_cv_predictions.csv, "
-                        "which compute_metrics.py picks up)")
-    p.add_argument("--train_on_holdout", action="store_true", help="use clips marked holdout=1 for training too (default: they form the test split)")
-    p.add_argument("--resume", action="store_true",
-                   help="continue an interrupted run from its last finished epoch (saved after every epoch in "
-                        "--ckpt with its suffix replaced by .progress.pt: runs/lite_cnn.progress.pt for "
-                        "runs/lite_cnn.pt); the result equals an uninterrupted run with the same flags")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing --ckpt (with --folds: --oof_csv), and an interrupted run's progress file")
-    p.add_argument("--seed", type=int, default=CFG.seed, help="random seed (same seed, same result on one machine)")
-    p.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
-    return p.parse_args(argv)
 
 
 def run(argv=None):

@@ -228,6 +228,34 @@ def test_every_stage_explains_its_flags(script):
     assert bare == [], f"{script}: options without help: {bare}"
 
 
+
+# Each stage's --help is run in turn in one process, so a module imported by one is still there for the next:
+# the first script after which one of these is loaded is the one that loaded it.
+HELP_WITHOUT = ("torch", "sklearn")
+HELP_IMPORTS = """
+import contextlib, io, runpy, sys
+for script in sys.argv[1:]:
+    sys.argv = [script, "--help"]
+    with contextlib.redirect_stdout(io.StringIO()):
+        try:
+            runpy.run_path(script, run_name="__main__")
+        except SystemExit:
+            pass
+    loaded = [name for name in %r if name in sys.modules]
+    if loaded:
+        print(script, "--help imported", *loaded)
+        break
+""" % (HELP_WITHOUT,)
+
+
+def test_every_stage_answers_help_before_importing_torch_or_scikit_learn():
+    """--help, and the usage errors argparse raises at the same point, answer at once: torch took ~4-7 s to import
+    here and scikit-learn ~2 s, so a stage imports them only after it has read its command line."""
+    proc = subprocess.run([venv_python(), "-c", HELP_IMPORTS, *SCRIPTS], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout == "", proc.stdout
+
 def test_every_flag_the_readme_names_exists():
     readme = (ROOT / "README.md").read_text()
     # options, not any --word a help's prose mentions; the README's torchrun command names torchrun's own
