@@ -15,7 +15,8 @@ def best_threshold(labels, probs):
     Candidates are midpoints between neighbouring scores, so no validation clip sits exactly on
     the threshold, where the smallest numerical change (ONNX, INT8) would flip its decision.
     """
-    from sklearn.metrics import balanced_accuracy_score  # here, not above: compute_metrics.py --help needs none
+    # here, not above: compute_metrics.py imports this module for COLLAPSE_SHARE, and its --help needs no sklearn
+    from sklearn.metrics import balanced_accuracy_score
 
     labels, probs = np.asarray(labels), np.asarray(probs)
     levels = np.unique(probs)
