@@ -129,6 +129,7 @@ def speak_all(rows, voices, audio_dir, seed, workers, todo=None):
     """Speak rows (only the indices in `todo`, if given); each row's voice and acoustics come from its index
     in `rows`, so speaking a file's new rows alone gives them what speaking the whole file would."""
     espeak_voice.espeak()
+    synth.preload_audio_libraries()
     jobs = [(key, seed, r["text"], voices, str(Path(audio_dir) / f"{i:05d}.flac"))
             for i, (key, r) in enumerate(zip(render_keys(rows), rows)) if todo is None or i in todo]
     # a fresh fork per sentence: libespeak-ng keeps hidden state between sentences (synth_dataset.py)
