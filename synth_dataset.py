@@ -217,16 +217,16 @@ def draw_render_params(rng, voices):
 
 
 def preload_audio_libraries():
-    """Import the scipy modules the audio is made with, before forking a worker per clip: each fork inherits
-    them, where importing them in every clip's fresh process made an 80-clip corpus 7x slower (14 s -> 99 s)."""
+    """Import the scipy modules the audio is made with, in the parent before it forks a worker per clip: every clip
+    runs in a fresh fork (maxtasksperchild=1), so whatever is not loaded here is imported again for each clip."""
     import scipy.fft  # noqa: F401
     import scipy.signal  # noqa: F401
 
 
 def colored_noise(n, exponent, rng):
     """Unit-RMS noise with power ~ 1/f^exponent (0 white, 1 pink, 2 brown)."""
-    # scipy is imported where the audio is made: the sentence generator, which train_text.py, fusion.py and the
-    # text tools import this module for, needs none of it, and scipy.signal alone took ~1.9 s to import
+    # scipy (scipy.signal alone ~1.9 s to import) is imported where the audio is made: train_text.py and
+    # eval_text.py import this module for its text, which needs none of it
     import scipy.fft
 
     m = scipy.fft.next_fast_len(n, real=True)  # FFTs of prime lengths are 100x slower
