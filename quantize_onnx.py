@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import onnx
 from tqdm import tqdm
 
 from scoring import clip_prob, load_onnx, onnx_window_probs, read_metadata, set_metadata, store_dense_constants, store_sparse_constants
@@ -65,6 +64,7 @@ def preprocess(src, dst):
     Symbolic shape inference is skipped: it cannot follow the front end's dynamic shapes. Sparse
     constants (the mel filterbank) are expanded first: the quantizer cannot follow them.
     """
+    import onnx
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     proto = onnx.load(src)
@@ -98,6 +98,8 @@ def quantize(src, dst, meta, calib_waves, output=None):
 
 
 def quantize_preprocessed(src, dst, meta, calib_waves):
+    import onnx
+
     if meta["arch"] == "LiteAudioCNN":
         window = int(float(meta["window_seconds"]) * int(meta["sample_rate"]))
         method = quantize_cnn(src, dst, calib_waves, window)
@@ -129,6 +131,7 @@ def quantize_cnn(src, dst, calib_waves, window):
     instead of a dequantize-Relu-quantize round trip per layer. The stem conv stays in float: with
     one input channel QLinearConv has no fast path (0.44 ms against 0.10 ms in float).
     """
+    import onnx
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
 
     stem = single_channel_convs(onnx.load(src))
@@ -163,6 +166,7 @@ def quantize_wav2vec2(src, dst):
     INT8 and FP32 scores from 0.99 to about 0.4 (24 clips), so the encoder, a third of the FP32
     time, stays float.
     """
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     quantize_dynamic(src, dst, op_types_to_quantize=["MatMul"], weight_type=QuantType.QInt8,
@@ -227,6 +231,8 @@ def main(argv=None):
                    help="refuse to write when INT8 changes more than this share of FP32 decisions")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --onnx_out file")
     args = p.parse_args(argv)
+    import onnx  # here, not at the top: --help and a mistyped flag need not wait ~1 s for it
+
     if min(args.n_calib, args.n_check) < 1:
         p.error("--n_calib and --n_check must be at least 1")
     src = Path(args.onnx_in)
