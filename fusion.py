@@ -356,7 +356,10 @@ def replay_rows(seed, training):
                 _MISSING_WARNED.add(p)
                 print(f"warning: {p} (in the text model's training) is not here: adaptation replays the rest of "
                       "what it was trained on", file=sys.stderr)
-        pools[source] = [r for f in found if f for r in labelled_csv(f, f"replay of {source}", what="labelled sentences")]
+        # once each, however the record names it: an averaged model's record can list one file by two paths
+        # (one member's absolute default, another's relative --written), which would double its share
+        files = list({f.resolve(): f for f in found if f}.values())
+        pools[source] = [r for f in files for r in labelled_csv(f, f"replay of {source}", what="labelled sentences")]
         if not pools[source]:
             counts[source] = 0
     shares = replay_shares(counts)

@@ -1,5 +1,6 @@
 """The fine-tuned text model: training on a tiny encoder, its files, ONNX parity, categories, torch-free scoring."""
 import json
+import os
 import re
 import subprocess
 import sys
@@ -590,6 +591,9 @@ def test_adaptation_replays_everything_the_model_was_trained_on_in_its_shares(tm
     chat = [text_model.normalise_text(t) for t in train_text.chat_text(shares["chat"], 5)]
     assert replay[-len(chat):] == [(t, 0, "everyday") for t in chat]
     assert fusion.replay_rows(seed=5, training=record) == replay  # the same seed, the same replay
+    # one file named twice, by two paths (as an averaged model's record may): its rows are drawn as once
+    twice = dict(record, written_files=[str(files["written"]), os.path.relpath(files["written"])])
+    assert fusion.replay_rows(seed=5, training=twice) == replay
 
     # a file the record names that is not here: a warning naming it, and its share goes to the rest
     files["written"].unlink()
