@@ -3,9 +3,8 @@
 The average of two models of the same encoder and schedule, one trained on the default text and one also on eight
 more authors' (textdata/handwritten_w15*.csv), read outside authors' text better than the default recipe's model
 alone, at no cost in speed or size: on benchmark part 12, written for that test, 0.929 as written and 0.848 spoken
-against 0.917 and 0.836, with the held-out clips fused within a point (one seed each; insights.md, rule 21), and on
-part 13, written after that choice, 0.918 and 0.883 against 0.909 and 0.870. A third member, a second seed of the
-default text, read part 13 no better than the two (rule 22). The
+against 0.917 and 0.836, with the held-out clips fused within a point (one seed each; insights.md, rule 21), and
+on part 13, written after that choice, 0.918 and 0.883 against 0.909 and 0.870. The
 members must share the encoder, its tokenizer, the categories and how text is cut into windows; they are checked,
 and the average is saved as train_text.py saves a model (FP32 and INT8 ONNX, a manifest naming each member by
 digest) and scored on the frozen benchmark. Use it wherever a text model goes (fusion.py --text_model,
@@ -76,7 +75,7 @@ def averaged_state(paths, metas):
 
 def averaged_training(paths, metas):
     """The record of what the average learned: each member's own record and digest; for fusion.py --adapt the
-    first member's mix of sources (its replay shares) with every member's files (one path once), so an adaptation
+    first member's mix of sources (its replay shares) with every member's files (each path string once; fusion.py reads a file named by two paths once), so an adaptation
     replays the text all members read; and every transcripts file any member learned, at any step of its history,
     so fusion.py still refuses to cross-validate on those clips."""
     import text_encoder

@@ -38,7 +38,7 @@ from utils_io import HelmitError, atomic_output, csv_rows, refuse_to_overwrite, 
 EVAL_DIR = Path(__file__).resolve().parent / "eval"
 PARTS = ("part1", "part2", "part3", "part4", "part5", "part6", "part7", "part8", "part9", "part10", "part11",
          "part12", "part13")
-PAIR_PARTS = ("part1", "part2")  # parts 3-13 have no minimal pairs
+PAIR_PARTS = ("part1", "part2")  # only parts 1 and 2 have minimal pairs
 HARM = HARM_CATEGORIES
 SAFE = ("everyday", "hard_negative")
 GENERATOR_HELDOUT = 2000  # sentences of text_corpus.py's held-out structures and words

@@ -59,8 +59,8 @@ def write(out_dir, acoustic_onnx, text_dir, fusion):
 
 
 TEXT_INT8_HELP = ("with --fusion: score transcripts with the fused model's INT8 text model (a quarter of the size; "
-                  "faster only on CPUs with fast 8-bit products: on an AVX2-only CPU it took 1.1x the FP32 time "
-                  "one transcript at a time and 1.7x in batches, docs/performance.md; 99.9%% of the benchmark's "
+                  "faster on one CPU it was timed on, not on an AVX2-only one: 1.1x the FP32 time a transcript, "
+                  "1.7x in batches, docs/performance.md; 99.9%% of the benchmark's "
                   "decisions unchanged, but the fusion was calibrated on the FP32 model's scores)")
 
 

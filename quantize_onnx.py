@@ -231,8 +231,6 @@ def main(argv=None):
                    help="refuse to write when INT8 changes more than this share of FP32 decisions")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --onnx_out file")
     args = p.parse_args(argv)
-    import onnx  # here, not at the top: --help and a mistyped flag need not wait ~1 s for it
-
     if min(args.n_calib, args.n_check) < 1:
         p.error("--n_calib and --n_check must be at least 1")
     src = Path(args.onnx_in)
@@ -246,6 +244,8 @@ def main(argv=None):
     n_calib = args.n_calib if meta["arch"] == "LiteAudioCNN" else 0  # Wav2Vec2's dynamic ranges need none
     paths = sample_paths(meta, args.labels_csv, args.data_root, max(n_calib, args.n_check))
     waves = [load_audio(p, sr) for p in tqdm(paths, desc="loading clips", unit="clip", leave=False)]
+    import onnx  # here, not at the top: --help, a mistyped flag or a wrong path need not wait ~1 s for it
+
     t0 = time.time()
     with atomic_output(dst, mode=None) as tmp:
         method = quantize(str(src), tmp, meta, waves[:n_calib], output=dst)

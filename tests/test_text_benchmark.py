@@ -37,11 +37,11 @@ def test_every_part_covers_each_harm_everyday_talk_and_hard_negatives(part, sets
     # parts 5-9 lost more rows to the filter against the other parts (a run of five words shared): part 5
     # kept 25 grooming items and 93 hard negatives, part 6 23 grooming items and 28 threats, part 7 25 grooming
     # items and 83 hard negatives, part 8 23 grooming items and 87 hard negatives, part 9 21 grooming items
-    # and 85 hard negatives; the authors of parts 10 to 13 reworded such rows instead, so each keeps 120 per
-    # harm and 180 hard negatives
-    harm_least, hard_least = {"part5": (25, 90), "part6": (20, 100), "part7": (25, 80),
-                              "part8": (20, 80), "part9": (20, 80), "part10": (120, 180),
-                              "part11": (120, 180), "part12": (120, 180), "part13": (120, 180)}.get(part, (35, 100))
+    # and 85 hard negatives; the authors of part 10 and every later part reworded such rows instead, so each
+    # keeps 120 per harm and 180 hard negatives
+    number = int(part.removeprefix("part"))
+    harm_least, hard_least = {"part5": (25, 90), "part6": (20, 100), "part7": (25, 80), "part8": (20, 80),
+                              "part9": (20, 80)}.get(part, (120, 180) if number >= 10 else (35, 100))
     assert min(counts[c] for c in HARMS) >= harm_least and counts["everyday"] >= 100
     assert counts["hard_negative"] >= hard_least
     hard = collections.Counter(r["subtype"] for r in rows if r["category"] == "hard_negative")
@@ -56,10 +56,10 @@ def test_every_part_covers_each_harm_everyday_talk_and_hard_negatives(part, sets
                                            ("part11", {"a11", "b11", "c11", "d11", "e11"}),
                                            ("part12", {"a12", "b12", "c12", "d12", "e12"}),
                                            ("part13", {"a13", "b13", "c13", "d13", "e13"})])
-def test_parts_3_to_13_hold_no_run_of_five_words_from_the_other_parts(part, authors, sets):
+def test_parts_after_2_hold_no_run_of_five_words_from_the_other_parts(part, authors, sets):
     """Their authors reached for the same stock phrases as the other parts' ("I could murder a pizza right
-    now"); those rows were dropped (the authors of parts 10 to 13 reworded them instead), so each measures wording the rest
-    of the benchmark does not hold."""
+    now"); those rows were dropped (the authors of part 10 and later reworded them instead), so each measures wording
+    the rest of the benchmark does not hold."""
     others = set().union(*(runs(written(r)) for name, rows in sets.items() if name not in (part, f"{part}_spoken")
                            for r in rows))
     shared = [r["id"] for r in sets[part] if runs(r["text"]) & others]

@@ -591,7 +591,7 @@ def test_adaptation_replays_everything_the_model_was_trained_on_in_its_shares(tm
     chat = [text_model.normalise_text(t) for t in train_text.chat_text(shares["chat"], 5)]
     assert replay[-len(chat):] == [(t, 0, "everyday") for t in chat]
     assert fusion.replay_rows(seed=5, training=record) == replay  # the same seed, the same replay
-    # one file named twice, by two paths (as an averaged model's record may): its rows are drawn as once
+    # one file named twice, by two paths (as an averaged model's record may): drawn as if named once
     twice = dict(record, written_files=[str(files["written"]), os.path.relpath(files["written"])])
     assert fusion.replay_rows(seed=5, training=twice) == replay
 
