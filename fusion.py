@@ -361,7 +361,7 @@ def replay_rows(seed, training):
         files = {}
         for f in found:
             if f:
-                files.setdefault(f.resolve(), f)  # the record's first spelling names it in any error
+                files.setdefault(f.resolve(), f)  # the first path found for it names it in any error
         files = list(files.values())
         pools[source] = [r for f in files for r in labelled_csv(f, f"replay of {source}", what="labelled sentences")]
         if not pools[source]:

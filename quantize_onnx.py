@@ -244,7 +244,7 @@ def main(argv=None):
     n_calib = args.n_calib if meta["arch"] == "LiteAudioCNN" else 0  # Wav2Vec2's dynamic ranges need none
     paths = sample_paths(meta, args.labels_csv, args.data_root, max(n_calib, args.n_check))
     waves = [load_audio(p, sr) for p in tqdm(paths, desc="loading clips", unit="clip", leave=False)]
-    import onnx  # here, not at the top: --help, a mistyped flag or a wrong path need not wait ~1 s for it
+    import onnx  # here, not at the top: --help and a mistyped flag need not wait ~1 s for it
 
     t0 = time.time()
     with atomic_output(dst, mode=None) as tmp:
