@@ -75,9 +75,10 @@ def averaged_state(paths, metas):
 
 def averaged_training(paths, metas):
     """The record of what the average learned: each member's own record and digest; for fusion.py --adapt the
-    first member's mix of sources (its replay shares) with every member's files (each path string once; fusion.py reads a file named by two paths once), so an adaptation
-    replays the text all members read; and every transcripts file any member learned, at any step of its history,
-    so fusion.py still refuses to cross-validate on those clips."""
+    first member's mix of sources (its replay shares) with every member's files (each path string once; fusion.py
+    reads a file named by two paths once), so an adaptation replays the text all members read; and every
+    transcripts file any member learned, at any step of its history, so fusion.py still refuses to cross-validate
+    on those clips."""
     import text_encoder
 
     first = metas[0].get("training") or {}

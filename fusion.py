@@ -358,12 +358,11 @@ def replay_rows(seed, training):
                       "what it was trained on", file=sys.stderr)
         # once each, however the record names it: an averaged model's record can list one file by two paths
         # (one member's absolute default, another's relative --written), which would double its share
-        files = {}
-        for f in found:
-            if f:
-                files.setdefault(f.resolve(), f)  # the first path found for it names it in any error
-        files = list(files.values())
-        pools[source] = [r for f in files for r in labelled_csv(f, f"replay of {source}", what="labelled sentences")]
+        unique = {}
+        for f in filter(None, found):
+            unique.setdefault(f.resolve(), f)  # the first path found for it names it in any error
+        pools[source] = [r for f in unique.values()
+                         for r in labelled_csv(f, f"replay of {source}", what="labelled sentences")]
         if not pools[source]:
             counts[source] = 0
     shares = replay_shares(counts)
