@@ -55,7 +55,8 @@ def test_every_part_covers_each_harm_everyday_talk_and_hard_negatives(part, sets
                                            ("part10", {"a10", "b10", "c10", "d10", "e10"}),
                                            ("part11", {"a11", "b11", "c11", "d11", "e11"}),
                                            ("part12", {"a12", "b12", "c12", "d12", "e12"}),
-                                           ("part13", {"a13", "b13", "c13", "d13", "e13"})])
+                                           ("part13", {"a13", "b13", "c13", "d13", "e13"}),
+                                           ("part14", {"a14", "b14", "c14", "d14", "e14"})])
 def test_parts_after_2_hold_no_run_of_five_words_from_the_other_parts(part, authors, sets):
     """Their authors reached for the same stock phrases as the other parts' ("I could murder a pizza right
     now"); those rows were dropped (the authors of part 10 and later reworded them instead), so each measures wording
