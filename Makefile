@@ -88,7 +88,7 @@ text-model: $(STAMP)
 # part 12 the average read 0.929 as written and 0.848 spoken against the default recipe's 0.917 and 0.836 (one
 # seed each), the held-out clips fused within a point (0.845 against 0.851); on parts 13 and 14, written after this recipe
 # was chosen, 0.918 / 0.883 and 0.931 / 0.877 against 0.909 / 0.870 and 0.925 / 0.869. Two members, not three: a third did
-# not pay, nor did member b trained also on its authors' text as heard (insights.md, rules 22-23). No time budget: one whole run took 86 min
+# not pay, nor did member b trained also on recognizer transcripts of its authors' text (insights.md, rules 22-23). No time budget: one whole run took 86 min
 # of running on 2 cores in fp32 (each member 70-74 min of training and 6-8 min of scoring on one core, side by side,
 # then 6 min to average and score; docs/reference.md), and on this machine its weights were bit-identical to the
 # models those numbers came from; the same speed and size to score as the default. The members stay under runs/ for further averaging.
