@@ -155,6 +155,8 @@ text-asr: $(STAMP)
 		--output_csv eval/text_benchmark_part13_spoken.csv --overwrite
 	$(PY) speak_text.py --input_csv eval/text_benchmark_part14.csv --voices heldout --seed 21 --hearings 4 \
 		--output_csv eval/text_benchmark_part14_spoken.csv --overwrite
+	$(PY) speak_text.py --input_csv eval/text_benchmark_part15.csv --voices heldout --seed 22 --hearings 4 \
+		--output_csv eval/text_benchmark_part15_spoken.csv --overwrite
 
 ASR ?= whisper-base
 # The 400 held-out clips (unseen voices and wording) of the 2,000-clip corpus, fused with the full text
