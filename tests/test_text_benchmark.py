@@ -39,10 +39,11 @@ def test_every_part_covers_each_harm_everyday_talk_and_hard_negatives(part, sets
     # items and 83 hard negatives, part 8 23 grooming items and 87 hard negatives, part 9 21 grooming items
     # and 85 hard negatives; the authors of parts 10-14 reworded such rows instead, so each keeps 120 per harm and
     # 180 hard negatives; part 15 lost 13 rows to the hand-written hard negatives written beside it (rule 24),
-    # keeping 117 grooming items and 174 hard negatives
+    # keeping 117-120 per harm and 174 hard negatives
     number = int(part.removeprefix("part"))
     harm_least, hard_least = {"part5": (25, 90), "part6": (20, 100), "part7": (25, 80), "part8": (20, 80),
-                              "part9": (20, 80), "part15": (117, 174)}.get(part, (120, 180) if number >= 10 else (35, 100))
+                              "part9": (20, 80), "part15": (117, 174)}.get(part, (120, 180) if number >= 10
+                                                                                 else (35, 100))
     assert min(counts[c] for c in HARMS) >= harm_least and counts["everyday"] >= 100
     assert counts["hard_negative"] >= hard_least
     hard = collections.Counter(r["subtype"] for r in rows if r["category"] == "hard_negative")
