@@ -4,7 +4,7 @@ The benchmark (eval/text_benchmark_part{1,...,15}.csv) was written apart from th
 and is never trained on: the four harms (threats direct, conditional, indirect and veiled;
 harassment; bullying; grooming stages), everyday talk, and hard negatives (game and sports
 violence, idioms, banter, people reporting abuse, safety advice, films and news). Part 2 was
-written after part 1 and nothing was tuned on it; parts 3 to 14 by more authors, later still, who never
+written after part 1 and nothing was tuned on it; parts 3 to 15 by more authors, later still, who never
 read this repository. Each part is scored as written (`clean`) and, when
 eval/text_benchmark_part{N}_spoken.csv exists, as spoken by held-out espeak-ng voices and
 transcribed by the default recognizer (speak_text.py), each clip heard four times as fused scoring
