@@ -15,7 +15,7 @@ import quantize_onnx
 from config import CFG
 from conftest import cnn_args, run_script, saved, tiny_checkpoint
 from model import CHECKPOINT_FORMAT, LiteAudioCNN, Wav2Vec2Classifier, load_checkpoint, storable_model_args
-from scoring import ONNX_FORMAT, read_metadata, set_metadata
+from scoring import ONNX_FORMAT, onnx_metadata_props, read_metadata, set_metadata
 from utils_io import HelmitError
 
 CNN_ARGS = cnn_args()
@@ -176,6 +176,21 @@ def test_a_file_that_is_not_onnx_at_all(tmp_path, content, message):
     (tmp_path / "m.onnx").write_bytes(content)
     with pytest.raises(HelmitError, match=r"m\.onnx: " + message):
         read_metadata(tmp_path / "m.onnx")
+
+
+def test_metadata_is_read_as_onnx_reads_it_and_a_cut_file_is_refused(tone_onnx, tmp_path):
+    """scoring.py reads the metadata without the onnx package; it must read what onnx.load reads."""
+    proto = onnx.load(tone_onnx)
+    set_metadata(proto, {**read_metadata(tone_onnx), "note": "caf\u00e9 \u2713", "": "an empty key", "empty": ""})
+    onnx.save(proto, tmp_path / "m.onnx")
+    expected = {p.key: p.value for p in onnx.load(tmp_path / "m.onnx").metadata_props}
+    assert onnx_metadata_props(tmp_path / "m.onnx") == expected and len(expected) >= 10
+    data = (tmp_path / "m.onnx").read_bytes()
+    (tmp_path / "cut.onnx").write_bytes(data[:len(data) // 2])  # a copy that stopped half way
+    with pytest.raises(Exception, match="Error parsing message"):  # onnx.load refuses it too
+        onnx.load(tmp_path / "cut.onnx")
+    with pytest.raises(HelmitError, match=r"cut\.onnx: not an ONNX model \(Error parsing message"):
+        read_metadata(tmp_path / "cut.onnx")
 
 
 def test_helmit_metadata_on_a_foreign_graph(tone_onnx, tone_corpus, tmp_path):

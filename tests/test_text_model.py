@@ -372,6 +372,7 @@ def test_fused_scoring_imports_only_what_requirements_deploy_lists(tiny_model, t
     assert proc.returncode == 0, proc.stderr[-2000:]
     modules = json.loads((tmp_path / "modules.json").read_text())
     assert "torch" not in modules and "soxr" in modules
+    assert "onnx" not in modules  # scoring.py reads the metadata itself: importing onnx took ~0.5 s of each run
     owners = metadata.packages_distributions()
     imported = {canon(d) for m in modules for d in owners.get(m, [])}
     listed = [canon(re.split(r"[=<>!~;\[ ]", line)[0]) for line in (ROOT / "requirements-deploy.txt").read_text().splitlines()
