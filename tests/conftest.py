@@ -192,11 +192,13 @@ def tone_corpus(tmp_path_factory):
 
 
 def train_tone_onnx(runs, corpus):
-    # its log-mel cache beside the checkpoint: train.py's default, runs/cache, is the repo's own folder
-    run_script("train.py", "--data_root", corpus, "--epochs", 1, "--batch_size", 8, "--width_mult", 0.25,
-               "--cache_dir", runs / "cache", "--ckpt", runs / "m.pt")
+    # in this process: a new one imports torch and the ONNX exporter again (~6 s of the ~12 s); the stages run as
+    # subprocesses in test_pipeline.py. Its log-mel cache beside the checkpoint: train.py's default, runs/cache,
+    # is the repo's own folder
+    run_main("train.py", "--data_root", corpus, "--epochs", 1, "--batch_size", 8, "--width_mult", 0.25,
+             "--cache_dir", runs / "cache", "--ckpt", runs / "m.pt")
     assert len(list((runs / "cache" / "logmel").glob("*.npy"))) == len(all_clips(corpus))  # one per clip
-    run_script("export_onnx.py", "--ckpt", runs / "m.pt", "--onnx", runs / "m.onnx")
+    run_main("export_onnx.py", "--ckpt", runs / "m.pt", "--onnx", runs / "m.onnx")
 
 
 @pytest.fixture(scope="session")
@@ -249,14 +251,15 @@ def tiny_text_base(tmp_path_factory):
 
 # `make test` hands pytest-xdist's two workers a whole test file at a time (--dist loadfile, so a file's
 # fixtures are built once), in the order below: the files that take longest first, so that the last file left
-# is a short one and neither worker waits long for the other at the end. Minutes of one core each, from
-# `pytest --durations=0` on 2026-12-07, beside a training; files not named here follow in their usual order.
-SLOWEST_FILES = ["test_transcripts.py",   # 3.2
-                 "test_text_model.py",    # 2.2
-                 "test_pipeline.py",      # 1.8
-                 "test_packed_asr.py",    # 0.9
-                 "test_infer.py", "test_synth_dataset.py", "test_train.py", "test_ddp.py",  # 0.8-0.9 each
-                 "test_quantize_onnx.py", "test_overwrite.py", "test_readme.py"]  # 0.4-0.7 each
+# is a short one and neither worker waits long for the other at the end. Seconds of one core each, from
+# `pytest --durations=0` on 2026-12-07 on a quiet machine; files not named here follow in their usual order.
+SLOWEST_FILES = ["test_transcripts.py",   # 64
+                 "test_text_model.py",    # 63
+                 "test_pipeline.py",      # 48
+                 "test_packed_asr.py",    # 28
+                 "test_train.py", "test_ddp.py", "test_quantize_onnx.py",  # 22-26 each
+                 "test_synth_dataset.py", "test_overwrite.py", "test_average_text_models.py",  # 11-17 each
+                 "test_infer.py", "test_stray_temps.py", "test_bad_audio.py"]  # 7-11 each
 
 
 def pytest_collection_modifyitems(items):
