@@ -187,6 +187,7 @@ bench: $(STAMP)
 	$(PY) bench/bench_train.py
 	$(PY) bench/bench_latency.py
 	$(PY) bench/bench_scoring.py
+	$(PY) bench/bench_startup.py
 	$(PY) bench/bench_transcribe.py
 	$(PY) bench/bench_text.py
 	$(PY) bench/bench_fused.py
