@@ -161,15 +161,19 @@ def evaluate(model, quiet=False):
     return report
 
 
-def save_scored(out, module, tokenizer, meta, int8=True):
+NOT_SCORED = "not scored on the frozen benchmark (--no_benchmark): eval_text.py --text_model {out} scores it"
+
+
+def save_scored(out, module, tokenizer, meta, int8=True, benchmark=True):
     """Save an encoder text model to `out` whole or not at all, scored on the benchmark (and its INT8 file
-    checked) before it appears; the numbers go into its manifest and into meta["metrics"]."""
+    checked) before it appears; the numbers go into its manifest and into meta["metrics"]. Without
+    `benchmark`, metrics stay empty and the INT8 file unchecked (the check reads the benchmark's texts)."""
     import text_encoder
 
     with atomic_directory(out) as tmp:
         text_encoder.save_model_dir(tmp, module, tokenizer, meta, int8=int8)
-        meta["metrics"] = evaluate(text_model.load(tmp))
-        if int8:
+        meta["metrics"] = evaluate(text_model.load(tmp)) if benchmark else {}
+        if int8 and benchmark:
             meta["metrics"]["int8_agreement"] = check_int8(tmp)
         manifest = Path(tmp) / text_model.MANIFEST
         manifest.write_text(json.dumps(dict(json.loads(manifest.read_text()), metrics=meta["metrics"]), indent=1))
@@ -255,7 +259,8 @@ def check_starting_point(args):
     of making the training text and of training."""
     import eval_text
 
-    eval_text.benchmark_sets()  # scored after training, inside the output's temporary directory
+    if not args.no_benchmark:
+        eval_text.benchmark_sets()  # scored after training, inside the output's temporary directory
     if args.init:
         text_model.load(args.init)  # missing, damaged or foreign: named by the loader
     elif args.kind == "encoder":
@@ -331,6 +336,10 @@ def parse_args(argv=None):
                         "step on CPUs with native bf16 (AVX512-BF16, AMX), and auto picks it there; weights stay fp32 "
                         "(default: %(default)s)")
     p.add_argument("--no_int8", action="store_true", help="skip the INT8 ONNX file")
+    p.add_argument("--no_benchmark", action="store_true",
+                   help="save without scoring the frozen benchmark or checking the INT8 file's agreement on its texts "
+                        "(minutes with the default encoder), for a quick adaptation to your transcripts; score it "
+                        "later with eval_text.py")
     p.add_argument("--C", type=float, default=4.0, help="--kind ngram: inverse L2 strength (default: %(default)s)")
     p.add_argument("--seed", type=int, default=42, help="seed of the generated text and of training (default: %(default)s)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
@@ -394,16 +403,18 @@ def main(argv=None):
         model = text_model.fit([t for t, _, _ in data["all"]], [y for _, y, _ in data["all"]], C=args.C,
                                sample_weight=data["weights"])
         model["training"] = s
-        model["metrics"] = evaluate(model)
+        model["metrics"] = evaluate(model) if not args.no_benchmark else {}
         text_model.save(args.out, model)
     else:
         import text_encoder
 
         module, tokenizer, meta = train_encoder(args, data)
-        save_scored(args.out, module, tokenizer, meta, int8=not args.no_int8)
+        save_scored(args.out, module, tokenizer, meta, int8=not args.no_int8, benchmark=not args.no_benchmark)
         t = meta["training"]
         print(f"fine-tuned {t['steps']} steps on {t['examples_seen']} examples in {t['seconds']:.0f} s "
               f"(stopped by {t['stopped_by']})")
+    if args.no_benchmark:
+        print(NOT_SCORED.format(out=args.out))
     print(f"saved {args.out} in {time.time() - start:.0f} s")
     return 0
 

@@ -129,9 +129,13 @@ def test_adapting_to_a_users_transcripts_starts_from_the_model(tiny_model, tmp_p
         w.writerow(["path", "label", "text", "error"])
         w.writerows([[p, y, t, ""] for p, y, t in rows])
     out = tmp_path / "adapted"
-    run_main("train_text.py", "--init", tiny_model[0], "--transcripts", tmp_path / "t.csv", "--n_generated", 0,
-             "--epochs", 8, "--lr", 1e-3, "--budget_min", 0, "--no_asr_transcripts", "--out", out, "--threads", 1,
-             "--no_int8")  # the INT8 file and its check are tiny_model's tests; this one is about adapting
+    # the INT8 file and the benchmark are tiny_model's tests; this one is about adapting, and --no_benchmark is
+    # what a user adapting quickly runs: the model is saved unscored, and says so
+    proc = run_main("train_text.py", "--init", tiny_model[0], "--transcripts", tmp_path / "t.csv", "--n_generated", 0,
+                    "--epochs", 8, "--lr", 1e-3, "--budget_min", 0, "--no_asr_transcripts", "--out", out, "--threads", 1,
+                    "--no_int8", "--no_benchmark")
+    assert f"not scored on the frozen benchmark (--no_benchmark): eval_text.py --text_model {out} scores it" in proc.stdout
+    assert "part1" not in proc.stdout and json.loads((out / "text_model.json").read_text())["metrics"] == {}
     before, after = text_model.load(tiny_model[0]), text_model.load(out)
     probe = ["zorbly wumpus you", "fine weather today"]
     gap_before = np.diff(text_model.logits(probe, before))[0]
