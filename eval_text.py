@@ -252,9 +252,10 @@ def text_only_fusion(path, int8=False):
     return fused
 
 
-def int8_agreement(model_dir):
-    """Share of the benchmark's and held-out generator texts on which model_int8.onnx decides as model.onnx."""
-    fp32, int8 = text_model.load(model_dir), text_model.load(model_dir, int8=True)
+def int8_agreement(model_dir, fp32=None):
+    """Share of the benchmark's and held-out generator texts on which model_int8.onnx decides as model.onnx;
+    `fp32`: model.onnx already loaded (with text_model.remember_scores, the texts it scored are not run again)."""
+    fp32, int8 = fp32 or text_model.load(model_dir), text_model.load(model_dir, int8=True)
     texts = [r["text"] for rows in benchmark_sets().values() for r in rows] + [g["text"] for g in generator_heldout()]
     same = (text_model.predict(texts, fp32) >= fp32["threshold"]) == (text_model.predict(texts, int8) >= int8["threshold"])
     return float(np.mean(same)), len(texts)

@@ -175,8 +175,29 @@ def windowed_logits(texts, model, score_windows):
     return np.where(no_words(texts), NO_WORDS_LOGIT, harm), cats_w[best]
 
 
+def remember_scores(model):
+    """Make a loaded encoder model keep the logits of every window it scores, so a text scored again is not
+    run again: train_text.py's INT8 check reads the FP32 scores of texts the benchmark report just scored.
+    Not for long-running scoring: the memory grows with every distinct window."""
+    model["_runtime"]["memo"] = {}
+    return model
+
+
 def window_logits(texts, model):
-    """(harm logits, category logits) of each text as one sequence, in batches of similar length."""
+    """(harm logits, category logits) of each text as one sequence, in batches of similar length; from
+    the memory of remember_scores for a text scored before."""
+    memo = model["_runtime"].get("memo")
+    if memo is None:
+        return _run_windows(texts, model)
+    todo = list(dict.fromkeys(t for t in texts if t not in memo))
+    if todo:
+        memo.update(zip(todo, zip(*_run_windows(todo, model))))
+    harm = np.array([memo[t][0] for t in texts], np.float32)
+    cats = np.array([memo[t][1] for t in texts], np.float32).reshape(len(texts), len(model["categories"]))
+    return harm, cats
+
+
+def _run_windows(texts, model):
     sess, tok = encoder_runtime(model)
     encs = tok.encode_batch(list(texts))
     lengths = np.array([len(e.ids) for e in encs])

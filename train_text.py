@@ -172,18 +172,20 @@ def save_scored(out, module, tokenizer, meta, int8=True, benchmark=True):
 
     with atomic_directory(out) as tmp:
         text_encoder.save_model_dir(tmp, module, tokenizer, meta, int8=int8)
-        meta["metrics"] = evaluate(text_model.load(tmp)) if benchmark else {}
+        fp32 = text_model.remember_scores(text_model.load(tmp))  # the INT8 check compares on texts the report scored
+        meta["metrics"] = evaluate(fp32) if benchmark else {}
         if int8 and benchmark:
-            meta["metrics"]["int8_agreement"] = check_int8(tmp)
+            meta["metrics"]["int8_agreement"] = check_int8(tmp, fp32)
         manifest = Path(tmp) / text_model.MANIFEST
         manifest.write_text(json.dumps(dict(json.loads(manifest.read_text()), metrics=meta["metrics"]), indent=1))
 
 
-def check_int8(model_dir):
-    """How often the INT8 file decides as the FP32 one, printed and stored; a warning below 99%."""
+def check_int8(model_dir, fp32=None):
+    """How often the INT8 file decides as the FP32 one (`fp32`: already loaded), printed and stored; a warning
+    below 99%."""
     import eval_text
 
-    share, n = eval_text.int8_agreement(model_dir)
+    share, n = eval_text.int8_agreement(model_dir, fp32)
     print(f"INT8 decides as FP32 on {share:.1%} of {n} benchmark and held-out texts")
     if share < INT8_AGREEMENT:
         print(f"warning: INT8 agreement below {INT8_AGREEMENT:.0%}: score with model.onnx (the default), not --int8",
