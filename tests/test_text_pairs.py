@@ -89,9 +89,10 @@ def test_a_damaged_benchmark_file_stops_training_before_it_starts(tmp_path, monk
 
     (tmp_path / "text_pairs_part1.csv").write_text("id,pair,text,label\n1,p1,a,1\n2,p1,b,1\n")
     monkeypatch.setattr(eval_text, "EVAL_DIR", tmp_path)
-    args = argparse.Namespace(init=None, kind="ngram", base=None)
+    args = argparse.Namespace(init=None, kind="ngram", base=None, no_benchmark=False)
     with pytest.raises(HelmitError, match=r"text_pairs_part1\.csv: pair 'p1' has labels \['1', '1'\]"):
         train_text.check_starting_point(args)
+    train_text.check_starting_point(argparse.Namespace(**{**vars(args), "no_benchmark": True}))  # never read: not in its way
     (tmp_path / "text_pairs_part1.csv").write_text("id,text,label\n1,a,1\n")
     with pytest.raises(HelmitError, match=r"text_pairs_part1\.csv: no pair column"):
         train_text.check_starting_point(args)
