@@ -18,7 +18,7 @@ help:
 	@echo "make text-model - the full text model (runs/text_model, 14-min budget), scored on the frozen text benchmark"
 	@echo "make text-model-averaged - two text models averaged (runs/text_model_averaged, ~86 min): +0.3 to +1.4 points on parts 12-15 (one seed)"
 	@echo "make text-model-mpnet - the larger encoder's text model (runs/text_model_mpnet, ~25 min): more accurate, slower"
-	@echo "make text-asr   - respeak and retranscribe the recognizer-noise training text, the spoken benchmark and pairs (these heard four times; ~7 h, an estimate)"
+	@echo "make text-asr   - respeak and retranscribe the recognizer-noise training text, the spoken benchmark and pairs (these heard four times; ~8 h, an estimate)"
 	@echo "make cv     - 5-fold cross-validation of the CNN on the 100-clip built-in corpus (~1.5 min)"
 	@echo "make heldout - train on a 2,000-clip corpus, test on its held-out voices and wording (~30 min)"
 	@echo "make fusion-heldout - fused scoring of the 400 held-out clips of the 2,000-clip corpus (after make heldout)"
@@ -114,8 +114,8 @@ text-model-mpnet: $(STAMP)
 		--out $(RUNS)/text_model_mpnet --overwrite
 
 # Recognizer-noise training text (training voices) and the spoken frozen benchmark (held-out voices):
-# committed, since respeaking and retranscribing them takes ~7 h on 2 cores (an estimate from each part's own
-# run; the whole target was not rerun). The committed transcripts of
+# committed, since respeaking and retranscribing them takes ~8 h on 2 cores (an estimate from each part's own
+# run, part 16 21 min beside trainings; the whole target was not rerun). The committed transcripts of
 # textdata/handwritten.csv were made as its authors were added (speak_text.py --only_new, a new seed for each
 # group); the line below remakes them in one pass, so each row's voice differs from the committed file's.
 text-asr: $(STAMP)
@@ -158,6 +158,8 @@ text-asr: $(STAMP)
 		--output_csv eval/text_benchmark_part14_spoken.csv --overwrite
 	$(PY) speak_text.py --input_csv eval/text_benchmark_part15.csv --voices heldout --seed 22 --hearings 4 \
 		--output_csv eval/text_benchmark_part15_spoken.csv --overwrite
+	$(PY) speak_text.py --input_csv eval/text_benchmark_part16.csv --voices heldout --seed 23 --hearings 4 \
+		--output_csv eval/text_benchmark_part16_spoken.csv --overwrite
 
 ASR ?= whisper-base
 # The 400 held-out clips (unseen voices and wording) of the 2,000-clip corpus, fused with the full text
