@@ -16,9 +16,9 @@ help:
 	@echo "make install - create .venv and install requirements.txt (then: . .venv/bin/activate)"
 	@echo "make test   - run the test suite (installs what it needs)"
 	@echo "make text-model - the full text model (runs/text_model, 14-min budget), scored on the frozen text benchmark"
-	@echo "make text-model-averaged - two text models averaged (runs/text_model_averaged, ~86 min): +0.8 written / +1.2 spoken on parts 12-15, at two seeds"
+	@echo "make text-model-averaged - two text models averaged (runs/text_model_averaged, ~86 min): +0.8 written / +1.2 spoken on parts 12-15 on average, at two seeds"
 	@echo "make text-model-mpnet - the larger encoder's text model (runs/text_model_mpnet, ~25 min): more accurate, slower"
-	@echo "make text-asr   - respeak and retranscribe the recognizer-noise training text, the spoken benchmark and pairs (these heard four times; ~8 h, an estimate)"
+	@echo "make text-asr   - respeak and retranscribe the recognizer-noise training text, the spoken benchmark and pairs (these heard four times; ~7-8 h, an estimate)"
 	@echo "make cv     - 5-fold cross-validation of the CNN on the 100-clip built-in corpus (~1.5 min)"
 	@echo "make heldout - train on a 2,000-clip corpus, test on its held-out voices and wording (~30 min)"
 	@echo "make fusion-heldout - fused scoring of the 400 held-out clips of the 2,000-clip corpus (after make heldout)"
@@ -86,8 +86,8 @@ text-model: $(STAMP)
 # also on eight more authors' (textdata/handwritten_w15*.csv, read after the default files), its epochs set so
 # both take the same steps with today's files (3,416; recompute 0.92486 if handwritten.csv grows). On benchmark
 # parts 12-15 the average read on average 0.8 points above the default recipe's model of its seed as written and 1.2
-# spoken, at seed 42 and again at seed 43, and 1.0 / 0.9 on part 16 (seed 43); over all sixteen parts less (0.3 / 0.5,
-# seed 43); the held-out clips fused within a point (0.845 against 0.851, seed 42). Per part: insights.md.
+# spoken, at seed 42 and again at seed 43 (in bf16; single parts moved up to 0.8 point between the seeds), and 1.0 /
+# 0.9 on part 16 (seed 43); over all sixteen parts less (0.3 / 0.5, seed 43); the held-out clips fused within a point (0.845 against 0.851, seed 42). Per part: insights.md.
 # Two members, not three: a third did not pay, nor did member b trained also on recognizer transcripts of its
 # authors' text, nor on hand-written hard negatives (insights.md, rules 22-24). No time budget: one whole run took 86 min
 # of running on 2 cores in fp32 (each member 70-74 min of training and 6-8 min of scoring on one core, side by side,
@@ -114,8 +114,8 @@ text-model-mpnet: $(STAMP)
 		--out $(RUNS)/text_model_mpnet --overwrite
 
 # Recognizer-noise training text (training voices) and the spoken frozen benchmark (held-out voices):
-# committed, since respeaking and retranscribing them takes ~8 h on 2 cores (an estimate from each part's own
-# run, part 16 21 min beside trainings; the whole target was not rerun). The committed transcripts of
+# committed, since respeaking and retranscribing them takes ~7-8 h on 2 cores (an estimate from each part's own
+# run: ~7 h before part 16, which took 21 min beside trainings on a machine 2.5x faster than most had; the whole target was not rerun). The committed transcripts of
 # textdata/handwritten.csv were made as its authors were added (speak_text.py --only_new, a new seed for each
 # group); the line below remakes them in one pass, so each row's voice differs from the committed file's.
 text-asr: $(STAMP)

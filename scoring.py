@@ -100,6 +100,8 @@ def read_metadata(onnx_path) -> dict:
         meta = onnx_metadata_props(onnx_path)
     except ValueError as e:
         raise HelmitError(f"{onnx_path}: not an ONNX model ({first_line(e)[:120]})") from None
+    except OSError as e:
+        raise HelmitError(f"{onnx_path}: cannot be read ({e.strerror or e})") from None
     if "helmit_format" not in meta:
         raise HelmitError(f"{onnx_path}: not a Helmit model (no helmit metadata); export it with export_onnx.py")
     check_metadata(meta, onnx_path)
@@ -141,6 +143,8 @@ def _fields(f, end):
             raise ValueError(f"Error parsing message: field {field} runs past the end (byte {end})")
         f.seek(start + size)
         yield field, wire, (start, size)
+    if f.tell() != end:  # a number read past the end of its message
+        raise ValueError(f"Error parsing message: a field runs past the end of its message (byte {end})")
 
 
 MODEL_METADATA_FIELD, ENTRY_KEY, ENTRY_VALUE = 14, 1, 2  # onnx.proto: ModelProto.metadata_props, StringStringEntryProto
@@ -148,7 +152,8 @@ MODEL_METADATA_FIELD, ENTRY_KEY, ENTRY_VALUE = 14, 1, 2  # onnx.proto: ModelProt
 
 def onnx_metadata_props(path):
     """ModelProto.metadata_props of the ONNX file at `path` as a dict, read from its top-level protobuf fields
-    without the onnx package: importing onnx (its ml_dtypes) took ~0.5 s, half of a one-clip infer.py run.
+    without the onnx package: importing onnx (its ml_dtypes) took 0.5-0.65 s, half to two thirds of a one-clip
+    infer.py run (bench/bench_startup.py).
     The graph is skipped unread; ONNX Runtime parses it when the session loads. ValueError if the file is
     not a protobuf message."""
     meta = {}

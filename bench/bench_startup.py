@@ -50,8 +50,9 @@ def main():
                        ["run", "median s", "p95 s", "min s", "x baseline"],
                        [(name, t["median"], t["p95"], t["min"], base["median"] / t["median"]) for name, t in timed.items()])
     speedup = base["median"] / new["median"]
-    targets = [("infer.py one clip: faster than with onnx imported, same run (x baseline)", speedup, speedup > 1),
-               ("infer.py one clip: the same output as the baseline", "yes" if same else "no", same)]
+    # the ratio is a measurement, not a target: the baseline is this run plus an import, so it shows what the
+    # import costs, and could only fail by noise
+    targets = [("infer.py one clip: the same output as the baseline", "yes" if same else "no", same)]
     results = {"what": "wall seconds of a one-clip infer.py subprocess, start to exit",
                "baseline": "the same run with `import onnx` first (what each run paid before scoring.py read the "
                            "metadata itself)",

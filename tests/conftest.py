@@ -7,6 +7,7 @@ import os
 if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+import contextlib  # noqa: E402
 import csv  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -191,14 +192,34 @@ def tone_corpus(tmp_path_factory):
     return built_once(tmp_path_factory, "tones", make_tone_corpus)
 
 
+@contextlib.contextmanager
+def process_state_kept():
+    """Run a stage in this process without leaving its seeds behind: train.py seeds random, numpy and torch and sets
+    PYTHONHASHSEED, which later tests in this worker, and the subprocesses they start, would otherwise inherit."""
+    import random
+
+    import torch
+
+    env, py, np_state, torch_state = dict(os.environ), random.getstate(), np.random.get_state(), torch.get_rng_state()
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(env)
+        random.setstate(py)
+        np.random.set_state(np_state)
+        torch.set_rng_state(torch_state)
+
+
 def train_tone_onnx(runs, corpus):
     # in this process: a new one imports torch and the ONNX exporter again (~6 s of the ~12 s); the stages run as
     # subprocesses in test_pipeline.py. Its log-mel cache beside the checkpoint: train.py's default, runs/cache,
     # is the repo's own folder
-    run_main("train.py", "--data_root", corpus, "--epochs", 1, "--batch_size", 8, "--width_mult", 0.25,
-             "--cache_dir", runs / "cache", "--ckpt", runs / "m.pt")
-    assert len(list((runs / "cache" / "logmel").glob("*.npy"))) == len(all_clips(corpus))  # one per clip
-    run_main("export_onnx.py", "--ckpt", runs / "m.pt", "--onnx", runs / "m.onnx")
+    with process_state_kept():
+        run_main("train.py", "--data_root", corpus, "--epochs", 1, "--batch_size", 8, "--width_mult", 0.25,
+                 "--cache_dir", runs / "cache", "--ckpt", runs / "m.pt")
+        assert len(list((runs / "cache" / "logmel").glob("*.npy"))) == len(all_clips(corpus))  # one per clip
+        run_main("export_onnx.py", "--ckpt", runs / "m.pt", "--onnx", runs / "m.onnx")
 
 
 @pytest.fixture(scope="session")

@@ -171,6 +171,7 @@ def test_onnx_that_is_not_a_helmit_model(tone_corpus, tmp_path):
 @pytest.mark.parametrize("content, message", [
     (b"", r"empty file \(0 bytes\), not an ONNX model"),
     (b"hello, I am a text file\n", r"not an ONNX model \(Error parsing message"),
+    (b"\x72\x02\x08\x80\x08\x07", r"not an ONNX model \(Error parsing message"),  # a number runs out of its entry
 ])
 def test_a_file_that_is_not_onnx_at_all(tmp_path, content, message):
     (tmp_path / "m.onnx").write_bytes(content)
