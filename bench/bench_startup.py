@@ -38,13 +38,15 @@ def main():
         "python -c pass (floor)": [sys.executable, "-c", "pass"],
     }
 
-    def call(cmd):
-        return lambda: subprocess.run(cmd, cwd=common.ROOT, capture_output=True, check=True)
+    out = {}  # each run's last output
 
-    timed = common.timed_interleaved({name: call(cmd) for name, cmd in runs.items()}, repeats=ROUNDS)
-    out = {name: subprocess.run(cmd, cwd=common.ROOT, capture_output=True, text=True, check=True).stdout
-           for name, cmd in list(runs.items())[:2]}
-    same = len(set(out.values())) == 1  # the baseline decides exactly as infer.py does
+    def call(name, cmd):
+        def run():
+            out[name] = subprocess.run(cmd, cwd=common.ROOT, capture_output=True, text=True, check=True).stdout
+        return run
+
+    timed = common.timed_interleaved({name: call(name, cmd) for name, cmd in runs.items()}, repeats=ROUNDS)
+    same = out["infer.py"] == out["infer.py, onnx imported first (baseline)"]  # the baseline decides as infer.py does
     base, new = timed["infer.py, onnx imported first (baseline)"], timed["infer.py"]
     common.print_table(f"one clip, infer.py as a subprocess, start to exit (median of {ROUNDS} interleaved rounds)",
                        ["run", "median s", "p95 s", "min s", "x baseline"],

@@ -668,6 +668,14 @@ def test_a_users_transcripts_with_no_words_are_left_out_and_a_cut_row_is_named(t
         train_text.labelled_csv(path, "--transcripts", skip_wordless=True)
 
 
+def test_the_ngram_kind_saves_unscored_with_no_benchmark(tmp_path):
+    out = tmp_path / "ngram.json"
+    proc = run_main("train_text.py", "--kind", "ngram", "--n_generated", 400, "--chat", 0, "--no_asr_transcripts",
+                    "--written_copies", 0, "--twin_copies", 0, "--out", out, "--no_benchmark")
+    assert f"not scored on the frozen benchmark (--no_benchmark): eval_text.py --text_model {out} scores it" in proc.stdout
+    assert "part1" not in proc.stdout and json.loads(out.read_text())["metrics"] == {}
+
+
 def test_the_ngram_kind_refuses_a_starting_model():
     for flag in ("--base", "--init"):
         proc = run_script("train_text.py", "--kind", "ngram", flag, "somewhere", check=False)
