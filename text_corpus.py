@@ -204,8 +204,7 @@ def _tidy(text):
         text += "."
     if ". " in text or "? " in text or "! " in text:
         text = _SENTENCE_START.sub(lambda m: m.group(1) + m.group(2).upper(), text)
-    lead = 1 if text[:1] == '"' else 0  # a sentence may open on a quote: capitalise its first word
-    return text[:lead] + text[lead:lead + 1].upper() + text[lead + 1:]
+    return text[:1].upper() + text[1:]
 
 
 @lru_cache(maxsize=None)

@@ -218,7 +218,6 @@ BULLYING_STRUCTURES = {
         },
         # mocking in public, spreading videos and photos
         "humiliation": {
-            "quoted_line": "[|{name}, |Oi, |Honestly, ]{quoted_bullying}[.|!| lol.|, {name}.]",
             "video": "[I'm gonna|We're gonna|Let's] post [that|the] [video|clip|photo] of {name:0} [crying|falling "
                      "over|tripping on stage|singing|throwing up on the bus|getting rejected] {social}[ so "
                      "everyone can see|, it's hilarious|, {name:5} gonna die of embarrassment|].",

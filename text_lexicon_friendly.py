@@ -254,23 +254,6 @@ FRIENDLY_STRUCTURES = {
             "quote_warn": "If someone online says \"{groomer_line}\", [that's grooming|they're not your friend|"
                           "that's a trick], [so stop replying and tell us|screenshot it and tell a parent|and you "
                           "can report them to the police].",
-            # quote first, then the warning
-            "quote_first_warn": "\"[{groomer_line}|{quoted_grooming}]\"[.|:|,] [If anyone ever says that to you|"
-                                "If you ever get a message like that|If someone online says that], [tell us "
-                                "straight away|block them and tell an adult|that's grooming, and you won't be in "
-                                "trouble for telling].",
-            "quote_red_flag": "\"{quoted_harm}\" "
-                              "[is a warning sign|isn't normal|is never okay|is not banter], [tell a trusted "
-                              "adult|screenshot it and report it|come and find me][ if anyone says it to you|].",
-            "bully_quote_first": "\"[{bully_line}|{quoted_bullying}]\"[,|.] [If someone says that to you|If you "
-                                 "hear that at school|If that's in your group chat], [it's bullying|that's not a "
-                                 "joke|that's not okay], [tell a teacher|come to us|screenshot it and show us].",
-            "example_msg": "[Here's an example|For example|Say you get something like], \"{quoted_harm}\". [That's the "
-                           "kind of message you should report|Never reply to that, just report it|You show that to "
-                           "an adult straight away].",
-            "lesson_quote": "[Today's lesson starts with|On the slide it says|The video showed a message saying] "
-                            "\"{quoted_harm}\", [and we talked about what to do|and who you'd tell|and how to "
-                            "report it].",
             # round two: permanence of photos, surprises vs secrets, location, passwords, sextortion advice
             "strangers_rule": "[Remember|Rule number one]: [never meet strangers from online|don't go to meet "
                               "anyone you met in a game] [without telling us|on your own]. [Even if they seem "

@@ -102,7 +102,6 @@ GROOMING_STRUCTURES = {
                         "{parent} does|but tell your {parent} you won it|just say a friend from school sent it].",
         },
         "secrecy": {
-            "quoted_line": "[|Hey {name}, |Babe, |Hey you, ]{quoted_grooming}[.| x|, okay?| :)]",
             "little_secret": "[This is|Our chats are|What we talk about is] [our little secret|just between us|"
                              "our secret][, okay?|, {name}.|.] [Your {parent} wouldn't understand.|Don't tell "
                              "anyone.|Promise me.|Grown-ups would just get the wrong idea.]",

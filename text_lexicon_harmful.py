@@ -45,9 +45,6 @@ HARMFUL_STRUCTURES = {
         },
         # repeated messaging, calling, following
         "unwanted_contact": {
-            # the same lines as targeted_abuse.quoted_line, which the split holds out: training must also
-            # hear them said for real, not only quoted in reports
-            "said_for_real": "[|{name}, |Oi, |Hey you, ]{quoted_harassment}[.|!|?| lol.]",
             "answer": "[Why aren't you answering?|Answer your phone.|Pick up.|Why are you ignoring me?|Reply to "
                       "me.] I've [called|messaged|texted|rung] you [twenty|thirty|fifty|a hundred] times [today|"
                       "tonight|since this morning|in the last hour].",
@@ -117,7 +114,6 @@ HARMFUL_STRUCTURES = {
         },
         # strong personal insults aimed at one person
         "targeted_abuse": {
-            "quoted_line": "[|{name}, |Hey, ]{quoted_harassment}[.|!|, {name}.|?]",
             "you_are": "[You're|You are] [such a|a] {insult_adj} {insult}[ and everyone knows it| and you always "
                        "will be|, honestly|][, {name}|].",
             "nobody": "Nobody [wants you here|likes you|would miss you if you disappeared|cares what you think|"

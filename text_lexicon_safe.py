@@ -300,28 +300,6 @@ SAFE_STRUCTURES = {
             "told_parent": "I told my {parent} about the [guy|account|person] who kept [messaging me|asking for "
                            "pics|threatening me] and [we reported it|we blocked them together|the police are "
                            "dealing with it].",
-            # quote first, frame after: "'...' that's what he sent me, what do I do"
-            "quote_then_ask": "\"{quoted_harm}\"[,|.|] [that's what|this is what|that is literally what] {p:0} "
-                              "[sent me|said to me|put in the group chat|wrote under my post|DMed me][ last night| "
-                              "on {app}| in {game}|][. What do I do?|, should I tell my {parent}?|. Is that normal?|"
-                              ", I'm actually scared.|. Who do I report it to?]",
-            "they_go": "[So|And then|Then|Yesterday] [this guy|some girl|this account|a kid in my class|{p:0}] "
-                       "[goes|was like|literally said|just said] {quoted_harm}[ to me|][ in voice chat| on {app}|]"
-                       "[ and I don't know what to do| and now I'm scared to go online|, should I report it?|, is "
-                       "that even allowed?]",
-            "msg_saying": "[I got a message|Someone messaged me|This account DMed me|A kid in my year sent me a "
-                          "text] [saying|that said] \"{quoted_harm}\"[, what should I do?|. Do I tell a teacher?|. "
-                          "I've blocked them but I'm still scared.]",
-            "look_at_this": "[Look at this|Look what {p:0} sent me|Read this|Can you read this]: \"{quoted_harm}\". "
-                            "[Should I report it?|Can you help me?|I'm sending it to the mods.|Is this a threat?|"
-                            "What do I even say back?]",
-            "mods_quote": "[Mods|Admins|Can a mod help], {p:0} just said \"{quoted_harm}\" in [voice chat|general|"
-                          "the lobby|my DMs]. [Please ban them.|Can you do something?|I've got the clip.]",
-            "relative_quote": "\"{quoted_harm}\", that's what [someone|a man|this older guy|a girl from her school] "
-                              "sent my [little sister|friend|cousin|son|daughter][ on {app}|][. Should we tell the "
-                              "police?|, how do we report it?|, we've blocked them and kept the screenshots.]",
-            "still_upset": "I keep thinking about [when|how] {p:0} said \"{quoted_harm}\"[ to me|][, I don't want "
-                           "to go back to {place}|, I told my {parent} tonight|, does it count as abuse?]",
         },
         # describing a plot or the news
         "fiction_news": {

@@ -13,8 +13,6 @@ THREAT_STRUCTURES = {
     "threat": {
         # the speaker says they will do harm
         "direct": {
-            # the lines reporting and safety advice quote (text_lexicon.py), said for real
-            "quoted_line": "[|{name}, |Listen, |Oi {name}, ]{quoted_threat}[.|!|, I mean it.|, trust me.]",
             "hurt_you": "[{i_will}|{i_will} actually|Swear down, {i_will}] {harm_act}[ {threat_when}|]"
                         "[, I promise you| and that's a promise| and nobody's gonna stop me|, I mean it|].",
             "dead_when": "[You're|You are] [dead|so dead|a dead man|finished|done for][, {name}|]. [Wait till I "

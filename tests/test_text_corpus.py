@@ -216,8 +216,7 @@ def test_spoken_share_and_form():
     assert 0.35 < len(spoken) / len(items) < 0.45
     assert all(SPOKEN_FORM.fullmatch(it["text"]) for it in spoken)
     clean = [it["text"] for it in items if not it["spoken"]]
-    assert all(t.lstrip('"')[0].isupper() and t[-1] in ".?!" for t in clean)
-    assert any(t.startswith('"') for t in clean)  # quote-first reports and warnings are among them
+    assert all(t[0].isupper() and t[-1] in ".?!" for t in clean)
     assert not any(it["spoken"] for it in T.generate(500, 5, spoken=0.0))
 
 
@@ -333,26 +332,3 @@ def test_command_line_prints_samples_and_help():
     assert bad.returncode == 2
     imported = subprocess.run([sys.executable, "-c", "import text_corpus"], cwd=ROOT, capture_output=True, text=True)
     assert imported.returncode == 0 and imported.stdout == ""
-
-
-def test_quoted_lines_are_said_for_real_and_quoted_first_in_reports(train_items):
-    """A report or warning may quote the harm before its frame ("'...' that's what he sent me, what do I
-    do"); the same lines are said for real on the harmful side, so only the frame can decide."""
-    said = [it for it in train_items if it["structure"].endswith((".quoted_line", ".said_for_real"))]
-    assert all(it["label"] == 1 for it in said)
-    assert {it["category"] for it in said} == set(T.HARMFUL)
-    quote_first = [it for it in train_items if it["text"].startswith('"')]
-    assert quote_first and all(it["label"] == 0 for it in quote_first)
-    assert {it["subtype"] for it in quote_first} == {"reporting", "safety_advice"}
-    quoted = {re.match(r'"([^"]+)"', it["text"]).group(1).lower() for it in quote_first}
-    said_text = "\n".join(it["text"].lower() for it in said)
-    # training entries of the quoted_* slots without a {slot} inside, so they are quoted word for word
-    fixed = {e.lower() for slot in ("quoted_threat", "quoted_harassment", "quoted_bullying", "quoted_grooming")
-             for e in T.lexicon_entries(slot, "train") if "{" not in e}
-    assert len(fixed) >= 20
-    both = {e for e in fixed if e in said_text and any(e in q for q in quoted)}
-    assert len(both) >= len(fixed) // 2, sorted(fixed - both)
-    # and training never quotes a held-out line (some, like "I know where you live", other structures say)
-    held = {e.lower() for slot in ("quoted_threat", "quoted_harassment", "quoted_bullying", "quoted_grooming")
-            for e in T.lexicon_entries(slot, "heldout") if "{" not in e}
-    assert held and not [q for q in quoted if q in held]
