@@ -36,8 +36,7 @@ import text_model
 from utils_io import HelmitError, atomic_output, csv_rows, refuse_to_overwrite, run_cli
 
 EVAL_DIR = Path(__file__).resolve().parent / "eval"
-PARTS = ("part1", "part2", "part3", "part4", "part5", "part6", "part7", "part8", "part9", "part10", "part11",
-         "part12", "part13", "part14", "part15", "part16", "part17")
+PARTS = tuple(f"part{i}" for i in range(1, 18))  # eval/text_benchmark_part{1..17}.csv
 PAIR_PARTS = ("part1", "part2")  # only parts 1 and 2 have minimal pairs
 HARM = HARM_CATEGORIES
 SAFE = ("everyday", "hard_negative")
