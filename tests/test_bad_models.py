@@ -179,6 +179,20 @@ def test_a_file_that_is_not_onnx_at_all(tmp_path, content, message):
         read_metadata(tmp_path / "m.onnx")
 
 
+def test_a_file_that_cannot_be_read_is_named_with_the_reason(tmp_path, monkeypatch):
+    """A file that exists but the system will not read (permissions, a failing disk): tests run as root here, so
+    the read fails by a stand-in that raises what open() raises."""
+    import scoring
+
+    def refuse(path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    (tmp_path / "m.onnx").write_bytes(b"\x08\x07")
+    monkeypatch.setattr(scoring, "onnx_metadata_props", refuse)
+    with pytest.raises(HelmitError, match=r"m\.onnx: cannot be read \(Permission denied\)$"):
+        read_metadata(tmp_path / "m.onnx")
+
+
 def test_metadata_is_read_as_onnx_reads_it_and_a_cut_file_is_refused(tone_onnx, tmp_path):
     """scoring.py reads the metadata without the onnx package; it must read what onnx.load reads."""
     proto = onnx.load(tone_onnx)
