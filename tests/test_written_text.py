@@ -20,6 +20,9 @@ SPOKEN = SENTENCES.parent / "espeak_whisper_train_written.csv"
 # eight more authors' sentences and twins (rule 19's candidate text, W15): not in train_text.py's defaults; the
 # second member of rule 21's averaged model trained on them after the default files (insights.md)
 W15, W15_TWINS = SENTENCES.parent / "handwritten_w15.csv", SENTENCES.parent / "handwritten_w15_twins.csv"
+# six more authors' frame pairs (rule 26's candidate text, W17): each harmful sentence beside a safe one that keeps
+# its words in a frame a moderator would pass (a report, a warning, a game, a story, banter, an idiom)
+W17 = SENTENCES.parent / "handwritten_w17.csv"
 
 
 def written_rows(path=SENTENCES):
@@ -78,7 +81,8 @@ def test_no_written_sentence_shares_a_run_of_five_words_with_the_benchmark():
     """Never train on the benchmark, nor on its stock phrases: the authors reached for the same ones. (What
     was written; the recognizer's transcripts of it may happen on any five words.)"""
     bench = set().union(*(runs(written(r)) for rows in eval_text.benchmark_sets().values() for r in rows))
-    shared = [r["text"] for p in (SENTENCES, TWINS, W15, W15_TWINS) for r in written_rows(p) if runs(r["text"]) & bench]
+    shared = [r["text"] for p in (SENTENCES, TWINS, W15, W15_TWINS, W17) for r in written_rows(p)
+              if runs(r["text"]) & bench]
     assert not shared, shared[:5]
 
 
@@ -105,6 +109,30 @@ def test_the_eight_more_authors_text_follows_the_default_files_as_rule_21_traine
         assert t["subtype"] == "twin_" + harmful[t["twin_of"]]["category"], t["id"]
     for r in rows:
         assert r["label"] == ("1" if r["category"] in HARMS else "0"), r["id"]
+
+
+def test_every_harmful_frame_pair_sentence_has_one_safe_twin_keeping_its_words_in_another_frame():
+    """W17: 840 rows by six authors new to the project; each of the 360 harmful rows is answered by exactly one
+    safe row that keeps at least 40% of its words (the authors' checker asked for that) in a safe frame."""
+    rows = written_rows(W17)
+    assert len(rows) == 840 and len({r["author"] for r in rows}) == 6
+    assert len({r["text"] for r in rows}) == len({r["id"] for r in rows}) == len(rows)
+    assert not {r["text"] for r in rows} & {r["text"] for p in (SENTENCES, W15) for r in written_rows(p)}
+    by_id = {r["id"]: r for r in rows}
+    harmful = [r for r in rows if r["label"] == "1"]
+    twins = [r for r in rows if r["twin_of"]]
+    assert len(harmful) == len(twins) == 360
+    assert collections.Counter(r["twin_of"] for r in twins) == collections.Counter(r["id"] for r in harmful)
+    frames = {"reporting", "safety_advice", "fiction_news", "gaming_violence", "sports", "banter", "idiom",
+              "healthy_adult"}
+    for r in rows:
+        assert r["label"] == ("1" if r["category"] in HARMS else "0"), r["id"]
+    for t in twins:
+        h = by_id[t["twin_of"]]
+        assert (t["label"], t["category"], h["label"]) == ("0", "hard_negative", "1"), t["id"]
+        assert t["subtype"] in frames and t["author"] == h["author"], t["id"]
+        words = set(normalise_text(h["text"]).split())
+        assert len(words & set(normalise_text(t["text"]).split())) >= 0.4 * len(words), t["id"]
 
 
 def write(path, rows):
