@@ -588,13 +588,13 @@ def test_adaptation_replays_everything_the_model_was_trained_on_in_its_shares(tm
     import fusion
     import train_text
 
-    # the default recipe's record: 48,000 generated, 9,704 written x3, 5,247 twins x2, 16,704 transcripts, 5,000 chat
-    record = {"generated": 48000, "written": 9704, "written_copies": 3, "twins": 5247, "twin_copies": 2,
+    # the default recipe's record: 48,000 generated, 10,544 written x3, 5,247 twins x2, 16,704 transcripts, 5,000 chat
+    record = {"generated": 48000, "written": 10544, "written_copies": 3, "twins": 5247, "twin_copies": 2,
               "asr": 16704, "chat": 5000}
     shares = fusion.replay_shares(fusion.replay_counts(record))
-    total = 48000 + 29112 + 10494 + 16704 + 5000
+    total = 48000 + 31632 + 10494 + 16704 + 5000
     assert sum(shares.values()) == fusion.REPLAY
-    for source, rows in (("generated", 48000), ("written", 29112), ("twins", 10494), ("asr", 16704), ("chat", 5000)):
+    for source, rows in (("generated", 48000), ("written", 31632), ("twins", 10494), ("asr", 16704), ("chat", 5000)):
         assert abs(shares[source] - fusion.REPLAY * rows / total) < 1, source
     # trained on chat and a user's transcripts alone: chat alone would hold no harmful text
     assert fusion.replay_shares({"generated": 0, "chat": 50, "asr": 0}) == {"generated": fusion.REPLAY}

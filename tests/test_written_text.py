@@ -20,8 +20,8 @@ SPOKEN = SENTENCES.parent / "espeak_whisper_train_written.csv"
 # eight more authors' sentences and twins (rule 19's candidate text, W15): not in train_text.py's defaults; the
 # second member of rule 21's averaged model trained on them after the default files (insights.md)
 W15, W15_TWINS = SENTENCES.parent / "handwritten_w15.csv", SENTENCES.parent / "handwritten_w15_twins.csv"
-# six more authors' frame pairs (rule 26's candidate text, W17): each harmful sentence beside a safe one that keeps
-# its words in a frame a moderator would pass (a report, a warning, a game, a story, banter, an idiom)
+# six more authors' frame pairs (W17, in the defaults since rule 26): each harmful sentence beside a safe one that
+# keeps its words in a frame a moderator would pass (a report, a warning, a game, a story, banter, an idiom)
 W17 = SENTENCES.parent / "handwritten_w17.csv"
 
 
@@ -172,7 +172,7 @@ def test_safe_twins_join_as_many_times_as_asked_apart_from_the_written_sentences
 
 def test_the_written_sentences_join_by_default_but_not_an_adaptation_and_a_bad_row_is_named(tmp_path, capsys):
     default = train_text.parse_args([])  # the default recipe, as measured (insights.md)
-    assert default.written_copies == 3 and default.written == [str(SENTENCES)]
+    assert default.written_copies == 3 and default.written == [str(SENTENCES), str(W17)]  # W17 kept by rule 26
     assert default.twin_copies == 2 and default.twins == [str(TWINS)]
     adapting = train_text.parse_args(["--n_generated", "0", "--init", "m"])
     assert adapting.written_copies == adapting.twin_copies == 0  # your transcripts alone
