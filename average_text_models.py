@@ -4,7 +4,8 @@ The average of two models of the same encoder and schedule, one trained on the d
 more authors' (textdata/handwritten_w15*.csv), read outside authors' text better than the default recipe's model
 alone, at no cost in speed or size: chosen on benchmark part 12 (insights.md, rule 21), it read parts 12-15 on
 average 0.8 points above the default recipe's model of the same seed as written and 1.2 spoken, at seed 42 (fp32)
-and at seed 43 (bf16), and part 16 1.0 / 0.9 above (seed 43); over all sixteen parts less (0.3 / 0.5 at seed 43).
+and at seed 43 (bf16), and part 16 1.0 / 0.9 above (seed 43); over all sixteen parts less (0.3 / 0.5 at seed 43). All measured before
+W17's frame pairs joined both members' text (rule 26).
 The members must share the encoder, its tokenizer, the categories and how text is cut into windows; they are
 checked, and the average is saved as train_text.py saves a model (FP32 and INT8 ONNX, a manifest naming each member
 by digest) and scored on the frozen benchmark. Use it wherever a text model goes (fusion.py --text_model,

@@ -8,10 +8,10 @@ end to end (text_encoder.py), on:
 - sentences from the built-in audio corpus's templates (seen templates only, so the held-out
   templates of `make heldout` stay unseen);
 - sentences written by hand (`--written`): 9,704 by 42 authors who never read this repository
-  (textdata/handwritten.csv) and 840 frame pairs by six more (textdata/handwritten_w17.csv: each harmful
+  (textdata/handwritten.csv) and 840 by six more (textdata/handwritten_w17.csv: 360 frame pairs, each harmful
   sentence beside a safe one that keeps its words in a report, a warning, a story, a game, banter or open adult
-  contact), joined to the generated sentences `--written_copies` (3) times, and (`--twins`) a
-  safe twin of 5,247 of their 5,346 harmful ones, its frame kept and its harm taken out
+  contact, and 120 more safe ones), joined to the generated sentences `--written_copies` (3) times, and
+  (`--twins`) a safe twin of 5,247 of handwritten.csv's 5,346 harmful ones, its frame kept and its harm taken out
   (textdata/handwritten_twins.csv), joined `--twin_copies` (2) times; with their recognizer transcripts below,
   the first 22 authors' lifted the benchmark's minimal pairs from 41% to 67-69% decided right, its first three
   parts by 1.2-3.9 points clean and 1.9-4.2 spoken (means over three seeds each), the next eight part 6 by
@@ -297,16 +297,16 @@ def parse_args(argv=None):
                    help="labelled sentences written by hand (text, label, category), joined to the generated ones "
                         "--written_copies times, each copy drawing its own recognition errors and context "
                         "(default: textdata/handwritten.csv, 9,704 sentences by 42 authors who never read this repo, and "
-                        "textdata/handwritten_w17.csv, 840 frame pairs by six more: a harmful sentence beside a safe "
-                        "one keeping its words)")
+                        "textdata/handwritten_w17.csv, 840 by six more: 360 frame pairs, a harmful sentence beside a "
+                        "safe one keeping its words, and 120 more safe ones)")
     p.add_argument("--written_copies", type=int,
                    help="copies of each --written sentence in the training text; 0 leaves them out (insights.md "
                         f"has what they add) (default: {WRITTEN_COPIES}, or 0 with --n_generated 0, so that adapting "
                         "with --init learns from your transcripts alone)")
     p.add_argument("--twins", nargs="*", default=[str(f) for f in TWINS],
                    help="safe twins of harmful written sentences (the same frame, the harm taken out), joined "
-                        "--twin_copies times (default: textdata/handwritten_twins.csv, a twin of 5,247 of its 5,346 harmful "
-                        "sentences)")
+                        "--twin_copies times (default: textdata/handwritten_twins.csv, a twin of 5,247 of handwritten.csv's 5,346 "
+                        "harmful sentences; W17's pairs are in its --written file)")
     p.add_argument("--twin_copies", type=int,
                    help=f"copies of each --twins sentence; 0 leaves them out (default: {TWIN_COPIES}, or 0 with "
                         "--n_generated 0)")

@@ -60,9 +60,10 @@ def test_train_text_states_the_committed_counts():
     harmful = f"{sum(r['label'] == '1' for r in rows):,}"
     source = (SENTENCES.parents[1] / "train_text.py").read_text()
     assert f"{n} by {authors} authors" in train_text.__doc__
-    assert f"safe twin of {len(twins):,} of their {harmful} harmful ones" in re.sub(r"\s+", " ", train_text.__doc__)
+    assert f"safe twin of {len(twins):,} of handwritten.csv's {harmful} harmful ones" in re.sub(r"\s+", " ",
+                                                                                            train_text.__doc__)
     assert f"{n} sentences by {authors} authors" in source
-    assert f"a twin of {len(twins):,} of its {harmful} harmful" in source
+    assert f"a twin of {len(twins):,} of handwritten.csv's {harmful} \"\n" in source
 
 
 def test_the_spoken_written_sentences_are_the_written_ones_as_heard_by_training_voices():
@@ -88,7 +89,7 @@ def test_no_written_sentence_shares_a_run_of_five_words_with_the_benchmark():
 
 def test_the_eight_more_authors_text_follows_the_default_files_as_rule_21_trained_on_it():
     """handwritten.csv then handwritten_w15.csv (and the twins likewise) are, byte for byte, the files the
-    averaged model's second member read (their sha256 was taken before rule 20): 2,080 sentences by eight
+    averaged model's second member read at rule 21 (their sha256 was taken before rule 20): 2,080 sentences by eight
     more authors, and 1,320 safe twins, each answering one of their harmful sentences."""
     import hashlib
 
@@ -117,7 +118,7 @@ def test_every_harmful_frame_pair_sentence_has_one_safe_twin_keeping_its_words_i
     rows = written_rows(W17)
     assert len(rows) == 840 and len({r["author"] for r in rows}) == 6
     assert len({r["text"] for r in rows}) == len({r["id"] for r in rows}) == len(rows)
-    assert not {r["text"] for r in rows} & {r["text"] for p in (SENTENCES, W15) for r in written_rows(p)}
+    assert not {r["text"] for r in rows} & {r["text"] for p in (SENTENCES, TWINS, W15, W15_TWINS) for r in written_rows(p)}
     by_id = {r["id"]: r for r in rows}
     harmful = [r for r in rows if r["label"] == "1"]
     twins = [r for r in rows if r["twin_of"]]
@@ -133,6 +134,31 @@ def test_every_harmful_frame_pair_sentence_has_one_safe_twin_keeping_its_words_i
         assert t["subtype"] in frames and t["author"] == h["author"], t["id"]
         words = set(normalise_text(h["text"]).split())
         assert len(words & set(normalise_text(t["text"]).split())) >= 0.4 * len(words), t["id"]
+
+
+def test_the_averaged_recipes_second_member_reads_the_default_text_then_w15_in_member_as_steps():
+    """make text-model-averaged averages two models of one schedule: member b's --written and --twins must start
+    with train_text.py's defaults (member a's text) and its --epochs must give member a's planned steps once W15 is
+    added. Both went stale by hand when the default text grew."""
+    import math
+    import re
+    from pathlib import Path
+
+    recipe = (Path(train_text.__file__).parent / "Makefile").read_text().split("\ntext-model-averaged:")[1]
+    member_b = re.sub(r"\\\n\s*", " ", recipe.split("$(AVG_B)")[0].rsplit("\n", 1)[-1] + recipe.split("$(AVG_B)")[1])
+    member_b = member_b.split("||")[0]
+    epochs = float(re.search(r"--epochs ([0-9.]+)", member_b).group(1))
+    files = {flag: re.search(rf"{flag} ([^-|]+)", member_b).group(1).split() for flag in ("--written", "--twins")}
+    root = Path(train_text.__file__).parent
+    assert files["--written"] == [str(p.relative_to(root)) for p in train_text.WRITTEN] + [str(W15.relative_to(root))]
+    assert files["--twins"] == [str(p.relative_to(root)) for p in train_text.TWINS] + [str(W15_TWINS.relative_to(root))]
+    args = train_text.parse_args([])
+    shared = (args.n_generated + args.n_generated // 5 + args.chat
+              + sum(len(train_text.labelled_csv(p, "--asr_transcripts")) for p in args.asr_transcripts))
+    n_a = shared + 3 * sum(len(written_rows(p)) for p in train_text.WRITTEN) + 2 * sum(
+        len(written_rows(p)) for p in train_text.TWINS)
+    n_b = n_a + 3 * len(written_rows(W15)) + 2 * len(written_rows(W15_TWINS))
+    assert round(epochs * math.ceil(n_b / 32)) == math.ceil(n_a / 32)  # member a: --epochs 1, batch 32
 
 
 def write(path, rows):
@@ -172,7 +198,7 @@ def test_safe_twins_join_as_many_times_as_asked_apart_from_the_written_sentences
 
 def test_the_written_sentences_join_by_default_but_not_an_adaptation_and_a_bad_row_is_named(tmp_path, capsys):
     default = train_text.parse_args([])  # the default recipe, as measured (insights.md)
-    assert default.written_copies == 3 and default.written == [str(SENTENCES), str(W17)]  # W17 kept by rule 26
+    assert default.written_copies == 3 and default.written == [str(SENTENCES), str(W17)]
     assert default.twin_copies == 2 and default.twins == [str(TWINS)]
     adapting = train_text.parse_args(["--n_generated", "0", "--init", "m"])
     assert adapting.written_copies == adapting.twin_copies == 0  # your transcripts alone
