@@ -144,20 +144,23 @@ def test_the_averaged_recipes_second_member_reads_the_default_text_then_w15_in_m
     import re
     from pathlib import Path
 
-    recipe = (Path(train_text.__file__).parent / "Makefile").read_text().split("\ntext-model-averaged:")[1]
-    member_b = re.sub(r"\\\n\s*", " ", recipe.split("$(AVG_B)")[0].rsplit("\n", 1)[-1] + recipe.split("$(AVG_B)")[1])
-    member_b = member_b.split("||")[0]
+    root = Path(train_text.__file__).parent
+    recipe = re.sub(r"\\\n\s*", " ", (root / "Makefile").read_text().split("\ntext-model-averaged:")[1])  # one line a command
+    line = next(line for line in recipe.splitlines() if "--out $(AVG_B)" in line)  # both members, joined by "&"
+    member_b = line[line.rindex("$(PY)", 0, line.index("--out $(AVG_B)")):].split("||")[0]
     epochs = float(re.search(r"--epochs ([0-9.]+)", member_b).group(1))
     files = {flag: re.search(rf"{flag} ([^-|]+)", member_b).group(1).split() for flag in ("--written", "--twins")}
-    root = Path(train_text.__file__).parent
     assert files["--written"] == [str(p.relative_to(root)) for p in train_text.WRITTEN] + [str(W15.relative_to(root))]
     assert files["--twins"] == [str(p.relative_to(root)) for p in train_text.TWINS] + [str(W15_TWINS.relative_to(root))]
     args = train_text.parse_args([])
     shared = (args.n_generated + args.n_generated // 5 + args.chat
               + sum(len(train_text.labelled_csv(p, "--asr_transcripts")) for p in args.asr_transcripts))
-    n_a = shared + 3 * sum(len(written_rows(p)) for p in train_text.WRITTEN) + 2 * sum(
-        len(written_rows(p)) for p in train_text.TWINS)
-    n_b = n_a + 3 * len(written_rows(W15)) + 2 * len(written_rows(W15_TWINS))
+
+    def rows(paths):  # counted by the reader training uses
+        return sum(len(train_text.labelled_csv(p, "--written")) for p in paths)
+
+    n_a = shared + 3 * rows(train_text.WRITTEN) + 2 * rows(train_text.TWINS)
+    n_b = n_a + 3 * rows([W15]) + 2 * rows([W15_TWINS])
     assert round(epochs * math.ceil(n_b / 32)) == math.ceil(n_a / 32)  # member a: --epochs 1, batch 32
 
 
