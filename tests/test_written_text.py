@@ -23,6 +23,10 @@ W15, W15_TWINS = SENTENCES.parent / "handwritten_w15.csv", SENTENCES.parent / "h
 # six more authors' frame pairs (W17, in the defaults since rule 26): each harmful sentence beside a safe one that
 # keeps its words in a frame a moderator would pass (a report, a warning, a game, a story, banter, an idiom)
 W17 = SENTENCES.parent / "handwritten_w17.csv"
+# six more authors' quiet threats and grooming (W18, rule 27's candidate text): veiled and indirect threats and
+# grooming's meetings and trust-building, each beside a safe twin that keeps its words (frames as W17's, plus the
+# same details said with a kind purpose)
+W18 = SENTENCES.parent / "handwritten_w18.csv"
 
 
 def written_rows(path=SENTENCES):
@@ -82,7 +86,7 @@ def test_no_written_sentence_shares_a_run_of_five_words_with_the_benchmark():
     """Never train on the benchmark, nor on its stock phrases: the authors reached for the same ones. (What
     was written; the recognizer's transcripts of it may happen on any five words.)"""
     bench = set().union(*(runs(written(r)) for rows in eval_text.benchmark_sets().values() for r in rows))
-    shared = [r["text"] for p in (SENTENCES, TWINS, W15, W15_TWINS, W17) for r in written_rows(p)
+    shared = [r["text"] for p in (SENTENCES, TWINS, W15, W15_TWINS, W17, W18) for r in written_rows(p)
               if runs(r["text"]) & bench]
     assert not shared, shared[:5]
 
@@ -126,6 +130,33 @@ def test_every_harmful_frame_pair_sentence_has_one_safe_twin_keeping_its_words_i
     assert collections.Counter(r["twin_of"] for r in twins) == collections.Counter(r["id"] for r in harmful)
     frames = {"reporting", "safety_advice", "fiction_news", "gaming_violence", "sports", "banter", "idiom",
               "healthy_adult"}
+    for r in rows:
+        assert r["label"] == ("1" if r["category"] in HARMS else "0"), r["id"]
+    for t in twins:
+        h = by_id[t["twin_of"]]
+        assert (t["label"], t["category"], h["label"]) == ("0", "hard_negative", "1"), t["id"]
+        assert t["subtype"] in frames and t["author"] == h["author"], t["id"]
+        words = set(normalise_text(h["text"]).split())
+        assert len(words & set(normalise_text(t["text"]).split())) >= 0.4 * len(words), t["id"]
+
+
+def test_the_quiet_threat_and_grooming_pairs_answer_each_harmful_sentence_with_one_safe_twin():
+    """W18: 840 rows by six more authors; 180 threats (veiled most) and 180 grooming sentences (meetings and
+    trust-building most), each answered by one safe row of its author that keeps at least 40% of its words."""
+    rows = written_rows(W18)
+    assert len(rows) == 840 and len({r["author"] for r in rows}) == 6
+    assert len({r["text"] for r in rows}) == len({r["id"] for r in rows}) == len(rows)
+    assert not {r["text"] for r in rows} & {r["text"] for p in (SENTENCES, TWINS, W15, W15_TWINS, W17)
+                                            for r in written_rows(p)}
+    harmful = [r for r in rows if r["label"] == "1"]
+    assert collections.Counter(r["category"] for r in harmful) == {"threat": 180, "grooming": 180}
+    subtypes = collections.Counter(r["subtype"] for r in harmful)
+    assert (subtypes["veiled"], subtypes["indirect"], subtypes["meeting"], subtypes["trust_building"]) == (84, 48, 48, 42)
+    by_id = {r["id"]: r for r in rows}
+    twins = [r for r in rows if r["twin_of"]]
+    assert collections.Counter(r["twin_of"] for r in twins) == collections.Counter(r["id"] for r in harmful)
+    frames = {"reporting", "safety_advice", "fiction_news", "gaming_violence", "sports", "banter", "idiom",
+              "healthy_adult", "kind_intent"}
     for r in rows:
         assert r["label"] == ("1" if r["category"] in HARMS else "0"), r["id"]
     for t in twins:
