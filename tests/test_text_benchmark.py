@@ -62,7 +62,8 @@ def test_every_part_covers_each_harm_everyday_talk_and_hard_negatives(part, sets
                                            ("part15", {"a15", "b15", "c15", "d15", "e15"}),
                                            ("part16", {"a16", "b16", "c16", "d16", "e16"}),
                                            ("part17", {"a17", "b17", "c17", "d17", "e17"}),
-                                           ("part18", {"a18", "b18", "c18", "d18", "e18"})])
+                                           ("part18", {"a18", "b18", "c18", "d18", "e18"}),
+                                           ("part19", {"a19", "b19", "c19", "d19", "e19"})])
 def test_parts_after_2_hold_no_run_of_five_words_from_the_other_parts(part, authors, sets):
     """Their authors reached for the same stock phrases as the other parts' ("I could murder a pizza right
     now"); those rows were dropped (the authors of part 10 and later reworded them instead), so each measures wording
