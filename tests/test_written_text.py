@@ -23,9 +23,9 @@ W15, W15_TWINS = SENTENCES.parent / "handwritten_w15.csv", SENTENCES.parent / "h
 # six more authors' frame pairs (W17, in the defaults since rule 26): each harmful sentence beside a safe one that
 # keeps its words in a frame a moderator would pass (a report, a warning, a game, a story, banter, an idiom)
 W17 = SENTENCES.parent / "handwritten_w17.csv"
-# six more authors' quiet threats and grooming (W18, rule 27's candidate text): veiled and indirect threats and
-# grooming's meetings and trust-building, each beside a safe twin that keeps its words (frames as W17's, plus the
-# same details said with a kind purpose)
+# six more authors' quiet threats and grooming (W18, rule 27's candidate text, not kept: not in the defaults):
+# veiled and indirect threats and grooming's meetings and trust-building, each beside a safe twin that keeps its
+# words (frames as W17's, plus the same details said with a kind purpose)
 W18 = SENTENCES.parent / "handwritten_w18.csv"
 
 
