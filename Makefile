@@ -116,7 +116,8 @@ text-model-mpnet: $(STAMP)
 
 # Recognizer-noise training text (training voices) and the spoken frozen benchmark (held-out voices):
 # committed, since respeaking and retranscribing them takes ~7-8 h on 2 cores (an estimate from each part's own
-# run: ~7 h before part 16, which took 21 min beside trainings on a machine 2.5x faster than most had, part 17 23 min beside the held-out clips' preparation, part 18 28 min beside a demo, part 19 38 min beside two trainings; the whole target was not rerun). The committed transcripts of
+# run: ~7 h before part 16; parts 16-19 took 21-38 min each beside other work, part 16 on a machine 2.5x faster
+# than most had; the whole target was not rerun). The committed transcripts of
 # textdata/handwritten.csv were made as its authors were added (speak_text.py --only_new, a new seed for each
 # group); the line below remakes them in one pass, so each row's voice differs from the committed file's.
 text-asr: $(STAMP)

@@ -37,7 +37,7 @@ def test_every_part_covers_each_harm_everyday_talk_and_hard_negatives(part, sets
     # parts 5-9 lost more rows to the filter against the other parts (a run of five words shared): part 5
     # kept 25 grooming items and 93 hard negatives, part 6 23 grooming items and 28 threats, part 7 25 grooming
     # items and 83 hard negatives, part 8 23 grooming items and 87 hard negatives, part 9 21 grooming items
-    # and 85 hard negatives; the authors of parts 10-14, 16 and 17 reworded such rows instead, so each keeps 120 per harm and
+    # and 85 hard negatives; the authors of parts 10-14 and 16-19 reworded such rows instead, so each keeps 120 per harm and
     # 180 hard negatives; part 15 lost 13 rows to the hand-written hard negatives written beside it (rule 24),
     # keeping 117-120 per harm and 174 hard negatives
     number = int(part.removeprefix("part"))

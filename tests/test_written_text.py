@@ -3,6 +3,7 @@ their recognizer transcripts (textdata/espeak_whisper_train_written.csv): what t
 from the benchmark, and how train_text.py joins them to the generated text."""
 import collections
 import csv
+from pathlib import Path
 
 import pytest
 
@@ -116,20 +117,23 @@ def test_the_eight_more_authors_text_follows_the_default_files_as_rule_21_traine
         assert r["label"] == ("1" if r["category"] in HARMS else "0"), r["id"]
 
 
-def test_every_harmful_frame_pair_sentence_has_one_safe_twin_keeping_its_words_in_another_frame():
-    """W17: 840 rows by six authors new to the project; each of the 360 harmful rows is answered by exactly one
-    safe row that keeps at least 40% of its words (the authors' checker asked for that) in a safe frame."""
-    rows = written_rows(W17)
+FRAMES = {"reporting", "safety_advice", "fiction_news", "gaming_violence", "sports", "banter", "idiom", "healthy_adult"}
+
+
+def check_frame_pairs(path, earlier, frames):
+    """840 rows by six authors, apart from the `earlier` files (texts and ids); each harmful row answered by exactly
+    one safe row of its author, in one of `frames`, keeping at least 40% of its words (the authors' checker asked
+    for that). Returns the harmful rows."""
+    rows = written_rows(path)
     assert len(rows) == 840 and len({r["author"] for r in rows}) == 6
     assert len({r["text"] for r in rows}) == len({r["id"] for r in rows}) == len(rows)
-    assert not {r["text"] for r in rows} & {r["text"] for p in (SENTENCES, TWINS, W15, W15_TWINS) for r in written_rows(p)}
+    before = [r for p in earlier for r in written_rows(p)]
+    assert not {r["text"] for r in rows} & {r["text"] for r in before}
+    assert not {r["id"] for r in rows} & {r["id"] for r in before}
     by_id = {r["id"]: r for r in rows}
     harmful = [r for r in rows if r["label"] == "1"]
     twins = [r for r in rows if r["twin_of"]]
-    assert len(harmful) == len(twins) == 360
     assert collections.Counter(r["twin_of"] for r in twins) == collections.Counter(r["id"] for r in harmful)
-    frames = {"reporting", "safety_advice", "fiction_news", "gaming_violence", "sports", "banter", "idiom",
-              "healthy_adult"}
     for r in rows:
         assert r["label"] == ("1" if r["category"] in HARMS else "0"), r["id"]
     for t in twins:
@@ -138,33 +142,26 @@ def test_every_harmful_frame_pair_sentence_has_one_safe_twin_keeping_its_words_i
         assert t["subtype"] in frames and t["author"] == h["author"], t["id"]
         words = set(normalise_text(h["text"]).split())
         assert len(words & set(normalise_text(t["text"]).split())) >= 0.4 * len(words), t["id"]
+    return harmful
 
 
-def test_the_quiet_threat_and_grooming_pairs_answer_each_harmful_sentence_with_one_safe_twin():
-    """W18: 840 rows by six more authors; 180 threats (veiled most) and 180 grooming sentences (meetings and
-    trust-building most), each answered by one safe row of its author that keeps at least 40% of its words."""
-    rows = written_rows(W18)
-    assert len(rows) == 840 and len({r["author"] for r in rows}) == 6
-    assert len({r["text"] for r in rows}) == len({r["id"] for r in rows}) == len(rows)
-    assert not {r["text"] for r in rows} & {r["text"] for p in (SENTENCES, TWINS, W15, W15_TWINS, W17)
-                                            for r in written_rows(p)}
-    harmful = [r for r in rows if r["label"] == "1"]
+def test_every_harmful_frame_pair_sentence_has_one_safe_twin_keeping_its_words_in_another_frame():
+    """W17: six authors new to the project; 360 harmful rows, 15 a harm each, every one answered by a safe twin."""
+    harmful = check_frame_pairs(W17, (SENTENCES, TWINS, W15, W15_TWINS), FRAMES)
+    assert collections.Counter(r["category"] for r in harmful) == {h: 90 for h in HARMS}
+
+
+def test_the_quiet_threat_and_grooming_pairs_answer_each_harmful_sentence_with_one_safe_twin_out_of_the_defaults():
+    """W18: six more authors; 180 threats (veiled most) and 180 grooming sentences (meetings and trust-building
+    most), each beside a safe twin (W17's frames, or the same details said with a kind purpose). Rule 27 did not
+    keep them: no default recipe reads the file."""
+    harmful = check_frame_pairs(W18, (SENTENCES, TWINS, W15, W15_TWINS, W17), FRAMES | {"kind_intent"})
     assert collections.Counter(r["category"] for r in harmful) == {"threat": 180, "grooming": 180}
     subtypes = collections.Counter(r["subtype"] for r in harmful)
     assert (subtypes["veiled"], subtypes["indirect"], subtypes["meeting"], subtypes["trust_building"]) == (84, 48, 48, 42)
-    by_id = {r["id"]: r for r in rows}
-    twins = [r for r in rows if r["twin_of"]]
-    assert collections.Counter(r["twin_of"] for r in twins) == collections.Counter(r["id"] for r in harmful)
-    frames = {"reporting", "safety_advice", "fiction_news", "gaming_violence", "sports", "banter", "idiom",
-              "healthy_adult", "kind_intent"}
-    for r in rows:
-        assert r["label"] == ("1" if r["category"] in HARMS else "0"), r["id"]
-    for t in twins:
-        h = by_id[t["twin_of"]]
-        assert (t["label"], t["category"], h["label"]) == ("0", "hard_negative", "1"), t["id"]
-        assert t["subtype"] in frames and t["author"] == h["author"], t["id"]
-        words = set(normalise_text(h["text"]).split())
-        assert len(words & set(normalise_text(t["text"]).split())) >= 0.4 * len(words), t["id"]
+    default = train_text.parse_args([])
+    assert W18.name not in {Path(f).name for f in default.written + default.twins}
+    assert W18.name not in (Path(train_text.__file__).parent / "Makefile").read_text()
 
 
 def test_the_averaged_recipes_second_member_reads_the_default_text_then_w15_in_member_as_steps():
