@@ -5,10 +5,12 @@ more authors' (textdata/handwritten_w15*.csv), read outside authors' text better
 alone, at no cost in speed or size: chosen on benchmark part 12 (insights.md, rule 21), it read parts 12-15 on
 average 0.8 points above the default recipe's model of the same seed as written and 1.2 spoken, at seed 42 (fp32)
 and at seed 43 (bf16), and part 16 1.0 / 0.9 above (seed 43); over all sixteen parts less (0.3 / 0.5 at seed 43). All measured before
-W17's frame pairs joined both members' text (rule 26).
+W17's frame pairs joined both members' text (rule 26). With them, at seed 42, the average read eighteen parts 0.3 /
+0.5 points above the default recipe's model of its seed, parts 12-15 0.3 / 0.9, but part 18, the newest, 0.6 / 0.4
+below (insights.md): try it on held-out text of your own before putting it in the default's place.
 The members must share the encoder, its tokenizer, the categories and how text is cut into windows; they are
 checked, and the average is saved as train_text.py saves a model (FP32 and INT8 ONNX, a manifest naming each member
-by digest) and scored on the frozen benchmark. Use it wherever a text model goes (fusion.py --text_model,
+by digest) and scored on the frozen benchmark. It goes wherever a text model goes (fusion.py --text_model,
 eval_text.py --text_model).
 """
 import argparse
