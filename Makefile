@@ -87,8 +87,8 @@ text-model: $(STAMP)
 # both take the same steps with today's files (3,495; recompute 0.92632 if the default written files grow). Rule 26
 # added W17's frame pairs to the default text, so to both members: with them (seed 42, once) the average read 18 parts
 # +0.3 / +0.5 points against the default recipe's model of its seed, but part 18, the newest, -0.6 / -0.4 (insights.md).
-# Before W17: on benchmark parts 12-15 the average read on average 0.8 points above the default recipe's model of its seed as written and 1.2
-# spoken, at seed 42 and again at seed 43 (in bf16; single parts moved up to 0.8 point between the seeds), and 1.0 /
+# Before W17: on benchmark parts 12-15 the average read on average 0.8 points above the default recipe's model of its
+# seed as written and 1.2 spoken, at seed 42 and again at seed 43 (in bf16; single parts moved up to 0.8 point between the seeds), and 1.0 /
 # 0.9 on part 16 (seed 43); over all sixteen parts less (0.3 / 0.5, seed 43); the held-out clips fused within a point (0.845 against 0.851, seed 42). Per part: insights.md.
 # Two members, not three: a third did not pay, nor did member b trained also on recognizer transcripts of its
 # authors' text, nor on hand-written hard negatives (insights.md, rules 22-24). No time budget: one whole run took 86 min

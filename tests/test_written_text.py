@@ -146,7 +146,7 @@ def check_frame_pairs(path, earlier, frames):
 
 
 def test_every_harmful_frame_pair_sentence_has_one_safe_twin_keeping_its_words_in_another_frame():
-    """W17: six authors new to the project; 360 harmful rows, 15 a harm each, every one answered by a safe twin."""
+    """W17: six authors new to the project, 15 harmful rows a harm each (360 in all), every one answered by a safe twin."""
     harmful = check_frame_pairs(W17, (SENTENCES, TWINS, W15, W15_TWINS), FRAMES)
     assert collections.Counter(r["category"] for r in harmful) == {h: 90 for h in HARMS}
 
