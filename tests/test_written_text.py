@@ -3,6 +3,8 @@ their recognizer transcripts (textdata/espeak_whisper_train_written.csv): what t
 from the benchmark, and how train_text.py joins them to the generated text."""
 import collections
 import csv
+import math
+import re
 from pathlib import Path
 
 import pytest
@@ -58,7 +60,6 @@ def test_every_twin_is_safe_and_answers_one_harmful_written_sentence():
 def test_train_text_states_the_committed_counts():
     """train_text.py's docstring and --help name how many sentences, authors and twins the defaults hold; they
     went stale each time authors were added, so they are checked against the files."""
-    import re
 
     rows, twins = written_rows(), written_rows(TWINS)
     n, authors = f"{len(rows):,}", len({r["author"] for r in rows})
@@ -168,10 +169,6 @@ def test_the_averaged_recipes_second_member_reads_the_default_text_then_w15_in_m
     """make text-model-averaged averages two models of one schedule: member b's --written and --twins must start
     with train_text.py's defaults (member a's text) and its --epochs must give member a's planned steps once W15 is
     added. Both went stale by hand when the default text grew."""
-    import math
-    import re
-    from pathlib import Path
-
     root = Path(train_text.__file__).parent
     recipe = re.sub(r"\\\n\s*", " ", (root / "Makefile").read_text().split("\ntext-model-averaged:")[1])  # one line a command
     line = next(line for line in recipe.splitlines() if "--out $(AVG_B)" in line)  # both members, joined by "&"
