@@ -30,6 +30,8 @@ W17 = SENTENCES.parent / "handwritten_w17.csv"
 # veiled and indirect threats and grooming's meetings and trust-building, each beside a safe twin that keeps its
 # words (frames as W17's, plus the same details said with a kind purpose)
 W18 = SENTENCES.parent / "handwritten_w18.csv"
+# eight more authors' frame pairs over all four harms, written to W17's brief (W19, rule 28's candidate text)
+W19 = SENTENCES.parent / "handwritten_w19.csv"
 
 
 def written_rows(path=SENTENCES):
@@ -88,7 +90,7 @@ def test_no_written_sentence_shares_a_run_of_five_words_with_the_benchmark():
     """Never train on the benchmark, nor on its stock phrases: the authors reached for the same ones. (What
     was written; the recognizer's transcripts of it may happen on any five words.)"""
     bench = set().union(*(runs(written(r)) for rows in eval_text.benchmark_sets().values() for r in rows))
-    shared = [r["text"] for p in (SENTENCES, TWINS, W15, W15_TWINS, W17, W18) for r in written_rows(p)
+    shared = [r["text"] for p in (SENTENCES, TWINS, W15, W15_TWINS, W17, W18, W19) for r in written_rows(p)
               if runs(r["text"]) & bench]
     assert not shared, shared[:5]
 
@@ -119,14 +121,20 @@ def test_the_eight_more_authors_text_follows_the_default_files_as_rule_21_traine
 
 
 FRAMES = {"reporting", "safety_advice", "fiction_news", "gaming_violence", "sports", "banter", "idiom", "healthy_adult"}
+# the harms' subtypes as the frame-pair authors' brief named them
+SUBTYPES = {"threat": {"direct", "conditional", "indirect", "veiled"},
+            "harassment": {"sexual_comments", "unwanted_contact", "doxxing", "targeted_abuse"},
+            "bullying": {"appearance", "ability", "identity", "exclusion", "humiliation"},
+            "grooming": {"trust_building", "flattery", "gifts", "secrecy", "isolation", "private_channel",
+                         "photo_request", "meeting"}}
 
 
-def check_frame_pairs(path, earlier, frames):
-    """840 rows by six authors, apart from the `earlier` files (texts and ids); each harmful row answered by exactly
-    one safe row of its author, in one of `frames`, keeping at least 40% of its words (the authors' checker asked
-    for that). Returns the harmful rows."""
+def check_frame_pairs(path, earlier, frames, authors=6):
+    """140 rows by each of `authors` authors, apart from the `earlier` files (texts and ids); each harmful row
+    answered by exactly one safe row of its author, in one of `frames`, keeping at least 40% of its words (the
+    authors' checker asked for that). Returns the harmful rows."""
     rows = written_rows(path)
-    assert len(rows) == 840 and len({r["author"] for r in rows}) == 6
+    assert len(rows) == 140 * authors and len({r["author"] for r in rows}) == authors
     assert len({r["text"] for r in rows}) == len({r["id"] for r in rows}) == len(rows)
     before = [r for p in earlier for r in written_rows(p)]
     assert not {r["text"] for r in rows} & {r["text"] for r in before}
@@ -163,6 +171,16 @@ def test_the_quiet_threat_and_grooming_pairs_answer_each_harmful_sentence_with_o
     default = train_text.parse_args([])
     assert W18.name not in {Path(f).name for f in default.written + default.twins}
     assert W18.name not in (Path(train_text.__file__).parent / "Makefile").read_text()
+
+
+def test_the_eight_authors_frame_pairs_cover_every_subtype_of_every_harm_apart_from_the_other_files():
+    """W19: eight more authors to W17's brief (15 harmful rows a harm each, every subtype used, each answered by a
+    safe twin in W17's frames or with a kind purpose), apart from every earlier file, W18 included."""
+    harmful = check_frame_pairs(W19, (SENTENCES, TWINS, W15, W15_TWINS, W17, W18), FRAMES | {"kind_intent"}, authors=8)
+    assert collections.Counter(r["category"] for r in harmful) == {h: 120 for h in HARMS}
+    for author in {r["author"] for r in harmful}:
+        used = {(r["category"], r["subtype"]) for r in harmful if r["author"] == author}
+        assert used == {(h, s) for h, subtypes in SUBTYPES.items() for s in subtypes}, author
 
 
 def test_the_averaged_recipes_second_member_reads_the_default_text_then_w15_in_member_as_steps():
