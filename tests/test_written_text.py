@@ -183,6 +183,22 @@ def test_the_eight_authors_frame_pairs_cover_every_subtype_of_every_harm_apart_f
         assert used == {(h, s) for h, subtypes in SUBTYPES.items() for s in subtypes}, author
 
 
+def test_the_frame_pairs_heard_by_training_voices_are_w17_and_w19_once_each_out_of_the_default_transcripts():
+    """Rule 29's candidate: W17 and W19 spoken by training voices and transcribed, one hearing each. Named outside
+    train_text.py's default glob (espeak_whisper_train*.csv) so that no default recipe reads them until kept."""
+    train_voices = set(synth_dataset.voice_pool(False, speak_text.HOLDOUT_FRACTION))
+    default = {Path(p).name for p in train_text.parse_args([]).asr_transcripts}
+    for written_file in (W17, W19):
+        heard = SENTENCES.parent / written_file.name.replace("handwritten", "espeak_whisper_heard")
+        said = {r["id"]: r for r in written_rows(written_file)}
+        rows = written_rows(heard)
+        assert sorted(r["id"] for r in rows) == sorted(said)
+        for r in rows:
+            assert (r["spoken_text"], r["label"]) == (said[r["id"]]["text"], said[r["id"]]["label"]), r["id"]
+            assert r["voice"] in train_voices, r["id"]  # (a few heard as silence: empty text, as in the default files)
+        assert heard.name not in default
+
+
 def test_the_averaged_recipes_second_member_reads_the_default_text_then_w15_in_member_as_steps():
     """make text-model-averaged averages two models of one schedule: member b's --written and --twins must start
     with train_text.py's defaults (member a's text) and its --epochs must give member a's planned steps once W15 is
