@@ -8,9 +8,10 @@ end to end (text_encoder.py), on:
 - sentences from the built-in audio corpus's templates (seen templates only, so the held-out
   templates of `make heldout` stay unseen);
 - sentences written by hand (`--written`): 9,704 by 42 authors who never read this repository
-  (textdata/handwritten.csv) and 840 by six more (textdata/handwritten_w17.csv: 360 frame pairs, each harmful
+  (textdata/handwritten.csv), 840 by six more (textdata/handwritten_w17.csv: 360 frame pairs, each harmful
   sentence beside a safe one that keeps its words in a report, a warning, a story, a game, banter or open adult
-  contact, and 120 more safe ones), joined to the generated sentences `--written_copies` (3) times, and
+  contact, and 120 more safe ones) and 1,120 by eight more to the same brief (textdata/handwritten_w19.csv),
+  joined to the generated sentences `--written_copies` (3) times, and
   (`--twins`) a safe twin of 5,247 of handwritten.csv's 5,346 harmful ones, its frame kept and its harm taken out
   (textdata/handwritten_twins.csv), joined `--twin_copies` (2) times; with their recognizer transcripts below,
   the first 22 authors' lifted the benchmark's minimal pairs from 41% to 67-69% decided right, its first three
@@ -19,7 +20,8 @@ end to end (text_encoder.py), on:
   rows with it, part 8 by 0.2 points clean and 2.1 spoken, and the last six, who did the same aimed at its weakest
   cases, part 9 by 0.2 points clean and 0.9 spoken, within what a seed moves it (two seeds each; insights.md);
   the frame pairs lifted part 17 by 0.7 points (written and spoken averaged; 1.0 written, 0.4 spoken) and cut
-  its hard negatives flagged from 65 to 46 of 720 readings (rule 26, two seeds; insights.md);
+  its hard negatives flagged from 65 to 46 of 720 readings (rule 26, two seeds; insights.md), and the eight
+  more authors' lifted part 19 by 0.5 points, just the bar, nearly all at one of the two seeds (rule 28);
 - real everyday chat between people (`--chat`, chat_corpus.py), as safe text and around harmful
   sentences: taught on the generator's everyday talk alone, the model flagged 24% of what people
   actually say to each other (held-out conversations; insights.md);
@@ -66,7 +68,7 @@ CHAT_CONTEXT_WORDS = 12  # a chat window's first words, as context: whole window
 # three copies brought the pairs to 63%; at one copy the pairs fell back to 56%. With eight more authors, two copies
 # decided 67-69% of the pairs and read the benchmark nearly as well as one; three read part 1 no better than before
 # (insights.md)
-WRITTEN = [TEXTDATA / "handwritten.csv", TEXTDATA / "handwritten_w17.csv"]
+WRITTEN = [TEXTDATA / "handwritten.csv", TEXTDATA / "handwritten_w17.csv", TEXTDATA / "handwritten_w19.csv"]
 TWINS = [TEXTDATA / "handwritten_twins.csv"]
 WRITTEN_COPIES = 3
 TWIN_COPIES = 2
@@ -297,8 +299,8 @@ def parse_args(argv=None):
                    help="labelled sentences written by hand (text, label, category), joined to the generated ones "
                         "--written_copies times, each copy drawing its own recognition errors and context "
                         "(default: textdata/handwritten.csv, 9,704 sentences by 42 authors who never read this repo, and "
-                        "textdata/handwritten_w17.csv, 840 by six more: 360 frame pairs, a harmful sentence beside a "
-                        "safe one keeping its words, and 120 more safe ones)")
+                        "textdata/handwritten_w17.csv and _w19.csv, 840 by six more and 1,120 by eight more: 840 frame "
+                        "pairs, a harmful sentence beside a safe one keeping its words, and 280 more safe ones)")
     p.add_argument("--written_copies", type=int,
                    help="copies of each --written sentence in the training text; 0 leaves them out (insights.md "
                         f"has what they add) (default: {WRITTEN_COPIES}, or 0 with --n_generated 0, so that adapting "
@@ -306,7 +308,7 @@ def parse_args(argv=None):
     p.add_argument("--twins", nargs="*", default=[str(f) for f in TWINS],
                    help="safe twins of harmful written sentences (the same frame, the harm taken out), joined "
                         "--twin_copies times (default: textdata/handwritten_twins.csv, a twin of 5,247 of handwritten.csv's 5,346 "
-                        "harmful sentences; W17's pairs are in its --written file)")
+                        "harmful sentences; W17's and W19's pairs are in their --written files)")
     p.add_argument("--twin_copies", type=int,
                    help=f"copies of each --twins sentence; 0 leaves them out (default: {TWIN_COPIES}, or 0 with "
                         "--n_generated 0)")

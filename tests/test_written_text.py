@@ -30,7 +30,7 @@ W17 = SENTENCES.parent / "handwritten_w17.csv"
 # veiled and indirect threats and grooming's meetings and trust-building, each beside a safe twin that keeps its
 # words (frames as W17's, plus the same details said with a kind purpose)
 W18 = SENTENCES.parent / "handwritten_w18.csv"
-# eight more authors' frame pairs over all four harms, written to W17's brief (W19, rule 28's candidate text)
+# eight more authors' frame pairs over all four harms, written to W17's brief (W19, in the defaults since rule 28)
 W19 = SENTENCES.parent / "handwritten_w19.csv"
 
 
@@ -260,7 +260,7 @@ def test_safe_twins_join_as_many_times_as_asked_apart_from_the_written_sentences
 
 def test_the_written_sentences_join_by_default_but_not_an_adaptation_and_a_bad_row_is_named(tmp_path, capsys):
     default = train_text.parse_args([])  # the default recipe, as measured (insights.md)
-    assert default.written_copies == 3 and default.written == [str(SENTENCES), str(W17)]
+    assert default.written_copies == 3 and default.written == [str(SENTENCES), str(W17), str(W19)]
     assert default.twin_copies == 2 and default.twins == [str(TWINS)]
     adapting = train_text.parse_args(["--n_generated", "0", "--init", "m"])
     assert adapting.written_copies == adapting.twin_copies == 0  # your transcripts alone
