@@ -184,8 +184,8 @@ def test_the_eight_authors_frame_pairs_cover_every_subtype_of_every_harm_apart_f
 
 
 def test_the_frame_pairs_heard_by_training_voices_are_w17_and_w19_once_each_out_of_the_default_transcripts():
-    """Rule 29's candidate: W17 and W19 spoken by training voices and transcribed, one hearing each. Named outside
-    train_text.py's default glob (espeak_whisper_train*.csv) so that no default recipe reads them until kept."""
+    """W17 and W19 spoken by training voices and transcribed, one hearing each: rule 29's candidate, not kept. Named
+    outside train_text.py's default glob (espeak_whisper_train*.csv), so no default recipe reads them."""
     train_voices = set(synth_dataset.voice_pool(False, speak_text.HOLDOUT_FRACTION))
     default = {Path(p).name for p in train_text.parse_args([]).asr_transcripts}
     for written_file in (W17, W19):
