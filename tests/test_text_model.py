@@ -588,7 +588,7 @@ def test_adaptation_replays_everything_the_model_was_trained_on_in_its_shares(tm
     import fusion
     import train_text
 
-    # the default recipe's record: 48,000 generated, 10,544 written x3, 5,247 twins x2, 16,704 transcripts, 5,000 chat
+    # rule 26's default recipe's record: 48,000 generated, 10,544 written x3, 5,247 twins x2, 16,704 transcripts, 5,000 chat
     record = {"generated": 48000, "written": 10544, "written_copies": 3, "twins": 5247, "twin_copies": 2,
               "asr": 16704, "chat": 5000}
     shares = fusion.replay_shares(fusion.replay_counts(record))

@@ -197,6 +197,7 @@ def test_the_frame_pairs_heard_by_training_voices_are_w17_and_w19_once_each_out_
             assert (r["spoken_text"], r["label"]) == (said[r["id"]]["text"], said[r["id"]]["label"]), r["id"]
             assert r["voice"] in train_voices, r["id"]  # (a few heard as silence: empty text, as in the default files)
         assert heard.name not in default
+        assert heard.name not in (Path(train_text.__file__).parent / "Makefile").read_text()
 
 
 def test_the_averaged_recipes_second_member_reads_the_default_text_then_w15_in_member_as_steps():
