@@ -20,6 +20,7 @@ from utils_io import HelmitError
 
 SENTENCES, TWINS = train_text.WRITTEN[0], train_text.TWINS[0]
 SPOKEN = SENTENCES.parent / "espeak_whisper_train_written.csv"
+MAKEFILE = SENTENCES.parents[1] / "Makefile"  # the recipes that name files by hand
 # eight more authors' sentences and twins (rule 19's candidate text, W15): not in train_text.py's defaults; the
 # second member of rule 21's averaged model trained on them after the default files (insights.md)
 W15, W15_TWINS = SENTENCES.parent / "handwritten_w15.csv", SENTENCES.parent / "handwritten_w15_twins.csv"
@@ -170,7 +171,7 @@ def test_the_quiet_threat_and_grooming_pairs_answer_each_harmful_sentence_with_o
     assert (subtypes["veiled"], subtypes["indirect"], subtypes["meeting"], subtypes["trust_building"]) == (84, 48, 48, 42)
     default = train_text.parse_args([])
     assert W18.name not in {Path(f).name for f in default.written + default.twins}
-    assert W18.name not in (Path(train_text.__file__).parent / "Makefile").read_text()
+    assert W18.name not in MAKEFILE.read_text()
 
 
 def test_the_eight_authors_frame_pairs_cover_every_subtype_of_every_harm_apart_from_the_other_files():
@@ -197,7 +198,7 @@ def test_the_frame_pairs_heard_by_training_voices_are_w17_and_w19_once_each_out_
             assert (r["spoken_text"], r["label"]) == (said[r["id"]]["text"], said[r["id"]]["label"]), r["id"]
             assert r["voice"] in train_voices, r["id"]  # (a few heard as silence: empty text, as in the default files)
         assert heard.name not in default
-        assert heard.name not in (Path(train_text.__file__).parent / "Makefile").read_text()
+        assert heard.name not in MAKEFILE.read_text()
 
 
 def test_the_averaged_recipes_second_member_reads_the_default_text_then_w15_in_member_as_steps():
@@ -205,7 +206,7 @@ def test_the_averaged_recipes_second_member_reads_the_default_text_then_w15_in_m
     with train_text.py's defaults (member a's text) and its --epochs must give member a's planned steps once W15 is
     added. Both went stale by hand when the default text grew."""
     root = Path(train_text.__file__).parent
-    recipe = re.sub(r"\\\n\s*", " ", (root / "Makefile").read_text().split("\ntext-model-averaged:")[1])  # one line a command
+    recipe = re.sub(r"\\\n\s*", " ", MAKEFILE.read_text().split("\ntext-model-averaged:")[1])  # one line a command
     line = next(line for line in recipe.splitlines() if "--out $(AVG_B)" in line)  # both members, joined by "&"
     member_b = line[line.rindex("$(PY)", 0, line.index("--out $(AVG_B)")):].split("||")[0]
     epochs = float(re.search(r"--epochs ([0-9.]+)", member_b).group(1))
