@@ -33,6 +33,8 @@ W17 = SENTENCES.parent / "handwritten_w17.csv"
 W18 = SENTENCES.parent / "handwritten_w18.csv"
 # eight more authors' frame pairs over all four harms, written to W17's brief (W19, in the defaults since rule 28)
 W19 = SENTENCES.parent / "handwritten_w19.csv"
+# eight more authors' frame pairs to the same brief (W20, rule 31's candidate text)
+W20 = SENTENCES.parent / "handwritten_w20.csv"
 
 
 def written_rows(path=SENTENCES):
@@ -91,7 +93,7 @@ def test_no_written_sentence_shares_a_run_of_five_words_with_the_benchmark():
     """Never train on the benchmark, nor on its stock phrases: the authors reached for the same ones. (What
     was written; the recognizer's transcripts of it may happen on any five words.)"""
     bench = set().union(*(runs(written(r)) for rows in eval_text.benchmark_sets().values() for r in rows))
-    shared = [r["text"] for p in (SENTENCES, TWINS, W15, W15_TWINS, W17, W18, W19) for r in written_rows(p)
+    shared = [r["text"] for p in (SENTENCES, TWINS, W15, W15_TWINS, W17, W18, W19, W20) for r in written_rows(p)
               if runs(r["text"]) & bench]
     assert not shared, shared[:5]
 
@@ -178,6 +180,16 @@ def test_the_eight_authors_frame_pairs_cover_every_subtype_of_every_harm_apart_f
     """W19: eight more authors to W17's brief (15 harmful rows a harm each, every subtype used, each answered by a
     safe twin in W17's frames or with a kind purpose), apart from every earlier file, W18 included."""
     harmful = check_frame_pairs(W19, (SENTENCES, TWINS, W15, W15_TWINS, W17, W18), FRAMES | {"kind_intent"}, authors=8)
+    assert collections.Counter(r["category"] for r in harmful) == {h: 120 for h in HARMS}
+    for author in {r["author"] for r in harmful}:
+        used = {(r["category"], r["subtype"]) for r in harmful if r["author"] == author}
+        assert used == {(h, s) for h, subtypes in SUBTYPES.items() for s in subtypes}, author
+
+
+def test_eight_more_authors_frame_pairs_cover_every_subtype_of_every_harm_apart_from_w19_and_before():
+    """W20: eight more authors to W19's brief, unchanged but for the personas, apart from every earlier file."""
+    harmful = check_frame_pairs(W20, (SENTENCES, TWINS, W15, W15_TWINS, W17, W18, W19), FRAMES | {"kind_intent"},
+                                authors=8)
     assert collections.Counter(r["category"] for r in harmful) == {h: 120 for h in HARMS}
     for author in {r["author"] for r in harmful}:
         used = {(r["category"], r["subtype"]) for r in harmful if r["author"] == author}
