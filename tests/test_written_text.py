@@ -33,7 +33,7 @@ W17 = SENTENCES.parent / "handwritten_w17.csv"
 W18 = SENTENCES.parent / "handwritten_w18.csv"
 # eight more authors' frame pairs over all four harms, written to W17's brief (W19, in the defaults since rule 28)
 W19 = SENTENCES.parent / "handwritten_w19.csv"
-# eight more authors' frame pairs to the same brief (W20, rule 31's candidate text)
+# eight more authors' frame pairs to the same brief (W20, rule 31's candidate text, not kept: not in the defaults)
 W20 = SENTENCES.parent / "handwritten_w20.csv"
 
 
@@ -187,13 +187,17 @@ def test_the_eight_authors_frame_pairs_cover_every_subtype_of_every_harm_apart_f
 
 
 def test_eight_more_authors_frame_pairs_cover_every_subtype_of_every_harm_apart_from_w19_and_before():
-    """W20: eight more authors to W19's brief, unchanged but for the personas, apart from every earlier file."""
+    """W20: eight more authors to W19's brief, unchanged but for the personas, apart from every earlier file. Rule 31
+    did not keep it: no default recipe reads the file."""
     harmful = check_frame_pairs(W20, (SENTENCES, TWINS, W15, W15_TWINS, W17, W18, W19), FRAMES | {"kind_intent"},
                                 authors=8)
     assert collections.Counter(r["category"] for r in harmful) == {h: 120 for h in HARMS}
     for author in {r["author"] for r in harmful}:
         used = {(r["category"], r["subtype"]) for r in harmful if r["author"] == author}
         assert used == {(h, s) for h, subtypes in SUBTYPES.items() for s in subtypes}, author
+    default = train_text.parse_args([])
+    assert W20.name not in {Path(f).name for f in default.written + default.twins}
+    assert W20.name not in MAKEFILE.read_text()
 
 
 def test_the_frame_pairs_heard_by_training_voices_are_w17_and_w19_once_each_out_of_the_default_transcripts():
