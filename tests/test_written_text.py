@@ -239,6 +239,11 @@ def test_the_averaged_recipes_second_member_reads_the_default_text_then_w15_in_m
     n_a = shared + 3 * rows(train_text.WRITTEN) + 2 * rows(train_text.TWINS)
     n_b = n_a + 3 * rows([W15]) + 2 * rows([W15_TWINS])
     assert round(epochs * math.ceil(n_b / 32)) == math.ceil(n_a / 32)  # member a: --epochs 1, batch 32
+    # the demo's one epoch is member a's: the steps quoted beside it go stale as the default text grows
+    steps = f"{math.ceil(n_a / 32):,}"
+    assert f"for one epoch ({steps} steps)" in MAKEFILE.read_text()
+    assert f"({steps}; recompute {epochs}" in MAKEFILE.read_text()
+    assert f"one epoch of the full recipe ({steps} steps)" in (root / "README.md").read_text()
 
 
 def write(path, rows):
