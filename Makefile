@@ -18,7 +18,7 @@ help:
 	@echo "make text-model - the full text model (runs/text_model, 14-min budget), scored on the frozen text benchmark"
 	@echo "make text-model-averaged - two text models averaged (runs/text_model_averaged, ~86 min): +0.8 written / +1.2 spoken on parts 12-15 on average, at two seeds"
 	@echo "make text-model-mpnet - the larger encoder's text model (runs/text_model_mpnet, ~25 min): more accurate, slower"
-	@echo "make text-asr   - respeak and retranscribe the recognizer-noise training text, the spoken benchmark and pairs (these heard four times; ~7-8 h, an estimate)"
+	@echo "make text-asr   - respeak and retranscribe the recognizer-noise training text, the spoken benchmark and pairs (these heard four times; ~9-11 h, an estimate)"
 	@echo "make cv     - 5-fold cross-validation of the CNN on the 100-clip built-in corpus (~1.5 min)"
 	@echo "make heldout - train on a 2,000-clip corpus, test on its held-out voices and wording (~30 min)"
 	@echo "make fusion-heldout - fused scoring of the 400 held-out clips of the 2,000-clip corpus (after make heldout)"
@@ -118,8 +118,8 @@ text-model-mpnet: $(STAMP)
 		--out $(RUNS)/text_model_mpnet --overwrite
 
 # Recognizer-noise training text (training voices) and the spoken frozen benchmark (held-out voices):
-# committed, since respeaking and retranscribing them takes ~7-8 h on 2 cores (an estimate from each part's own
-# run: ~7 h before part 16; parts 16-22 took 16-38 min each beside other work, part 16 on a machine 2.5x faster
+# committed, since respeaking and retranscribing them takes ~9-11 h on 2 cores (an estimate from each part's own
+# run: ~7 h before part 16; parts 16-22 took 16-40 min each beside other work, part 16 on a machine 2.5x faster
 # than most had; the whole target was not rerun). The committed transcripts of
 # textdata/handwritten.csv were made as its authors were added (speak_text.py --only_new, a new seed for each
 # group); the line below remakes them in one pass, so each row's voice differs from the committed file's.
