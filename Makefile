@@ -119,7 +119,7 @@ text-model-mpnet: $(STAMP)
 
 # Recognizer-noise training text (training voices) and the spoken frozen benchmark (held-out voices):
 # committed, since respeaking and retranscribing them takes ~9-11 h on 2 cores (an estimate from each part's own
-# run: ~7 h before part 16; parts 16-22 took 16-40 min each beside other work, part 16 on a machine 2.5x faster
+# run: ~7 h before part 16; parts 16-23 took 16-40 min each beside other work, part 16 on a machine 2.5x faster
 # than most had; the whole target was not rerun). The committed transcripts of
 # textdata/handwritten.csv were made as its authors were added (speak_text.py --only_new, a new seed for each
 # group); the line below remakes them in one pass, so each row's voice differs from the committed file's.
@@ -177,6 +177,8 @@ text-asr: $(STAMP)
 		--output_csv eval/text_benchmark_part21_spoken.csv --overwrite
 	$(PY) speak_text.py --input_csv eval/text_benchmark_part22.csv --voices heldout --seed 29 --hearings 4 \
 		--output_csv eval/text_benchmark_part22_spoken.csv --overwrite
+	$(PY) speak_text.py --input_csv eval/text_benchmark_part23.csv --voices heldout --seed 30 --hearings 4 \
+		--output_csv eval/text_benchmark_part23_spoken.csv --overwrite
 
 ASR ?= whisper-base
 # The 400 held-out clips (unseen voices and wording) of the 2,000-clip corpus, fused with the full text

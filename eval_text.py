@@ -1,10 +1,10 @@
 """Score a text model on text it never trained on: the frozen benchmark, and the generator's held-out split.
 
-The benchmark (eval/text_benchmark_part{1,...,22}.csv) was written apart from the sentence generator
+The benchmark (eval/text_benchmark_part{1,...,23}.csv) was written apart from the sentence generator
 and is never trained on: the four harms (threats direct, conditional, indirect and veiled;
 harassment; bullying; grooming stages), everyday talk, and hard negatives (game and sports
 violence, idioms, banter, people reporting abuse, safety advice, films and news). Part 2 was
-written after part 1 and nothing was tuned on it; parts 3 to 22 by more authors, later still, who never
+written after part 1 and nothing was tuned on it; parts 3 to 23 by more authors, later still, who never
 read this repository. Each part is scored as written (`clean`) and, when
 eval/text_benchmark_part{N}_spoken.csv exists, as spoken by held-out espeak-ng voices and
 transcribed by the default recognizer (speak_text.py), each clip heard four times as fused scoring
@@ -36,7 +36,7 @@ import text_model
 from utils_io import HelmitError, atomic_output, csv_rows, refuse_to_overwrite, run_cli
 
 EVAL_DIR = Path(__file__).resolve().parent / "eval"
-PARTS = tuple(f"part{i}" for i in range(1, 23))  # eval/text_benchmark_part{1..22}.csv
+PARTS = tuple(f"part{i}" for i in range(1, 24))  # eval/text_benchmark_part{1..23}.csv
 PAIR_PARTS = ("part1", "part2")  # only parts 1 and 2 have minimal pairs
 HARM = HARM_CATEGORIES
 SAFE = ("everyday", "hard_negative")
@@ -58,7 +58,7 @@ def read_rows(path):
 
 
 def benchmark_sets():
-    """{name: rows} of every benchmark file present: part1, part1_spoken, ... part22, part22_spoken, and the
+    """{name: rows} of every benchmark file present: part1, part1_spoken, ... part23, part23_spoken, and the
     minimal pairs pairs_part1, pairs_part1_spoken, pairs_part2, pairs_part2_spoken."""
     out = {}
     for stem, prefix, parts in (("text_benchmark", "", PARTS), ("text_pairs", "pairs_", PAIR_PARTS)):
