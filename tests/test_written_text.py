@@ -157,6 +157,18 @@ def check_frame_pairs(path, earlier, frames, authors=6):
     return harmful
 
 
+def assert_every_author_used_every_subtype(harmful):
+    for author in {r["author"] for r in harmful}:
+        used = {(r["category"], r["subtype"]) for r in harmful if r["author"] == author}
+        assert used == {(h, s) for h, subtypes in SUBTYPES.items() for s in subtypes}, author
+
+
+def assert_read_by_no_default_recipe(path):
+    default = train_text.parse_args([])
+    assert path.name not in {Path(f).name for f in default.written + default.twins}
+    assert path.name not in MAKEFILE.read_text()
+
+
 def test_every_harmful_frame_pair_sentence_has_one_safe_twin_keeping_its_words_in_another_frame():
     """W17: six authors new to the project, 15 harmful rows a harm each (360 in all), every one answered by a safe twin."""
     harmful = check_frame_pairs(W17, (SENTENCES, TWINS, W15, W15_TWINS), FRAMES)
@@ -171,9 +183,7 @@ def test_the_quiet_threat_and_grooming_pairs_answer_each_harmful_sentence_with_o
     assert collections.Counter(r["category"] for r in harmful) == {"threat": 180, "grooming": 180}
     subtypes = collections.Counter(r["subtype"] for r in harmful)
     assert (subtypes["veiled"], subtypes["indirect"], subtypes["meeting"], subtypes["trust_building"]) == (84, 48, 48, 42)
-    default = train_text.parse_args([])
-    assert W18.name not in {Path(f).name for f in default.written + default.twins}
-    assert W18.name not in MAKEFILE.read_text()
+    assert_read_by_no_default_recipe(W18)
 
 
 def test_the_eight_authors_frame_pairs_cover_every_subtype_of_every_harm_apart_from_the_other_files():
@@ -181,27 +191,20 @@ def test_the_eight_authors_frame_pairs_cover_every_subtype_of_every_harm_apart_f
     safe twin in W17's frames or with a kind purpose), apart from every earlier file, W18 included."""
     harmful = check_frame_pairs(W19, (SENTENCES, TWINS, W15, W15_TWINS, W17, W18), FRAMES | {"kind_intent"}, authors=8)
     assert collections.Counter(r["category"] for r in harmful) == {h: 120 for h in HARMS}
-    for author in {r["author"] for r in harmful}:
-        used = {(r["category"], r["subtype"]) for r in harmful if r["author"] == author}
-        assert used == {(h, s) for h, subtypes in SUBTYPES.items() for s in subtypes}, author
+    assert_every_author_used_every_subtype(harmful)
 
 
 def test_eight_more_authors_frame_pairs_cover_every_subtype_of_every_harm_apart_from_w19_and_before():
     """W20: eight more authors to W19's brief, unchanged but for the personas, apart from every earlier file. Rule 31
     did not keep it: no default recipe reads the file."""
-    harmful = check_frame_pairs(W20, (SENTENCES, TWINS, W15, W15_TWINS, W17, W18, W19), FRAMES | {"kind_intent"},
-                                authors=8)
+    earlier = (SENTENCES, TWINS, W15, W15_TWINS, W17, W18, W19)
+    harmful = check_frame_pairs(W20, earlier, FRAMES | {"kind_intent"}, authors=8)
     assert collections.Counter(r["category"] for r in harmful) == {h: 120 for h in HARMS}
-    for author in {r["author"] for r in harmful}:
-        used = {(r["category"], r["subtype"]) for r in harmful if r["author"] == author}
-        assert used == {(h, s) for h, subtypes in SUBTYPES.items() for s in subtypes}, author
+    assert_every_author_used_every_subtype(harmful)
     # the authors' checker held the project's hand-written text as well as the benchmark
-    earlier = set().union(*(runs(r["text"]) for p in (SENTENCES, TWINS, W15, W15_TWINS, W17, W18, W19)
-                            for r in written_rows(p)))
-    assert not [r["id"] for r in written_rows(W20) if runs(r["text"]) & earlier]
-    default = train_text.parse_args([])
-    assert W20.name not in {Path(f).name for f in default.written + default.twins}
-    assert W20.name not in MAKEFILE.read_text()
+    held = set().union(*(runs(r["text"]) for p in earlier for r in written_rows(p)))
+    assert not [r["id"] for r in written_rows(W20) if runs(r["text"]) & held]
+    assert_read_by_no_default_recipe(W20)
 
 
 def test_the_frame_pairs_heard_by_training_voices_are_w17_and_w19_once_each_out_of_the_default_transcripts():
